@@ -1,0 +1,3 @@
+from clustertui.cli.main import main
+
+main()

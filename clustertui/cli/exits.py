@@ -1,0 +1,16 @@
+"""Documented exit codes, and the one way the CLI reports an error: one line on stderr."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+OK = 0  # ok, or a drill passed
+FAILED = 1  # a check, probe or drill expectation failed
+USAGE = 2  # bad usage or a bad cluster file
+CANNOT_RUN = 3  # could not run: unreachable, refused by a guard, aborted, missing prerequisite
+
+
+def fail(message: str, code: int) -> NoReturn:
+    print(f"clustertui: error: {message}", file=sys.stderr)
+    raise SystemExit(code)

@@ -1,0 +1,30 @@
+"""The `clustertui` command: wires the packages together; nothing else imports it."""
+
+from __future__ import annotations
+
+import click
+
+from clustertui import __version__
+from clustertui.cli.check_cmd import check_command
+from clustertui.cli.lab_commands import lab_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clustertui")
+def cli() -> None:
+    """clustertui: a terminal cluster monitor and chaos tool for SREs.
+
+    Exit codes: 0 ok; 1 a check, probe or drill expectation failed; 2 bad usage or bad
+    file; 3 could not run (unreachable, refused by a guard, aborted, missing prerequisite).
+    """
+
+
+cli.add_command(check_command)
+cli.add_command(lab_group)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="clustertui")
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None

@@ -1,0 +1,138 @@
+"""`clustertui check`: connect to every node once, probe once, judge services and endpoints.
+
+Connections go through a semaphore because sshd's default MaxStartups (10) drops
+handshakes past ten at once; a node that fails never delays the others, since each node
+is its own task with its own timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from clustertui.config import Cluster, Node
+from clustertui.engine.plan import probe_plan
+from clustertui.probe.errors import ProbeError
+from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.sample import HostInfo, NodeSample
+from clustertui.transport.netcheck import CheckOutcome, http_check, tcp_check
+from clustertui.transport.ssh import SSHTarget, connect
+from clustertui.transport.states import NodeState, classify
+
+PROBE_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    name: str
+    up: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCheck:
+    name: str
+    host: str
+    state: NodeState
+    detail: str = ""
+    rtt_ms: float | None = None
+    info: HostInfo | None = None
+    sample: NodeSample | None = None
+    services: tuple[ServiceResult, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.state is NodeState.UP and all(service.up for service in self.services)
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResult:
+    name: str
+    target: str
+    outcome: CheckOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    cluster: str
+    nodes: tuple[NodeCheck, ...]
+    endpoints: tuple[EndpointResult, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(node.ok for node in self.nodes) and all(e.outcome.ok for e in self.endpoints)
+
+
+async def check_cluster(cluster: Cluster, concurrency: int = 20) -> CheckReport:
+    handshakes = asyncio.Semaphore(concurrency)
+    node_checks = [check_node(cluster, node, handshakes) for node in cluster.nodes]
+    endpoint_checks = [check_endpoint(name, endpoint) for name, endpoint in cluster.endpoints.items()]
+    results = await asyncio.gather(*node_checks, *endpoint_checks)
+    return CheckReport(
+        cluster=cluster.name,
+        nodes=tuple(results[: len(node_checks)]),
+        endpoints=tuple(results[len(node_checks) :]),
+    )
+
+
+async def check_endpoint(name: str, endpoint) -> EndpointResult:
+    if endpoint.http:
+        return EndpointResult(name, endpoint.http, await http_check(endpoint.http, endpoint.expect_status, endpoint.timeout))
+    host, _, port = endpoint.tcp.rpartition(":")
+    return EndpointResult(name, endpoint.tcp, await tcp_check(host.strip("[]"), int(port), endpoint.timeout))
+
+
+async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore) -> NodeCheck:
+    target = SSHTarget.from_node(node)
+    plan = probe_plan(cluster, node)
+    try:
+        async with handshakes:
+            conn = await connect(target)
+    except Exception as exc:  # every failure becomes a node state, never a crash
+        state, detail = classify(exc)
+        return NodeCheck(node.name, node.host, state, detail)
+    try:
+        started = time.perf_counter()
+        async with asyncio.timeout(PROBE_TIMEOUT):
+            process = await conn.create_process(target.privileged(plan.command(cluster.interval, count=1)))
+            chunk = await process.stdout.readuntil(FRAME_END)
+        rtt_ms = (time.perf_counter() - started) * 1000.0
+        info, body = split_header(chunk)
+        sample = derive_sample(plan, None, parse_frame(body), time.time())
+    except (ProbeError, asyncio.IncompleteReadError, TimeoutError) as exc:
+        detail = f"probe failed: {exc}" if isinstance(exc, ProbeError) else "probe printed no frame"
+        return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, detail)
+    except Exception as exc:
+        state, detail = classify(exc)
+        return NodeCheck(node.name, node.host, state, detail)
+    finally:
+        conn.close()
+    services = await asyncio.gather(
+        *(judge_service(service, node, sample) for service in cluster.services_on(node))
+    )
+    return NodeCheck(node.name, node.host, NodeState.UP, "", rtt_ms, info, sample, tuple(services))
+
+
+async def judge_service(service, node: Node, sample: NodeSample) -> ServiceResult:
+    """A service is up when every configured sign of life holds: process, port, unit, HTTP."""
+    probe = sample.services[service.name]
+    problems: list[str] = []
+    signs: list[str] = []
+    if probe.process_count is not None:
+        if probe.process_count == 0:
+            problems.append(f"no {service.process} process")
+        else:
+            signs.append(f"{probe.process_count} pid{'s' if probe.process_count > 1 else ''}")
+    if probe.listening is not None:
+        (signs if probe.listening else problems).append(
+            f"port {service.port} {'listening' if probe.listening else 'not listening'}"
+        )
+    if probe.systemd is not None:
+        (signs if probe.systemd == "active" else problems).append(f"{service.systemd} {probe.systemd}")
+    if service.http:
+        outcome = await http_check(service.http.replace("{host}", node.host))
+        (signs if outcome.ok else problems).append(outcome.describe())
+    if problems:
+        return ServiceResult(service.name, False, "; ".join(problems))
+    return ServiceResult(service.name, True, ", ".join(signs))

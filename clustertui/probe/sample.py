@@ -1,0 +1,131 @@
+"""Immutable samples that the probe's frames are parsed into.
+
+The engine keeps many of these per node, so they are slotted frozen dataclasses; the UI and
+the report writers only ever read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class HostInfo:
+    """What a node says about itself once, when the probe starts."""
+
+    hostname: str
+    kernel: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawFrame:
+    """One frame's counters as the node printed them: no rates yet.
+
+    Rates (CPU %, bytes/s) need two frames; keeping the raw counters lets the parser derive
+    them from the node's own uptime clock rather than from network arrival times.
+    """
+
+    seq: int
+    uptime: float
+    cpu: tuple[int, ...]
+    cores: tuple[tuple[int, ...], ...]
+    mem: tuple[int | None, ...]
+    load: tuple[float, float, float]
+    net: tuple[tuple[str, int, int], ...]
+    psi: tuple[float | None, float | None, float | None] | None
+    disks: tuple[tuple[str, int, int, int], ...]
+    processes: int
+    proc_counts: dict[str, int]
+    listening: dict[int, bool]
+    units: dict[str, str]
+    faults: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CpuBreakdown:
+    """Busy share of one CPU (or all), in percent, computed like psutil.cpu_times_percent."""
+
+    percent: float
+    user: float
+    system: float
+    iowait: float
+    steal: float
+
+
+@dataclass(frozen=True, slots=True)
+class DiskUsage:
+    path: str
+    total: int
+    used: int
+    available: int
+
+    @property
+    def percent(self) -> float:
+        # df's own "Use%": used / (used + available), which excludes root-reserved blocks.
+        denominator = self.used + self.available
+        return 100.0 * self.used / denominator if denominator else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class NetRate:
+    iface: str
+    rx_bps: float
+    tx_bps: float
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceProbe:
+    """What the probe saw of one configured service on one node."""
+
+    process_count: int | None
+    listening: bool | None
+    systemd: str | None
+
+    @property
+    def up(self) -> bool:
+        if self.process_count is not None and self.process_count == 0:
+            return False
+        if self.listening is not None and not self.listening:
+            return False
+        if self.systemd is not None and self.systemd != "active":
+            return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSample:
+    """One node at one instant: the unit the engine stores and the UI draws."""
+
+    t: float
+    uptime: float
+    cpu: CpuBreakdown | None
+    cores: tuple[CpuBreakdown, ...]
+    cpu_count: int
+    load1: float
+    load5: float
+    load15: float
+    mem_total: int
+    mem_available: int
+    mem_percent: float
+    swap_total: int
+    swap_used: int
+    net: tuple[NetRate, ...]
+    disks: tuple[DiskUsage, ...]
+    psi_cpu: float | None
+    psi_io: float | None
+    psi_memory: float | None
+    processes: int
+    services: dict[str, ServiceProbe] = field(default_factory=dict)
+    faults: tuple[str, ...] = ()
+
+    @property
+    def cpu_percent(self) -> float | None:
+        return self.cpu.percent if self.cpu else None
+
+    @property
+    def rx_bps(self) -> float:
+        return sum(rate.rx_bps for rate in self.net)
+
+    @property
+    def tx_bps(self) -> float:
+        return sum(rate.tx_bps for rate in self.net)

@@ -1,0 +1,73 @@
+"""The real probe program, run here on this machine's /proc, checked against psutil."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.plan import ProbePlan, ServiceCheck
+
+
+def run_probe(plan: ProbePlan, interval: float, count: int) -> list[str]:
+    output = subprocess.run(
+        ["sh", "-c", plan.command(interval, count)], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+    info, body = split_header(output)
+    assert info is not None and info.kernel
+    return [frame + FRAME_END for frame in body.split(FRAME_END) if frame.strip()]
+
+
+def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:
+    plan = ProbePlan()
+    psutil.cpu_percent(None)
+    frames = run_probe(plan, interval=1.0, count=2)
+    psutil_cpu = psutil.cpu_percent(None)
+    psutil_mem = psutil.virtual_memory()
+    first, second = (parse_frame(frame) for frame in frames)
+    sample = derive_sample(plan, first, second, time.time())
+    assert sample.cpu is not None
+    assert sample.cpu_count == psutil.cpu_count()
+    assert abs(sample.cpu.percent - psutil_cpu) <= 1.0
+    assert sample.mem_total == psutil_mem.total
+    assert abs(sample.mem_percent - psutil_mem.percent) <= 1.0
+    assert len(sample.cores) == psutil.cpu_count()
+
+
+def test_probe_sees_a_process_and_its_listening_port(unused_tcp_port: int) -> None:
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", unused_tcp_port))
+        server.listen()
+        plan = ProbePlan(services=(ServiceCheck("me", process=psutil.Process().name()[:15], port=unused_tcp_port),))
+        (frame,) = run_probe(plan, interval=0.2, count=1)
+        sample = derive_sample(plan, None, parse_frame(frame), time.time())
+    service = sample.services["me"]
+    assert service.process_count and service.process_count >= 1
+    assert service.listening is True
+    assert service.up
+    plan_absent = ProbePlan(services=(ServiceCheck("ghost", process="no-such-proc", port=1),))
+    (frame,) = run_probe(plan_absent, interval=0.2, count=1)
+    ghost = derive_sample(plan_absent, None, parse_frame(frame), time.time()).services["ghost"]
+    assert ghost.process_count == 0 and ghost.listening is False and not ghost.up
+
+
+def test_probe_paces_frames_at_the_interval() -> None:
+    started = time.monotonic()
+    frames = run_probe(ProbePlan(), interval=0.25, count=5)
+    elapsed = time.monotonic() - started
+    assert len(frames) == 5
+    uptimes = [parse_frame(frame).uptime for frame in frames]
+    gaps = [b - a for a, b in zip(uptimes, uptimes[1:])]
+    assert all(0.15 <= gap <= 0.4 for gap in gaps), gaps
+    assert elapsed < 5
+
+
+@pytest.mark.parametrize("path", ["/tmp; rm -rf /", "relative", "/a b"])
+def test_plan_rejects_paths_that_could_reach_a_shell(path: str) -> None:
+    with pytest.raises(ValueError):
+        ProbePlan(paths=(path,))
