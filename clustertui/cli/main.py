@@ -7,6 +7,7 @@ import click
 from clustertui import __version__
 from clustertui.cli.check_cmd import check_command
 from clustertui.cli.lab_commands import lab_group
+from clustertui.cli.report_cmd import report_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,6 +22,7 @@ def cli() -> None:
 
 cli.add_command(check_command)
 cli.add_command(lab_group)
+cli.add_command(report_command)
 
 
 def main() -> None:

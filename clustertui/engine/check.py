@@ -16,7 +16,8 @@ from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
 from clustertui.probe.sample import HostInfo, NodeSample
-from clustertui.transport.netcheck import CheckOutcome, http_check, tcp_check
+from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
+from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState, classify
 
@@ -67,7 +68,7 @@ class CheckReport:
 async def check_cluster(cluster: Cluster, concurrency: int = 20) -> CheckReport:
     handshakes = asyncio.Semaphore(concurrency)
     node_checks = [check_node(cluster, node, handshakes) for node in cluster.nodes]
-    endpoint_checks = [check_endpoint(name, endpoint) for name, endpoint in cluster.endpoints.items()]
+    endpoint_checks = [endpoint_result(name, endpoint) for name, endpoint in cluster.endpoints.items()]
     results = await asyncio.gather(*node_checks, *endpoint_checks)
     return CheckReport(
         cluster=cluster.name,
@@ -76,11 +77,8 @@ async def check_cluster(cluster: Cluster, concurrency: int = 20) -> CheckReport:
     )
 
 
-async def check_endpoint(name: str, endpoint) -> EndpointResult:
-    if endpoint.http:
-        return EndpointResult(name, endpoint.http, await http_check(endpoint.http, endpoint.expect_status, endpoint.timeout))
-    host, _, port = endpoint.tcp.rpartition(":")
-    return EndpointResult(name, endpoint.tcp, await tcp_check(host.strip("[]"), int(port), endpoint.timeout))
+async def endpoint_result(name: str, endpoint) -> EndpointResult:
+    return EndpointResult(name, endpoint.http or endpoint.tcp, await check_endpoint(endpoint))
 
 
 async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore) -> NodeCheck:
@@ -115,24 +113,9 @@ async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore
 
 
 async def judge_service(service, node: Node, sample: NodeSample) -> ServiceResult:
-    """A service is up when every configured sign of life holds: process, port, unit, HTTP."""
     probe = sample.services[service.name]
-    problems: list[str] = []
-    signs: list[str] = []
-    if probe.process_count is not None:
-        if probe.process_count == 0:
-            problems.append(f"no {service.process} process")
-        else:
-            signs.append(f"{probe.process_count} pid{'s' if probe.process_count > 1 else ''}")
-    if probe.listening is not None:
-        (signs if probe.listening else problems).append(
-            f"port {service.port} {'listening' if probe.listening else 'not listening'}"
-        )
-    if probe.systemd is not None:
-        (signs if probe.systemd == "active" else problems).append(f"{service.systemd} {probe.systemd}")
-    if service.http:
-        outcome = await http_check(service.http.replace("{host}", node.host))
-        (signs if outcome.ok else problems).append(outcome.describe())
+    http = await check_service_url(service, node.host, timeout=2.0)
+    problems = service_problems(service, probe, http)
     if problems:
         return ServiceResult(service.name, False, "; ".join(problems))
-    return ServiceResult(service.name, True, ", ".join(signs))
+    return ServiceResult(service.name, True, ", ".join(service_signs(service, probe, http)))

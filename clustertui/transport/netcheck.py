@@ -8,6 +8,7 @@ connection with a precise latency and no thread pool; only the status line is re
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -47,7 +48,7 @@ async def http_check(url: str, expect_status: int = 200, timeout: float = 2.0) -
     except TimeoutError:
         return CheckOutcome(False, _ms(started), error=f"timed out after {timeout:g}s")
     except OSError as exc:
-        return CheckOutcome(False, _ms(started), error=(exc.strerror or str(exc)).lower())
+        return CheckOutcome(False, _ms(started), error=_reason(exc))
     finally:
         if writer is not None:
             writer.close()
@@ -69,9 +70,16 @@ async def tcp_check(host: str, port: int, timeout: float = 2.0) -> CheckOutcome:
     except TimeoutError:
         return CheckOutcome(False, _ms(started), error=f"timed out after {timeout:g}s")
     except OSError as exc:
-        return CheckOutcome(False, _ms(started), error=(exc.strerror or str(exc)).lower())
+        return CheckOutcome(False, _ms(started), error=_reason(exc))
     writer.close()
     return CheckOutcome(True, _ms(started))
+
+
+def _reason(exc: OSError) -> str:
+    # asyncio's own messages ("Connect call failed (...)") hide the cause; errno names it.
+    if exc.errno:
+        return os.strerror(exc.errno).lower()
+    return str(exc).lower() or type(exc).__name__
 
 
 def _ms(started: float) -> float:

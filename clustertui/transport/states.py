@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import errno
+import os
 import socket
 
 import asyncssh
@@ -57,7 +57,7 @@ def classify(exc: BaseException) -> tuple[NodeState, str]:
     if isinstance(exc, asyncssh.ChannelOpenError):
         return NodeState.PROBE_ERROR, f"cannot open a channel: {exc.reason or exc}"
     if isinstance(exc, OSError):
-        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        reason = os.strerror(exc.errno) if exc.errno else (str(exc) or type(exc).__name__)
         return NodeState.UNREACHABLE, reason.lower()
     if isinstance(exc, (asyncssh.KeyImportError, asyncssh.KeyEncryptionError)):
         return NodeState.AUTH_FAILED, f"cannot use the identity file: {exc}"

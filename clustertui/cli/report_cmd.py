@@ -1,0 +1,78 @@
+"""`clustertui report FILE --duration D -o PATH`: record headless, then export."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from clustertui.cli.durations import DURATION
+from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
+from clustertui.cli.loading import load_or_exit
+from clustertui.cli.signals import stop_event
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.report.recording import Recording, record
+from clustertui.report.writer import RENDERERS, supported, write_report
+
+PROGRESS_EVERY = 5.0
+
+
+@click.command("report")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--duration", "duration", type=DURATION, required=True, help="How long to record, e.g. 5m.")
+@click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+              help="Report path; the extension picks the format: " + ", ".join(RENDERERS) + ".")
+def report_command(file: str, duration: float, interval: float | None, output: str) -> None:
+    """Record FILE's cluster headless for a duration and write a report.
+
+    Ctrl-C stops early and still writes what was collected (exit 3, report marked
+    interrupted).  Exit 3 also when no node could be reached at all.
+    """
+    path = Path(output)
+    if not supported(path):
+        fail(f"{output}: unknown report format {path.suffix or '(none)'!r}; use one of {', '.join(RENDERERS)}", USAGE)
+    if interval is not None and interval < 0.1:
+        fail("--interval must be at least 100ms", USAGE)
+    cluster = load_or_exit(file)
+    rec = asyncio.run(_record(cluster, duration, interval))
+    write_report(rec, path)
+    sampled = sum(1 for node in rec.nodes if node.points)
+    print(f"wrote {path}: {len(rec.nodes)} nodes ({sampled} sampled), {len(rec.events)} events, "
+          f"{rec.duration_s:.1f} s{' (interrupted)' if rec.interrupted else ''}", file=sys.stderr)
+    if rec.interrupted:
+        raise SystemExit(CANNOT_RUN)
+    if sampled == 0:
+        fail("no node could be reached; the report holds only their states", CANNOT_RUN)
+    raise SystemExit(OK)
+
+
+async def _record(cluster, duration: float, interval: float | None) -> Recording:
+    monitor = ClusterMonitor(cluster, interval=interval, history_seconds=duration + 60)
+    stop = stop_event()
+    await monitor.start()
+    deadline = time.monotonic() + duration
+    interrupted = False
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                await asyncio.wait_for(stop.wait(), min(left, PROGRESS_EVERY))
+                interrupted = True
+                break
+            except TimeoutError:
+                pass
+            if duration > PROGRESS_EVERY * 2 and deadline - time.monotonic() > 0:
+                _progress(monitor, duration - (deadline - time.monotonic()), duration)
+    finally:
+        rec = record(monitor, interrupted=interrupted)
+        await monitor.stop()
+    return rec
+
+
+def _progress(monitor: ClusterMonitor, done: float, total: float) -> None:
+    health = monitor.health()
+    print(f"recording {monitor.cluster.name}: {done:.0f}/{total:.0f} s, {health.quorum.up}/{health.quorum.total} "
+          f"nodes up, {len(monitor.events)} events", file=sys.stderr)

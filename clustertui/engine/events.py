@@ -1,0 +1,27 @@
+"""Timestamped cluster events: what changed, where, and when."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class EventKind(enum.StrEnum):
+    NODE_UP = "node-up"
+    NODE_DOWN = "node-down"
+    SERVICE_UP = "service-up"
+    SERVICE_DOWN = "service-down"
+    QUORUM_LOST = "quorum-lost"
+    QUORUM_REGAINED = "quorum-regained"
+    ENDPOINT_UP = "endpoint-up"
+    ENDPOINT_DOWN = "endpoint-down"
+    FAULT_APPLIED = "fault-applied"
+    FAULT_REVERTED = "fault-reverted"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    t: float  # wall-clock seconds since the epoch
+    kind: EventKind
+    node: str | None
+    detail: str

@@ -1,0 +1,83 @@
+"""Per-node ring buffers of the numbers the UI charts and the reports export.
+
+One hour at one second for 200 nodes is 720k samples: keeping NodeSample objects would
+cost hundreds of MB, so history is a set of fixed-size typed arrays (float64 for time,
+float32 for values) written round-robin.  Only the latest full sample is kept as an object.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+
+from clustertui.probe.sample import NodeSample
+
+SERIES = ("cpu", "mem", "load1", "rx", "tx")
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    t: float
+    cpu: float | None
+    mem: float
+    load1: float
+    rx: float
+    tx: float
+
+
+class NodeHistory:
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("history capacity must be at least 1")
+        self.capacity = capacity
+        self._t = array("d", bytes(8 * capacity))
+        self._values = {name: array("f", bytes(4 * capacity)) for name in SERIES}
+        self._next = 0
+        self.count = 0  # samples ever appended
+
+    @property
+    def size(self) -> int:
+        return min(self.count, self.capacity)
+
+    def append(self, sample: NodeSample) -> None:
+        i = self._next
+        self._t[i] = sample.t
+        self._values["cpu"][i] = math.nan if sample.cpu is None else sample.cpu.percent
+        self._values["mem"][i] = sample.mem_percent
+        self._values["load1"][i] = sample.load1
+        self._values["rx"][i] = sample.rx_bps
+        self._values["tx"][i] = sample.tx_bps
+        self._next = (i + 1) % self.capacity
+        self.count += 1
+
+    def _order(self) -> range | list[int]:
+        if self.count <= self.capacity:
+            return range(self.count)
+        start = self._next
+        return list(range(start, self.capacity)) + list(range(0, start))
+
+    def times(self) -> list[float]:
+        return [self._t[i] for i in self._order()]
+
+    def series(self, name: str, last: int | None = None) -> list[float]:
+        """Values oldest first (NaN where unknown, e.g. CPU % of a node's first sample)."""
+        values = self._values[name]
+        order = self._order()
+        if last is not None:
+            order = list(order)[-last:]
+        return [values[i] for i in order]
+
+    def points(self) -> list[Point]:
+        values = self._values
+        return [
+            Point(
+                t=self._t[i],
+                cpu=None if math.isnan(values["cpu"][i]) else float(values["cpu"][i]),
+                mem=float(values["mem"][i]),
+                load1=float(values["load1"][i]),
+                rx=float(values["rx"][i]),
+                tx=float(values["tx"][i]),
+            )
+            for i in self._order()
+        ]

@@ -1,0 +1,241 @@
+"""ClusterMonitor: owns the node sessions, folds samples into state, emits events.
+
+Data flows one way: sessions push samples and state changes in; the monitor keeps history,
+judges services and quorum, checks endpoints, and hands out immutable views.  Readers (the
+TUI, the report writers, drills) never reach into sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from clustertui.config import Cluster, Node
+from clustertui.engine.events import Event, EventKind
+from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
+from clustertui.engine.history import NodeHistory
+from clustertui.engine.plan import probe_plan
+from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe
+from clustertui.transport.bastion import BastionPool
+from clustertui.transport.local import LocalSession
+from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
+from clustertui.transport.netcheck import CheckOutcome
+from clustertui.transport.session import NodeSession
+from clustertui.transport.ssh import SSHTarget
+from clustertui.transport.states import NodeState
+
+HANDSHAKE_CONCURRENCY = 10  # below sshd's default MaxStartups of 10:30:100
+MAX_EVENTS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStatus:
+    """A service on one node: None means unknown (the node is not reachable)."""
+
+    up: bool | None
+    detail: str = ""
+    probe: ServiceProbe | None = None
+    http: CheckOutcome | None = None
+
+
+@dataclass
+class NodeStatus:
+    node: Node
+    history: NodeHistory
+    state: NodeState = NodeState.CONNECTING
+    detail: str = ""
+    info: HostInfo | None = None
+    sample: NodeSample | None = None
+    services: dict[str, ServiceStatus] = field(default_factory=dict)
+    http: dict[str, CheckOutcome] = field(default_factory=dict)
+    service_up_samples: collections.Counter = field(default_factory=collections.Counter)
+    samples: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+
+class ClusterMonitor:
+    def __init__(
+        self,
+        cluster: Cluster,
+        interval: float | None = None,
+        history_seconds: float = 3600.0,
+        handshake_concurrency: int = HANDSHAKE_CONCURRENCY,
+        local: bool = False,
+    ) -> None:
+        self.cluster = cluster
+        self.local = local
+        self.interval = interval or cluster.interval
+        capacity = max(1, int(history_seconds / self.interval))
+        self.nodes: dict[str, NodeStatus] = {
+            node.name: NodeStatus(node=node, history=NodeHistory(capacity)) for node in cluster.nodes
+        }
+        self.endpoints: dict[str, CheckOutcome | None] = dict.fromkeys(cluster.endpoints)
+        self.events: collections.deque[Event] = collections.deque(maxlen=MAX_EVENTS)
+        self.started_at = time.time()
+        self._event_listeners: list[Callable[[Event], None]] = []
+        self._sample_listeners: list[Callable[[str, NodeSample], None]] = []
+        self._handshakes = asyncio.Semaphore(handshake_concurrency)
+        self._bastions = BastionPool()
+        self._sessions: dict[str, NodeSession | LocalSession] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._quorum_held: bool | None = None
+
+    # -- listeners -----------------------------------------------------------------------
+
+    def on_event(self, listener: Callable[[Event], None]) -> None:
+        self._event_listeners.append(listener)
+
+    def on_sample(self, listener: Callable[[str, NodeSample], None]) -> None:
+        self._sample_listeners.append(listener)
+
+    def emit(self, kind: EventKind, node: str | None, detail: str) -> Event:
+        event = Event(time.time(), kind, node, detail)
+        self.events.append(event)
+        for listener in self._event_listeners:
+            listener(event)
+        return event
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.started_at = time.time()
+        for node in self.cluster.nodes:
+            if self.local:
+                local = LocalSession(node.name, self.interval, self)
+                self._sessions[node.name] = local
+                self._tasks.append(asyncio.create_task(local.run(), name=f"local {node.name}"))
+                continue
+            session = NodeSession(
+                target=SSHTarget.from_node(node),
+                plan=probe_plan(self.cluster, node),
+                interval=self.interval,
+                sink=self,
+                handshakes=self._handshakes,
+                bastions=self._bastions,
+                proxy_jump=node.ssh.proxy_jump,
+            )
+            self._sessions[node.name] = session
+            self._tasks.append(asyncio.create_task(session.run(), name=f"session {node.name}"))
+        self._tasks.append(asyncio.create_task(self._check_loop(), name="checks"))
+
+    async def stop(self) -> None:
+        for session in self._sessions.values():
+            await session.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self._bastions.close()
+
+    def session(self, node: str) -> NodeSession | LocalSession:
+        return self._sessions[node]
+
+    def retry(self, node: str) -> None:
+        """Reconnect now; the only way out of a host-key alert."""
+        self._sessions[node].retry()
+
+    # -- SessionSink ---------------------------------------------------------------------
+
+    def node_state(self, node: str, state: NodeState, detail: str) -> None:
+        status = self.nodes[node]
+        was_up = status.state is NodeState.UP
+        status.state, status.detail = state, detail
+        if state is NodeState.UP and not was_up:
+            self.emit(EventKind.NODE_UP, node, "up")
+        elif was_up and state is not NodeState.UP:
+            self.emit(EventKind.NODE_DOWN, node, f"{state}: {detail}" if detail else str(state))
+        if state is not NodeState.UP:
+            status.services = {name: ServiceStatus(None, str(state)) for name in status.services}
+        self._update_quorum()
+
+    def node_sample(self, node: str, sample: NodeSample) -> None:
+        status = self.nodes[node]
+        status.sample = sample
+        status.info = self._sessions[node].info if node in self._sessions else status.info
+        status.samples += 1
+        status.history.append(sample)
+        self._judge_services(status)
+        for listener in self._sample_listeners:
+            listener(node, sample)
+
+    # -- judging -------------------------------------------------------------------------
+
+    def _judge_services(self, status: NodeStatus) -> None:
+        sample = status.sample
+        if sample is None or status.state is not NodeState.UP:
+            return
+        for service in self.cluster.services_on(status.node):
+            probe = sample.services.get(service.name)
+            http = status.http.get(service.name)
+            problems = service_problems(service, probe, http)
+            up = not problems
+            previous = status.services.get(service.name)
+            status.services[service.name] = ServiceStatus(up, "; ".join(problems), probe, http)
+            if up:
+                status.service_up_samples[service.name] += 1
+            if previous is not None and previous.up is not None and previous.up != up:
+                kind = EventKind.SERVICE_UP if up else EventKind.SERVICE_DOWN
+                self.emit(kind, status.name, f"{service.name}: {'up' if up else '; '.join(problems)}")
+
+    def _update_quorum(self) -> None:
+        quorum = self.health().quorum
+        if self._quorum_held is None:
+            if all(s.state is not NodeState.CONNECTING for s in self.nodes.values()):
+                self._quorum_held = quorum.holds
+            return
+        if quorum.holds != self._quorum_held:
+            self._quorum_held = quorum.holds
+            kind = EventKind.QUORUM_REGAINED if quorum.holds else EventKind.QUORUM_LOST
+            self.emit(kind, None, quorum.describe())
+
+    def health(self) -> ClusterHealth:
+        up = sum(1 for s in self.nodes.values() if s.state is NodeState.UP)
+        services: dict[str, ServiceHealth] = {}
+        for name in self.cluster.services:
+            hosting = [s for s in self.nodes.values() if name in {x.name for x in self.cluster.services_on(s.node)}]
+            running = sum(1 for s in hosting if s.services.get(name, ServiceStatus(None)).up)
+            services[name] = ServiceHealth(name, running, len(hosting))
+        return ClusterHealth(
+            quorum=quorum_for(self.cluster.type, up, len(self.nodes)),
+            services=services,
+            endpoints=dict(self.endpoints),
+        )
+
+    # -- controller-side checks ----------------------------------------------------------
+
+    async def _check_loop(self) -> None:
+        """Endpoint and service-HTTP checks, one round per interval, never overlapping."""
+        while True:
+            started = time.monotonic()
+            await asyncio.gather(self._check_endpoints(), self._check_service_urls())
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    async def _check_endpoints(self) -> None:
+        names = list(self.cluster.endpoints)
+        timeout = max(0.5, self.interval)
+        outcomes = await asyncio.gather(*(check_endpoint(self.cluster.endpoints[n], timeout) for n in names))
+        for name, outcome in zip(names, outcomes):
+            previous = self.endpoints[name]
+            self.endpoints[name] = outcome
+            if previous is not None and previous.ok != outcome.ok:
+                kind = EventKind.ENDPOINT_UP if outcome.ok else EventKind.ENDPOINT_DOWN
+                self.emit(kind, None, f"{name}: {outcome.describe()}")
+
+    async def _check_service_urls(self) -> None:
+        jobs = []
+        for status in self.nodes.values():
+            if status.state is not NodeState.UP:
+                continue
+            for service in self.cluster.services_on(status.node):
+                if service.http:
+                    check = check_service_url(service, status.node.host, max(0.5, self.interval))
+                    jobs.append((status, service.name, check))
+        outcomes = await asyncio.gather(*(job for _, _, job in jobs))
+        for (status, name, _), outcome in zip(jobs, outcomes):
+            status.http[name] = outcome

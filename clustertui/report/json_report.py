@@ -1,0 +1,53 @@
+"""The JSON report: the schema scripts and CI depend on (see docs/reports.md)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from clustertui.report.recording import Recording, finite
+
+
+def iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def to_json(rec: Recording) -> dict:
+    return {
+        "cluster": rec.cluster,
+        "started": iso(rec.started),
+        "duration_s": rec.duration_s,
+        "interval_s": rec.interval_s,
+        "interrupted": rec.interrupted,
+        "nodes": [
+            {
+                "name": node.name,
+                "host": node.host,
+                "roles": list(node.roles),
+                "state": node.state,
+                "samples": [
+                    {
+                        "t": round(p.t, 3),
+                        "cpu_percent": finite(p.cpu),
+                        "mem_percent": finite(p.mem),
+                        "load1": finite(p.load1),
+                        "rx_bps": finite(p.rx, 1),
+                        "tx_bps": finite(p.tx, 1),
+                    }
+                    for p in node.points
+                ],
+                "services": {
+                    name: {"state": s.state, "up_ratio": s.up_ratio} for name, s in node.services.items()
+                },
+            }
+            for node in rec.nodes
+        ],
+        "events": [
+            {"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail} for e in rec.events
+        ],
+        "health": rec.health,
+    }
+
+
+def render(rec: Recording) -> str:
+    return json.dumps(to_json(rec), indent=1) + "\n"

@@ -1,0 +1,36 @@
+"""Pick the exporter by the output file's extension, and write atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from clustertui.report import csv_report, html_report, json_report, md_report
+from clustertui.report.recording import Recording
+
+RENDERERS: dict[str, Callable[[Recording], str]] = {
+    ".json": json_report.render,
+    ".md": md_report.render,
+    ".html": html_report.render,
+    ".csv": csv_report.render,
+}
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in RENDERERS
+
+
+def write_report(rec: Recording, path: Path) -> None:
+    """Write via a temporary file and rename, so a crash never leaves half a report."""
+    text = RENDERERS[path.suffix.lower()](rec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
