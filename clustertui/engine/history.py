@@ -51,22 +51,25 @@ class NodeHistory:
         self._next = (i + 1) % self.capacity
         self.count += 1
 
-    def _order(self) -> range | list[int]:
-        if self.count <= self.capacity:
-            return range(self.count)
-        start = self._next
-        return list(range(start, self.capacity)) + list(range(0, start))
+    def _order(self, last: int | None = None) -> list[int]:
+        """Buffer indices of the newest `last` samples (all kept ones by default), oldest first.
 
-    def times(self) -> list[float]:
-        return [self._t[i] for i in self._order()]
+        Computed arithmetically so a sparkline of 60 points costs 60 steps, not a pass over
+        an hour of buffer: the UI asks for 200 of these per tick.
+        """
+        n = self.size if last is None else max(0, min(last, self.size))
+        start = (self._next - n) % self.capacity
+        if start + n <= self.capacity:
+            return list(range(start, start + n))
+        return list(range(start, self.capacity)) + list(range(0, start + n - self.capacity))
+
+    def times(self, last: int | None = None) -> list[float]:
+        return [self._t[i] for i in self._order(last)]
 
     def series(self, name: str, last: int | None = None) -> list[float]:
         """Values oldest first (NaN where unknown, e.g. CPU % of a node's first sample)."""
         values = self._values[name]
-        order = self._order()
-        if last is not None:
-            order = list(order)[-last:]
-        return [values[i] for i in order]
+        return [values[i] for i in self._order(last)]
 
     def points(self) -> list[Point]:
         values = self._values

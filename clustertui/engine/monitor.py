@@ -18,6 +18,14 @@ from clustertui.engine.events import Event, EventKind
 from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
 from clustertui.engine.history import NodeHistory
 from clustertui.engine.plan import probe_plan
+from clustertui.engine.snapshot import (
+    SPARK_POINTS,
+    ClusterSnapshot,
+    NodeSeries,
+    NodeView,
+    ServiceView,
+    sample_age,
+)
 from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe
 from clustertui.transport.bastion import BastionPool
 from clustertui.transport.local import LocalSession
@@ -205,6 +213,68 @@ class ClusterMonitor:
             quorum=quorum_for(self.cluster.type, up, len(self.nodes)),
             services=services,
             endpoints=dict(self.endpoints),
+        )
+
+    # -- views ---------------------------------------------------------------------------
+
+    def snapshot(self, max_events: int = 200) -> ClusterSnapshot:
+        now = time.time()
+        nodes = tuple(self._node_view(status, now) for status in self.nodes.values())
+        faults = sum(len(view.faults) for view in nodes)
+        return ClusterSnapshot(
+            t=now,
+            name=self.cluster.name,
+            cluster_type=self.cluster.type,
+            health=self.health(),
+            nodes=nodes,
+            events=tuple(self.events)[-max_events:],
+            active_faults=faults,
+            endpoint_targets={n: e.http or e.tcp for n, e in self.cluster.endpoints.items()},
+        )
+
+    def _node_view(self, status: NodeStatus, now: float) -> NodeView:
+        sample = status.sample
+        services = []
+        for service in self.cluster.services_on(status.node):
+            judged = status.services.get(service.name, ServiceStatus(None, "no sample yet"))
+            probe = judged.probe
+            services.append(
+                ServiceView(
+                    name=service.name,
+                    up=judged.up,
+                    detail=judged.detail,
+                    process_count=probe.process_count if probe else None,
+                    port=service.port,
+                    listening=probe.listening if probe else None,
+                    systemd=probe.systemd if probe else None,
+                    http_ms=judged.http.latency_ms if judged.http and judged.http.ok else None,
+                )
+            )
+        return NodeView(
+            name=status.name,
+            host=status.node.host,
+            roles=tuple(status.node.roles),
+            labels=dict(status.node.labels),
+            state=status.state,
+            detail=status.detail,
+            info=status.info,
+            sample=sample,
+            sample_age=sample_age(sample, now),
+            services=tuple(services),
+            cpu_spark=tuple(status.history.series("cpu", last=SPARK_POINTS)),
+            faults=sample.faults if sample is not None and status.state is NodeState.UP else (),
+        )
+
+    def series(self, node: str, seconds: float = 300.0) -> NodeSeries:
+        history = self.nodes[node].history
+        last = max(1, int(seconds / self.interval))
+        times = history.times(last)
+        return NodeSeries(
+            times=tuple(times),
+            cpu=tuple(history.series("cpu", last=last)),
+            mem=tuple(history.series("mem", last=last)),
+            rx=tuple(history.series("rx", last=last)),
+            tx=tuple(history.series("tx", last=last)),
         )
 
     # -- controller-side checks ----------------------------------------------------------

@@ -1,0 +1,183 @@
+"""Collection cost: clustertui's streaming probe against pdsh and parallel-ssh, side by side.
+
+For N SSH targets (N = 10, 50, 200 by default; the lab's 8 nodes, each reached by several
+connections through ssh_config aliases), this measures in one run:
+
+- controller CPU per node-sample (µs): clustertui's warm streams (frames parsed into
+  samples) over a steady window, against one `pdsh -R ssh` / `parallel-ssh` round that
+  cats the same /proc files from every target (each round is one sample per target);
+- wall time to collect one sample from every target, cold: clustertui connects and probes
+  once (what `clustertui check` does) against one pdsh / parallel-ssh round.
+
+It prints the figures and the ratios (peer / clustertui).  Needs root and the lab
+(`clustertui lab up`); it sends traffic only to the lab's addresses.
+
+    .venv/bin/python bench/collect.py [--targets 10,50,200] [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from clustertui.config import load_cluster
+from clustertui.engine.plan import probe_plan
+from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.sample import NodeSample
+from clustertui.transport.session import NodeSession
+from clustertui.transport.ssh import SSHTarget, connect
+from clustertui.transport.states import NodeState
+
+REPO = Path(__file__).resolve().parents[1]
+PROC_FILES = "cat /proc/stat /proc/meminfo /proc/loadavg /proc/net/dev /proc/uptime"
+
+
+def cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.samples = 0
+
+    def node_state(self, node: str, state: NodeState, detail: str) -> None:
+        if state not in (NodeState.UP, NodeState.CONNECTING, NodeState.STALE):
+            print(f"  warning: {node} {state} {detail}", file=sys.stderr)
+
+    def node_sample(self, node: str, sample: NodeSample) -> None:
+        self.samples += 1
+
+
+def targets(cluster, n: int) -> list[tuple[str, SSHTarget]]:
+    nodes = cluster.nodes
+    out = []
+    for i in range(n):
+        node = nodes[i % len(nodes)]
+        out.append((f"t{i:03d}", SSHTarget.from_node(node)))
+    return out
+
+
+async def clustertui_stream(cluster, n: int, seconds: float) -> tuple[float, int]:
+    """Controller CPU seconds and samples over a steady window of warm streams."""
+    counter = Counter()
+    handshakes = asyncio.Semaphore(20)
+    sessions = []
+    plans = {node.name: probe_plan(cluster, node) for node in cluster.nodes}
+    for i, (alias, target) in enumerate(targets(cluster, n)):
+        node = cluster.nodes[i % len(cluster.nodes)]
+        named = SSHTarget(**{**{f: getattr(target, f) for f in target.__dataclass_fields__}, "name": alias})
+        sessions.append(NodeSession(named, plans[node.name], 1.0, counter, handshakes))
+    tasks = [asyncio.create_task(s.run()) for s in sessions]
+    deadline = time.monotonic() + 60
+    while any(s.state is not NodeState.UP for s in sessions) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(1.5)  # let every stream deliver its first, rate-less frame
+    cpu0, samples0 = cpu_self(), counter.samples
+    await asyncio.sleep(seconds)
+    cpu, samples = cpu_self() - cpu0, counter.samples - samples0
+    for s in sessions:
+        await s.stop()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return cpu, samples
+
+
+async def clustertui_cold(cluster, n: int) -> float:
+    """Wall seconds to connect to every target and read one parsed sample from each."""
+    handshakes = asyncio.Semaphore(20)
+    plans = {node.name: probe_plan(cluster, node) for node in cluster.nodes}
+
+    async def one(i: int, target: SSHTarget) -> None:
+        node = cluster.nodes[i % len(cluster.nodes)]
+        async with handshakes:
+            conn = await connect(target)
+        try:
+            process = await conn.create_process(plans[node.name].command(1.0, count=1))
+            _info, body = split_header(await process.stdout.readuntil(FRAME_END))
+            derive_sample(plans[node.name], None, parse_frame(body), time.time())
+        finally:
+            conn.close()
+
+    started = time.monotonic()
+    await asyncio.gather(*(one(i, t) for i, (_a, t) in enumerate(targets(cluster, n))))
+    return time.monotonic() - started
+
+
+def ssh_config(cluster, n: int, directory: Path) -> Path:
+    lines = []
+    for alias, target in targets(cluster, n):
+        lines += [
+            f"Host {alias}",
+            f"  HostName {target.host}",
+            "  User root",
+            f"  IdentityFile {target.identity}",
+            f"  UserKnownHostsFile {target.known_hosts}",
+            f"  HostKeyAlias {target.host}",
+            "  StrictHostKeyChecking yes",
+            "  BatchMode yes",
+            "  ControlMaster no",
+        ]
+    path = directory / "ssh_config"
+    path.write_text("\n".join(lines) + "\n")
+    (directory / "hosts").write_text("\n".join(alias for alias, _ in targets(cluster, n)) + "\n")
+    return path
+
+
+def run_peer(argv: list[str], env: dict[str, str], n: int) -> tuple[float, float]:
+    """(controller CPU seconds, wall seconds) of one round; fails loudly on missing output."""
+    cpu0, started = cpu_children(), time.monotonic()
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    wall, cpu = time.monotonic() - started, cpu_children() - cpu0
+    answered = result.stdout.count("MemTotal")
+    if answered < n:
+        raise SystemExit(f"{argv[0]}: only {answered}/{n} targets answered: {result.stderr.strip()[:300]}")
+    return cpu, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cluster", default=str(REPO / "sample_clusters" / "lab.yaml"))
+    parser.add_argument("--targets", default="10,50,200")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    cluster = load_cluster(args.cluster)
+    for tool in ("pdsh", "parallel-ssh"):
+        if not shutil.which(tool):
+            raise SystemExit(f"bench: {tool} is missing (apt-get install pdsh pssh)")
+    print(f"{'N':>4} {'tool':<13} {'CPU/node-sample':>16} {'cold wall':>10}   ratio vs clustertui (CPU, wall)")
+    for n in (int(x) for x in args.targets.split(",")):
+        cpu, samples = asyncio.run(clustertui_stream(cluster, n, args.seconds))
+        ours_us = cpu / max(samples, 1) * 1e6
+        ours_wall = asyncio.run(clustertui_cold(cluster, n))
+        print(f"{n:>4} {'clustertui':<13} {ours_us:>13.0f} µs {ours_wall:>9.2f}s   ({samples} samples in {args.seconds:g}s)")
+        with tempfile.TemporaryDirectory() as tmp:
+            config = ssh_config(cluster, n, Path(tmp))
+            env = {**os.environ, "PDSH_SSH_ARGS": f"-F {config} -x %h", "PDSH_RCMD_TYPE": "ssh"}
+            peers = {
+                "pdsh": ["pdsh", "-R", "ssh", "-f", "32", "-w", ",".join(a for a, _ in targets(cluster, n)), PROC_FILES],
+                "parallel-ssh": ["parallel-ssh", "-p", "32", "-h", str(Path(tmp) / "hosts"), "-x", f"-F {config}",
+                                 "-i", PROC_FILES],
+            }
+            for name, argv in peers.items():
+                cpu_peer, wall = run_peer(argv, env, n)
+                per = cpu_peer / n * 1e6
+                print(f"{n:>4} {name:<13} {per:>13.0f} µs {wall:>9.2f}s   x{per / ours_us:.0f} CPU, x{wall / ours_wall:.1f} wall")
+
+
+if __name__ == "__main__":
+    main()

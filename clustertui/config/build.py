@@ -1,0 +1,174 @@
+"""From the file's shape to the public `Cluster`: expand ranges, merge SSH settings, and check
+what no single field can check alone -- duplicates, cross-references, files on disk.
+
+Each check reports the location of the offending value, so its error names a line just as
+a type error does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Origin
+from .importers import ImportedNode
+from .model import Cluster, Drill, Endpoint, Node, Service, SSHSettings
+from .schema import ClusterFile, NodeEntry
+from .source import LineMap, Loc
+
+_MAX_LISTED = 8
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A node entry with a way to say where any of its fields came from."""
+
+    entry: NodeEntry
+    where: Callable[[Loc], Origin]
+
+
+def build_cluster(
+    spec: ClusterFile, imported: list[ImportedNode], lines: LineMap, source: Path, check_files: bool
+) -> Cluster:
+    placed = [_Placed(entry, lambda sub, i=i: lines.origin(("nodes", i, *sub))) for i, entry in enumerate(spec.nodes)]
+    placed += [_Placed(node.entry, lambda sub, o=node.origin: o) for node in imported]
+    nodes = _nodes(spec.ssh, placed)
+    if not nodes:
+        raise lines.error(("nodes",), "expected at least one node (under nodes: or from import:), found none")
+    _check_references(spec, nodes, lines)
+    if check_files:
+        _check_files(spec.ssh, lambda field: lines.origin(("ssh", field)))
+        for item in placed:
+            if item.entry.ssh is not None:
+                merged = _merge(spec.ssh, item.entry.ssh)
+                _check_files(merged, lambda field, item=item: item.where(("ssh", field)), item.entry.ssh.model_fields_set)
+    return Cluster(
+        name=spec.name,
+        type=spec.type,
+        interval=spec.interval,
+        ssh=spec.ssh,
+        nodes=nodes,
+        services={key: Service(name=key, **dict(value)) for key, value in spec.services.items()},
+        endpoints={key: Endpoint(name=key, **dict(value)) for key, value in spec.endpoints.items()},
+        chaos=spec.chaos,
+        drills={key: Drill(name=key, **dict(value)) for key, value in spec.drills.items()},
+        source=source,
+    )
+
+
+def _merge(base: SSHSettings, override: SSHSettings) -> SSHSettings:
+    """The cluster's settings with only the fields the node wrote replaced."""
+    return base.model_copy(update={f: getattr(override, f) for f in override.model_fields_set})
+
+
+def _nodes(cluster_ssh: SSHSettings, placed: list[_Placed]) -> list[Node]:
+    """Expand every entry; the first duplicate name or address is an error naming both places."""
+    nodes: list[Node] = []
+    names: dict[str, Origin] = {}
+    addresses: dict[tuple[str, int], tuple[str, Origin]] = {}
+    for item in placed:
+        entry = item.entry
+        ssh = cluster_ssh if entry.ssh is None else _merge(cluster_ssh, entry.ssh)
+        port = entry.port if entry.port is not None else ssh.port
+        here = item.where(())
+        for name, host in entry.pairs():
+            if name in names:
+                raise item.where(("name",)).error(
+                    f"expected a unique node name, found {name!r}, which {_place(names[name], here)} already defines"
+                )
+            names[name] = here
+            if (host, port) in addresses:
+                other, there = addresses[(host, port)]
+                raise item.where(("host",)).error(
+                    f"expected a unique host and port per node, found {host} port {port} for node {name!r}, "
+                    f"which node {other!r} ({_place(there, here)}) already uses"
+                )
+            addresses[(host, port)] = (name, here)
+            nodes.append(
+                Node(
+                    name=name,
+                    host=host,
+                    port=port,
+                    roles=entry.roles,
+                    labels=entry.labels,
+                    ssh=ssh.model_copy(update={"port": port}),
+                )
+            )
+    return nodes
+
+
+def _place(origin: Origin, relative_to: Origin) -> str:
+    """`nodes[0] at line 13`, naming the file too when it is another one."""
+    where = f"{origin.field} at line {origin.line}"
+    return where if origin.path == relative_to.path else f"{where} of {origin.path}"
+
+
+def _listing(names: Iterable[str]) -> str:
+    names = list(names)
+    shown = ", ".join(names[:_MAX_LISTED])
+    return shown + (", ..." if len(names) > _MAX_LISTED else "") if names else "none"
+
+
+def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> None:
+    """Every role, node and service a section names must exist."""
+    roles = list(dict.fromkeys(role for node in nodes for role in node.roles))
+    node_names = [node.name for node in nodes]
+    services = list(spec.services)
+
+    def must(value: str | None, known: list[str], what: str, loc: Loc) -> None:
+        if value is not None and value not in known:
+            raise lines.error(loc, f"expected {what} ({_listing(known)}), found {value!r}")
+
+    for key, service in spec.services.items():
+        for i, role in enumerate(service.roles):
+            must(role, roles, "a role that some node has", ("services", key, "roles", i))
+    for i, role in enumerate(spec.chaos.allow_roles):
+        must(role, roles, "a role that some node has", ("chaos", "allow_roles", i))
+    for i, name in enumerate(spec.chaos.allow_nodes):
+        must(name, node_names, "a node name", ("chaos", "allow_nodes", i))
+    for key, drill in spec.drills.items():
+        at: Loc = ("drills", key)
+        must(drill.fault.service, services, "a service defined under services:", (*at, "fault", "service"))
+        for service_name in drill.steady_state.services:
+            must(service_name, services, "a service defined under services:", (*at, "steady_state", "services", service_name))
+        target = drill.target
+        must(target.node, node_names, "a node name", (*at, "target", "node"))
+        must(target.role, roles, "a role that some node has", (*at, "target", "role"))
+        if target.primary is not None:
+            must(target.primary.node, node_names, "a node name", (*at, "target", "primary", "node"))
+        fault = drill.fault
+        if fault.kind == "block-port" and fault.port is None and fault.service is not None:
+            if spec.services[fault.service].port is None:
+                raise lines.error(
+                    (*at, "fault"), f"expected a port for 'block-port' (fault.port or the service's port), "
+                    f"found service {fault.service!r} without a port"
+                )
+
+
+def _check_files(ssh: SSHSettings, where: Callable[[str], Origin], fields: Iterable[str] | None = None) -> None:
+    """Key, known_hosts and ssh_config files must be there (skipped by `check_files=False`).
+
+    `fields` limits the check to what a node's override set; the rest was checked cluster-wide.
+    """
+    wanted = set(fields) if fields is not None else {"identity", "known_hosts", "config", "trust_on_first_use"}
+    if "identity" in wanted and ssh.identity is not None:
+        _readable(ssh.identity, "a readable private key file", where("identity"))
+    if "config" in wanted and ssh.config is not None:
+        _readable(ssh.config, "a readable ssh_config file", where("config"))
+    if wanted & {"known_hosts", "trust_on_first_use"} and ssh.known_hosts is not None and not ssh.trust_on_first_use:
+        if not ssh.known_hosts.is_file():
+            found = "a directory" if ssh.known_hosts.is_dir() else "no such file"
+            raise where("known_hosts").error(
+                f"expected an existing known_hosts file (or trust_on_first_use: true), found {found}: {ssh.known_hosts}"
+            )
+
+
+def _readable(path: Path, what: str, origin: Origin) -> None:
+    if path.is_dir():
+        raise origin.error(f"expected {what}, found a directory: {path}")
+    if not path.is_file():
+        raise origin.error(f"expected {what}, found no such file: {path}")
+    if not os.access(path, os.R_OK):
+        raise origin.error(f"expected {what}, found it not readable: {path}")

@@ -1,0 +1,268 @@
+"""The cluster as the rest of clustertui sees it: immutable, validated, ranges expanded.
+
+`*Spec` classes are the shape of a section as written in the file (a service's name is its
+key there); the public classes add the name. Models are frozen so that the engine, the TUI
+and a drill can share one `Cluster` without defensive copies. Every model forbids unknown
+keys: a misspelt `intreval:` must not silently mean "the default".
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .scalars import (
+    ClusterName,
+    ClusterType,
+    Command,
+    Count,
+    DrillName,
+    Duration,
+    EndpointName,
+    FaultKind,
+    FilePath,
+    Fraction,
+    Host,
+    HttpStatus,
+    HttpTemplate,
+    HttpUrl,
+    Interval,
+    LabelKey,
+    LabelValue,
+    NodeName,
+    NonNegativeDuration,
+    ParamValue,
+    Port,
+    ProcessName,
+    ProxyJump,
+    Rate,
+    RoleName,
+    ServiceName,
+    TcpAddress,
+    UnitName,
+    User,
+    fail,
+)
+
+
+class Frozen(BaseModel):
+    """Base of every cluster-file model: strict types, no unknown keys, immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def _exactly_one(self, *fields: str) -> None:
+        given = [f for f in fields if getattr(self, f) is not None]
+        if len(given) != 1:
+            found = " and ".join(given) if given else "none"
+            raise fail(f"expected exactly one of {', '.join(fields)}, found {found}")
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no USER/LOGNAME and no passwd entry (some containers)
+        return "root"
+
+
+class SSHSettings(Frozen):
+    """How to reach a node. Cluster-wide under `ssh:`, overridable per node."""
+
+    user: User = Field(default_factory=_current_user)
+    port: Port = 22
+    identity: FilePath | None = None
+    known_hosts: FilePath | None = None  # None: ~/.ssh/known_hosts
+    connect_timeout: Duration = 5.0
+    keepalive_interval: NonNegativeDuration = 10.0
+    trust_on_first_use: bool = False
+    become: Literal["sudo"] | None = None
+    proxy_jump: ProxyJump | None = None
+    config: FilePath | None = None  # an ssh_config file to honour
+
+
+class Node(Frozen):
+    """One machine, after range expansion; `ssh` is the effective (merged) settings."""
+
+    name: NodeName
+    host: Host
+    port: Port = 22
+    roles: list[RoleName] = []
+    labels: dict[LabelKey, LabelValue] = {}
+    ssh: SSHSettings = Field(default_factory=SSHSettings)
+
+
+class ServiceSpec(Frozen):
+    roles: list[RoleName] = Field(min_length=1)
+    systemd: UnitName | None = None
+    process: ProcessName | None = None
+    port: Port | None = None
+    http: HttpTemplate | None = None
+    start: Command | None = None
+    stop: Command | None = None
+
+    @model_validator(mode="after")
+    def _checkable(self) -> ServiceSpec:
+        if (self.systemd, self.process, self.port, self.http) == (None, None, None, None):
+            raise fail("expected at least one of systemd, process, port or http to check the service by, found none")
+        return self
+
+
+class Service(ServiceSpec):
+    """A service checked on every node whose roles intersect `roles`."""
+
+    name: ServiceName
+
+
+class EndpointSpec(Frozen):
+    http: HttpUrl | None = None
+    tcp: TcpAddress | None = None
+    expect_status: HttpStatus = 200
+    timeout: Duration = 2.0
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EndpointSpec:
+        self._exactly_one("http", "tcp")
+        return self
+
+
+class Endpoint(EndpointSpec):
+    """A shared address users reach (a VIP, a load balancer), probed from the controller."""
+
+    name: EndpointName
+
+
+class ChaosPolicy(Frozen):
+    """What chaos may touch. Off unless `enabled: true`, and then only allowed roles/nodes."""
+
+    enabled: bool = False
+    allow_roles: list[RoleName] = []
+    allow_nodes: list[NodeName] = []
+    max_faulted_nodes: Count = 1
+    default_ttl: Duration = 60.0
+    quorum_guard: bool = True
+
+
+class Traffic(Frozen):
+    """One traffic probe that runs all through a drill."""
+
+    http: HttpUrl | None = None
+    tcp: TcpAddress | None = None
+    command: Command | None = None
+    rate: Rate = 10.0
+    timeout: Duration = 1.0
+    expect_status: HttpStatus = 200
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Traffic:
+        self._exactly_one("http", "tcp", "command")
+        return self
+
+
+class SteadyState(Frozen):
+    """What must hold before the fault is injected, or the drill aborts."""
+
+    min_success: Fraction = 0.95
+    services: dict[ServiceName, Count] = {}
+    quorum: bool = True
+
+
+_NEEDS_SERVICE = ("kill", "stop", "start", "pause")
+
+
+class Fault(Frozen):
+    kind: FaultKind
+    service: ServiceName | None = None
+    port: Port | None = None
+    params: dict[LabelKey, ParamValue] = {}
+
+    @model_validator(mode="after")
+    def _has_subject(self) -> Fault:
+        if self.kind in _NEEDS_SERVICE and self.service is None:
+            raise fail(f"expected a service for a {self.kind!r} fault, found none")
+        if self.kind == "block-port" and self.port is None and self.service is None:
+            raise fail("expected a port (or a service with a port) for a 'block-port' fault, found neither")
+        return self
+
+
+class Primary(Frozen):
+    """The current primary, found by running `command`; its output names the node."""
+
+    command: Command
+    node: NodeName | None = None
+
+
+class Target(Frozen):
+    """Where the fault goes: a node, a node of a role, or whichever node is the primary."""
+
+    node: NodeName | None = None
+    role: RoleName | None = None
+    pick: Literal["one", "random"] = "one"
+    primary: Primary | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Target:
+        self._exactly_one("node", "role", "primary")
+        if "pick" in self.model_fields_set and self.role is None:
+            raise fail("expected pick only with role, found pick without role")
+        return self
+
+
+class Expectations(Frozen):
+    availability: Fraction | None = None
+    detect_within: Duration | None = None
+    failover_within: Duration | None = None
+    recover_within: Duration | None = None
+
+
+class DrillSpec(Frozen):
+    description: str = ""
+    traffic: list[Traffic] = []
+    steady_state: SteadyState = SteadyState()
+    fault: Fault
+    target: Target
+    hold: Duration = 30.0
+    expect: Expectations = Expectations()
+
+    @model_validator(mode="after")
+    def _measurable(self) -> DrillSpec:
+        if self.expect.availability is not None and not self.traffic:
+            raise fail("expected traffic to measure expect.availability against, found no traffic")
+        return self
+
+
+class Drill(DrillSpec):
+    """A failover drill: traffic, steady state, one fault on a target, a hold, expectations."""
+
+    name: DrillName
+
+
+class Cluster(Frozen):
+    """A loaded cluster file. Build it with `load_cluster`, which also checks cross-references."""
+
+    name: ClusterName
+    type: ClusterType
+    interval: Interval = 1.0
+    ssh: SSHSettings = Field(default_factory=SSHSettings)
+    nodes: list[Node]
+    services: dict[str, Service] = {}
+    endpoints: dict[str, Endpoint] = {}
+    chaos: ChaosPolicy = ChaosPolicy()
+    drills: dict[str, Drill] = {}
+    source: Path
+
+    def node(self, name: str) -> Node:
+        """The node called `name`; KeyError if there is none.
+
+        A plain scan, not a cached index: a cache would go stale in `model_copy(update=...)`.
+        """
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(name)
+
+    def services_on(self, node: Node) -> list[Service]:
+        """Services whose roles intersect the node's roles, in file order."""
+        roles = set(node.roles)
+        return [service for service in self.services.values() if roles.intersection(service.roles)]

@@ -1,0 +1,249 @@
+"""Validated scalar types of the cluster file: names, hosts, ports, durations, units, URLs.
+
+Names, hosts, units and process names later reach remote shells (quoted, but still), so
+they are checked strictly here, once. Each type carries the phrase of its error message
+("expected an integer from 1 to 65535, found 70000") through `expect`, so that messages
+say what the field wants rather than what pydantic's internals checked.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
+
+from .durations import EXPECTED as DURATION_EXPECTED
+from .durations import parse_duration
+from .errors import describe
+from .expand import expand_path
+
+#: pydantic error type of every message written here; the loader shows its text verbatim.
+ERROR_TYPE = "clustertui"
+
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
+NAME_RE = re.compile(NAME_PATTERN)
+NAME_RULE = "letters, digits, '_', '.' or '-', starting with a letter or digit"
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+_USER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+_PROCESS_RE = re.compile(r"[A-Za-z0-9_.:@+][A-Za-z0-9_.:@+-]{0,14}")
+_UNIT_RE = re.compile(r"[A-Za-z0-9@_.:][A-Za-z0-9@_.:-]{0,254}")
+_DIGITS = re.compile(r"[0-9]{1,5}")
+_SCOPE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+
+
+def fail(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown exactly as written."""
+    return PydanticCustomError(ERROR_TYPE, "{detail}", {"detail": message})
+
+
+def expect(phrase: str) -> WrapValidator:
+    """Rephrase any failure of the wrapped type as "expected PHRASE, found VALUE".
+
+    Errors inside nested items (a bad role inside a role list) and messages written here
+    are passed through untouched, so the most precise message always wins.
+    """
+
+    def wrap(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if any(e["loc"] or e["type"] == ERROR_TYPE for e in exc.errors()):
+                raise
+            raise fail(f"expected {phrase}, found {describe(value)}") from None
+
+    return WrapValidator(wrap)
+
+
+def is_host(text: str) -> bool:
+    """A DNS hostname (RFC 1123 labels, `_` tolerated) or an IPv4/IPv6 address."""
+    if ":" in text:
+        address, _, scope = text.partition("%")
+        if scope and not _SCOPE_ID.fullmatch(scope):  # `fe80::1%eth0`, but no `%$(id)`
+            return False
+        try:
+            ipaddress.IPv6Address(address)
+        except ValueError:
+            return False
+        return True
+    if not 0 < len(text) <= 253:
+        return False
+    labels = text.split(".")
+    if not all(_HOST_LABEL.fullmatch(label) for label in labels):
+        return False
+    if all(label.isdigit() for label in labels):
+        try:
+            ipaddress.IPv4Address(text)
+        except ValueError:
+            return False
+    return True
+
+
+def is_name(text: str) -> bool:
+    return len(text) <= 253 and NAME_RE.fullmatch(text) is not None
+
+
+def _host(text: str) -> str:
+    if not is_host(text):
+        raise ValueError(text)
+    return text
+
+
+def port_number(text: str) -> int | None:
+    """The port a string like "2222" names, or None."""
+    return int(text) if _DIGITS.fullmatch(text) and 1 <= int(text) <= 65535 else None
+
+
+def _port_text(text: str) -> int:
+    port = port_number(text)
+    if port is None:
+        raise ValueError(text)
+    return port
+
+
+def _tcp_address(text: str) -> str:
+    bracketed = text.startswith("[")
+    if bracketed:
+        host, sep, port = text[1:].partition("]:")
+    else:
+        host, sep, port = text.rpartition(":")
+    if not sep or (":" in host and not bracketed):
+        raise ValueError(text)
+    _host(host)
+    _port_text(port)
+    return text
+
+
+def _proxy_jump(text: str) -> str:
+    for hop in text.split(","):
+        user, _, address = hop.rpartition("@")
+        if user and not _USER_RE.fullmatch(user):
+            raise ValueError(text)
+        if address.startswith("[") or address.count(":") == 1:
+            _tcp_address(address)
+        else:
+            _host(address)
+    return text
+
+
+def _process(text: str) -> str:
+    if "/" in text or len(text) > 15 or not _PROCESS_RE.fullmatch(text):
+        shown = f"{describe(text)} ({len(text)} characters)" if len(text) > 15 else describe(text)
+        raise fail(
+            "expected a process name as in /proc/PID/comm: at most 15 characters, no '/', "
+            f"only letters, digits and _.:@+- (the kernel truncates comm to 15), found {shown}"
+        )
+    return text
+
+
+def _url(text: str, template: bool) -> str:
+    probe = text.replace("{host}", "host.invalid") if template else text
+    try:
+        parts = urlsplit(probe)
+        ok = (
+            _URL_CHARS.fullmatch(probe) is not None
+            and parts.scheme in ("http", "https")
+            and parts.hostname is not None
+            and is_host(parts.hostname)
+        )
+        parts.port  # noqa: B018 -- raises ValueError for a port outside 0..65535
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(text)
+    return text
+
+
+def _path(value: Any, info: ValidationInfo) -> Path:
+    if isinstance(value, Path):
+        return value
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise ValueError(value)
+    base = (info.context or {}).get("base")
+    return expand_path(value, base)
+
+
+def _label_value(value: Any) -> Any:
+    """Labels are strings, but `rack: 3` or `ssd: true` should not be an error."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _param_value(value: Any) -> Any:
+    if not isinstance(value, (str, int, float, bool)):
+        raise ValueError(value)
+    return value
+
+
+def name(kind: str) -> Any:
+    """A name that reaches remote shells: node, role, service, ... (`kind` is for the message)."""
+    return Annotated[
+        str, Field(pattern=f"^{NAME_PATTERN}$", max_length=253), expect(f"a {kind} name ({NAME_RULE})")
+    ]
+
+
+def duration(phrase: str, **bounds: float) -> Any:
+    """Seconds, written as a duration; `bounds` are pydantic's gt/ge on the seconds."""
+    return Annotated[float, BeforeValidator(parse_duration), Field(**bounds), expect(phrase)]
+
+
+NodeName = name("node")
+RoleName = name("role")
+ServiceName = name("service")
+EndpointName = name("endpoint")
+DrillName = name("drill")
+ClusterName = name("cluster")
+LabelKey = name("label")
+
+LabelValue = Annotated[str, BeforeValidator(_label_value), expect("a label value (a string or a number)")]
+Host = Annotated[str, AfterValidator(_host), expect("a hostname or IP address")]
+Port = Annotated[int, Field(ge=1, le=65535), expect("an integer from 1 to 65535")]
+User = Annotated[str, Field(pattern=rf"^{_USER_RE.pattern}$"), expect("a user name (letters, digits, '_', '.', '-')")]
+ProxyJump = Annotated[
+    str, AfterValidator(_proxy_jump), expect('a jump host like "bastion.example.internal" or "user@bastion:2222"')
+]
+TcpAddress = Annotated[str, AfterValidator(_tcp_address), expect('"host:port" with a port from 1 to 65535')]
+HttpUrl = Annotated[str, AfterValidator(lambda s: _url(s, template=False)), expect("an http:// or https:// URL")]
+HttpTemplate = Annotated[
+    str,
+    AfterValidator(lambda s: _url(s, template=True)),
+    expect('an http:// or https:// URL (where "{host}" stands for the node\'s host)'),
+]
+ProcessName = Annotated[str, AfterValidator(_process), expect("a process name as in /proc/PID/comm")]
+UnitName = Annotated[
+    str,
+    Field(pattern=rf"^{_UNIT_RE.pattern}$"),
+    expect("a systemd unit name like nginx.service (letters, digits, '@', '_', '.', ':', '-')"),
+]
+Command = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]*$"), expect("a non-empty command")]
+FilePath = Annotated[Path, BeforeValidator(_path), expect("a file path")]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), expect("a number from 0 to 1")]
+Rate = Annotated[float, Field(gt=0, allow_inf_nan=False), expect("a positive number (per second)")]
+Count = Annotated[int, Field(ge=1), expect("an integer of at least 1")]
+HttpStatus = Annotated[int, Field(ge=100, le=599), expect("an HTTP status code from 100 to 599")]
+ParamValue = Annotated[Any, AfterValidator(_param_value), expect("a string, number or boolean")]
+
+Duration = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}", gt=0)
+NonNegativeDuration = duration(f"{DURATION_EXPECTED} (or 0 to disable)", ge=0)
+Interval = duration("a duration of at least 100ms, like 500ms, 1s or 5s", ge=0.1)
+
+ClusterType = Literal["majority", "shared-disk", "single-node"]
+FaultKind = Literal[
+    "kill", "stop", "start", "pause", "block-port", "partition", "loss", "latency", "cpu-hog", "mem-hog", "disk-fill"
+]

@@ -1,0 +1,112 @@
+"""``lab status``: what is there (namespaces, inits, limits) and what answers.
+
+State is discovered, not read back from files: a namespace is present if
+``/run/netns/ctui-NODE`` exists, a node runs if its init is found, a service is up if its
+check passes right now.  ``overall`` is ``up`` (everything answers), ``degraded``
+(something is down) or ``absent`` (no trace of a lab).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cgroups, checks, netns, nodes
+from .proc import LabError
+from .spec import DEFAULT_SPEC, LabSpec, RuntimePaths, StatePaths, default_state_dir
+from .up import lab_present
+
+
+@dataclass
+class NodeStatus:
+    name: str
+    address: str
+    roles: list[str]
+    netns: bool
+    init_pid: int | None
+    memory_limit: int | None
+    services: dict[str, bool] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def up(self) -> bool:
+        return self.netns and self.init_pid is not None and all(self.services.values())
+
+
+@dataclass
+class LabStatus:
+    state_dir: Path
+    present: bool
+    nodes: list[NodeStatus] = field(default_factory=list)
+    vip: str = ""
+    vip_holder: str | None = None
+    vip_ok: bool = False
+    vip_detail: str = ""
+    lxcfs: bool = False
+
+    @property
+    def overall(self) -> str:
+        if not self.present:
+            return "absent"
+        if self.nodes and all(n.up for n in self.nodes) and self.vip_ok and self.lxcfs:
+            return "up"
+        return "degraded"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "overall": self.overall,
+            "state_dir": str(self.state_dir),
+            "lxcfs": self.lxcfs,
+            "vip": {"address": self.vip, "holder": self.vip_holder, "up": self.vip_ok, "detail": self.vip_detail},
+            "nodes": [
+                {
+                    "name": n.name,
+                    "address": n.address,
+                    "roles": n.roles,
+                    "netns": n.netns,
+                    "init_pid": n.init_pid,
+                    "memory_limit": n.memory_limit,
+                    "up": n.up,
+                    "services": {s: ("up" if ok else "down") for s, ok in n.services.items()},
+                    "details": n.details,
+                }
+                for n in self.nodes
+            ],
+        }
+
+
+def lab_status(state_dir: Path | None = None, spec: LabSpec = DEFAULT_SPEC) -> LabStatus:
+    """Discover the lab and run every check once (about a second when it is up)."""
+    from . import lxcfs
+
+    paths = StatePaths(state_dir or default_state_dir())
+    st = LabStatus(state_dir=paths.root, present=lab_present(spec), vip=spec.vip)
+    if not st.present:
+        return st
+    try:
+        layout: cgroups.CgroupLayout | None = cgroups.detect_layout()
+    except LabError:
+        layout = None
+    inits = nodes.find_inits([n.netns for n in spec.nodes])
+    all_checks = checks.lab_checks(spec, paths)
+    results = dict(zip((c.label for c in all_checks), checks.run_once(all_checks)))
+    for node in spec.nodes:
+        ns = netns.netns_exists(node.netns)
+        ns_status = NodeStatus(
+            name=node.name,
+            address=node.address,
+            roles=list(node.roles),
+            netns=ns,
+            init_pid=inits.get(node.netns),
+            memory_limit=cgroups.memory_limit(layout, node.name) if layout else None,
+        )
+        for svc in node.services:
+            res = results[f"{node.name}/{svc.name}"]
+            ns_status.services[svc.name] = res.ok
+            ns_status.details[svc.name] = res.detail
+        st.nodes.append(ns_status)
+    vip = results["vip"]
+    st.vip_ok, st.vip_detail = vip.ok, vip.detail
+    st.vip_holder = checks.vip_holder(spec)
+    st.lxcfs = lxcfs.healthy(RuntimePaths())
+    return st

@@ -1,0 +1,158 @@
+"""Every bad cluster file gives exactly one line: FILE:LINE: field.path: expected ..., found ..."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clustertui.config import ConfigError, load_cluster
+
+BAD = Path(__file__).parent / "bad"
+
+# file name -> the error text after "FILE:" (the line number onwards).
+EXPECTED = {
+    "syntax_error.yaml": "4: (yaml): expected valid YAML, found an error: expected ',' or ']', but got '<scalar>' "
+    "(while parsing a flow sequence at line 3)",
+    "mapping_in_scalar.yaml": "3: (yaml): expected valid YAML, found an error: mapping values are not allowed here",
+    "unknown_key.yaml": "3: intreval: unknown field, did you mean 'interval'?",
+    "unknown_nested_key.yaml": "5: nodes[0].hots: unknown field, did you mean 'host'?",
+    "unknown_key_no_guess.yaml": "7: chaos.zzz: unknown field, expected one of: enabled, allow_roles, allow_nodes, "
+    "max_faulted_nodes, default_ttl, quorum_guard",
+    "nodes_not_a_list.yaml": "3: nodes: expected a list, found a mapping",
+    "port_as_string.yaml": "4: nodes[0].port: expected an integer from 1 to 65535, found '22'",
+    "port_zero.yaml": "5: nodes[1].port: expected an integer from 1 to 65535, found 0",
+    "port_70000.yaml": "8: nodes[2].port: expected an integer from 1 to 65535, found 70000",
+    "range_reversed.yaml": "4: nodes[0].name: expected a range with START <= END, found [3-1] in 'web[3-1]'",
+    "range_length_mismatch.yaml": "4: nodes[0].host: expected a host range of 3 to match name 'web[1-3]', "
+    "found a range of 2 in '198.18.0.[11-12]'",
+    "range_malformed.yaml": "4: nodes[0].name: expected a range like [1-3] or [01-10], found 'web[1-]'",
+    "range_too_large.yaml": "4: nodes[0].name: expected a range of at most 10000 items, found 20000 in 'web[1-20000]'",
+    "range_twice.yaml": "4: nodes[0].name: expected at most one range like [1-3], found 2 in 'rack[1-2]-web[1-2]'",
+    "host_range_single_name.yaml": "4: nodes[0].host: expected a single host for node 'web', "
+    "found a range of 3 in '198.18.0.[11-13]'",
+    "name_range_single_host.yaml": "4: nodes[0].host: expected a host range of 3 to match name 'web[1-3]', "
+    "found a single host in '198.18.0.11'",
+    "duplicate_node_name.yaml": "5: nodes[1].name: expected a unique node name, found 'web2', "
+    "which nodes[0] at line 4 already defines",
+    "duplicate_address.yaml": "5: nodes[1].host: expected a unique host and port per node, found 198.18.0.12 port 22 "
+    "for node 'db1', which node 'web2' (nodes[0] at line 4) already uses",
+    "service_role_nobody_has.yaml": "7: services.redis.roles[0]: expected a role that some node has (web), found 'db'",
+    "service_without_check.yaml": "6: services.nginx: expected at least one of systemd, process, port or http "
+    "to check the service by, found none",
+    "service_bad_name.yaml": "6: services[\"nginx;reboot\"]: expected a service name (letters, digits, '_', '.' or '-', "
+    "starting with a letter or digit), found 'nginx;reboot'",
+    "process_semicolon.yaml": "6: services.nginx.process: expected a process name as in /proc/PID/comm: at most "
+    "15 characters, no '/', only letters, digits and _.:@+- (the kernel truncates comm to 15), found 'nginx;reboot'",
+    "process_too_long.yaml": "8: services.controller.process: expected a process name as in /proc/PID/comm: at most "
+    "15 characters, no '/', only letters, digits and _.:@+- (the kernel truncates comm to 15), "
+    "found 'kube-controller-manager' (23 characters)",
+    "systemd_bad_unit.yaml": "6: services.nginx.systemd: expected a systemd unit name like nginx.service "
+    "(letters, digits, '@', '_', '.', ':', '-'), found 'nginx service'",
+    "http_not_http.yaml": "6: services.nginx.http: expected an http:// or https:// URL "
+    "(where \"{host}\" stands for the node's host), found 'ftp://{host}/health'",
+    "host_shell_metachar.yaml": "5: nodes[0].host: expected a hostname or IP address (or a range of them), "
+    "found 'web1.example.internal;reboot'",
+    "identity_missing.yaml": "5: ssh.identity: expected a readable private key file, "
+    "found no such file: /nonexistent/clustertui-test/id_ed25519",
+    "identity_is_directory.yaml": "6: nodes[0].ssh.identity: expected a readable private key file, found a directory: /",
+    "known_hosts_missing.yaml": "4: ssh.known_hosts: expected an existing known_hosts file (or trust_on_first_use: true), "
+    "found no such file: /nonexistent/clustertui-test/known_hosts",
+    "empty.yaml": "0: (file): expected a mapping of cluster settings, found an empty file",
+    "comments_only.yaml": "0: (file): expected a mapping of cluster settings, found an empty file",
+    "binary.yaml": "4: (file): expected a YAML text file, found binary data (a NUL byte)",
+    "nul_byte.yaml": "1: (file): expected a YAML text file, found binary data (a NUL byte)",
+    "latin1.yaml": "1: (file): expected UTF-8 text, found byte 0xe9",
+    "top_level_list.yaml": "1: (file): expected a mapping of cluster settings, found a list",
+    "top_level_scalar.yaml": "1: (file): expected a mapping of cluster settings, found 'just a string'",
+    "unset_env.yaml": "5: ssh.identity: expected environment variable CLUSTERTUI_TEST_UNSET to be set, found it unset "
+    "(write ${CLUSTERTUI_TEST_UNSET:-default} for a default)",
+    "bad_env_syntax.yaml": "5: nodes[0].host: expected ${NAME} or ${NAME:-default}, found '${CLUSTERTUI_TEST_HOST'",
+    "bad_duration.yaml": "4: ssh.connect_timeout: expected a positive duration like 250ms, 5s, 2m or 1h, "
+    "found '5 seconds'",
+    "negative_duration.yaml": "6: chaos.default_ttl: expected a positive duration like 250ms, 5s, 2m or 1h, found -5",
+    "zero_duration.yaml": "6: chaos.default_ttl: expected a positive duration like 250ms, 5s, 2m or 1h, found '0s'",
+    "interval_too_small.yaml": "3: interval: expected a duration of at least 100ms, like 500ms, 1s or 5s, found '50ms'",
+    "bad_cluster_type.yaml": "2: type: expected one of 'majority', 'shared-disk' or 'single-node', found 'quorum'",
+    "missing_name.yaml": "1: name: expected a value (this field is required), found none",
+    "no_nodes.yaml": "3: nodes: expected at least one node (under nodes: or from import:), found none",
+    "chaos_unknown_role.yaml": "8: chaos.allow_roles[1]: expected a role that some node has (web, db), found 'lb'",
+    "chaos_unknown_node.yaml": "7: chaos.allow_nodes[1]: expected a node name (web1, web2), found 'web3'",
+    "endpoint_http_and_tcp.yaml": "6: endpoints.vip: expected exactly one of http, tcp, found http and tcp",
+    "endpoint_bad_tcp.yaml": "6: endpoints.vip.tcp: expected \"host:port\" with a port from 1 to 65535, "
+    "found '198.18.0.100'",
+    "duplicate_yaml_key.yaml": "6: ssh.user: expected each key once in a mapping, found 'user' again (first at line 4)",
+    "drill_unknown_service.yaml": "9: drills.web-node-loss.fault.service: expected a service defined under services: "
+    "(nginx), found 'apache'",
+    "drill_unknown_target_node.yaml": "11: drills.web-node-loss.target.node: expected a node name (web1, web2, web3), "
+    "found 'web9'",
+    "drill_bad_fault_kind.yaml": "7: drills.meteor.fault.kind: expected one of 'kill', 'stop', 'start', 'pause', "
+    "'block-port', 'partition', 'loss', 'latency', 'cpu-hog', 'mem-hog' or 'disk-fill', found 'meteor'",
+    "drill_two_targets.yaml": "8: drills.cpu.target: expected exactly one of node, role, primary, found node and role",
+    "become_su.yaml": "4: ssh.become: expected one of 'sudo', found 'su'",
+    "tagged_value.yaml": "4: nodes[0].host: expected a plain YAML value, found the tag '!vault'",
+    "import_missing.yaml": f"4: import.ansible: expected a readable file, found no such file "
+    f"({BAD / 'no-such-inventory.ini'})",
+    "bad_label.yaml": "5: nodes[0].labels.zone: expected a label value (a string or a number), found a list",
+    "proxy_jump_bad.yaml": "4: ssh.proxy_jump: expected a jump host like \"bastion.example.internal\" or "
+    "\"user@bastion:2222\", found 'bastion; id'",
+}
+
+
+def test_every_fixture_has_an_expectation() -> None:
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLUSTERTUI_TEST_UNSET", raising=False)
+    path = BAD / name
+    with pytest.raises(ConfigError) as caught:
+        load_cluster(path)
+    error = caught.value
+    assert str(error) == f"{path}:{EXPECTED[name]}"
+    assert "\n" not in str(error)
+    assert error.path == path
+    assert str(error.line) == EXPECTED[name].split(":")[0]
+    assert EXPECTED[name].split(": ")[1] == error.field
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_cluster(str(path))
+    assert str(caught.value) == f"{path}:0: (file): expected a readable file, found no such file"
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_cluster(tmp_path)
+    assert str(caught.value) == f"{tmp_path}:0: (file): expected a cluster file, found a directory"
+
+
+def test_special_file() -> None:
+    with pytest.raises(ConfigError, match=r"^/dev/null:0: \(file\): expected a regular file, found a special file"):
+        load_cluster("/dev/null")
+
+
+def test_deep_nesting_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: " + "[" * 2000 + "]" * 2000 + "\n")
+    with pytest.raises(ConfigError, match=r"deep\.yaml:1: \(yaml\): expected a YAML document nested"):
+        load_cluster(path)
+
+
+def test_alias_bomb_is_bounded(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match=r"bomb\.yaml:\d+: a\d\[\d+\].*expected at most 200000 values"):
+        load_cluster(path)
+
+
+def test_first_error_in_file_order_wins(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text("nodes: [{name: web1, port: 0}]\nname: lab\ntype: nope\n")
+    with pytest.raises(ConfigError, match=r"two\.yaml:1: nodes\[0\]\.port: "):
+        load_cluster(path)
