@@ -164,6 +164,7 @@ class ClusterMonitor:
 
     def node_sample(self, node: str, sample: NodeSample) -> None:
         status = self.nodes[node]
+        self._fault_events(status, status.sample, sample)
         status.sample = sample
         status.info = self._sessions[node].info if node in self._sessions else status.info
         status.samples += 1
@@ -173,6 +174,17 @@ class ClusterMonitor:
             listener(node, sample)
 
     # -- judging -------------------------------------------------------------------------
+
+    def _fault_events(self, status: NodeStatus, before: NodeSample | None, after: NodeSample) -> None:
+        """Faults appear and vanish in the node's own ledger, whoever applied or reverted
+        them (this process, another operator, or the node's dead-man timer)."""
+        if before is None:
+            return
+        old, new = set(before.faults), set(after.faults)
+        for fault in sorted(new - old):
+            self.emit(EventKind.FAULT_APPLIED, status.name, fault)
+        for fault in sorted(old - new):
+            self.emit(EventKind.FAULT_REVERTED, status.name, fault)
 
     def _judge_services(self, status: NodeStatus) -> None:
         sample = status.sample

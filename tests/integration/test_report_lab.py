@@ -1,0 +1,98 @@
+"""`clustertui report` against the real lab."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.helpers import REPO, nginx_stopped, run_cli
+
+pytestmark = pytest.mark.lab
+
+
+def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    report = subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "10s", "-o", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(3)
+        burner = lab.node_popen("web1", ["timeout", "5", "sh", "-c", "while :; do :; done"])
+        time.sleep(1)
+        with nginx_stopped(lab, "web2"):
+            stopped_at = time.time()
+            time.sleep(3)
+        burner.wait(timeout=10)
+        _stdout, stderr = report.communicate(timeout=60)
+    finally:
+        report.kill()
+    assert report.returncode == 0, stderr
+    data = json.loads(out.read_text())
+    assert data["cluster"] == "lab" and data["interval_s"] == 1.0
+    nodes = {n["name"]: n for n in data["nodes"]}
+    for name, node in nodes.items():
+        assert len(node["samples"]) >= 9, f"{name}: {len(node['samples'])} samples"
+        assert node["state"] == "up"
+
+    def busy(node: str) -> float:
+        window = [s["cpu_percent"] for s in nodes[node]["samples"]
+                  if stopped_at - 0.5 <= s["t"] <= stopped_at + 3 and s["cpu_percent"] is not None]
+        assert window, node
+        return max(window)
+
+    assert busy("web1") > 35.0, nodes["web1"]["samples"]
+    assert busy("web2") < 15.0, nodes["web2"]["samples"]
+    down = [e for e in data["events"] if e["kind"] == "service-down" and e["node"] == "web2"]
+    assert down and down[0]["detail"].startswith("nginx")
+    assert down[0]["t"] - stopped_at <= 2.0, f"detected after {down[0]['t'] - stopped_at:.2f}s"
+    assert any(e["kind"] == "service-up" and e["node"] == "web2" for e in data["events"])
+    assert 0 < nodes["web2"]["services"]["nginx"]["up_ratio"] < 1
+    assert nodes["web1"]["services"]["nginx"] == {"state": "up", "up_ratio": 1.0}
+    assert data["health"]["quorum"]["holds"] is True
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html", ".csv"])
+def test_other_formats(lab, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"report{suffix}"
+    result = run_cli("report", str(lab.cluster_file), "--duration", "3s", "--interval", "500ms", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    if suffix == ".csv":
+        rows = text.strip().splitlines()
+        assert rows[0].startswith("time,t,node,host,cpu_percent") and len(rows) > 8 * 4
+    elif suffix == ".html":
+        assert text.count("<svg") == 8 and "web1" in text and "<script" not in text
+    else:
+        assert "| web1 | 198.18.0.11 | up |" in text
+
+
+def test_ctrl_c_writes_what_was_collected(lab, tmp_path: Path) -> None:
+    out = tmp_path / "partial.json"
+    report = subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "5m", "-o", str(out)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(4)
+    report.send_signal(signal.SIGINT)
+    _stdout, stderr = report.communicate(timeout=30)
+    assert report.returncode == 3, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    data = json.loads(out.read_text())
+    assert data["interrupted"] is True
+    assert all(len(n["samples"]) >= 2 for n in data["nodes"])
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    cluster = REPO / "sample_clusters" / "lab.yaml"
+    bad_format = run_cli("report", str(cluster), "--duration", "1s", "-o", str(tmp_path / "r.pdf"))
+    assert bad_format.returncode == 2 and "unknown report format '.pdf'" in bad_format.stderr
+    bad_duration = run_cli("report", str(cluster), "--duration", "soon", "-o", str(tmp_path / "r.json"))
+    assert bad_duration.returncode == 2 and "not a duration" in bad_duration.stderr
+    assert "Traceback" not in bad_format.stderr + bad_duration.stderr
