@@ -97,7 +97,7 @@ async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore
             chunk = await process.stdout.readuntil(FRAME_END)
         rtt_ms = (time.perf_counter() - started) * 1000.0
         info, body = split_header(chunk)
-        sample = derive_sample(plan, None, parse_frame(body), time.time())
+        sample = derive_sample(plan, None, parse_frame(body), time.time(), info.page_size if info else 4096)
     except (ProbeError, asyncio.IncompleteReadError, TimeoutError) as exc:
         detail = f"probe failed: {exc}" if isinstance(exc, ProbeError) else "probe printed no frame"
         return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, detail)

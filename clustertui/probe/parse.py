@@ -20,7 +20,9 @@ from clustertui.probe.sample import (
     ServiceProbe,
 )
 
-_MEM_FIELDS = 9  # MemTotal MemFree MemAvailable Buffers Cached SReclaimable Shmem SwapTotal SwapFree
+# MemTotal MemFree MemAvailable Buffers Cached SReclaimable Shmem SwapTotal SwapFree
+# Active(file) Inactive(file)
+_MEM_FIELDS = 11
 _CPU_FIELDS = 10
 FRAME_END = "\nE\n"
 
@@ -31,9 +33,9 @@ def split_header(chunk: str) -> tuple[HostInfo | None, str]:
         return None, chunk
     line, _, rest = chunk.partition("\n")
     parts = line.split()
-    if len(parts) != 3:
+    if len(parts) != 4 or not parts[3].isdigit() or int(parts[3]) == 0:
         raise ProbeError(f"malformed header line {line[:80]!r}")
-    return HostInfo(hostname=parts[1], kernel=parts[2]), rest
+    return HostInfo(hostname=parts[1], kernel=parts[2], page_size=int(parts[3])), rest
 
 
 def parse_frame(text: str) -> RawFrame:
@@ -66,6 +68,7 @@ def _parse_frame(text: str) -> RawFrame:
     cpu: tuple[int, ...] | None = None
     cores: list[tuple[int, ...]] = []
     mem: tuple[int | None, ...] | None = None
+    zone_low: int | None = None
     load: tuple[float, float, float] | None = None
     net: list[tuple[str, int, int]] = []
     psi = None
@@ -92,6 +95,8 @@ def _parse_frame(text: str) -> RawFrame:
             if len(fields) != _MEM_FIELDS + 1:
                 raise ProbeError(f"memory line has {len(fields) - 1} fields, expected {_MEM_FIELDS}")
             mem = tuple(None if value == "-" else int(value) for value in fields[1:])
+        elif kind == "z":
+            zone_low = int(fields[1])
         elif kind == "l":
             load = (float(fields[1]), float(fields[2]), float(fields[3]))
         elif kind == "n":
@@ -127,6 +132,7 @@ def _parse_frame(text: str) -> RawFrame:
         cpu=cpu,
         cores=tuple(cores),
         mem=mem,
+        zone_low_pages=zone_low,
         load=load,
         net=tuple(net),
         psi=psi,
@@ -162,24 +168,48 @@ def cpu_breakdown(before: tuple[int, ...], after: tuple[int, ...]) -> CpuBreakdo
     )
 
 
-def memory_figures(mem: tuple[int | None, ...]) -> tuple[int, int, float, int, int]:
+def memory_figures(
+    mem: tuple[int | None, ...], zone_low_pages: int | None = None, page_size: int = 4096
+) -> tuple[int, int, float, int, int]:
     """(total, available, percent, swap_total, swap_used) in bytes, by psutil's formula.
 
-    psutil takes MemAvailable when the kernel has it (3.14+); older kernels get the classic
-    estimate free + buffers + cached + SReclaimable.
+    psutil takes MemAvailable (kernel 3.14+); where it is missing or 0 it re-does the
+    kernel's own estimate from the zone low watermarks and the file LRU lists, and where
+    even those are missing it falls back to free + cached.  An "available" above the total
+    (LXC-style /proc views) is clamped to free, as psutil and procps do.
     """
-    total, free, available, buffers, cached, reclaimable, _shmem, swap_total, swap_free = (
-        value or 0 for value in mem
-    )
-    if mem[2] is None:
-        available = free + buffers + cached + reclaimable
-    available = min(available, total)
-    percent = 100.0 * (total - available) / total if total else 0.0
-    return total * 1024, available * 1024, percent, swap_total * 1024, (swap_total - swap_free) * 1024
+    kib = [None if value is None else value * 1024 for value in mem]
+    total, free, available, _buffers, cached, reclaimable, _shmem, swap_total, swap_free, active_file, inactive_file = kib
+    total, free = total or 0, free or 0
+    if not available:
+        available = _estimate_available(free, cached or 0, reclaimable, active_file, inactive_file,
+                                        None if zone_low_pages is None else zone_low_pages * page_size)
+    if available < 0:
+        available = 0
+    elif available > total:
+        available = free
+    percent = round(100.0 * (total - available) / total, 1) if total else 0.0
+    swap_total, swap_free = swap_total or 0, swap_free or 0
+    return total, int(available), percent, swap_total, swap_total - swap_free
+
+
+def _estimate_available(
+    free: int, cached: int, reclaimable: int | None, active_file: int | None,
+    inactive_file: int | None, watermark_low: int | None,
+) -> float:
+    """The kernel's MemAvailable (commit 34e431b0ae39), as psutil.calculate_avail_vmem."""
+    if reclaimable is None or active_file is None or inactive_file is None or watermark_low is None:
+        return free + cached
+    available = free - watermark_low
+    pagecache = active_file + inactive_file
+    pagecache -= min(pagecache / 2, watermark_low)
+    available += pagecache
+    available += reclaimable - min(reclaimable / 2.0, watermark_low)
+    return available
 
 
 def derive_sample(
-    plan: ProbePlan, previous: RawFrame | None, current: RawFrame, t: float
+    plan: ProbePlan, previous: RawFrame | None, current: RawFrame, t: float, page_size: int = 4096
 ) -> NodeSample:
     """Turn a frame (and the one before it, for rates) into a NodeSample."""
     elapsed = current.uptime - previous.uptime if previous else 0.0
@@ -200,7 +230,9 @@ def derive_sample(
             for iface, rx, tx in current.net
             if iface in before
         )
-    total, available, percent, swap_total, swap_used = memory_figures(current.mem)
+    total, available, percent, swap_total, swap_used = memory_figures(
+        current.mem, current.zone_low_pages, page_size
+    )
     psi = current.psi or (None, None, None)
     services = {
         check.name: ServiceProbe(

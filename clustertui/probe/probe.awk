@@ -8,15 +8,16 @@
 #
 # Variables (-v): interval (seconds), count (0 = forever), procs (space-separated comm
 # names), ports (space-separated 4-digit upper-case hex ports), units (systemd units),
-# paths (filesystems for df), faults (ledger directory).
+# paths (filesystems for df), faults (ledger directory), root (prefix for /proc, tests only).
 #
 # Frame grammar (one record per line, first field is the record kind):
-#   H hostname kernel-release            once, before the first frame
+#   H hostname kernel-release page-size  once, before the first frame
 #   F seq                                frame start
 #   u uptime-seconds
 #   c user nice system idle iowait irq softirq steal guest guest_nice   (all CPUs)
 #   k index user nice ... guest_nice     (one per core)
-#   m MemTotal MemFree MemAvailable Buffers Cached SReclaimable Shmem SwapTotal SwapFree  (kB, "-" when absent)
+#   m MemTotal MemFree MemAvailable Buffers Cached SReclaimable Shmem SwapTotal SwapFree Active(file) Inactive(file)  (kB, "-" when absent)
+#   z sum-of-zone-low-watermarks (pages)  only when MemAvailable is absent or 0
 #   l load1 load5 load15 running/total
 #   n iface rx-bytes tx-bytes
 #   p cpu-some-avg10 io-some-avg10 memory-some-avg10   (only where /proc/pressure exists)
@@ -27,13 +28,32 @@
 #   E                                    frame end (a constant line, so the reader can readuntil it)
 BEGIN {
     if (interval <= 0) interval = 1
+    # `root` (default empty) prefixes every /proc path, so tests can run this very program
+    # on /proc files captured from other kernels.
+    F_HOSTNAME = root "/proc/sys/kernel/hostname"
+    F_OSRELEASE = root "/proc/sys/kernel/osrelease"
+    F_UPTIME = root "/proc/uptime"
+    F_STAT = root "/proc/stat"
+    F_MEMINFO = root "/proc/meminfo"
+    F_LOADAVG = root "/proc/loadavg"
+    F_NETDEV = root "/proc/net/dev"
+    F_PSI_CPU = root "/proc/pressure/cpu"
+    F_PSI_IO = root "/proc/pressure/io"
+    F_PSI_MEM = root "/proc/pressure/memory"
+    F_TCP = root "/proc/net/tcp"
+    F_TCP6 = root "/proc/net/tcp6"
+    F_ZONEINFO = root "/proc/zoneinfo"
     nproc_names = split(procs, proc_name, " ")
     nports = split(ports, port_hex, " ")
     nunits = split(units, unit_name, " ")
     npaths = split(paths, path_name, " ")
-    host = first_line("/proc/sys/kernel/hostname")
-    kernel = first_line("/proc/sys/kernel/osrelease")
-    printf "H %s %s\n", host, kernel
+    host = first_line(F_HOSTNAME)
+    kernel = first_line(F_OSRELEASE)
+    pagesize = 4096
+    cmd = "getconf PAGESIZE 2>/dev/null"
+    if ((cmd | getline line) > 0 && line + 0 > 0) pagesize = line + 0
+    close(cmd)
+    printf "H %s %s %d\n", host, kernel, pagesize
     fflush()
     seq = 0
     next_due = uptime() + interval
@@ -59,7 +79,7 @@ function first_line(path,    line) {
 }
 
 function uptime(    line, parts) {
-    line = first_line("/proc/uptime")
+    line = first_line(F_UPTIME)
     split(line, parts, " ")
     return parts[1] + 0
 }
@@ -68,7 +88,7 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
     printf "F %d\n", seq
     printf "u %.2f\n", uptime()
 
-    while ((getline line < "/proc/stat") > 0) {
+    while ((getline line < F_STAT) > 0) {
         if (substr(line, 1, 3) != "cpu") continue
         n = split(line, f, " ")
         if (f[1] == "cpu") printf "c"
@@ -76,24 +96,36 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
         for (i = 2; i <= 11; i++) printf " %s", (i <= n ? f[i] : 0)
         printf "\n"
     }
-    close("/proc/stat")
+    close(F_STAT)
 
     split("", mem)
-    while ((getline line < "/proc/meminfo") > 0) {
+    while ((getline line < F_MEMINFO) > 0) {
         split(line, f, " ")
         key = f[1]; sub(/:$/, "", key)
         mem[key] = f[2]
     }
-    close("/proc/meminfo")
-    printf "m %s %s %s %s %s %s %s %s %s\n", m(mem, "MemTotal"), m(mem, "MemFree"), \
+    close(F_MEMINFO)
+    printf "m %s %s %s %s %s %s %s %s %s %s %s\n", m(mem, "MemTotal"), m(mem, "MemFree"), \
         m(mem, "MemAvailable"), m(mem, "Buffers"), m(mem, "Cached"), m(mem, "SReclaimable"), \
-        m(mem, "Shmem"), m(mem, "SwapTotal"), m(mem, "SwapFree")
+        m(mem, "Shmem"), m(mem, "SwapTotal"), m(mem, "SwapFree"), m(mem, "Active(file)"), \
+        m(mem, "Inactive(file)")
+    # Kernels before 3.14 have no MemAvailable: send the zone low watermarks so the
+    # controller can estimate it the way the kernel (and psutil) do.
+    if (!("MemAvailable" in mem) || mem["MemAvailable"] == 0) {
+        n = 0
+        while ((getline line < F_ZONEINFO) > 0) {
+            split(line, f, " ")
+            if (f[1] == "low") n += f[2]
+        }
+        close(F_ZONEINFO)
+        printf "z %d\n", n
+    }
 
-    line = first_line("/proc/loadavg")
+    line = first_line(F_LOADAVG)
     split(line, f, " ")
     printf "l %s %s %s %s\n", f[1], f[2], f[3], f[4]
 
-    while ((getline line < "/proc/net/dev") > 0) {
+    while ((getline line < F_NETDEV) > 0) {
         i = index(line, ":")
         if (i == 0) continue
         name = substr(line, 1, i - 1); gsub(/ /, "", name)
@@ -101,12 +133,12 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
         split(substr(line, i + 1), f, " ")
         printf "n %s %s %s\n", name, f[1], f[9]
     }
-    close("/proc/net/dev")
+    close(F_NETDEV)
 
-    if ((getline line < "/proc/pressure/cpu") > 0) {
-        close("/proc/pressure/cpu")
-        printf "p %s %s %s\n", avg10(line), avg10(first_line("/proc/pressure/io")), \
-            avg10(first_line("/proc/pressure/memory"))
+    if ((getline line < F_PSI_CPU) > 0) {
+        close(F_PSI_CPU)
+        printf "p %s %s %s\n", avg10(line), avg10(first_line(F_PSI_IO)), \
+            avg10(first_line(F_PSI_MEM))
     }
 
     for (i = 1; i <= npaths; i++) {
@@ -123,7 +155,7 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
 
     split("", count_by)
     n = 0
-    cmd = "cat /proc/[0-9]*/comm 2>/dev/null"
+    cmd = "cat " root "/proc/[0-9]*/comm 2>/dev/null"
     while ((cmd | getline line) > 0) { n++; count_by[line]++ }
     close(cmd)
     printf "r %d\n", n
@@ -132,8 +164,8 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
 
     if (nports > 0) {
         split("", listening)
-        scan_listen("/proc/net/tcp", listening)
-        scan_listen("/proc/net/tcp6", listening)
+        scan_listen(F_TCP, listening)
+        scan_listen(F_TCP6, listening)
         for (i = 1; i <= nports; i++)
             printf "s L %s %d\n", port_hex[i], (port_hex[i] in listening) ? 1 : 0
     }

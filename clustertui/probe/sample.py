@@ -15,6 +15,7 @@ class HostInfo:
 
     hostname: str
     kernel: str
+    page_size: int = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class RawFrame:
     cpu: tuple[int, ...]
     cores: tuple[tuple[int, ...], ...]
     mem: tuple[int | None, ...]
+    zone_low_pages: int | None
     load: tuple[float, float, float]
     net: tuple[tuple[str, int, int], ...]
     psi: tuple[float | None, float | None, float | None] | None

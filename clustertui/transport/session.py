@@ -135,7 +135,8 @@ class NodeSession:
                 if info is not None:
                     self.info = info
                 frame = parse_frame(body)
-                sample = derive_sample(self.plan, previous, frame, time.time())
+                page_size = self.info.page_size if self.info else 4096
+                sample = derive_sample(self.plan, previous, frame, time.time(), page_size)
                 previous = frame
                 self.last_frame = time.monotonic()
                 self.backoff.reset()

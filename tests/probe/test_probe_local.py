@@ -22,13 +22,24 @@ def run_probe(plan: ProbePlan, interval: float, count: int) -> list[str]:
 
 
 def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:
+    """Read psutil right as each frame arrives, so both measure the same window."""
     plan = ProbePlan()
-    psutil.cpu_percent(None)
-    frames = run_probe(plan, interval=1.0, count=2)
-    psutil_cpu = psutil.cpu_percent(None)
-    psutil_mem = psutil.virtual_memory()
-    first, second = (parse_frame(frame) for frame in frames)
+    probe = subprocess.Popen(["sh", "-c", plan.command(1.0, 2)], stdout=subprocess.PIPE, text=True)
+    frames, readings, lines = [], [], []
+    assert probe.stdout is not None
+    for line in probe.stdout:
+        lines.append(line)
+        if line == "E\n":
+            readings.append((psutil.cpu_times(), psutil.virtual_memory()))
+            frames.append("".join(lines))
+            lines = []
+    probe.wait(timeout=10)
+    _info, first_body = split_header(frames[0])
+    first, second = parse_frame(first_body), parse_frame(frames[1])
     sample = derive_sample(plan, first, second, time.time())
+    (cpu_before, _), (cpu_after, psutil_mem) = readings
+    delta = psutil._cpu_times_deltas(cpu_before, cpu_after)
+    psutil_cpu = psutil._cpu_busy_time(delta) / psutil._cpu_tot_time(delta) * 100
     assert sample.cpu is not None
     assert sample.cpu_count == psutil.cpu_count()
     assert abs(sample.cpu.percent - psutil_cpu) <= 1.0
