@@ -30,9 +30,8 @@ from pathlib import Path
 
 from clustertui.config import load_cluster
 from clustertui.engine.plan import probe_plan
-from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
-from clustertui.probe.sample import NodeSample
-from clustertui.transport.session import NodeSession
+from clustertui.probe.parse import FRAME_END, parse_frame, split_header
+from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState
 
@@ -50,18 +49,6 @@ def cpu_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.samples = 0
-
-    def node_state(self, node: str, state: NodeState, detail: str) -> None:
-        if state not in (NodeState.UP, NodeState.CONNECTING, NodeState.STALE):
-            print(f"  warning: {node} {state} {detail}", file=sys.stderr)
-
-    def node_sample(self, node: str, sample: NodeSample) -> None:
-        self.samples += 1
-
-
 def targets(cluster, n: int) -> list[tuple[str, SSHTarget]]:
     nodes = cluster.nodes
     out = []
@@ -71,30 +58,38 @@ def targets(cluster, n: int) -> list[tuple[str, SSHTarget]]:
     return out
 
 
+def fleet(cluster, n: int):
+    """N nodes named t000.., reaching the lab's nodes round-robin (one connection each).
+
+    Service HTTP checks and endpoints are dropped: they are controller-side checks that
+    pdsh does not do either, so the comparison is collection against collection.
+    """
+    services = {name: svc.model_copy(update={"http": None}) for name, svc in cluster.services.items()}
+    nodes = [cluster.nodes[i % len(cluster.nodes)].model_copy(update={"name": f"t{i:03d}"}) for i in range(n)]
+    return cluster.model_copy(update={"nodes": nodes, "services": services, "endpoints": {}})
+
+
 async def clustertui_stream(cluster, n: int, seconds: float) -> tuple[float, int]:
-    """Controller CPU seconds and samples over a steady window of warm streams."""
-    counter = Counter()
-    handshakes = asyncio.Semaphore(20)
-    sessions = []
-    plans = {node.name: probe_plan(cluster, node) for node in cluster.nodes}
-    for i, (alias, target) in enumerate(targets(cluster, n)):
-        node = cluster.nodes[i % len(cluster.nodes)]
-        named = SSHTarget(**{**{f: getattr(target, f) for f in target.__dataclass_fields__}, "name": alias})
-        sessions.append(NodeSession(named, plans[node.name], 1.0, counter, handshakes))
-    tasks = [asyncio.create_task(s.run()) for s in sessions]
+    """Controller CPU seconds and samples over a steady window, all-in: the real
+    ClusterMonitor (streams, parsing, history, service judgement, events)."""
+    monitor = ClusterMonitor(fleet(cluster, n), interval=1.0, handshake_concurrency=20)
+    samples = 0
+
+    def count(_node: str, _sample) -> None:
+        nonlocal samples
+        samples += 1
+
+    monitor.on_sample(count)
+    await monitor.start()
     deadline = time.monotonic() + 60
-    while any(s.state is not NodeState.UP for s in sessions) and time.monotonic() < deadline:
+    while any(s.state is not NodeState.UP for s in monitor.nodes.values()) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
     await asyncio.sleep(1.5)  # let every stream deliver its first, rate-less frame
-    cpu0, samples0 = cpu_self(), counter.samples
+    cpu0, samples0 = cpu_self(), samples
     await asyncio.sleep(seconds)
-    cpu, samples = cpu_self() - cpu0, counter.samples - samples0
-    for s in sessions:
-        await s.stop()
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return cpu, samples
+    cpu, got = cpu_self() - cpu0, samples - samples0
+    await monitor.stop()
+    return cpu, got
 
 
 async def clustertui_cold(cluster, n: int) -> float:
@@ -109,7 +104,7 @@ async def clustertui_cold(cluster, n: int) -> float:
         try:
             process = await conn.create_process(plans[node.name].command(1.0, count=1))
             _info, body = split_header(await process.stdout.readuntil(FRAME_END))
-            derive_sample(plans[node.name], None, parse_frame(body), time.time())
+            parse_frame(body, plans[node.name], time.time())
         finally:
             conn.close()
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from clustertui.config import Cluster, Node
 from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.transport.netcheck import CheckOutcome
@@ -97,7 +97,7 @@ async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore
             chunk = await process.stdout.readuntil(FRAME_END)
         rtt_ms = (time.perf_counter() - started) * 1000.0
         info, body = split_header(chunk)
-        sample = derive_sample(plan, None, parse_frame(body), time.time(), info.page_size if info else 4096)
+        sample = parse_frame(body, plan, time.time())
     except (ProbeError, asyncio.IncompleteReadError, TimeoutError) as exc:
         detail = f"probe failed: {exc}" if isinstance(exc, ProbeError) else "probe printed no frame"
         return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, detail)

@@ -31,7 +31,7 @@ from clustertui.transport.bastion import BastionPool
 from clustertui.transport.local import LocalSession
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
 from clustertui.transport.netcheck import CheckOutcome
-from clustertui.transport.session import NodeSession
+from clustertui.transport.session import NodeSession, watch_silence
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState
 
@@ -130,6 +130,8 @@ class ClusterMonitor:
             )
             self._sessions[node.name] = session
             self._tasks.append(asyncio.create_task(session.run(), name=f"session {node.name}"))
+        ssh_sessions = [s for s in self._sessions.values() if isinstance(s, NodeSession)]
+        self._tasks.append(asyncio.create_task(watch_silence(ssh_sessions, self.interval), name="silence"))
         self._tasks.append(asyncio.create_task(self._check_loop(), name="checks"))
 
     async def stop(self) -> None:

@@ -49,11 +49,11 @@ class ProbePlan:
     def units(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.systemd for s in self.services if s.systemd))
 
-    def command(self, interval: float, count: int = 0, proc_root: str = "") -> str:
+    def command(self, interval: float, count: int = 0, roots: tuple[str, ...] = ()) -> str:
         """The shell command that runs the probe; every value is quoted.
 
-        `proc_root` reads /proc files under another directory: tests run the real program
-        on /proc captures from other kernels with it.
+        `roots` (tests only) reads each frame's /proc from another directory, in turn: the
+        real program runs on /proc captures from other kernels with it.
         """
         variables = {
             "interval": f"{interval:.3f}",
@@ -63,7 +63,7 @@ class ProbePlan:
             "units": " ".join(self.units),
             "paths": " ".join(self.paths),
             "faults": FAULT_LEDGER_DIR,
-            "root": proc_root,
+            "roots": " ".join(roots),
         }
         argv = ["exec", "awk"]
         for key, value in variables.items():

@@ -3,62 +3,51 @@
 #
 # Why awk and not a sh loop around cat/grep: a sh loop forks one process per /proc file per
 # interval; one awk process reads every file itself and forks only for `sleep`, for `df`,
-# and (when services are configured) for listing process names and systemd states.  That
-# keeps the probe's own cost on the node far below 1% of a core at a 1 s interval.
+# and for listing process names (and systemd states when units are configured).
 #
-# Variables (-v): interval (seconds), count (0 = forever), procs (space-separated comm
-# names), ports (space-separated 4-digit upper-case hex ports), units (systemd units),
-# paths (filesystems for df), faults (ledger directory), root (prefix for /proc, tests only).
+# Why rates are computed here and not on the controller: this process lives as long as the
+# stream, so it keeps the previous counters itself and sends finished figures (CPU %,
+# bytes/s, memory %) by psutil's formulas.  Frames stay a few hundred bytes and the
+# controller, which handles every node, parses a handful of numbers per sample.
 #
-# Frame grammar (one record per line, first field is the record kind):
-#   H hostname kernel-release page-size  once, before the first frame
-#   F seq                                frame start
-#   u uptime-seconds
-#   c user nice system idle iowait irq softirq steal guest guest_nice   (all CPUs)
-#   k index user nice ... guest_nice     (one per core)
-#   m MemTotal MemFree MemAvailable Buffers Cached SReclaimable Shmem SwapTotal SwapFree Active(file) Inactive(file)  (kB, "-" when absent)
-#   z sum-of-zone-low-watermarks (pages)  only when MemAvailable is absent or 0
-#   l load1 load5 load15 running/total
-#   n iface rx-bytes tx-bytes
-#   p cpu-some-avg10 io-some-avg10 memory-some-avg10   (only where /proc/pressure exists)
-#   d path total-kB used-kB avail-kB
+# Variables (-v): interval (seconds), count (0 = forever), procs (comm names), ports
+# (4-digit upper-case hex), units (systemd units), paths (filesystems for df), faults (the
+# chaos ledger directory), roots (tests only: directories holding proc/ captures, one per
+# frame, the last one repeating; empty means the live /proc).
+#
+# Frame grammar (one record per line, the first field names the record):
+#   H hostname kernel-release page-size   once, before the first frame
+#   F seq uptime-seconds                  frame start
+#   c busy user system iowait steal       CPU % since the last frame ("-" on the first)
+#   k busy busy ...                       per-core busy %, in core order ("-" where unknown)
+#   m total-kB available-kB used-% swap-total-kB swap-used-kB
+#   l load1 load5 load15
+#   n iface rx-bytes/s tx-bytes/s         one per interface but lo (not on the first)
+#   p cpu-some-avg10 io-some-avg10 memory-some-avg10   where /proc/pressure exists
+#   d path total-kB used-kB available-kB
 #   r process-count
-#   s kind name value                    kind: P (pid count of comm name), L (port hex, 1 if listening), U (unit, active state)
-#   x fault-id                           one per entry in the node's chaos ledger
-#   E                                    frame end (a constant line, so the reader can readuntil it)
+#   s P comm pid-count | s L port-hex 0|1 | s U unit active-state
+#   x fault-id                            one per record in the node's chaos ledger
+#   E                                     frame end (a constant line)
 BEGIN {
     if (interval <= 0) interval = 1
-    # `root` (default empty) prefixes every /proc path, so tests can run this very program
-    # on /proc files captured from other kernels.
-    F_HOSTNAME = root "/proc/sys/kernel/hostname"
-    F_OSRELEASE = root "/proc/sys/kernel/osrelease"
-    F_UPTIME = root "/proc/uptime"
-    F_STAT = root "/proc/stat"
-    F_MEMINFO = root "/proc/meminfo"
-    F_LOADAVG = root "/proc/loadavg"
-    F_NETDEV = root "/proc/net/dev"
-    F_PSI_CPU = root "/proc/pressure/cpu"
-    F_PSI_IO = root "/proc/pressure/io"
-    F_PSI_MEM = root "/proc/pressure/memory"
-    F_TCP = root "/proc/net/tcp"
-    F_TCP6 = root "/proc/net/tcp6"
-    F_ZONEINFO = root "/proc/zoneinfo"
+    nroots = split(roots, root_dir, " ")
+    use_root(1)
     nproc_names = split(procs, proc_name, " ")
     nports = split(ports, port_hex, " ")
     nunits = split(units, unit_name, " ")
     npaths = split(paths, path_name, " ")
-    host = first_line(F_HOSTNAME)
-    kernel = first_line(F_OSRELEASE)
     pagesize = 4096
     cmd = "getconf PAGESIZE 2>/dev/null"
     if ((cmd | getline line) > 0 && line + 0 > 0) pagesize = line + 0
     close(cmd)
-    printf "H %s %s %d\n", host, kernel, pagesize
+    printf "H %s %s %d\n", first_line(F_HOSTNAME), first_line(F_OSRELEASE), pagesize
     fflush()
     seq = 0
     next_due = uptime() + interval
     while (count == 0 || seq < count) {
         seq++
+        if (nroots > 1) use_root(seq)
         frame(seq)
         if (count != 0 && seq >= count) break
         now = uptime()
@@ -71,6 +60,24 @@ BEGIN {
     exit 0
 }
 
+function use_root(i,    r) {
+    r = (nroots == 0) ? "" : root_dir[i <= nroots ? i : nroots]
+    P = r "/proc"
+    F_HOSTNAME = P "/sys/kernel/hostname"
+    F_OSRELEASE = P "/sys/kernel/osrelease"
+    F_UPTIME = P "/uptime"
+    F_STAT = P "/stat"
+    F_MEMINFO = P "/meminfo"
+    F_ZONEINFO = P "/zoneinfo"
+    F_LOADAVG = P "/loadavg"
+    F_NETDEV = P "/net/dev"
+    F_PSI_CPU = P "/pressure/cpu"
+    F_PSI_IO = P "/pressure/io"
+    F_PSI_MEM = P "/pressure/memory"
+    F_TCP = P "/net/tcp"
+    F_TCP6 = P "/net/tcp6"
+}
+
 function first_line(path,    line) {
     line = "-"
     if ((getline line < path) <= 0) line = "-"
@@ -78,52 +85,88 @@ function first_line(path,    line) {
     return line
 }
 
-function uptime(    line, parts) {
-    line = first_line(F_UPTIME)
-    split(line, parts, " ")
+function uptime(    parts) {
+    split(first_line(F_UPTIME), parts, " ")
     return parts[1] + 0
 }
 
-function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf) {
-    printf "F %d\n", seq
-    printf "u %.2f\n", uptime()
+# CPU busy % of one /proc/stat line against the previous frame's, by psutil's formula:
+# guest and guest_nice are already inside user and nice, idle and iowait are not busy.
+# Sets CU, CS, CI, CT (user, system, iowait, steal %); returns busy %, or -1 when unknown.
+function cpu_busy(key, f, n,    j, v, d, total) {
+    for (j = 1; j <= 10; j++) {
+        v = (j + 1 <= n) ? f[j + 1] + 0 : 0
+        d[j] = v - cpu_prev[key, j]
+        cpu_prev[key, j] = v
+    }
+    if (!(key in cpu_seen)) { cpu_seen[key] = 1; return -1 }
+    total = d[1] + d[2] + d[3] + d[4] + d[5] + d[6] + d[7] + d[8] - d[9] - d[10]
+    if (total <= 0) return -1
+    CU = (d[1] + d[2] - d[9] - d[10]) * 100 / total
+    CS = (d[3] + d[6] + d[7]) * 100 / total
+    CI = d[5] * 100 / total
+    CT = d[8] * 100 / total
+    return (total - d[4] - d[5]) * 100 / total
+}
 
+# psutil.virtual_memory's "available": MemAvailable, or where the kernel lacks it (before
+# 3.14) the kernel's own estimate from the zone low watermarks, or else free + cached.
+function mem_available(mem,    wmark, line, f, pc, avail) {
+    if (("MemAvailable" in mem) && mem["MemAvailable"] > 0) return mem["MemAvailable"]
+    if (!("SReclaimable" in mem) || !("Active(file)" in mem) || !("Inactive(file)" in mem))
+        return mem["MemFree"] + mem["Cached"]
+    wmark = -1
+    while ((getline line < F_ZONEINFO) > 0) {
+        split(line, f, " ")
+        if (f[1] == "low") wmark += f[2]
+    }
+    close(F_ZONEINFO)
+    if (wmark < 0) return mem["MemFree"] + mem["Cached"]
+    wmark = (wmark + 1) * pagesize / 1024
+    avail = mem["MemFree"] - wmark
+    pc = mem["Active(file)"] + mem["Inactive(file)"]
+    pc -= (pc / 2 < wmark) ? pc / 2 : wmark
+    avail += pc
+    avail += mem["SReclaimable"] - ((mem["SReclaimable"] / 2 < wmark) ? mem["SReclaimable"] / 2 : wmark)
+    return avail
+}
+
+function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail) {
+    up = uptime()
+    dt = up - prev_uptime
+    OUT = sprintf("F %d %.2f\n", seq, up)
+
+    cores = ""
     while ((getline line < F_STAT) > 0) {
         if (substr(line, 1, 3) != "cpu") continue
         n = split(line, f, " ")
-        if (f[1] == "cpu") printf "c"
-        else printf "k %s", substr(f[1], 4)
-        for (i = 2; i <= 11; i++) printf " %s", (i <= n ? f[i] : 0)
-        printf "\n"
+        busy = cpu_busy(f[1], f, n)
+        if (f[1] == "cpu") {
+            if (busy < 0) OUT = OUT "c - - - - -\n"
+            else OUT = OUT sprintf("c %.1f %.1f %.1f %.1f %.1f\n", busy, CU, CS, CI, CT)
+        } else {
+            cores = cores ((busy < 0) ? " -" : sprintf(" %.1f", busy))
+        }
     }
     close(F_STAT)
+    OUT = OUT "k" cores "\n"
 
     split("", mem)
     while ((getline line < F_MEMINFO) > 0) {
         split(line, f, " ")
         key = f[1]; sub(/:$/, "", key)
-        mem[key] = f[2]
+        mem[key] = f[2] + 0
     }
     close(F_MEMINFO)
-    printf "m %s %s %s %s %s %s %s %s %s %s %s\n", m(mem, "MemTotal"), m(mem, "MemFree"), \
-        m(mem, "MemAvailable"), m(mem, "Buffers"), m(mem, "Cached"), m(mem, "SReclaimable"), \
-        m(mem, "Shmem"), m(mem, "SwapTotal"), m(mem, "SwapFree"), m(mem, "Active(file)"), \
-        m(mem, "Inactive(file)")
-    # Kernels before 3.14 have no MemAvailable: send the zone low watermarks so the
-    # controller can estimate it the way the kernel (and psutil) do.
-    if (!("MemAvailable" in mem) || mem["MemAvailable"] == 0) {
-        n = 0
-        while ((getline line < F_ZONEINFO) > 0) {
-            split(line, f, " ")
-            if (f[1] == "low") n += f[2]
-        }
-        close(F_ZONEINFO)
-        printf "z %d\n", n
-    }
+    total = mem["MemTotal"]
+    avail = mem_available(mem)
+    if (avail < 0) avail = 0
+    else if (avail > total) avail = mem["MemFree"]
+    OUT = OUT sprintf("m %d %d %.1f %d %d\n", total, avail, total > 0 ? (total - avail) * 100 / total : 0, \
+        mem["SwapTotal"], mem["SwapTotal"] - mem["SwapFree"])
 
-    line = first_line(F_LOADAVG)
-    split(line, f, " ")
-    printf "l %s %s %s %s\n", f[1], f[2], f[3], f[4]
+    split(first_line(F_LOADAVG), f, " ")
+    OUT = OUT sprintf("l %s %s %s\n", f[1], f[2], f[3])
 
     while ((getline line < F_NETDEV) > 0) {
         i = index(line, ":")
@@ -131,65 +174,73 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
         name = substr(line, 1, i - 1); gsub(/ /, "", name)
         if (name == "lo") continue
         split(substr(line, i + 1), f, " ")
-        printf "n %s %s %s\n", name, f[1], f[9]
+        if ((name in rx_prev) && dt > 0)
+            OUT = OUT sprintf("n %s %.0f %.0f\n", name, rate(f[1], rx_prev[name], dt), rate(f[9], tx_prev[name], dt))
+        rx_prev[name] = f[1] + 0
+        tx_prev[name] = f[9] + 0
     }
     close(F_NETDEV)
+    prev_uptime = up
 
     if ((getline line < F_PSI_CPU) > 0) {
         close(F_PSI_CPU)
-        printf "p %s %s %s\n", avg10(line), avg10(first_line(F_PSI_IO)), \
-            avg10(first_line(F_PSI_MEM))
+        OUT = OUT sprintf("p %s %s %s\n", avg10(line), avg10(first_line(F_PSI_IO)), avg10(first_line(F_PSI_MEM)))
     }
 
     for (i = 1; i <= npaths; i++) {
         cmd = "exec df -P -k " path_name[i] " 2>/dev/null"
         nf = 0
         while ((cmd | getline line) > 0) {
-            nf++
-            if (nf < 2) continue
+            if (++nf < 2) continue
             split(line, f, " ")
-            printf "d %s %s %s %s\n", path_name[i], f[2], f[3], f[4]
+            OUT = OUT sprintf("d %s %s %s %s\n", path_name[i], f[2], f[3], f[4])
         }
         close(cmd)
     }
 
     split("", count_by)
     n = 0
-    cmd = "cat " root "/proc/[0-9]*/comm 2>/dev/null"
+    cmd = "cat " P "/[0-9]*/comm 2>/dev/null"
     while ((cmd | getline line) > 0) { n++; count_by[line]++ }
     close(cmd)
-    printf "r %d\n", n
+    OUT = OUT sprintf("r %d\n", n)
     for (i = 1; i <= nproc_names; i++)
-        printf "s P %s %d\n", proc_name[i], count_by[proc_name[i]] + 0
+        OUT = OUT sprintf("s P %s %d\n", proc_name[i], count_by[proc_name[i]] + 0)
 
     if (nports > 0) {
         split("", listening)
         scan_listen(F_TCP, listening)
         scan_listen(F_TCP6, listening)
         for (i = 1; i <= nports; i++)
-            printf "s L %s %d\n", port_hex[i], (port_hex[i] in listening) ? 1 : 0
+            OUT = OUT sprintf("s L %s %d\n", port_hex[i], (port_hex[i] in listening) ? 1 : 0)
     }
 
     if (nunits > 0) {
         cmd = "exec systemctl is-active " units " 2>/dev/null"
         i = 0
-        while ((cmd | getline line) > 0) { i++; states[i] = line }
+        while ((cmd | getline line) > 0) states[++i] = line
         close(cmd)
         for (i = 1; i <= nunits; i++)
-            printf "s U %s %s\n", unit_name[i], (i in states) ? states[i] : "unknown"
+            OUT = OUT sprintf("s U %s %s\n", unit_name[i], (i in states) ? states[i] : "unknown")
     }
 
     if (faults != "") {
         cmd = "cd " faults " 2>/dev/null && for f in *.json; do [ -e \"$f\" ] && echo \"$f\"; done"
-        while ((cmd | getline line) > 0) { sub(/\.json$/, "", line); printf "x %s\n", line }
+        while ((cmd | getline line) > 0) { sub(/\.json$/, "", line); OUT = OUT "x " line "\n" }
         close(cmd)
     }
 
-    printf "E\n"
+    # One write per frame: mawk flushes stdout before every `cmd | getline`, so printing
+    # as we go would split a frame into several SSH packets, each costing the controller.
+    printf "%sE\n", OUT
     fflush()
 }
 
-function m(mem, key) { return (key in mem) ? mem[key] : "-" }
+# A counter that went backwards (wrapped, or the interface was recreated) counts as zero.
+function rate(now, before, dt,    d) {
+    d = now - before
+    return d < 0 ? 0 : d / dt
+}
 
 function avg10(line,    i, rest) {
     i = index(line, "avg10=")

@@ -19,33 +19,8 @@ class HostInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class RawFrame:
-    """One frame's counters as the node printed them: no rates yet.
-
-    Rates (CPU %, bytes/s) need two frames; keeping the raw counters lets the parser derive
-    them from the node's own uptime clock rather than from network arrival times.
-    """
-
-    seq: int
-    uptime: float
-    cpu: tuple[int, ...]
-    cores: tuple[tuple[int, ...], ...]
-    mem: tuple[int | None, ...]
-    zone_low_pages: int | None
-    load: tuple[float, float, float]
-    net: tuple[tuple[str, int, int], ...]
-    psi: tuple[float | None, float | None, float | None] | None
-    disks: tuple[tuple[str, int, int, int], ...]
-    processes: int
-    proc_counts: dict[str, int]
-    listening: dict[int, bool]
-    units: dict[str, str]
-    faults: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class CpuBreakdown:
-    """Busy share of one CPU (or all), in percent, computed like psutil.cpu_times_percent."""
+    """Busy share of all CPUs over the last interval, in percent (psutil's formulas)."""
 
     percent: float
     user: float
@@ -101,7 +76,7 @@ class NodeSample:
     t: float
     uptime: float
     cpu: CpuBreakdown | None
-    cores: tuple[CpuBreakdown, ...]
+    cores: tuple[float, ...]  # busy % per core; empty on a stream's first sample
     cpu_count: int
     load1: float
     load5: float

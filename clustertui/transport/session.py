@@ -14,11 +14,12 @@ from typing import Protocol
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.parse import parse_frame, split_header
 from clustertui.probe.plan import ProbePlan
-from clustertui.probe.sample import HostInfo, NodeSample, RawFrame
+from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.transport.backoff import Backoff
 from clustertui.transport.bastion import BastionPool
+from clustertui.transport.channel import ProbeChannel
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState, classify
 
@@ -60,6 +61,7 @@ class NodeSession:
         self.last_frame = 0.0  # monotonic time of the last good frame
         self._retry = asyncio.Event()
         self._stopping = False
+        self._streaming = False
 
     # -- state -------------------------------------------------------------------------
 
@@ -87,7 +89,7 @@ class NodeSession:
             try:
                 tunnel = await self.bastions.tunnel_for(self.target, self.proxy_jump)
                 async with self.handshakes:
-                    self.connection = await connect(self.target, tunnel)
+                    self.connection = await connect(self.target, tunnel, keepalive=False)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -121,54 +123,55 @@ class NodeSession:
 
     async def _stream(self, conn: asyncssh.SSHClientConnection) -> None:
         command = self.target.privileged(self.plan.command(self.interval))
-        process = await conn.create_process(command, encoding="utf-8", errors="replace")
-        watchdog = asyncio.create_task(self._watch(conn))
-        previous: RawFrame | None = None
-        self.last_frame = time.monotonic()
-        try:
-            while True:
-                try:
-                    chunk = await process.stdout.readuntil(FRAME_END)
-                except asyncio.IncompleteReadError as exc:
-                    raise self._ended(process, exc.partial) from None
-                info, body = split_header(chunk)
-                if info is not None:
-                    self.info = info
-                frame = parse_frame(body)
-                page_size = self.info.page_size if self.info else 4096
-                sample = derive_sample(self.plan, previous, frame, time.time(), page_size)
-                previous = frame
-                self.last_frame = time.monotonic()
+
+        def on_frame(chunk: str) -> None:
+            if chunk.startswith("H "):
+                self.info, chunk = split_header(chunk)
+            sample = parse_frame(chunk, self.plan, time.time())
+            self.last_frame = time.monotonic()
+            if self.state is not NodeState.UP:
                 self.backoff.reset()
                 self._set_state(NodeState.UP)
-                self.sink.node_sample(self.target.name, sample)
+            self.sink.node_sample(self.target.name, sample)
+
+        _channel, probe = await conn.create_session(
+            lambda: ProbeChannel(on_frame), command, encoding="utf-8", errors="replace"
+        )
+        self.last_frame = time.monotonic()
+        self._streaming = True
+        try:
+            await probe.ended
+        except (asyncssh.Error, OSError) as exc:
+            raise ConnectionResetError(f"connection lost: {exc}") from None
+        except ProbeError:
+            if conn.is_closed():
+                raise ConnectionResetError("connection lost") from None
+            raise
         finally:
-            watchdog.cancel()
-            process.close()
+            self._streaming = False
+            probe.close()
 
-    def _ended(self, process: asyncssh.SSHClientProcess, partial: str) -> Exception:
-        """Why the probe channel ended: the connection went, or the probe itself died."""
-        if self.connection is None or self.connection.is_closed():
-            return ConnectionResetError("connection lost")
-        if partial.strip():
-            return ProbeError(f"probe output ended mid-frame: {partial.strip()[:60]!r}")
-        status = process.exit_status
-        return ProbeError(f"probe exited (status {status})" if status is not None else "probe channel closed")
-
-    async def _watch(self, conn: asyncssh.SSHClientConnection) -> None:
+    def check_silence(self, now: float) -> None:
         """Mark the node stale after 3 silent intervals; drop a connection that stays silent.
 
         A hung sshd or a firewall that drops packets keeps TCP open for minutes; closing
         the connection after the connect timeout more turns that into a reconnect whose
         failure names the real state (unreachable).
         """
+        if not self._streaming or self.connection is None:
+            return
+        silent = now - self.last_frame
         stale_after = STALE_AFTER_INTERVALS * self.interval
-        give_up_after = stale_after + max(self.target.connect_timeout, 2 * self.interval)
-        while True:
-            await asyncio.sleep(self.interval / 2)
-            silent = time.monotonic() - self.last_frame
-            if silent > give_up_after:
-                conn.close()
-                return
-            if silent > stale_after and self.state == NodeState.UP:
-                self._set_state(NodeState.STALE, f"no sample for {silent:.1f}s")
+        if silent > stale_after + max(self.target.connect_timeout, 2 * self.interval):
+            self.connection.close()
+        elif silent > stale_after and self.state == NodeState.UP:
+            self._set_state(NodeState.STALE, f"no sample for {silent:.1f}s")
+
+
+async def watch_silence(sessions: list[NodeSession], interval: float) -> None:
+    """One timer for all sessions: a per-session watchdog would wake the loop N times as often."""
+    while True:
+        await asyncio.sleep(interval / 2)
+        now = time.monotonic()
+        for session in sessions:
+            session.check_silence(now)

@@ -8,7 +8,7 @@ import time
 import psutil
 import pytest
 
-from clustertui.probe.parse import FRAME_END, derive_sample, parse_frame, split_header
+from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.plan import ProbePlan, ServiceCheck
 
 
@@ -24,7 +24,7 @@ def run_probe(plan: ProbePlan, interval: float, count: int) -> list[str]:
 def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:
     """Read psutil right as each frame arrives, so both measure the same window."""
     plan = ProbePlan()
-    probe = subprocess.Popen(["sh", "-c", plan.command(1.0, 2)], stdout=subprocess.PIPE, text=True)
+    probe = subprocess.Popen(["sh", "-c", plan.command(2.0, 2)], stdout=subprocess.PIPE, text=True)
     frames, readings, lines = [], [], []
     assert probe.stdout is not None
     for line in probe.stdout:
@@ -34,9 +34,7 @@ def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:
             frames.append("".join(lines))
             lines = []
     probe.wait(timeout=10)
-    _info, first_body = split_header(frames[0])
-    first, second = parse_frame(first_body), parse_frame(frames[1])
-    sample = derive_sample(plan, first, second, time.time())
+    sample = parse_frame(frames[1], plan, time.time())
     (cpu_before, _), (cpu_after, psutil_mem) = readings
     delta = psutil._cpu_times_deltas(cpu_before, cpu_after)
     psutil_cpu = psutil._cpu_busy_time(delta) / psutil._cpu_tot_time(delta) * 100
@@ -56,14 +54,14 @@ def test_probe_sees_a_process_and_its_listening_port(unused_tcp_port: int) -> No
         server.listen()
         plan = ProbePlan(services=(ServiceCheck("me", process=psutil.Process().name()[:15], port=unused_tcp_port),))
         (frame,) = run_probe(plan, interval=0.2, count=1)
-        sample = derive_sample(plan, None, parse_frame(frame), time.time())
+        sample = parse_frame(frame, plan, time.time())
     service = sample.services["me"]
     assert service.process_count and service.process_count >= 1
     assert service.listening is True
     assert service.up
     plan_absent = ProbePlan(services=(ServiceCheck("ghost", process="no-such-proc", port=1),))
     (frame,) = run_probe(plan_absent, interval=0.2, count=1)
-    ghost = derive_sample(plan_absent, None, parse_frame(frame), time.time()).services["ghost"]
+    ghost = parse_frame(frame, plan_absent, time.time()).services["ghost"]
     assert ghost.process_count == 0 and ghost.listening is False and not ghost.up
 
 
@@ -72,7 +70,7 @@ def test_probe_paces_frames_at_the_interval() -> None:
     frames = run_probe(ProbePlan(), interval=0.25, count=5)
     elapsed = time.monotonic() - started
     assert len(frames) == 5
-    uptimes = [parse_frame(frame).uptime for frame in frames]
+    uptimes = [parse_frame(frame, ProbePlan(), 0.0).uptime for frame in frames]
     gaps = [b - a for a, b in zip(uptimes, uptimes[1:])]
     assert all(0.15 <= gap <= 0.4 for gap in gaps), gaps
     assert elapsed < 5

@@ -1,0 +1,74 @@
+"""The probe's SSH channel: frames handed on as they arrive, with no task switch per frame.
+
+asyncssh's stream API (process.stdout.readuntil) costs a future, a task wake-up and a regex
+scan per read.  At one frame per node per second that overhead is most of the controller's
+budget, so the probe channel is a plain SSHClientSession whose data_received splits frames
+and calls back synchronously, inside the packet that completed them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import asyncssh
+
+from clustertui.probe.errors import ProbeError
+from clustertui.probe.parse import FRAME_END
+
+MAX_PENDING = 1 << 20  # a frame is a few KB; garbage without frame ends must not grow memory
+
+
+class ProbeChannel(asyncssh.SSHClientSession[str]):
+    def __init__(self, on_frame: Callable[[str], None]) -> None:
+        self._on_frame = on_frame
+        self._pending = ""
+        self._stderr_tail = ""
+        self.exit_status: int | None = None
+        self._channel: asyncssh.SSHClientChannel | None = None
+        self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, chan: asyncssh.SSHClientChannel) -> None:
+        self._channel = chan
+
+    def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
+        if datatype == asyncssh.EXTENDED_DATA_STDERR:
+            self._stderr_tail = (self._stderr_tail + data)[-200:]
+            return
+        text = self._pending + data if self._pending else data
+        start = 0
+        while (end := text.find(FRAME_END, start)) != -1:
+            end += len(FRAME_END)
+            try:
+                self._on_frame(text[start:end])
+            except ProbeError as exc:
+                self._finish(exc)
+                return
+            start = end
+        self._pending = text[start:]
+        if len(self._pending) > MAX_PENDING:
+            self._finish(ProbeError("no frame end in 1 MiB of probe output"))
+
+    def exit_status_received(self, status: int) -> None:
+        self.exit_status = status
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._finish(exc or self._why_ended())
+
+    def _why_ended(self) -> Exception:
+        if self._pending.strip():
+            return ProbeError(f"probe output ended mid-frame: {self._pending.strip()[:60]!r}")
+        detail = f": {self._stderr_tail.strip().splitlines()[-1][:120]}" if self._stderr_tail.strip() else ""
+        if self.exit_status is not None:
+            return ProbeError(f"probe exited (status {self.exit_status}){detail}")
+        return ProbeError(f"probe channel closed{detail}")
+
+    def _finish(self, exc: Exception) -> None:
+        if not self.ended.done():
+            self.ended.set_exception(exc)
+        if self._channel is not None:
+            self._channel.close()
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
