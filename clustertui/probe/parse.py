@@ -111,7 +111,7 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
             if sub == "P":
                 proc_counts[name] = _count(value)
             elif sub == "L":
-                listening[int(name, 16)] = value == "1"
+                listening[int(name)] = value == "1"
             elif sub == "U":
                 units[name] = value
             else:

@@ -59,7 +59,7 @@ class ProbePlan:
             "interval": f"{interval:.3f}",
             "count": str(count),
             "procs": " ".join(self.process_names),
-            "ports": " ".join(f"{port:04X}" for port in self.ports),
+            "ports": " ".join(str(port) for port in self.ports),
             "units": " ".join(self.units),
             "paths": " ".join(self.paths),
             "faults": FAULT_LEDGER_DIR,

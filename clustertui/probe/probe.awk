@@ -2,8 +2,9 @@
 # sample per interval on stdout.
 #
 # Why awk and not a sh loop around cat/grep: a sh loop forks one process per /proc file per
-# interval; one awk process reads every file itself and forks only for `sleep`, for `df`,
-# and for listing process names (and systemd states when units are configured).
+# interval; one awk process reads every file itself and forks one shell per frame (which
+# sleeps, lists the chaos ledger and process names), plus df every tenth frame and
+# systemctl when units are configured.
 #
 # Why rates are computed here and not on the controller: this process lives as long as the
 # stream, so it keeps the previous counters itself and sends finished figures (CPU %,
@@ -11,7 +12,7 @@
 # controller, which handles every node, parses a handful of numbers per sample.
 #
 # Variables (-v): interval (seconds), count (0 = forever), procs (comm names), ports
-# (4-digit upper-case hex), units (systemd units), paths (filesystems for df), faults (the
+# (decimal TCP ports), units (systemd units), paths (filesystems for df), faults (the
 # chaos ledger directory), roots (tests only: directories holding proc/ captures, one per
 # frame, the last one repeating; empty means the live /proc).
 #
@@ -26,7 +27,7 @@
 #   p cpu-some-avg10 io-some-avg10 memory-some-avg10   where /proc/pressure exists
 #   d path total-kB used-kB available-kB
 #   r process-count
-#   s P comm pid-count | s L port-hex 0|1 | s U unit active-state
+#   s P comm pid-count | s L port 0|1 | s U unit active-state
 #   x fault-id                            one per record in the node's chaos ledger
 #   E                                     frame end (a constant line)
 BEGIN {
@@ -34,7 +35,14 @@ BEGIN {
     nroots = split(roots, root_dir, " ")
     use_root(1)
     nproc_names = split(procs, proc_name, " ")
-    nports = split(ports, port_hex, " ")
+    nports = split(ports, port_num, " ")
+    COMM_END = "@@clustertui: end of processes@@"
+    have_ss = 0
+    if (nports > 0) {
+        cmd = "command -v ss >/dev/null 2>&1 && echo yes"
+        if ((cmd | getline line) > 0 && line == "yes") have_ss = 1
+        close(cmd)
+    }
     nunits = split(units, unit_name, " ")
     npaths = split(paths, path_name, " ")
     pagesize = 4096
@@ -43,19 +51,18 @@ BEGIN {
     close(cmd)
     printf "H %s %s %d\n", first_line(F_HOSTNAME), first_line(F_OSRELEASE), pagesize
     fflush()
+    LEDGER_END = "@@clustertui: end of ledger@@"  # longer than any comm (15 bytes)
     seq = 0
-    next_due = uptime() + interval
+    wait = 0
+    next_due = uptime()
     while (count == 0 || seq < count) {
         seq++
         if (nroots > 1) use_root(seq)
-        frame(seq)
-        if (count != 0 && seq >= count) break
-        now = uptime()
-        wait = next_due - now
-        # Fell behind (suspended node, slow disk): skip missed slots, never burst.
-        if (wait < 0) { next_due = now + interval; wait = interval }
+        frame(seq, wait)
         next_due += interval
-        system(sprintf("exec sleep %.3f", wait))
+        wait = next_due - uptime()
+        # Fell behind (suspended node, slow disk): skip missed slots, never burst.
+        if (wait < 0) { next_due = uptime(); wait = 0 }
     }
     exit 0
 }
@@ -131,7 +138,38 @@ function mem_available(mem,    wmark, line, f, pc, avail) {
     return avail
 }
 
-function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail) {
+function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail, fault_ids, part, parts) {
+    # One shell per frame does the waiting, lists the chaos ledger and prints every
+    # process name: each extra fork per frame would cost the node about a millisecond.
+    # Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
+    # file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
+    cmd = (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
+        "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; echo '" LEDGER_END "'; " \
+        (nports > 0 && have_ss ? "cat " P "/[0-9]*/comm 2>/dev/null; echo '" COMM_END "'; exec ss -Hltn" \
+                               : "exec cat " P "/[0-9]*/comm 2>/dev/null")
+    split("", count_by)
+    split("", listening)
+    fault_ids = ""
+    n = -1
+    part = 0
+    while ((cmd | getline line) > 0) {
+        if (part == 0) {
+            if (line == LEDGER_END) { part = 1; n = 0 }
+            else { sub(/\.json$/, "", line); fault_ids = fault_ids "x " line "\n" }
+        } else if (part == 1) {
+            if (line == COMM_END) part = 2
+            else { n++; count_by[line]++ }
+        } else {
+            split(line, f, " ")
+            i = split(f[4], parts, ":")
+            listening[parts[i]] = 1
+        }
+    }
+    close(cmd)
+    if (nports > 0 && !have_ss) {
+        scan_listen(F_TCP, listening)
+        scan_listen(F_TCP6, listening)
+    }
     up = uptime()
     dt = up - prev_uptime
     OUT = sprintf("F %d %.2f\n", seq, up)
@@ -187,33 +225,28 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
         OUT = OUT sprintf("p %s %s %s\n", avg10(line), avg10(first_line(F_PSI_IO)), avg10(first_line(F_PSI_MEM)))
     }
 
-    for (i = 1; i <= npaths; i++) {
-        cmd = "exec df -P -k " path_name[i] " 2>/dev/null"
-        nf = 0
-        while ((cmd | getline line) > 0) {
-            if (++nf < 2) continue
-            split(line, f, " ")
-            OUT = OUT sprintf("d %s %s %s %s\n", path_name[i], f[2], f[3], f[4])
+    # Filesystem usage moves slowly: df runs every tenth frame, its lines are repeated between.
+    if (seq % 10 == 1 || nroots > 1) {
+        DISKS = ""
+        for (i = 1; i <= npaths; i++) {
+            cmd = "exec df -P -k " path_name[i] " 2>/dev/null"
+            nf = 0
+            while ((cmd | getline line) > 0) {
+                if (++nf < 2) continue
+                split(line, f, " ")
+                DISKS = DISKS sprintf("d %s %s %s %s\n", path_name[i], f[2], f[3], f[4])
+            }
+            close(cmd)
         }
-        close(cmd)
     }
+    OUT = OUT DISKS
 
-    split("", count_by)
-    n = 0
-    cmd = "cat " P "/[0-9]*/comm 2>/dev/null"
-    while ((cmd | getline line) > 0) { n++; count_by[line]++ }
-    close(cmd)
-    OUT = OUT sprintf("r %d\n", n)
+    OUT = OUT sprintf("r %d\n", n < 0 ? 0 : n)
     for (i = 1; i <= nproc_names; i++)
         OUT = OUT sprintf("s P %s %d\n", proc_name[i], count_by[proc_name[i]] + 0)
 
-    if (nports > 0) {
-        split("", listening)
-        scan_listen(F_TCP, listening)
-        scan_listen(F_TCP6, listening)
-        for (i = 1; i <= nports; i++)
-            OUT = OUT sprintf("s L %s %d\n", port_hex[i], (port_hex[i] in listening) ? 1 : 0)
-    }
+    for (i = 1; i <= nports; i++)
+        OUT = OUT sprintf("s L %s %d\n", port_num[i], (port_num[i] in listening) ? 1 : 0)
 
     if (nunits > 0) {
         cmd = "exec systemctl is-active " units " 2>/dev/null"
@@ -224,11 +257,7 @@ function frame(seq,    line, f, n, i, name, mem, key, cmd, count_by, listening, 
             OUT = OUT sprintf("s U %s %s\n", unit_name[i], (i in states) ? states[i] : "unknown")
     }
 
-    if (faults != "") {
-        cmd = "cd " faults " 2>/dev/null && for f in *.json; do [ -e \"$f\" ] && echo \"$f\"; done"
-        while ((cmd | getline line) > 0) { sub(/\.json$/, "", line); OUT = OUT "x " line "\n" }
-        close(cmd)
-    }
+    OUT = OUT fault_ids
 
     # One write per frame: mawk flushes stdout before every `cmd | getline`, so printing
     # as we go would split a frame into several SSH packets, each costing the controller.
@@ -249,12 +278,20 @@ function avg10(line,    i, rest) {
     return substr(rest, 1, index(rest " ", " ") - 1)
 }
 
+# The fallback where `ss` is missing: LISTEN (0A) sockets of /proc/net/tcp{,6}, by port.
 function scan_listen(path, listening,    line, f, i) {
     while ((getline line < path) > 0) {
         split(line, f, " ")
         if (f[4] != "0A") continue
         i = index(f[2], ":")
-        listening[substr(f[2], i + 1)] = 1
+        listening[hex(substr(f[2], i + 1))] = 1
     }
     close(path)
+}
+
+function hex(text,    i, value) {
+    value = 0
+    for (i = 1; i <= length(text); i++)
+        value = value * 16 + index("0123456789ABCDEF", toupper(substr(text, i, 1))) - 1
+    return value
 }

@@ -12,9 +12,9 @@ from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.plan import ProbePlan, ServiceCheck
 
 
-def run_probe(plan: ProbePlan, interval: float, count: int) -> list[str]:
+def run_probe(plan: ProbePlan, interval: float, count: int, env: dict[str, str] | None = None) -> list[str]:
     output = subprocess.run(
-        ["sh", "-c", plan.command(interval, count)], capture_output=True, text=True, timeout=30, check=True
+        ["sh", "-c", plan.command(interval, count)], capture_output=True, text=True, timeout=30, check=True, env=env
     ).stdout
     info, body = split_header(output)
     assert info is not None and info.kernel
@@ -46,21 +46,29 @@ def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:
     assert len(sample.cores) == psutil.cpu_count()
 
 
-def test_probe_sees_a_process_and_its_listening_port(unused_tcp_port: int) -> None:
+@pytest.mark.parametrize("with_ss", [True, False], ids=["ss", "no-ss-fallback"])
+def test_probe_sees_a_process_and_its_listening_port(unused_tcp_port: int, with_ss: bool, tmp_path) -> None:
+    import os
+    import shutil
     import socket
 
+    env = None
+    if not with_ss:  # a node without iproute2: the probe reads /proc/net/tcp itself
+        for tool in ("sh", "awk", "cat", "sleep", "df", "getconf"):
+            os.symlink(shutil.which(tool), tmp_path / tool)
+        env = {"PATH": str(tmp_path)}
     with socket.socket() as server:
         server.bind(("127.0.0.1", unused_tcp_port))
         server.listen()
         plan = ProbePlan(services=(ServiceCheck("me", process=psutil.Process().name()[:15], port=unused_tcp_port),))
-        (frame,) = run_probe(plan, interval=0.2, count=1)
+        (frame,) = run_probe(plan, interval=0.2, count=1, env=env)
         sample = parse_frame(frame, plan, time.time())
     service = sample.services["me"]
     assert service.process_count and service.process_count >= 1
     assert service.listening is True
     assert service.up
     plan_absent = ProbePlan(services=(ServiceCheck("ghost", process="no-such-proc", port=1),))
-    (frame,) = run_probe(plan_absent, interval=0.2, count=1)
+    (frame,) = run_probe(plan_absent, interval=0.2, count=1, env=env)
     ghost = parse_frame(frame, plan_absent, time.time()).services["ghost"]
     assert ghost.process_count == 0 and ghost.listening is False and not ghost.up
 
