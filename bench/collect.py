@@ -23,14 +23,13 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from clustertui.config import load_cluster
 from clustertui.engine.plan import probe_plan
-from clustertui.probe.parse import FRAME_END, parse_frame, split_header
+from clustertui.transport.channel import probe_once
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState
@@ -102,9 +101,7 @@ async def clustertui_cold(cluster, n: int) -> float:
         async with handshakes:
             conn = await connect(target)
         try:
-            process = await conn.create_process(plans[node.name].command(1.0, count=1))
-            _info, body = split_header(await process.stdout.readuntil(FRAME_END))
-            parse_frame(body, plans[node.name], time.time())
+            await probe_once(conn, plans[node.name].command(1.0, count=1), plans[node.name])
         finally:
             conn.close()
 

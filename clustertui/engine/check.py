@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from clustertui.config import Cluster, Node
 from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.transport.netcheck import CheckOutcome
+from clustertui.transport.channel import probe_once
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState, classify
 
@@ -93,14 +93,12 @@ async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore
     try:
         started = time.perf_counter()
         async with asyncio.timeout(PROBE_TIMEOUT):
-            process = await conn.create_process(target.privileged(plan.command(cluster.interval, count=1)))
-            chunk = await process.stdout.readuntil(FRAME_END)
+            info, sample = await probe_once(conn, target.privileged(plan.command(cluster.interval, count=1)), plan)
         rtt_ms = (time.perf_counter() - started) * 1000.0
-        info, body = split_header(chunk)
-        sample = parse_frame(body, plan, time.time())
-    except (ProbeError, asyncio.IncompleteReadError, TimeoutError) as exc:
-        detail = f"probe failed: {exc}" if isinstance(exc, ProbeError) else "probe printed no frame"
-        return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, detail)
+    except ProbeError as exc:
+        return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, f"probe failed: {exc}")
+    except TimeoutError:
+        return NodeCheck(node.name, node.host, NodeState.PROBE_ERROR, f"no probe frame within {PROBE_TIMEOUT:g}s")
     except Exception as exc:
         state, detail = classify(exc)
         return NodeCheck(node.name, node.host, state, detail)

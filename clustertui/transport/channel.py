@@ -9,12 +9,15 @@ and calls back synchronously, inside the packet that completed them.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.parse import FRAME_END
+from clustertui.probe.parse import FRAME_END, parse_frame, split_header
+from clustertui.probe.plan import ProbePlan
+from clustertui.probe.sample import HostInfo, NodeSample
 
 MAX_PENDING = 1 << 20  # a frame is a few KB; garbage without frame ends must not grow memory
 
@@ -25,6 +28,7 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
         self._pending = ""
         self._stderr_tail = ""
         self.exit_status: int | None = None
+        self.exit_signal: str | None = None
         self._channel: asyncssh.SSHClientChannel | None = None
         self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -52,15 +56,22 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
     def exit_status_received(self, status: int) -> None:
         self.exit_status = status
 
+    def exit_signal_received(self, signal: str, core_dumped: bool, msg: str, lang: str) -> None:
+        self.exit_signal = signal
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._finish(exc or self._why_ended())
 
     def _why_ended(self) -> Exception:
         if self._pending.strip():
             return ProbeError(f"probe output ended mid-frame: {self._pending.strip()[:60]!r}")
+        if "password is required" in self._stderr_tail:
+            return ProbeError("sudo asks for a password: allow this user NOPASSWD sudo, or drop `become: sudo`")
         detail = f": {self._stderr_tail.strip().splitlines()[-1][:120]}" if self._stderr_tail.strip() else ""
         if self.exit_status is not None:
             return ProbeError(f"probe exited (status {self.exit_status}){detail}")
+        if self.exit_signal is not None:
+            return ProbeError(f"probe killed by SIG{self.exit_signal}{detail}")
         return ProbeError(f"probe channel closed{detail}")
 
     def _finish(self, exc: Exception) -> None:
@@ -72,3 +83,33 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
     def close(self) -> None:
         if self._channel is not None:
             self._channel.close()
+
+
+async def probe_once(
+    conn: asyncssh.SSHClientConnection, command: str, plan: ProbePlan
+) -> tuple[HostInfo | None, NodeSample]:
+    """Run the probe for one frame (`command` built with count=1) and return it parsed."""
+    info: HostInfo | None = None
+    samples: list[NodeSample] = []
+
+    def on_frame(chunk: str) -> None:
+        nonlocal info
+        if chunk.startswith("H "):
+            info, chunk = split_header(chunk)
+        samples.append(parse_frame(chunk, plan, time.time()))
+
+    _channel, probe = await conn.create_session(
+        lambda: ProbeChannel(on_frame), command, encoding="utf-8", errors="replace"
+    )
+    try:
+        await probe.ended
+    except ProbeError:
+        if not samples:
+            raise
+    except (asyncssh.Error, OSError) as exc:
+        raise ConnectionResetError(f"connection lost: {exc}") from None
+    finally:
+        probe.close()
+    if not samples:
+        raise ProbeError("probe printed no frame")
+    return info, samples[0]
