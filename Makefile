@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lab-deps: setup
-	$(BIN)/clustertui lab deps --install --quiet
+	$(BIN)/clustertui lab deps --install
 
 demo: lab-deps
 	$(BIN)/clustertui demo

@@ -32,6 +32,7 @@ class _Placed:
 def build_cluster(
     spec: ClusterFile, imported: list[ImportedNode], lines: LineMap, source: Path, check_files: bool
 ) -> Cluster:
+    """The public Cluster: file nodes then imported ones, expanded and checked; errors via `lines`."""
     placed = [_Placed(entry, lambda sub, i=i: lines.origin(("nodes", i, *sub))) for i, entry in enumerate(spec.nodes)]
     placed += [_Placed(node.entry, lambda sub, o=node.origin: o) for node in imported]
     nodes = _nodes(spec.ssh, placed)

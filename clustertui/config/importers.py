@@ -75,14 +75,14 @@ def _selected(name: str, patterns: list[str]) -> bool:
 
 
 def _entry(host: _Host, data: dict[str, Any], path: Path, fields: dict[str, str]) -> ImportedNode:
-    origin = Origin(path, host.line, host.name)
+    """Validate as any node entry; an error names the host and the source's own variable."""
     try:
         entry = NodeEntry.model_validate(data)
     except ValidationError as exc:
         loc, message = explain(exc.errors()[0], NodeEntry)
         name = fields.get(str(loc[0])) if loc else None
         raise Origin(path, host.line, f"{host.name}.{name}" if name else host.name).error(message) from None
-    return ImportedNode(entry, origin)
+    return ImportedNode(entry, Origin(path, host.line, host.name))
 
 
 def _port(value: Any) -> Any:
@@ -224,6 +224,8 @@ def _assignment(word: str, path: Path, line: int, host: str) -> tuple[str, str]:
 
 def _ansible_yaml(path: Path, text: str) -> list[_Host]:
     data, lines = parse_yaml(path, text)
+    if data is None:  # an empty inventory: no hosts, as for Ansible
+        return []
     if not isinstance(data, dict):
         raise lines.error((), f"expected a mapping of Ansible groups, found {describe(data)}")
     inventory = _Inventory()

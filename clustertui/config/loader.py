@@ -29,6 +29,8 @@ def load_cluster(path: Path | str, *, check_files: bool = True) -> Cluster:
     """
     path = Path(path)
     data, lines = parse_yaml(path, read_text(path))
+    if data is None:
+        raise ConfigError(path, 0, FILE_FIELD, "expected a mapping of cluster settings, found an empty file")
     if not isinstance(data, dict):
         raise ConfigError(
             path, lines.origin(()).line, FILE_FIELD, f"expected a mapping of cluster settings, found {describe(data)}"

@@ -23,6 +23,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import BaseResolver
 
 from .errors import FILE_FIELD, YAML_FIELD, ConfigError, Origin, describe
 from .expand import expand_env
@@ -106,14 +107,14 @@ def read_text(path: Path) -> str:
 
 
 def parse_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
-    """Plain data (dicts, lists, scalars; `${VAR}` expanded) and its line map.
+    """Plain data (dicts, lists, scalars; `${VAR}` expanded; None for an empty file) and its line map.
 
     Raises ConfigError for syntax errors, duplicate keys, unsupported tags and documents
     too deep or too large (alias bombs) to be a cluster file.
     """
     yaml = YAML(typ="rt")
     try:
-        _check_tags(path, yaml.compose(text))
+        _check_tags(path, yaml.compose(text), yaml.resolver)
         document = yaml.load(text)
     except DuplicateKeyError as exc:
         raise _duplicate_key(path, text, exc) from None
@@ -128,9 +129,11 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
         raise ConfigError(path, 1, YAML_FIELD, f"expected valid YAML, found an error: {_one_line(exc)}") from None
     except RecursionError:
         raise ConfigError(path, 1, YAML_FIELD, "expected a YAML document nested a few levels deep, found far deeper nesting") from None
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
+        # Last resort: ruamel's constructors have failed with plain Python errors on odd input
+        # (see _check_tags); whatever slips past that is still a bad file, not a crash.
+        raise ConfigError(path, 1, YAML_FIELD, f"expected valid YAML, found input the YAML reader failed on ({exc!r})") from None
     lines = LineMap(path)
-    if document is None:
-        raise ConfigError(path, 0, FILE_FIELD, "expected a mapping of cluster settings, found an empty file")
     lines.lines[()] = _line(document)
     return _Converter(lines).plain(document, ()), lines
 
@@ -139,12 +142,13 @@ _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge")}
 
 
-def _check_tags(path: Path, root: Node | None) -> None:
-    """Only plain YAML: maps, lists and core scalars, each tag on its own kind of node.
+def _check_tags(path: Path, root: Node | None, resolver: BaseResolver) -> None:
+    """Only plain YAML: maps, lists and core scalars, each tag on its own kind of node and
+    matching its value (`!!int abc` is refused).
 
     Checked on the composed tree, before construction, because ruamel's constructors for
-    other tags (`!!set`, `!!omap`, `!custom`) fail in odd ways on odd input, and because
-    here every node still knows its line.
+    other tags (`!!set`, `!!omap`, `!custom`) and for mismatched ones fail in odd ways, and
+    because here every node still knows its line.
     """
     seen: set[int] = set()
     todo = [root] if root is not None else []
@@ -167,11 +171,14 @@ def _check_tags(path: Path, root: Node | None) -> None:
             ok = tag == _CORE + "seq"
             todo.extend(node.value)
         else:
-            ok = tag in _SCALAR_TAGS
+            implied = str(resolver.resolve(ScalarNode, node.value, (True, False)))
+            ok = tag in _SCALAR_TAGS and (
+                tag in (implied, _CORE + "str") or (tag, implied) == (_CORE + "float", _CORE + "int")
+            )
         if not ok:
             shown = tag.replace(_CORE, "!!")
             raise ConfigError(
-                path, node.start_mark.line + 1, YAML_FIELD, f"expected plain YAML values, found the tag {shown!r}"
+                path, node.start_mark.line + 1, YAML_FIELD, f"expected plain YAML values, found the tag {shown!r} here"
             )
 
 

@@ -90,7 +90,10 @@ EXPECTED = {
     "'block-port', 'partition', 'loss', 'latency', 'cpu-hog', 'mem-hog' or 'disk-fill', found 'meteor'",
     "drill_two_targets.yaml": "8: drills.cpu.target: expected exactly one of node, role, primary, found node and role",
     "become_su.yaml": "4: ssh.become: expected one of 'sudo', found 'su'",
-    "tagged_value.yaml": "4: nodes[0].host: expected a plain YAML value, found the tag '!vault'",
+    "tagged_value.yaml": "4: (yaml): expected plain YAML values, found the tag '!vault' here",
+    "set_tag.yaml": "3: (yaml): expected plain YAML values, found the tag '!!set' here",
+    "tag_value_mismatch.yaml": "3: (yaml): expected plain YAML values, found the tag '!!int' here",
+    "complex_key.yaml": "3: (yaml): expected plain keys (names), found a list as a key",
     "import_missing.yaml": f"4: import.ansible: expected a readable file, found no such file "
     f"({BAD / 'no-such-inventory.ini'})",
     "bad_label.yaml": "5: nodes[0].labels.zone: expected a label value (a string or a number), found a list",

@@ -130,7 +130,8 @@ def test_near_valid_clusters(document: Any, check_files: bool) -> None:
 
 TOKENS = [
     "name: ", "type: majority", "nodes:", "host: ", "x-a: ", "\n", "  ", "- ", "{", "}", "[", "]", ", ", ": ", "? ",
-    "&a ", "*a", "<<: ", "!!set ", "!!omap ", "!!binary ", "!!str ", "!t ", "%YAML 1.1\n", "---\n", "...\n", "|\n",
+    "&a ", "*a", "<<: ", "!!set ", "!!omap ", "!!binary ", "!!str ", "!t ", "!!int ", "!!float ", "!!bool ", "!!null ",
+    "!!timestamp ", "!!map ", "!!seq ", "!!merge ", "abc", "-1", "%YAML 1.1\n", "---\n", "...\n", "|\n",
     ">-\n", "'", '"', "#", "\t", "web[1-3]", "${X}", "${CT_FUZZ_UNSET}", "0x1", "1", "1.5", "~", "null", "2001-01-01",
 ]
 yamlish = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)

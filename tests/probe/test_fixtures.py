@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 import psutil
@@ -57,7 +56,7 @@ def psutil_steal(before, after) -> float:
 def test_probe_matches_psutil(kernel: str) -> None:
     a, b = FIXTURES / kernel / "a", FIXTURES / kernel / "b"
     info, first, sample = probe_pair(kernel)
-    (cpu_a, cores_a, _mem_a), (cpu_b, cores_b, mem_b) = psutil_on(a), psutil_on(b)
+    (cpu_a, cores_a, _), (cpu_b, cores_b, mem_b) = psutil_on(a), psutil_on(b)
 
     assert info.hostname == (a / "proc/sys/kernel/hostname").read_text().strip()
     assert first.cpu is None and first.cores == () and first.cpu_count == sample.cpu_count
