@@ -30,5 +30,13 @@ demo: lab-deps
 test: lab-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: lab-deps
+	@command -v pdsh >/dev/null && command -v parallel-ssh >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pdsh pssh; }
+	$(BIN)/clustertui lab up
+	$(BIN)/python bench/collect.py
+	$(BIN)/python bench/probe_cost.py
+	$(BIN)/python bench/detection.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
