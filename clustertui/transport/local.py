@@ -81,7 +81,7 @@ class LocalSession:
             t=time.time(),
             uptime=time.time() - psutil.boot_time(),
             cpu=_breakdown(cpu),
-            cores=tuple(_breakdown(core) for core in cores),
+            cores=tuple(_breakdown(core).percent for core in cores),
             cpu_count=len(cores),
             load1=load1,
             load5=load5,

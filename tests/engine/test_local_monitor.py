@@ -1,0 +1,34 @@
+"""`clustertui` with no file: this machine through psutil, via the same monitor and views."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psutil
+
+from clustertui.config import Cluster
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.transport.states import NodeState
+
+
+async def test_local_monitor_samples_this_machine() -> None:
+    cluster = Cluster.model_validate(
+        {"name": "here", "type": "single-node", "source": Path("<this machine>"),
+         "nodes": [{"name": "here", "host": "127.0.0.1", "roles": ["local"]}]}
+    )
+    monitor = ClusterMonitor(cluster, interval=0.3, local=True)
+    await monitor.start()
+    try:
+        await asyncio.sleep(1.2)
+        snapshot = monitor.snapshot()
+    finally:
+        await monitor.stop()
+    view = snapshot.node("here")
+    assert view.state is NodeState.UP and view.sample is not None
+    assert view.sample.mem_total == psutil.virtual_memory().total
+    assert view.sample.cpu is not None and 0.0 <= view.sample.cpu.percent <= 100.0
+    assert view.sample.cpu_count == len(view.sample.cores) == psutil.cpu_count()
+    assert all(isinstance(core, float) and 0.0 <= core <= 100.0 for core in view.sample.cores)
+    assert snapshot.health.quorum.holds and snapshot.health.quorum.rule == "single-node"
+    assert monitor.nodes["here"].samples >= 3
