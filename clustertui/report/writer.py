@@ -23,8 +23,11 @@ def supported(path: Path) -> bool:
 
 
 def write_report(rec: Recording, path: Path) -> None:
+    write_atomic(path, RENDERERS[path.suffix.lower()](rec))
+
+
+def write_atomic(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a crash never leaves half a report."""
-    text = RENDERERS[path.suffix.lower()](rec)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

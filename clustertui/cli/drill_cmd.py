@@ -1,0 +1,108 @@
+"""`clustertui drill FILE [NAME]`: run a failover drill and give a verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from clustertui.cli.exits import OK, USAGE, fail
+from clustertui.cli.loading import load_or_exit
+from clustertui.cli.signals import stop_event
+
+
+@click.command("drill")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name", required=False)
+@click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
+def drill_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None) -> None:
+    """Run drill NAME of FILE (without NAME: list the drills).
+
+    Exit 0 when the drill passed, 1 when an expectation failed, 3 when it aborted (the
+    steady state did not hold, the fault was refused, Ctrl-C). The fault is always
+    reverted.
+    """
+    from clustertui.drills.export import RENDERERS
+
+    if output and Path(output).suffix.lower() not in RENDERERS:
+        fail(f"{output}: unknown report format {Path(output).suffix or '(none)'!r}; use one of {', '.join(RENDERERS)}",
+             USAGE)
+    cluster = load_or_exit(file)
+    if name is None:
+        _list(cluster)
+        raise SystemExit(OK)
+    if name not in cluster.drills:
+        close = difflib.get_close_matches(name, cluster.drills, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
+        fail(f"{file}: no drill called {name!r}{hint}", USAGE)
+    result = asyncio.run(_run_headless(cluster, cluster.drills[name]))
+    _write(result, output, junit)
+    raise SystemExit(result.exit_code)
+
+
+def _list(cluster) -> None:
+    if not cluster.drills:
+        click.echo(f"{cluster.name}: no drills in this file")
+        return
+    for drill in cluster.drills.values():
+        target = drill.target
+        where = target.node or (f"a {target.role} node ({target.pick})" if target.role else "the primary")
+        click.echo(f"{drill.name}: {drill.fault.kind} on {where}, hold {drill.hold:g}s"
+                   + (f" — {drill.description}" if drill.description else ""))
+
+
+async def _run_headless(cluster, drill):
+    from clustertui.chaos import Chaos
+    from clustertui.drills.runner import DrillRunner
+    from clustertui.engine.monitor import ClusterMonitor
+
+    stop = stop_event()
+    monitor = ClusterMonitor(cluster)
+    await monitor.start()
+    last = [""]
+
+    def show(progress) -> None:
+        if progress.phase != last[0]:
+            last[0] = progress.phase
+            left = f" ({progress.phase_ends - time.time():.0f}s)" if progress.phase_ends else ""
+            target = f" on {progress.target}" if progress.target else ""
+            print(f"drill {drill.name}: {progress.phase}{target}{left}", file=sys.stderr)
+
+    try:
+        async with Chaos(cluster, revert_on_exit=True) as chaos:
+            runner = DrillRunner(cluster, drill, monitor, chaos, on_change=show, stop=stop)
+            result = await runner.run()
+    finally:
+        await monitor.stop()
+    print(_summary(result), file=sys.stderr)
+    return result
+
+
+def _summary(result) -> str:
+    def s(value):
+        return "–" if value is None else f"{value:.2f}s"
+
+    availability = "–" if result.availability is None else f"{result.availability:.1%}"
+    line = (f"drill {result.drill}: {result.verdict.upper()} (target {result.target or '–'}; availability "
+            f"{availability}, detect {s(result.time_to_detect_s)}, failover {s(result.time_to_failover_s)}, "
+            f"recover {s(result.time_to_recover_s)})")
+    return line + (f"\n  why: {result.reason}" if result.reason else "")
+
+
+def _write(result, output: str | None, junit: str | None) -> None:
+    from clustertui.drills.export import RENDERERS, render_junit
+    from clustertui.report.writer import write_atomic
+
+    if output:
+        path = Path(output)
+        write_atomic(path, RENDERERS[path.suffix.lower()](result))
+        print(f"wrote {path}", file=sys.stderr)
+    if junit:
+        write_atomic(Path(junit), render_junit(result))
+        print(f"wrote {junit}", file=sys.stderr)

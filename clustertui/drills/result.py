@@ -1,0 +1,64 @@
+"""What a drill run produces: phases, timings, checks and a verdict, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clustertui.drills.traffic import Request
+from clustertui.engine.events import Event
+
+PASSED, FAILED, ABORTED = "passed", "failed", "aborted"
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: str  # steady, fault, recovery
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One expectation: what the file asked for, what was measured, and whether it held."""
+
+    name: str
+    expected: str
+    measured: str
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeRecord:
+    label: str
+    requests: tuple[Request, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DrillResult:
+    drill: str
+    cluster: str
+    description: str
+    verdict: str
+    reason: str  # why it failed or aborted; empty when passed
+    started: float
+    ended: float
+    target: str | None = None
+    fault_kind: str = ""
+    fault_id: str | None = None
+    fault_summary: str = ""
+    t_fault: float | None = None  # the fault was applied and verified
+    t_revert: float | None = None  # the revert was verified
+    steady_success: float | None = None
+    availability: float | None = None
+    time_to_detect_s: float | None = None
+    time_to_failover_s: float | None = None
+    time_to_recover_s: float | None = None
+    phases: tuple[Phase, ...] = ()
+    checks: tuple[Check, ...] = ()
+    events: tuple[Event, ...] = ()
+    probes: tuple[ProbeRecord, ...] = ()
+    commands: dict[str, str] = field(default_factory=dict)  # apply / revert scripts as run
+
+    @property
+    def exit_code(self) -> int:
+        return {PASSED: 0, FAILED: 1}.get(self.verdict, 3)

@@ -1,0 +1,290 @@
+"""The drill runner: steady state, traffic, fault, hold, revert, recovery, verdict.
+
+The revert always happens: the fault is reverted in a `finally` (Ctrl-C and errors
+included), the chaos session reverts whatever it applied when it closes, and the node's own
+dead-man timer reverts it at its TTL if clustertui dies before either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from clustertui.chaos import Chaos, ChaosError, FaultRequest
+from clustertui.config import Cluster, Drill
+from clustertui.drills.measure import BUCKET, measure
+from clustertui.drills.result import ABORTED, FAILED, PASSED, Check, DrillResult, Phase, ProbeRecord
+from clustertui.drills.target import TargetError, resolve_target
+from clustertui.drills.traffic import TrafficProbe, success_ratio
+from clustertui.engine.events import Event
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.transport.states import NodeState
+
+STEADY_SECONDS = 3.0  # traffic measured before the fault, against steady_state.min_success
+CONNECT_WAIT = 20.0  # for every node to leave `connecting` and services to be judged
+TTL_MARGIN = 30.0  # the node's timer outlives the hold: it is the backstop, not the plan
+RECOVERY_MIN, RECOVERY_SETTLE = 10.0, 2.0
+
+
+class Aborted(Exception):
+    """The drill cannot run (steady state missing, target unknown, fault refused)."""
+
+
+@dataclass
+class Progress:
+    """What a live drill panel shows; updated by the runner as it goes."""
+
+    phase: str = "starting"
+    phase_ends: float | None = None  # epoch seconds, for a countdown
+    target: str | None = None
+    fault_id: str | None = None
+    errors: list[str] = field(default_factory=list)
+    verdict: str | None = None
+
+
+class DrillRunner:
+    def __init__(
+        self,
+        cluster: Cluster,
+        drill: Drill,
+        monitor: ClusterMonitor,
+        chaos: Chaos,
+        rng: random.Random | None = None,
+        on_change: Callable[[Progress], None] | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.drill = drill
+        self.monitor = monitor
+        self.chaos = chaos
+        self.rng = rng or random.Random()
+        self.progress = Progress()
+        self._on_change = on_change
+        self.probes = [TrafficProbe(t) for t in drill.traffic]
+        self._events: list[Event] = []
+        self._stop = stop or asyncio.Event()
+        monitor.on_event(self._events.append)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, unless the operator stops the drill (Ctrl-C): then abort, which reverts."""
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            return
+        raise Aborted("interrupted by the operator")
+
+    # -- live view ---------------------------------------------------------------------
+
+    def _phase(self, name: str, seconds: float | None = None) -> None:
+        self.progress.phase = name
+        self.progress.phase_ends = None if seconds is None else time.time() + seconds
+        if self._on_change:
+            self._on_change(self.progress)
+
+    def _error(self, text: str) -> None:
+        self.progress.errors.append(text)
+        if self._on_change:
+            self._on_change(self.progress)
+
+    def recent_success(self, seconds: float = 30.0) -> list[float | None]:
+        """Traffic success per 100 ms over the last `seconds`, for a sparkline."""
+        from clustertui.drills.measure import buckets
+
+        now = time.time()
+        requests = [r for probe in self.probes for r in probe.requests]
+        return [b.success for b in buckets(requests, now - seconds, now)]
+
+    # -- the run -----------------------------------------------------------------------
+
+    async def run(self) -> DrillResult:
+        started = time.time()
+        traffic: list[asyncio.Task] = []
+        state: dict = {"started": started}
+        try:
+            await self._wait_for_nodes()
+            traffic = [asyncio.create_task(p.run(), name=f"traffic {p.label}") for p in self.probes]
+            self._phase("steady", STEADY_SECONDS)
+            await self._sleep(STEADY_SECONDS)
+            state["steady_success"] = self._check_steady_state(started)
+            target = await self._resolve()
+            state["target"] = target
+            await self._fault_and_recover(target, state)
+        except Aborted as exc:
+            state["aborted"] = str(exc)
+        except ChaosError as exc:
+            state["aborted"] = f"chaos refused: {exc}"
+        finally:
+            for task in traffic:
+                task.cancel()
+            await asyncio.gather(*traffic, return_exceptions=True)
+        return self._result(state)
+
+    async def _wait_for_nodes(self) -> None:
+        self._phase("connecting", CONNECT_WAIT)
+        deadline = time.monotonic() + CONNECT_WAIT
+        while time.monotonic() < deadline and not self._stop.is_set():
+            statuses = self.monitor.nodes.values()
+            if all(s.state is not NodeState.CONNECTING for s in statuses) and all(
+                s.state is not NodeState.UP or s.services or not self.cluster.services_on(s.node) for s in statuses
+            ):
+                return
+            await asyncio.sleep(0.1)
+
+    def _check_steady_state(self, since: float) -> float | None:
+        steady = self.drill.steady_state
+        health = self.monitor.health()
+        if steady.quorum and not health.quorum.holds:
+            raise Aborted(f"steady state does not hold: {health.quorum.describe()}")
+        for service, needed in steady.services.items():
+            running = health.services[service].up
+            if running < needed:
+                raise Aborted(f"steady state does not hold: {service} runs on {running} node(s), needs {needed}")
+        ratios = [success_ratio(p.requests, since, time.time()) for p in self.probes]
+        for probe, (ratio, sent) in zip(self.probes, ratios):
+            if sent == 0:
+                raise Aborted(f"steady state: no traffic was sent to {probe.label}")
+            if ratio < steady.min_success:
+                raise Aborted(f"steady state does not hold: {probe.label} succeeded {ratio:.1%}, "
+                              f"needs {steady.min_success:.1%}")
+        measured = [r for r, _ in ratios if r is not None]
+        return min(measured) if measured else None
+
+    async def _resolve(self) -> str:
+        self._phase("resolving target")
+        try:
+            target = await resolve_target(self.cluster, self.drill.target, self.rng)
+        except TargetError as exc:
+            raise Aborted(f"target: {exc}") from None
+        self.progress.target = target
+        return target
+
+    async def _fault_and_recover(self, target: str, state: dict) -> None:
+        drill = self.drill
+        request = FaultRequest.from_drill(drill.fault, target, ttl=drill.hold + TTL_MARGIN)
+        self._phase("injecting")
+        plan = await self.chaos.plan(request)
+        state["plan"] = plan
+        self.progress.fault_id = plan.id
+        state["applying"] = time.time()
+        try:
+            outcome = await self.chaos.apply(plan)
+            if not outcome.ok:
+                raise Aborted(f"the fault was not applied: {outcome.result}")
+            state["t_fault"] = time.time()
+            self._phase("fault", drill.hold)
+            await self._sleep(drill.hold)
+            target_status = self.monitor.nodes[target]
+            state["target_down_at_revert"] = target_status.state is not NodeState.UP or any(
+                s.up is False for s in target_status.services.values()
+            )
+        finally:
+            self._phase("reverting")
+            revert = await asyncio.shield(self.chaos.revert(plan.id, "drill"))
+            state["t_revert"] = time.time()
+            if not revert.ok:
+                self._error(f"revert: {revert.result}")
+                state["revert_failed"] = revert.result
+        await self._observe_recovery(target, state)
+        if self._stop.is_set():
+            raise Aborted("interrupted by the operator during recovery; the fault was reverted")
+
+    async def _observe_recovery(self, target: str, state: dict) -> None:
+        limit = max(RECOVERY_MIN, 2 * (self.drill.expect.recover_within or 0.0))
+        self._phase("recovery", limit)
+        deadline = time.monotonic() + limit
+        settled_since = None
+        while time.monotonic() < deadline and not self._stop.is_set():
+            await asyncio.sleep(BUCKET)
+            status = self.monitor.nodes[target]
+            healthy = status.state is NodeState.UP and all(s.up for s in status.services.values())
+            now = time.time()
+            ratios = [success_ratio(p.requests, now - 1.0, now)[0] for p in self.probes]
+            traffic_ok = all(r is None or r >= self.drill.steady_state.min_success for r in ratios)
+            if healthy and traffic_ok:
+                settled_since = settled_since or time.monotonic()
+                if time.monotonic() - settled_since >= RECOVERY_SETTLE:
+                    break
+            else:
+                settled_since = None
+        state["ended"] = time.time()
+
+    # -- the verdict -------------------------------------------------------------------
+
+    def _result(self, state: dict) -> DrillResult:
+        drill = self.drill
+        ended = state.get("ended", time.time())
+        plan = state.get("plan")
+        requests = [r for p in self.probes for r in p.requests]
+        base = dict(
+            drill=drill.name,
+            cluster=self.cluster.name,
+            description=drill.description,
+            started=state["started"],
+            ended=ended,
+            target=state.get("target"),
+            fault_kind=drill.fault.kind,
+            fault_id=plan.id if plan else None,
+            fault_summary=plan.summary if plan else "",
+            steady_success=state.get("steady_success"),
+            events=tuple(e for e in self._events if e.t >= state["started"]),
+            probes=tuple(ProbeRecord(p.label, tuple(p.requests)) for p in self.probes),
+            commands={"apply": plan.apply_script, "revert": plan.revert_script} if plan else {},
+            t_fault=state.get("t_fault"),
+            t_revert=state.get("t_revert"),
+        )
+        if "aborted" in state or "t_fault" not in state:
+            reason = state.get("aborted", "the fault was never applied")
+            if "revert_failed" in state:
+                reason += f"; revert: {state['revert_failed']}"
+            self.progress.verdict = ABORTED
+            return DrillResult(verdict=ABORTED, reason=reason, **base)
+        t_fault, t_revert = state["t_fault"], state["t_revert"]
+        timings = measure(
+            requests, self._events, state["target"], drill.steady_state.min_success,
+            state["applying"], t_fault, t_revert, ended, state.get("target_down_at_revert", False),
+        )
+        checks = self._checks(timings)
+        if "revert_failed" in state:
+            checks.append(Check("revert", "verified", state["revert_failed"], False))
+        failed = [c for c in checks if not c.passed]
+        verdict = FAILED if failed else PASSED
+        self.progress.verdict = verdict
+        return DrillResult(
+            verdict=verdict,
+            reason="; ".join(f"{c.name}: expected {c.expected}, measured {c.measured}" for c in failed),
+            availability=timings.availability,
+            time_to_detect_s=timings.detect,
+            time_to_failover_s=timings.failover,
+            time_to_recover_s=timings.recover,
+            phases=(
+                Phase("steady", state["started"], state["applying"]),
+                Phase("fault", t_fault, t_revert),
+                Phase("recovery", t_revert, ended),
+            ),
+            checks=tuple(checks),
+            **base,
+        )
+
+    def _checks(self, timings) -> list[Check]:
+        expect = self.drill.expect
+        checks: list[Check] = []
+
+        def seconds(value: float | None) -> str:
+            return "never" if value is None else f"{value:.1f}s"
+
+        if expect.availability is not None:
+            measured = timings.availability
+            checks.append(Check("availability", f">= {expect.availability:.1%}",
+                                "no traffic" if measured is None else f"{measured:.1%}",
+                                measured is not None and measured >= expect.availability))
+        for name, limit, value in (
+            ("detect_within", expect.detect_within, timings.detect),
+            ("failover_within", expect.failover_within, timings.failover),
+            ("recover_within", expect.recover_within, timings.recover),
+        ):
+            if limit is not None:
+                checks.append(Check(name, f"<= {limit:g}s", seconds(value), value is not None and value <= limit))
+        return checks
