@@ -83,6 +83,12 @@ class ClusterMonitor:
         self.nodes: dict[str, NodeStatus] = {
             node.name: NodeStatus(node=node, history=NodeHistory(capacity)) for node in cluster.nodes
         }
+        # Which services run where never changes: computed once, read on every sample and tick.
+        self._services_on = {node.name: tuple(cluster.services_on(node)) for node in cluster.nodes}
+        self._hosts_of = {
+            name: tuple(node for node, services in self._services_on.items() if any(s.name == name for s in services))
+            for name in cluster.services
+        }
         self.endpoints: dict[str, CheckOutcome | None] = dict.fromkeys(cluster.endpoints)
         self.events: collections.deque[Event] = collections.deque(maxlen=MAX_EVENTS)
         self.started_at = time.time()
@@ -192,7 +198,7 @@ class ClusterMonitor:
         sample = status.sample
         if sample is None or status.state is not NodeState.UP:
             return
-        for service in self.cluster.services_on(status.node):
+        for service in self._services_on[status.name]:
             probe = sample.services.get(service.name)
             http = status.http.get(service.name)
             problems = service_problems(service, probe, http)
@@ -219,10 +225,9 @@ class ClusterMonitor:
     def health(self) -> ClusterHealth:
         up = sum(1 for s in self.nodes.values() if s.state is NodeState.UP)
         services: dict[str, ServiceHealth] = {}
-        for name in self.cluster.services:
-            hosting = [s for s in self.nodes.values() if name in {x.name for x in self.cluster.services_on(s.node)}]
-            running = sum(1 for s in hosting if s.services.get(name, ServiceStatus(None)).up)
-            services[name] = ServiceHealth(name, running, len(hosting))
+        for name, hosts in self._hosts_of.items():
+            running = sum(1 for node in hosts if (judged := self.nodes[node].services.get(name)) and judged.up)
+            services[name] = ServiceHealth(name, running, len(hosts))
         return ClusterHealth(
             quorum=quorum_for(self.cluster.type, up, len(self.nodes)),
             services=services,
@@ -249,7 +254,7 @@ class ClusterMonitor:
     def _node_view(self, status: NodeStatus, now: float) -> NodeView:
         sample = status.sample
         services = []
-        for service in self.cluster.services_on(status.node):
+        for service in self._services_on[status.name]:
             judged = status.services.get(service.name, ServiceStatus(None, "no sample yet"))
             probe = judged.probe
             services.append(
@@ -316,7 +321,7 @@ class ClusterMonitor:
         for status in self.nodes.values():
             if status.state is not NodeState.UP:
                 continue
-            for service in self.cluster.services_on(status.node):
+            for service in self._services_on[status.name]:
                 if service.http:
                     check = check_service_url(service, status.node.host, max(0.5, self.interval))
                     jobs.append((status, service.name, check))

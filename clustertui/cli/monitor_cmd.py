@@ -1,0 +1,91 @@
+"""`clustertui monitor FILE`, `clustertui demo`, and `clustertui` alone (this machine).
+
+Textual is imported inside the command functions only: the headless commands (check,
+report, chaos, drill --headless) must never load it, and a test checks that they do not.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+import click
+
+from clustertui.cli.durations import DURATION
+from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
+from clustertui.cli.loading import load_or_exit
+from clustertui.config import Cluster
+
+MIN_INTERVAL = 0.1
+LAB_CLUSTER_FILE = Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml"
+
+
+def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False) -> None:
+    from clustertui.tui.launch import run_monitor
+    from clustertui.tui.themes import UnknownTheme
+
+    if interval is not None and interval < MIN_INTERVAL:
+        fail("--interval must be at least 100ms", USAGE)
+    try:
+        run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local)
+    except UnknownTheme as exc:
+        fail(str(exc), USAGE)
+
+
+@click.command("monitor")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--theme", "theme", metavar="NAME", default=None,
+              help="Theme: a file name in themes/ or ~/.config/clustertui/themes/ (default: default).")
+@click.option("--read-only", is_flag=True, help="Hide and refuse every chaos action.")
+@click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
+def monitor_command(file: str, theme: str | None, read_only: bool, interval: float | None) -> None:
+    """Watch FILE's cluster live: one row per node, Enter for a node's detail, ? for keys."""
+    _run(load_or_exit(file), theme, read_only, interval)
+
+
+@click.command("demo")
+@click.option("--theme", "theme", metavar="NAME", default=None, help="Theme to start with.")
+def demo_command(theme: str | None) -> None:
+    """Bring the local lab up (root), monitor it, and take it down on exit.
+
+    A lab that was already up when the demo started is left running.
+    """
+    from clustertui.lab import LabError, MissingPrerequisite, lab_down, lab_up
+
+    click.echo("clustertui demo: bringing the lab up (network namespaces on 198.18.0.0/24)")
+    try:
+        report = lab_up(progress=click.echo)
+    except MissingPrerequisite as exc:
+        fail("the demo needs the lab: " + "; ".join(exc.items), CANNOT_RUN)
+    except LabError as exc:
+        fail(f"lab up failed: {exc} (clean up with `clustertui lab down`)", CANNOT_RUN)
+    try:
+        _run(load_or_exit(str(LAB_CLUSTER_FILE)), theme, read_only=False, interval=None)
+    finally:
+        if report.already_up:
+            click.echo("the lab was already up before the demo: leaving it running (`clustertui lab down` removes it)")
+        else:
+            click.echo("clustertui demo: taking the lab down")
+            down = lab_down(report.state_dir)
+            if down.failures:
+                fail("lab down left: " + "; ".join(down.failures), CANNOT_RUN)
+
+
+def local_cluster() -> Cluster:
+    """This machine as a single-node cluster, read with psutil (no SSH, no file)."""
+    hostname = socket.gethostname().split(".")[0]
+    name = re.sub(r"[^A-Za-z0-9_.-]", "-", hostname).lstrip("_.-") or "localhost"
+    return Cluster.model_validate(
+        {
+            "name": name,
+            "type": "single-node",
+            "nodes": [{"name": name, "host": "127.0.0.1", "roles": ["local"]}],
+            "source": Path("<this machine>"),
+        }
+    )
+
+
+def run_local() -> None:
+    """`clustertui` with no arguments: monitor this machine alone."""
+    _run(local_cluster(), theme=None, read_only=False, interval=None, local=True)

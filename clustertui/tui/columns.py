@@ -1,0 +1,104 @@
+"""Which columns the node table shows, and how wide, for a given terminal width.
+
+Node rows must never wrap: every column has a fixed width chosen here, and every cell is
+cut to it.  Three profiles cover 80 columns up to very wide terminals; whatever is left
+after the fixed columns goes to the CPU sparkline, and if a cluster's long node names do
+not fit, the sparkline shrinks first and goes last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from clustertui.engine.snapshot import NodeView
+
+NARROW_BELOW = 120
+WIDE_FROM = 170
+GAP = 1  # each cell starts with one blank cell: the column separator
+SCROLLBAR = 1
+MIN_SPARK = 6
+MAX_SPARK = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    width: int  # content cells, without the gap
+    align: Literal["left", "right"] = "left"
+    sort: str | None = None  # the sort mode a click on the header selects
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A profile: the columns, plus how the variable cells are drawn within them."""
+
+    columns: tuple[Column, ...]
+    bar: int  # CPU bar cells
+    mem_bar: int  # memory bar cells (0: percentage only)
+    spark: int  # sparkline cells (0: no sparkline column)
+    full_states: bool  # "host-key-mismatch" rather than "HOSTKEY"
+    named_services: bool  # "●nginx ●redis" rather than "●●"
+    split_net: bool  # separate RX and TX columns
+
+    @property
+    def width(self) -> int:
+        return sum(column.width + GAP for column in self.columns)
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def services_width(views: tuple[NodeView, ...], named: bool) -> int:
+    if named:
+        longest = max((sum(len(s.name) + 2 for s in v.services) - 1 for v in views), default=0)
+        return _clamp(longest, 3, 40)
+    return _clamp(max((len(v.services) for v in views), default=0), 3, 12)
+
+
+def layout_for(width: int, views: tuple[NodeView, ...]) -> Layout:
+    """The layout for a table `width` cells wide showing these nodes."""
+    narrow, wide = width < NARROW_BELOW, width >= WIDE_FROM
+    name_w = _clamp(max((len(v.name) for v in views), default=4), 4, 16 if narrow else 28)
+    roles_w = _clamp(max((len(",".join(v.roles)) for v in views), default=5), 5, 10 if narrow else 24)
+    bar = 4 if narrow else 8 if not wide else 10
+    mem_bar = 0 if narrow else 5 if not wide else 8
+    named = not narrow
+    columns = [Column("node", "NODE", name_w, sort="name")]
+    if wide:
+        host_w = _clamp(max((len(v.host) for v in views), default=4), 4, 24)
+        columns.append(Column("host", "HOST", host_w, sort="name"))
+    columns += [
+        Column("state", "STATE", 19 if wide else 9, sort="health"),
+        Column("roles", "ROLES", roles_w, sort="name"),
+        Column("cpu", "CPU", bar + 5, sort="cpu"),
+        Column("spark", "CPU 1m", MIN_SPARK),
+        Column("mem", "MEM", (mem_bar + 5) if mem_bar else 4, sort="mem"),
+        Column("load", "LOAD", 5, align="right", sort="load"),
+    ]
+    if narrow:
+        columns.append(Column("net", "RX/TX", 9, align="right", sort="net"))
+    else:
+        columns += [Column("rx", "RX/s", 4, align="right", sort="net"), Column("tx", "TX/s", 4, align="right", sort="net")]
+    columns += [
+        Column("services", "SERVICES" if named else "SVC", services_width(views, named)),
+        Column("age", "AGE", 4, align="right", sort="age"),
+    ]
+    fixed = sum(c.width + GAP for c in columns) - MIN_SPARK
+    spark = _clamp(width - SCROLLBAR - fixed - GAP, 0, MAX_SPARK)
+    if spark < MIN_SPARK:
+        columns = [c for c in columns if c.key != "spark"]
+        spark = 0
+    else:
+        columns = [Column("spark", "CPU 1m", spark) if c.key == "spark" else c for c in columns]
+    return Layout(
+        columns=tuple(columns),
+        bar=bar,
+        mem_bar=mem_bar,
+        spark=spark,
+        full_states=wide,
+        named_services=named,
+        split_net=not narrow,
+    )

@@ -1,0 +1,68 @@
+"""Every key of the app, in one place: bindings, the help screen and the palette read it.
+
+A key is declared once, with the screen it belongs to and a sentence for the help screen;
+`bindings(scope)` turns a scope into Textual bindings.  New panels (the chaos menu, the
+active-faults panel, the drill panel) add their keys here and get help and palette entries
+for free; actions that change the cluster are marked `chaos=True`, which `--read-only`
+hides from the footer, the help and the palette, and refuses if typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+#: Scopes: "app" keys work everywhere, the others on their screen only.
+SCOPES = {"app": "Everywhere", "overview": "Overview (the node table)", "detail": "Node detail"}
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    scope: str
+    key: str  # Textual key name(s), comma-separated
+    action: str
+    label: str  # short: footer and palette title
+    help: str  # one sentence for the help screen and the palette
+    show: bool = True  # in the footer
+    display: str | None = None  # how the help screen writes the key
+    chaos: bool = False  # changes the cluster: hidden and refused with --read-only
+
+
+KEYS: tuple[Key, ...] = (
+    Key("app", "q", "quit", "Quit", "Quit clustertui."),
+    Key("app", "question_mark", "help", "Help", "Show this list of keys.", display="?"),
+    Key("app", "ctrl+p", "command_palette", "Palette",
+        "Command palette: jump to a node, switch theme, run any action.", show=False, display="ctrl+p"),
+    Key("app", "t", "next_theme", "Theme", "Switch to the next theme.", show=False),
+    Key("overview", "enter", "open_node", "Open", "Open the node under the cursor (or click a row twice).",
+        show=False),
+    Key("overview", "slash", "filter", "Filter",
+        "Filter rows by name, role, state or label (role:web state:up zone=a); Esc clears.", display="/"),
+    Key("overview", "s", "next_sort", "Sort", "Next sort order: health, name, cpu, mem, load, net, age."),
+    Key("overview", "S", "reverse_sort", "Reverse", "Reverse the sort order (or click a column header).",
+        show=False, display="S"),
+    Key("overview", "e", "toggle_events", "Events", "Show or hide the cluster event log."),
+    Key("overview", "escape", "clear_filter", "Clear filter", "Clear the filter.", show=False, display="esc"),
+    Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc"),
+    Key("detail", "c", "reconnect", "Reconnect",
+        "Reconnect to this node now (the only way out of a host-key alert)."),
+)
+
+
+def keys(scope: str, read_only: bool = False) -> list[Key]:
+    return [k for k in KEYS if k.scope == scope and not (read_only and k.chaos)]
+
+
+def bindings(scope: str) -> list[Binding]:
+    """Textual bindings of a scope.  Chaos keys are bound even in read-only mode so that the
+    app's `check_action` can refuse them visibly rather than let the key fall through."""
+    return [Binding(k.key, k.action, k.label, show=k.show) for k in KEYS if k.scope == scope]
+
+
+def is_chaos(action: str) -> bool:
+    return any(k.chaos and k.action == action for k in KEYS)
+
+
+def key_text(key: Key) -> str:
+    return key.display or key.key

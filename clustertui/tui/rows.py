@@ -1,0 +1,157 @@
+"""One node row, cell by cell: what each cell says and in which status colour.
+
+A cell is first described as `Parts`, a tuple of (text, style name) pairs: plain data that
+tests can assert on and that does not depend on the theme.  `segments` then lays the parts
+out at the column's exact width in the palette's styles, for the node table's Line API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.segment import Segment
+
+from clustertui.engine.snapshot import NodeView, ServiceView
+from clustertui.transport.states import NodeState
+from clustertui.tui import format as fmt
+from clustertui.tui.columns import GAP, Column, Layout
+from clustertui.tui.palette import Palette
+
+Parts = tuple[tuple[str, str], ...]
+
+#: glyph, short label, style name of each node state.
+STATES: dict[NodeState, tuple[str, str, str]] = {
+    NodeState.UP: ("●", "up", "ok"),
+    NodeState.CONNECTING: ("○", "conn", "stale"),
+    NodeState.STALE: ("◐", "stale", "warn"),
+    NodeState.UNREACHABLE: ("✖", "unreach", "bad"),
+    NodeState.AUTH_FAILED: ("✖", "auth", "bad"),
+    NodeState.PROBE_ERROR: ("✖", "probe", "bad"),
+    NodeState.HOST_KEY_MISMATCH: ("!", "HOSTKEY", "bad-bold"),
+    NodeState.HOST_KEY_UNKNOWN: ("!", "newkey", "warn"),
+}
+
+#: glyph and style of a service that is up, down, or unknown.
+SERVICE_GLYPHS: dict[bool | None, tuple[str, str]] = {True: ("●", "ok"), False: ("✖", "bad"), None: ("○", "stale")}
+
+CPU_WARN, CPU_BAD = 70.0, 90.0
+MEM_WARN, MEM_BAD = 80.0, 92.0
+
+
+def greyed(view: NodeView) -> bool:
+    """Rows of nodes that are not up show their last numbers greyed: they are not live."""
+    return view.state is not NodeState.UP
+
+
+def service_glyph(service: ServiceView) -> tuple[str, str]:
+    return SERVICE_GLYPHS[service.up]
+
+
+def _gauge(value: float | None, width: int, warn: float, bad: float, grey: bool, palette_level: Callable) -> Parts:
+    """'42% ███▍····': the number first (it is what is read), then the bar on a dotted track."""
+    level = "stale" if grey else palette_level(value, warn, bad)
+    if width:
+        filled, empty = fmt.bar(value, width)
+        return ((fmt.percent(value) + " ", level), (filled, level), ("·" * len(empty), "stale"))
+    return ((fmt.percent(value), level),)
+
+
+class RowBuilder:
+    """Builds a row's cells for one layout and palette: their parts, then their segments."""
+
+    def __init__(self, layout: Layout, palette: Palette) -> None:
+        self.layout = layout
+        self.palette = palette
+        self._cells: dict[str, Callable[[NodeView, bool], Parts]] = {
+            "node": lambda v, g: ((v.name, "stale" if g else "plain"),),
+            "host": lambda v, g: ((v.host, "stale" if g else "plain"),),
+            "state": self._state,
+            "roles": lambda v, g: ((",".join(v.roles), "stale" if g else "plain"),),
+            "cpu": self._cpu,
+            "spark": self._spark,
+            "mem": self._mem,
+            "load": self._load,
+            "net": self._net,
+            "rx": lambda v, g: ((fmt.human(v.sample.rx_bps) if v.sample else fmt.NOTHING, "stale" if g else "plain"),),
+            "tx": lambda v, g: ((fmt.human(v.sample.tx_bps) if v.sample else fmt.NOTHING, "stale" if g else "plain"),),
+            "services": self._services,
+            "age": self._age,
+        }
+
+    def parts(self, key: str, view: NodeView) -> Parts:
+        return self._cells[key](view, greyed(view))
+
+    def segments(self, column: Column, parts: Parts) -> list[Segment]:
+        """The cell as segments of exactly the column's width plus the gap: it can never wrap."""
+        styles = self.palette.styles
+        content = "".join(part for part, _ in parts)
+        pad = column.width - len(content)
+        out = [Segment(" " * GAP)]
+        if pad < 0:  # too long (a long name): cut with an ellipsis, in the first part's style
+            out.append(Segment(fmt.fit(content, column.width), styles[parts[0][1]]))
+            return out
+        if column.align == "right" and pad:
+            out.append(Segment(" " * pad))
+        out += [Segment(part, styles[style]) for part, style in parts if part]
+        if column.align == "left" and pad:
+            out.append(Segment(" " * pad))
+        return out
+
+    def row(self, view: NodeView) -> list[Segment]:
+        segments: list[Segment] = []
+        for column in self.layout.columns:
+            segments += self.segments(column, self.parts(column.key, view))
+        return segments
+
+    # -- the cells ---------------------------------------------------------------------
+
+    def _state(self, view: NodeView, grey: bool) -> Parts:
+        glyph, short, style = STATES[view.state]
+        label = str(view.state) if self.layout.full_states else short
+        return ((glyph, style), (" " + label, "stale" if view.state is NodeState.STALE else style))
+
+    def _cpu(self, view: NodeView, grey: bool) -> Parts:
+        cpu = view.sample.cpu_percent if view.sample else None
+        return _gauge(cpu, self.layout.bar, CPU_WARN, CPU_BAD, grey, self.palette.level)
+
+    def _spark(self, view: NodeView, grey: bool) -> Parts:
+        return ((fmt.sparkline(view.cpu_spark, self.layout.spark), "stale" if grey else "spark"),)
+
+    def _mem(self, view: NodeView, grey: bool) -> Parts:
+        mem = view.sample.mem_percent if view.sample else None
+        return _gauge(mem, self.layout.mem_bar, MEM_WARN, MEM_BAD, grey, self.palette.level)
+
+    def _load(self, view: NodeView, grey: bool) -> Parts:
+        if view.sample is None:
+            return ((fmt.NOTHING, "stale"),)
+        per_core = view.sample.load1 / max(1, view.sample.cpu_count)
+        return ((fmt.load(view.sample.load1), "stale" if grey else self.palette.level(per_core, 1.0, 2.0)),)
+
+    def _net(self, view: NodeView, grey: bool) -> Parts:
+        if view.sample is None:
+            return ((fmt.NOTHING, "stale"),)
+        style = "stale" if grey else "plain"
+        return ((fmt.human(view.sample.rx_bps), style), ("/", "stale"), (fmt.human(view.sample.tx_bps), style))
+
+    def _services(self, view: NodeView, grey: bool) -> Parts:
+        parts: list[tuple[str, str]] = []
+        for i, service in enumerate(view.services):
+            glyph, style = service_glyph(service)
+            if self.layout.named_services:
+                parts.append((("" if i == 0 else " ") + glyph, style))
+                parts.append((service.name, "stale" if grey or service.up is None else "plain"))
+            else:
+                parts.append((glyph, style))
+        return tuple(parts)
+
+    def _age(self, view: NodeView, grey: bool) -> Parts:
+        age = view.sample_age
+        style = "stale" if age is None else "bad" if view.state is NodeState.STALE else "plain"
+        return ((fmt.age(age), "stale" if grey and style == "plain" else style),)
+
+
+def header(column: Column, sorted_here: bool, reverse: bool) -> str:
+    """A column label, with an arrow on the column the rows are sorted by."""
+    label = column.label + (("▲" if reverse else "▼") if sorted_here else "")
+    label = fmt.fit(label, column.width) if column.align == "left" else label[: column.width].rjust(column.width)
+    return " " * GAP + label

@@ -1,0 +1,1 @@
+"""Screens of the clustertui app: the overview, a node's detail, help."""

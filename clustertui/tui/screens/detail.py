@@ -1,0 +1,103 @@
+"""One node in detail (Enter on a row): five minutes of charts, cores, services, events.
+
+The screen is refreshed by the app's tick like the overview; the charts read the node's
+longer history from the source (the snapshot carries only the last minute of CPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
+from clustertui.tui import keys
+from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.charts import WINDOW, MetricChart, rate_unit
+from clustertui.tui.widgets.core_bars import CoreBars
+from clustertui.tui.widgets.node_events import NodeEvents
+from clustertui.tui.widgets.node_header import NodeHeader
+from clustertui.tui.widgets.services_table import ServicesTable
+
+SeriesReader = Callable[[str, float], NodeSeries]
+
+
+class DetailScreen(Screen):
+    BINDINGS = keys.bindings("detail")
+    DEFAULT_CSS = """
+    DetailScreen #charts, DetailScreen #panels {
+        height: 1fr;
+    }
+    DetailScreen #node-side {
+        width: 3fr;
+    }
+    """
+
+    def __init__(self, node: str, palette: Palette, read_series: SeriesReader) -> None:
+        super().__init__(id="detail")
+        self.node = node
+        self.palette = palette
+        self.read_series = read_series
+        self.latest: ClusterSnapshot | None = None
+
+    def compose(self) -> ComposeResult:
+        yield NodeHeader(self.palette)
+        with Horizontal(id="charts"):
+            yield MetricChart(id="chart-cpu")
+            yield MetricChart(id="chart-mem")
+            yield MetricChart(id="chart-net")
+        with Horizontal(id="panels"):
+            yield CoreBars(self.palette)
+            with Vertical(id="node-side"):
+                yield ServicesTable(self.palette)
+                yield NodeEvents(self.palette)
+        yield Footer()
+
+    def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
+        self.latest = snapshot
+        try:
+            view = snapshot.node(self.node)
+        except KeyError:
+            return
+        self.query_one(NodeHeader).show(view)
+        self.query_one(CoreBars).show(view.sample.cores if view.sample else ())
+        self.query_one(ServicesTable).show(view.services)
+        self.query_one(NodeEvents).show(view.faults, tuple(e for e in snapshot.events if e.node == self.node))
+        self._draw_charts(self.read_series(self.node, WINDOW), snapshot.t)
+
+    def _draw_charts(self, series: NodeSeries, now: float) -> None:
+        ages = [t - now for t in series.times]
+        palette = self.palette
+        self.query_one("#chart-cpu", MetricChart).draw("CPU %", ages, [(None, series.cpu, palette.spark)], 100.0)
+        self.query_one("#chart-mem", MetricChart).draw("memory %", ages, [(None, series.mem, palette.warn)], 100.0)
+        divisor, unit = rate_unit(max((*series.rx, *series.tx), default=0.0))
+        rx = [value / divisor for value in series.rx]
+        tx = [value / divisor for value in series.tx]
+        self.query_one("#chart-net", MetricChart).draw(
+            f"net {unit}", ages, [("rx", rx, palette.spark), ("tx", tx, palette.ok)]
+        )
+
+    def on_screen_resume(self) -> None:
+        """Back on top (or just opened): show the latest state now, not at the next tick."""
+        if self.app.latest is not None:
+            self.show_snapshot(self.app.latest)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.check_action(action, parameters)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        for widget in (self.query_one(NodeHeader), self.query_one(CoreBars), self.query_one(ServicesTable),
+                       self.query_one(NodeEvents)):
+            widget.set_palette(palette)
+        if self.latest is not None:
+            self.show_snapshot(self.latest)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_reconnect(self) -> None:
+        self.app.reconnect(self.node)

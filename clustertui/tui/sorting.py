@@ -1,0 +1,78 @@
+"""Row orders.  The default, health, puts the worst node first.
+
+Health ranks by how bad a node's state is (a host-key alert above an unreachable node above
+a stale one), then by services down, active faults and resource pressure, then by name.
+Pressure is bucketed (normal, hot, critical) rather than raw CPU %, so that healthy rows do
+not swap places every second as their load jitters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from clustertui.engine.snapshot import NodeView
+from clustertui.transport.states import NodeState
+
+STATE_RANK: dict[NodeState, int] = {
+    NodeState.HOST_KEY_MISMATCH: 0,
+    NodeState.AUTH_FAILED: 1,
+    NodeState.HOST_KEY_UNKNOWN: 2,
+    NodeState.UNREACHABLE: 3,
+    NodeState.PROBE_ERROR: 4,
+    NodeState.STALE: 5,
+    NodeState.CONNECTING: 6,
+    NodeState.UP: 7,
+}
+
+
+def pressure(view: NodeView) -> int:
+    """0 normal, 1 hot (CPU ≥ 80 % or memory ≥ 90 %), 2 critical (either ≥ 95 %)."""
+    sample = view.sample
+    if sample is None:
+        return 0
+    cpu = sample.cpu_percent or 0.0
+    worst = max(cpu, sample.mem_percent)
+    if worst >= 95.0:
+        return 2
+    return 1 if cpu >= 80.0 or sample.mem_percent >= 90.0 else 0
+
+
+def _health(view: NodeView) -> tuple:
+    return (STATE_RANK[view.state], -view.services_down, -len(view.faults), -pressure(view), view.name)
+
+
+def _metric(get: Callable[[NodeView], float | None]) -> Callable[[NodeView], tuple]:
+    """Biggest first; nodes without a sample last."""
+
+    def key(view: NodeView) -> tuple:
+        value = get(view) if view.sample is not None else None
+        return (value is None, -(value or 0.0), view.name)
+
+    return key
+
+
+#: Sort modes in the order `s` cycles through them, each with its key and header column.
+SORTS: dict[str, tuple[Callable[[NodeView], tuple], str]] = {
+    "health": (_health, "state"),
+    "name": (lambda v: (v.name,), "node"),
+    "cpu": (_metric(lambda v: v.sample.cpu_percent), "cpu"),
+    "mem": (_metric(lambda v: v.sample.mem_percent), "mem"),
+    "load": (_metric(lambda v: v.sample.load1), "load"),
+    "net": (_metric(lambda v: v.sample.rx_bps + v.sample.tx_bps), "net"),
+    "age": (_metric(lambda v: v.sample_age), "age"),
+}
+
+
+def ordered(views: list[NodeView], mode: str, reverse: bool = False) -> list[NodeView]:
+    return sorted(views, key=SORTS[mode][0], reverse=reverse)
+
+
+def arrow_column(mode: str, split_net: bool) -> str:
+    """The column whose header carries the sort arrow."""
+    column = SORTS[mode][1]
+    return "rx" if column == "net" and split_net else column
+
+
+def next_mode(mode: str) -> str:
+    modes = list(SORTS)
+    return modes[(modes.index(mode) + 1) % len(modes)]

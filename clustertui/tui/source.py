@@ -1,0 +1,98 @@
+"""Where the app's snapshots come from: the live monitor, or a fixed replay.
+
+The app never touches the engine directly: once per interval it asks its source for an
+immutable `ClusterSnapshot` and applies it (memray's TUI works the same way).  The live
+source wraps a `ClusterMonitor`; the replay source hands out recorded or hand-built
+snapshots, which is what makes snapshot tests deterministic and lets the benchmark feed
+200 nodes without 200 machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
+
+EMPTY_SERIES = NodeSeries((), (), (), (), ())
+
+
+class SnapshotSource(Protocol):
+    interval: float  # seconds between ticks
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def snapshot(self) -> ClusterSnapshot:
+        """The cluster now; called once per tick."""
+        ...
+
+    def series(self, node: str, seconds: float) -> NodeSeries:
+        """A node's history for the detail charts."""
+        ...
+
+    def retry(self, node: str) -> None:
+        """Reconnect a node now (the way out of a host-key alert)."""
+        ...
+
+
+class MonitorSource:
+    """The live cluster: a ClusterMonitor started and stopped with the app."""
+
+    def __init__(self, monitor: ClusterMonitor) -> None:
+        self.monitor = monitor
+        self.interval = monitor.interval
+
+    async def start(self) -> None:
+        await self.monitor.start()
+
+    async def stop(self) -> None:
+        await self.monitor.stop()
+
+    def snapshot(self) -> ClusterSnapshot:
+        return self.monitor.snapshot()
+
+    def series(self, node: str, seconds: float) -> NodeSeries:
+        return self.monitor.series(node, seconds)
+
+    def retry(self, node: str) -> None:
+        self.monitor.retry(node)
+
+
+class ReplaySource:
+    """Fixed snapshots, one per tick: the last one repeats, or the sequence loops."""
+
+    def __init__(
+        self,
+        frames: Sequence[ClusterSnapshot],
+        series: Mapping[str, NodeSeries] | None = None,
+        interval: float = 1.0,
+        loop: bool = False,
+    ) -> None:
+        if not frames:
+            raise ValueError("a replay needs at least one snapshot")
+        self.frames = frames
+        self.recorded_series = dict(series or {})
+        self.interval = interval
+        self.loop = loop
+        self.position = 0
+        self.retried: list[str] = []
+
+    async def start(self) -> None:
+        """Nothing to start: the frames are already in memory."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    def snapshot(self) -> ClusterSnapshot:
+        index = self.position % len(self.frames) if self.loop else min(self.position, len(self.frames) - 1)
+        self.position += 1
+        return self.frames[index]
+
+    def series(self, node: str, seconds: float) -> NodeSeries:
+        return self.recorded_series.get(node, EMPTY_SERIES)
+
+    def retry(self, node: str) -> None:
+        self.retried.append(node)

@@ -1,0 +1,1 @@
+"""Widgets of the clustertui app: one module per panel."""

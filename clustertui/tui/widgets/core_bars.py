@@ -1,0 +1,57 @@
+"""Per-core CPU bars for the node detail, flowed into as many columns as fit."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from clustertui.tui import format as fmt
+from clustertui.tui.palette import Palette
+from clustertui.tui.rows import CPU_BAD, CPU_WARN
+
+BAR = 8
+CELL = len("99 ") + BAR + len(" 100%") + 2  # index, bar, percent, gap
+
+
+class CoreBars(Widget):
+    DEFAULT_CSS = """
+    CoreBars {
+        width: 1fr;
+        height: 1fr;
+        border-top: solid $panel-lighten-2;
+        border-title-color: $text-muted;
+    }
+    """
+
+    def __init__(self, palette: Palette) -> None:
+        super().__init__(id="cores")
+        self.palette = palette
+        self.border_title = "cores"
+        self.cores: tuple[float, ...] = ()
+
+    def show(self, cores: tuple[float, ...]) -> None:
+        if cores != self.cores:
+            self.cores = cores
+            self.refresh()
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.refresh()
+
+    def render(self) -> Text:
+        if not self.cores:
+            return Text(" no sample yet", style=self.palette.style("stale"))
+        columns = max(1, self.size.width // CELL)
+        rows = max(1, -(-len(self.cores) // columns))
+        if rows > self.size.height > 0:  # more cores than fit: widen to what the height allows
+            rows = self.size.height
+        lines = [Text(no_wrap=True, overflow="ellipsis", end="") for _ in range(rows)]
+        for index, core in enumerate(self.cores):
+            line = lines[index % rows]
+            level = self.palette.level(core, CPU_WARN, CPU_BAD)
+            filled, empty = fmt.bar(core, BAR)
+            line.append(f"{index:>2} ", self.palette.style("stale"))
+            line.append(filled, self.palette.style(level))
+            line.append(empty.replace(" ", "·"), self.palette.style("stale"))
+            line.append(f" {fmt.percent(core)}  ")
+        return Text("\n").join(lines)

@@ -1,0 +1,60 @@
+"""The filter line under the node table: opened with `/`, filters as you type.
+
+Enter keeps the filter and returns to the table; Esc clears it.  While a filter is active
+the line stays visible with the number of rows it keeps, so a narrowed table is never
+mistaken for the whole cluster.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Input, Label
+
+PLACEHOLDER = "name, role:web, state:up, zone=a …  (Enter keeps, Esc clears)"
+
+
+class FilterBar(Horizontal):
+    DEFAULT_CSS = """
+    FilterBar {
+        height: 1;
+        display: none;
+        background: $panel;
+    }
+    FilterBar.-shown {
+        display: block;
+    }
+    FilterBar > Label {
+        width: auto;
+        padding: 0 1;
+        color: $primary;
+        text-style: bold;
+    }
+    FilterBar > Input {
+        width: 1fr;
+        height: 1;
+        border: none;
+        padding: 0;
+        background: $panel;
+    }
+    FilterBar > Input:focus {
+        border: none;
+    }
+    FilterBar > #filter-count {
+        width: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label("filter /")
+        yield Input(placeholder=PLACEHOLDER, id="filter-input")
+        yield Label("", id="filter-count")
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    def set_count(self, shown: int, total: int) -> None:
+        self.query_one("#filter-count", Label).update(f"{shown} of {total} nodes")

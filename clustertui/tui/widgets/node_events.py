@@ -1,0 +1,56 @@
+"""A node's active faults and its own events, newest first, for the detail screen.
+
+Faults come first because they are what an SRE must not forget to revert; the chaos panel
+will add its revert actions here.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from clustertui.engine.events import Event
+from clustertui.tui.events_text import event_line
+from clustertui.tui.palette import Palette
+
+
+class NodeEvents(Widget):
+    DEFAULT_CSS = """
+    NodeEvents {
+        height: 1fr;
+        border-top: solid $panel-lighten-2;
+        border-title-color: $text-muted;
+    }
+    """
+
+    def __init__(self, palette: Palette) -> None:
+        super().__init__(id="node-events")
+        self.palette = palette
+        self.border_title = "faults & events"
+        self.faults: tuple[str, ...] = ()
+        self.events: tuple[Event, ...] = ()
+
+    def show(self, faults: tuple[str, ...], events: tuple[Event, ...]) -> None:
+        if (faults, events) != (self.faults, self.events):
+            self.faults, self.events = faults, events
+            self.refresh()
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.refresh()
+
+    def render(self) -> Text:
+        style = self.palette.style
+        lines: list[Text] = []
+        if self.faults:
+            for fault in self.faults:
+                lines.append(Text.assemble(("⚡ ", style("warn")), (fault, style("warn")), no_wrap=True))
+        else:
+            lines.append(Text("no active faults", style=style("stale"), no_wrap=True))
+        if not self.events:
+            lines.append(Text("no events for this node yet", style=style("stale"), no_wrap=True))
+        for event in reversed(self.events):
+            if len(lines) >= max(1, self.size.height):
+                break
+            lines.append(event_line(event, self.palette, with_node=False))
+        return Text("\n", no_wrap=True).join(lines)

@@ -1,0 +1,228 @@
+"""The app on replayed snapshots, driven with Pilot: rows, updates, keys, mouse, palette."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+from textual.widgets import DataTable
+
+from clustertui.tui.screens.detail import DetailScreen
+from clustertui.tui.screens.help import HelpScreen
+from clustertui.tui.screens.overview import OverviewScreen
+from clustertui.tui.widgets.event_log import EventLog
+from clustertui.tui.widgets.header import ClusterHeader
+from clustertui.tui.widgets.node_table import NodeTable
+from tests.tui.tui_state import with_node
+
+
+def table_of(app) -> NodeTable:
+    return app.screen_stack[0].query_one(NodeTable)
+
+
+def rows(app) -> list[str]:
+    return table_of(app).visible_names
+
+
+def services_cell(app, node: str):
+    """The services cell as (glyph, colour) pairs."""
+    palette = app.palette
+    colours = {"ok": palette.ok, "bad": palette.bad, "stale": palette.stale}
+    return [(text, colours[style]) for text, style in table_of(app).cell(node, "services")]
+
+
+def healthy(snapshot):
+    """The recording with web2's nginx up again."""
+    web2 = snapshot.node("web2")
+    up = tuple(dataclasses.replace(s, up=True, detail="", process_count=2, listening=True, http_ms=1.2)
+               for s in web2.services)
+    return with_node(snapshot, "web2", services=up)
+
+
+async def test_one_row_per_node_worst_first(make_app, bad_day) -> None:
+    app = make_app([bad_day])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert len(rows(app)) == len(bad_day.nodes) == 8
+        # unreachable, then stale, then the up node with a service down, then the rest by name
+        assert rows(app)[:3] == ["db3", "lb2", "web2"]
+        assert rows(app)[3:] == ["db1", "db2", "lb1", "web1", "web3"]
+
+
+async def test_a_service_going_down_turns_its_glyph_red_on_the_next_tick(make_app, recorded) -> None:
+    before, after = healthy(recorded[0]), recorded[0]
+    app = make_app([before, after])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert services_cell(app, "web2") == [("●", app.palette.ok)]
+        app.tick()
+        await pilot.pause()
+        assert services_cell(app, "web2") == [("✖", app.palette.bad)]
+        assert rows(app)[0] == "web2"  # now the worst node
+
+
+async def test_filter_narrows_and_escape_restores(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"role:web")
+        assert rows(app) == ["web2", "web1", "web3"]
+        await pilot.press("enter")
+        assert app.focused is table_of(app)
+        assert rows(app) == ["web2", "web1", "web3"]  # Enter keeps the filter
+        await pilot.press("escape")
+        assert len(rows(app)) == 8
+
+
+async def test_filter_by_state_and_by_label(make_app, bad_day) -> None:
+    app = make_app([bad_day])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"state:stale")
+        assert rows(app) == ["lb2"]
+        await pilot.press(*["backspace"] * len("state:stale"), *"db")
+        assert rows(app) == ["db3", "db1", "db2"]
+
+
+async def test_enter_opens_the_node_and_escape_returns(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen) and app.screen.node == rows(app)[1]
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_detail_follows_ticks(make_app, recorded) -> None:
+    before, after = healthy(recorded[0]), recorded[0]
+    app = make_app([before, after])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("web2")
+        await pilot.pause()
+        services = app.screen.query_one("#services", DataTable)
+        assert "up" in services.get_cell("nginx", "state").plain
+        app.tick()
+        await pilot.pause()
+        assert "DOWN" in services.get_cell("nginx", "state").plain
+
+
+async def test_sort_keys_and_header_click(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("s")  # health -> name
+        assert rows(app) == sorted(rows(app))
+        await pilot.press("S")
+        assert rows(app) == sorted(rows(app), reverse=True)
+        table = table_of(app)
+        x = sum(c.width + 1 for c in table.columns_layout.columns[: [c.key for c in table.columns_layout.columns].index("cpu")])
+        await pilot.click(NodeTable, offset=(x + 2, 0))
+        assert table.sort_mode == "cpu"
+        cpus = [app.latest.node(n).sample.cpu_percent for n in rows(app)]
+        assert cpus == sorted(cpus, reverse=True)
+
+
+async def test_clicking_a_row_twice_opens_it(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.click(NodeTable, offset=(2, 3))
+        await pilot.click(NodeTable, offset=(2, 3))
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen) and app.screen.node == rows(app)[2]
+
+
+async def test_event_log_toggles(make_app, recorded) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        log = app.screen.query_one(EventLog)
+        assert not log.display
+        await pilot.press("e")
+        assert log.display and len(log.kept) == len(recorded[0].events)
+        await pilot.press("e")
+        assert not log.display
+
+
+async def test_help_lists_every_key(make_app) -> None:
+    from rich.console import Console
+
+    from clustertui.tui import keys
+    from clustertui.tui.screens.help import help_table
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(help_table(read_only=False))
+    text = console.export_text()
+    for key in keys.KEYS:
+        assert f"{keys.key_text(key)} " in text and key.help in text, key
+
+
+async def test_palette_jumps_to_a_node_and_switches_theme(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"Node: web3")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen) and app.screen.node == "web3"
+        await pilot.press("escape", "ctrl+p", *"Theme: light")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "light"
+
+
+async def test_theme_key_switches_live(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = app.theme
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme != first
+        assert services_cell(app, "web1") == [("●", app.palette.ok)]
+
+
+async def test_read_only_is_shown_in_the_header(make_app) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "READ-ONLY" in app.screen.query_one(ClusterHeader).render().plain
+
+
+async def test_reconnect_key_on_the_detail_asks_the_source(make_app) -> None:
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_node("db2")
+        await pilot.pause()
+        await pilot.press("c")
+        assert app.source.retried == ["db2"]
+
+
+async def test_read_only_hides_and_refuses_chaos_actions(make_app, monkeypatch) -> None:
+    from clustertui.tui import keys
+    from clustertui.tui.commands import palette_commands
+
+    chaos_key = keys.Key("overview", "x", "kill_service", "Kill", "Kill a service on the node.", chaos=True)
+    monkeypatch.setattr(keys, "KEYS", (*keys.KEYS, chaos_key))
+    for read_only in (False, True):
+        app = make_app(read_only=read_only)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            titles = {command.title for command in palette_commands(app, app.screen)}
+            assert ("Kill" in titles) is not read_only
+            assert (chaos_key in keys.keys("overview", read_only)) is not read_only
+            assert app.check_action("kill_service", ()) is not read_only
+            assert app.screen.check_action("kill_service", ()) is not read_only

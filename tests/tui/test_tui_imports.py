@@ -1,0 +1,102 @@
+"""Only clustertui/tui imports Textual, and the headless commands never load it."""
+
+from __future__ import annotations
+
+import ast
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from clustertui.cli.main import cli
+
+REPO = Path(__file__).resolve().parents[2]
+PACKAGE = REPO / "clustertui"
+UI_MODULES = ("textual", "textual_plotext")
+
+
+def _imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_module_outside_the_tui_package_imports_textual() -> None:
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in PACKAGE.rglob("*.py")
+        if PACKAGE / "tui" not in path.parents and _imported_roots(path) & set(UI_MODULES)
+    ]
+    assert offenders == []
+
+
+def test_the_tui_package_does_import_textual() -> None:
+    """Guards the scan above against silently scanning nothing."""
+    assert "textual" in _imported_roots(PACKAGE / "tui" / "app.py")
+
+
+PROBE = """
+import json, sys
+from clustertui.cli.main import cli
+try:
+    cli(sys.argv[2:], prog_name="clustertui")
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in {ui} or m.startswith("clustertui.tui"))
+with open(sys.argv[1], "w") as out:
+    json.dump({{"code": code, "loaded": loaded}}, out)
+""".format(ui=set(UI_MODULES))
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def cluster_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One node on a closed local port: every command runs its real path and fails fast."""
+    tmp = tmp_path_factory.mktemp("headless")
+    (tmp / "known_hosts").write_text("")
+    path = tmp / "cluster.yaml"
+    path.write_text(
+        f"name: headless\ntype: single-node\ninterval: 500ms\n"
+        f"ssh: {{user: root, known_hosts: {tmp / 'known_hosts'}, connect_timeout: 1s}}\n"
+        f"nodes:\n  - {{name: n1, host: 127.0.0.1, port: {_closed_port()}}}\n"
+    )
+    return path
+
+
+HEADLESS = {
+    "help": ["--help"],
+    "check-offline": ["check", "{file}", "--offline"],
+    "check": ["check", "{file}"],
+    "check-json": ["check", "{file}", "--json"],
+    "report": ["report", "{file}", "--duration", "1s", "-o", "{tmp}/out.json"],
+    "chaos": ["chaos", "{file}", "list"],
+    "drill": ["drill", "{file}", "--headless"],
+}
+
+
+@pytest.mark.parametrize("name", list(HEADLESS))
+def test_headless_commands_never_load_textual(name: str, cluster_file: Path, tmp_path: Path) -> None:
+    args = [a.format(file=cluster_file, tmp=tmp_path) for a in HEADLESS[name]]
+    if args[0] not in cli.commands and not args[0].startswith("-"):
+        pytest.skip(f"`clustertui {args[0]}` is not built yet")
+    result_file = tmp_path / "result.json"
+    run = subprocess.run([sys.executable, "-c", PROBE, str(result_file), *args], cwd=REPO, capture_output=True,
+                         text=True, timeout=60)
+    assert result_file.exists(), run.stderr
+    result = json.loads(result_file.read_text())
+    assert result["loaded"] == [], f"`clustertui {' '.join(args)}` loaded {result['loaded']}"
+    assert result["code"] is not None  # it really ran to an exit code

@@ -1,0 +1,124 @@
+"""The pure parts of the node table: formatting, column layouts, sort orders, the filter."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+from hypothesis import given
+from rich.cells import cell_len
+from hypothesis import strategies as st
+
+from clustertui.transport.states import NodeState
+from clustertui.tui import format as fmt
+from clustertui.tui.columns import SCROLLBAR, layout_for
+from clustertui.tui.filtering import parse_filter
+from clustertui.tui.palette import Palette
+from clustertui.tui.rows import RowBuilder
+from clustertui.tui.sorting import SORTS, ordered
+from tests.tui.tui_state import with_node
+
+PALETTE = Palette(ok="#00ff00", warn="#ffff00", bad="#ff0000", stale="#808080", spark="#0000ff")
+
+
+@given(st.floats(min_value=0, max_value=1e18, allow_nan=False))
+def test_human_sizes_fit_four_cells(value: float) -> None:
+    assert 2 <= len(fmt.human(value)) <= 4
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0, "0B"), (980, "980B"), (1000, "1.0K"), (1536, "1.5K"), (12_345, "12K"), (5 * 2**20, "5.0M")]
+)
+def test_human_examples(value: float, text: str) -> None:
+    assert fmt.human(value) == text
+
+
+@given(st.one_of(st.none(), st.floats(min_value=0, max_value=1e6)))
+def test_age_fits_four_cells(seconds: float | None) -> None:
+    assert len(fmt.age(seconds)) == 4
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True)), st.integers(min_value=0, max_value=40))
+def test_bar_is_exactly_its_width(value: float | None, width: int) -> None:
+    filled, empty = fmt.bar(value, width)
+    assert len(filled) + len(empty) == width
+
+
+@given(st.lists(st.one_of(st.just(math.nan), st.floats(min_value=-5, max_value=500)), max_size=120),
+       st.integers(min_value=0, max_value=80))
+def test_sparkline_is_exactly_its_width(values: list[float], width: int) -> None:
+    assert len(fmt.sparkline(tuple(values), width)) == width
+
+
+def test_sparkline_keeps_peaks_and_places_recent_samples_right() -> None:
+    values = (0.0,) * 59 + (100.0,)
+    assert fmt.sparkline(values, 10) == "▁" * 9 + "█"
+    assert fmt.sparkline((50.0,) * 6, 10) == " " * 9 + "▅"  # 6 s of a minute: the last cell
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 160, 200, 300])
+def test_rows_fit_the_terminal_and_never_wrap(width: int, bad_day) -> None:
+    long_name = dataclasses.replace(bad_day.node("web1"), name="web-frontend-eu-west-1a-0001", roles=("web", "edge"))
+    views = (*bad_day.nodes, long_name)
+    layout = layout_for(width, views)
+    assert layout.width + SCROLLBAR <= width
+    builder = RowBuilder(layout, PALETTE)
+    for view in views:
+        for column in layout.columns:
+            text = "".join(segment.text for segment in builder.segments(column, builder.parts(column.key, view)))
+            assert cell_len(text) == column.width + 1 and "\n" not in text, (column, text)
+        assert sum(cell_len(segment.text) for segment in builder.row(view)) == layout.width
+
+
+def test_narrow_and_wide_profiles(bad_day) -> None:
+    narrow = [c.key for c in layout_for(80, bad_day.nodes).columns]
+    wide = [c.key for c in layout_for(200, bad_day.nodes).columns]
+    assert narrow == ["node", "state", "roles", "cpu", "spark", "mem", "load", "net", "services", "age"]
+    assert wide == ["node", "host", "state", "roles", "cpu", "spark", "mem", "load", "rx", "tx", "services", "age"]
+
+
+def test_stale_and_unreachable_rows_are_greyed(bad_day) -> None:
+    builder = RowBuilder(layout_for(120, bad_day.nodes), PALETTE)
+    for name in ("lb2", "db3"):
+        for key in ("node", "cpu", "mem", "load", "rx", "spark"):
+            styles = {style for _, style in builder.parts(key, bad_day.node(name))}
+            assert styles == {"stale"}, (name, key, styles)
+    assert {s for _, s in builder.parts("cpu", bad_day.node("db1"))} != {"stale"}
+
+
+def test_health_order_puts_the_worst_first(bad_day) -> None:
+    snap = with_node(bad_day, "db1", state=NodeState.HOST_KEY_MISMATCH)
+    names = [v.name for v in ordered(list(snap.nodes), "health")]
+    assert names[:4] == ["db1", "db3", "lb2", "web2"]
+
+
+@pytest.mark.parametrize("mode", list(SORTS))
+def test_every_sort_mode_orders_and_reverses(mode: str, bad_day) -> None:
+    forward = [v.name for v in ordered(list(bad_day.nodes), mode)]
+    backward = [v.name for v in ordered(list(bad_day.nodes), mode, reverse=True)]
+    assert sorted(forward) == sorted(v.name for v in bad_day.nodes) and backward == forward[::-1]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"}),
+        ("web", {"web1", "web2", "web3"}),
+        ("role:db", {"db1", "db2", "db3"}),
+        ("name:1", {"lb1", "web1", "db1"}),
+        ("state:stale", {"lb2"}),
+        ("state:unreach", {"db3"}),
+        ("role:db state:up", {"db1", "db2"}),
+        ("zone=b", {"web2"}),
+        ("label:zone", {"web1", "web2"}),
+        ("198.18.0.2", {"lb1", "db1", "db2", "db3"}),
+        ("WEB2", {"web2"}),
+        ("nothing-like-this", set()),
+    ],
+)
+def test_filter(query: str, expected: set[str], bad_day) -> None:
+    snap = with_node(bad_day, "web1", labels={"zone": "a"})
+    snap = with_node(snap, "web2", labels={"zone": "b"})
+    node_filter = parse_filter(query)
+    assert {v.name for v in snap.nodes if node_filter.matches(v)} == expected
