@@ -1,0 +1,184 @@
+"""The survey: one read-only command per node that tells chaos what it needs to know.
+
+It reports what the node has (tools, firewall, sch_netem, systemd, routes, CPUs, memory),
+how it sees the controller (`$SSH_CONNECTION`: the address and SSH port that network faults
+must never cut), which service processes run, and the node's fault ledger.  Guards, the
+planner and `chaos list` work from it, so `--dry-run` can print exact commands without
+changing anything.  Latency support is tested in a scratch network namespace
+(`unshare -n tc qdisc add dev lo root netem ...`): nothing on the node is touched.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from clustertui.chaos.ledger import LEDGER_DIR, LedgerEntry, entries_from_files
+from clustertui.chaos.shell import HELPERS, q
+
+TOOLS = (
+    "iptables", "nft", "tc", "ip", "unshare", "setsid", "nohup", "pgrep", "pkill",
+    "dd", "fallocate", "df", "systemd-run", "systemctl",
+)
+
+_BODY = r"""printf 'uid %s\n' "$(id -u)"
+printf 'now %s\n' "$(date +%s)"
+printf 'nproc %s\n' "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null)"
+printf 'memavail %s\n' "$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)"
+for ctui_t in TOOLS; do command -v "$ctui_t" >/dev/null 2>&1 && printf 'tool %s\n' "$ctui_t"; done
+[ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && echo 'pid1 systemd'
+if command -v iptables >/dev/null 2>&1 && iptables -w 5 -S >/dev/null 2>&1; then
+  echo 'fw iptables'
+  iptables -m statistic -h 2>/dev/null | grep -q 'statistic match options' && echo 'fw statistic'
+fi
+command -v nft >/dev/null 2>&1 && nft list tables >/dev/null 2>&1 && echo 'fw nft'
+if [ -d /sys/module/sch_netem ]; then echo 'netem yes'
+elif ! command -v tc >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then echo 'netem untested: needs tc and unshare'
+elif ctui_e=$(unshare -n tc qdisc add dev lo root netem delay 1ms 2>&1); then echo 'netem yes'
+else printf 'netem fail %s\n' "$(printf '%s' "$ctui_e" | head -n 1)"; fi
+ip -o -4 route show 2>/dev/null | sed 's/^/route /'
+for ctui_name in PROCS; do printf 'proc %s' "$ctui_name"; for ctui_p in $(ctui_live "$ctui_name"); do printf ' %s' "$ctui_p"; done; echo; done
+if [ -d LEDGER ]; then for ctui_f in LEDGER/f-*; do
+  [ -e "$ctui_f" ] || continue
+  case ${ctui_f##*/} in
+    *.json|*.timer|*.error) printf 'file %s %s\n' "${ctui_f##*/}" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
+    *) printf 'file %s\n' "${ctui_f##*/}" ;;
+  esac
+done; fi"""
+
+#: Printed before the privileged part: sudo may clear $SSH_CONNECTION from the environment.
+SSH_LINE = """sh -c 'printf "ssh %s\\n" "${SSH_CONNECTION:-}"'"""
+
+
+def survey_script(process_names: tuple[str, ...]) -> str:
+    """The privileged part of the survey (run through `shell.remote`)."""
+    body = (
+        _BODY.replace("TOOLS", " ".join(TOOLS))
+        .replace("PROCS", " ".join(q(name) for name in process_names) or "''")
+        .replace("LEDGER", q(LEDGER_DIR))
+    )
+    return HELPERS + "\n" + body
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    network: ipaddress.IPv4Network
+    dev: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeFacts:
+    """What a node has, and how it sees the controller, when it was surveyed."""
+
+    controller: str | None = None  # the controller's address as the node sees it
+    ssh_port: int | None = None  # the node's port of the controller's SSH connection
+    uid: int | None = None
+    node_now: float = 0.0
+    nproc: int = 1
+    mem_available_kb: int | None = None
+    tools: frozenset[str] = frozenset()
+    systemd: bool = False  # PID 1 is systemd (and systemd-run exists: see `timer`)
+    firewalls: tuple[str, ...] = ()  # "iptables", "nft" that answer
+    iptables_statistic: bool = False
+    netem: bool | None = None  # None: could not be tested
+    netem_detail: str = ""
+    routes: tuple[Route, ...] = ()
+    processes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def missing(self, *tools: str) -> list[str]:
+        return [tool for tool in tools if tool not in self.tools]
+
+    def dev_for(self, address: str) -> str | None:
+        """The interface the node routes `address` through (longest prefix wins)."""
+        ip = ipaddress.IPv4Address(address)
+        matches = [route for route in self.routes if ip in route.network]
+        return max(matches, key=lambda r: r.network.prefixlen).dev if matches else None
+
+    @property
+    def netem_problem(self) -> str | None:
+        """Why latency cannot run here, or None when sch_netem answered."""
+        if self.netem:
+            return None
+        if self.netem is False:
+            return "unsupported on this node: no sch_netem"
+        return f"cannot tell whether this node has sch_netem ({self.netem_detail})"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSurvey:
+    node: str
+    facts: NodeFacts
+    ledger: tuple[LedgerEntry, ...]
+
+
+def _route(rest: str) -> Route | None:
+    words = rest.split()
+    if len(words) < 3 or "dev" not in words:
+        return None
+    dev = words[words.index("dev") + 1] if words.index("dev") + 1 < len(words) else None
+    try:
+        network = ipaddress.IPv4Network("0.0.0.0/0" if words[0] == "default" else words[0], strict=False)
+    except ValueError:
+        return None
+    return Route(network, dev) if dev else None
+
+
+def _netem(rest: str) -> tuple[bool | None, str]:
+    verdict, _, detail = rest.partition(" ")
+    if verdict == "yes":
+        return True, ""
+    if verdict == "fail":
+        lowered = detail.lower()
+        # iproute2: "Error: Specified qdisc kind is unknown." (older: "Unknown qdisc")
+        if "qdisc" in lowered and "unknown" in lowered:
+            return False, detail
+        return None, detail or "the netem test failed"
+    return None, detail
+
+
+def parse_survey(node: str, text: str) -> NodeSurvey:
+    """Read the survey's output; unknown lines are ignored (newer probes may say more)."""
+    values: dict = {"tools": set(), "firewalls": [], "routes": [], "processes": {}}
+    files: dict[str, str] = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(" ")
+        if key == "ssh":
+            words = rest.split()
+            if len(words) == 4:
+                values["controller"] = words[0]
+                values["ssh_port"] = int(words[3]) if words[3].isdigit() else None
+        elif key in ("uid", "nproc", "memavail") and rest.strip().isdigit():
+            values[{"memavail": "mem_available_kb"}.get(key, key)] = int(rest)
+        elif key == "now" and rest.strip().isdigit():
+            values["node_now"] = float(rest)
+        elif key == "tool":
+            values["tools"].add(rest.strip())
+        elif key == "pid1":
+            values["pid1_systemd"] = rest.strip() == "systemd"
+        elif key == "fw":
+            if rest == "statistic":
+                values["iptables_statistic"] = True
+            else:
+                values["firewalls"].append(rest.strip())
+        elif key == "netem":
+            values["netem"], values["netem_detail"] = _netem(rest)
+        elif key == "route":
+            route = _route(rest)
+            if route is not None:
+                values["routes"].append(route)
+        elif key == "proc":
+            name, *pids = rest.split()
+            values["processes"][name] = tuple(int(p) for p in pids if p.isdigit())
+        elif key == "file":
+            name, _, content = rest.partition(" ")
+            files[name] = content
+    tools = frozenset(values.pop("tools"))
+    pid1_systemd = values.pop("pid1_systemd", False)
+    facts = NodeFacts(
+        tools=tools,
+        systemd=pid1_systemd and "systemd-run" in tools and "systemctl" in tools,
+        firewalls=tuple(values.pop("firewalls")),
+        routes=tuple(values.pop("routes")),
+        **values,
+    )
+    return NodeSurvey(node, facts, tuple(entries_from_files(node, facts.node_now, files)))

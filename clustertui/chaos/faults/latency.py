@@ -1,0 +1,77 @@
+"""latency: tc netem on the interface that leads to the peers.
+
+Only packets *to the peers* are delayed: the fault installs a `prio` root qdisc with a
+fourth band that nothing uses by default, hangs `netem` under that band, and steers each
+peer's address into it with a u32 filter.  The controller is not a peer, and a filter of
+higher priority keeps the node's SSH port in the first band, so the SSH path is never
+delayed.  A kernel without sch_netem is detected before anything is changed: the survey
+and the precheck both try `tc qdisc add dev lo root netem` inside a scratch network
+namespace (`unshare -n`), which leaves the node's own interfaces alone.
+"""
+
+from __future__ import annotations
+
+from clustertui.chaos.errors import Refused
+from clustertui.chaos.facts import NodeFacts
+from clustertui.chaos.faults.steps import Check, FaultContext, FaultSteps
+from clustertui.chaos.shell import cmd, q
+
+KINDS = ("latency",)
+ROOT = "c7ea:"  # the fault's prio qdisc; one latency fault per interface at a time
+NETEM = "c7eb:"
+#: Root qdiscs that the kernel installs by itself: replacing one loses no configuration.
+DEFAULT_ROOTS = ("noqueue", "pfifo_fast", "fq_codel", "fq", "mq", "cake")
+NETEM_TEST = "[ -d /sys/module/sch_netem ] || unshare -n tc qdisc add dev lo root netem delay 1ms 2>/dev/null"
+
+
+def unavailable(facts: NodeFacts) -> str | None:
+    missing = facts.missing("tc", "ip")
+    if missing:
+        return "needs " + ", ".join(missing) + " (iproute2) on the node"
+    return facts.netem_problem
+
+
+def _usec(seconds: float) -> str:
+    return f"{round(seconds * 1_000_000)}us"
+
+
+def build(ctx: FaultContext) -> FaultSteps:
+    devs = {ctx.facts.dev_for(peer.address) for peer in ctx.peers}
+    if None in devs:
+        raise Refused(f"{ctx.node.name} has no route to some of the peers")
+    if len(devs) != 1:
+        raise Refused(f"{ctx.node.name} reaches the peers through several interfaces ({', '.join(sorted(devs))})")
+    dev = devs.pop()
+    delay, jitter = ctx.params["delay"], ctx.params["jitter"]
+    netem = ["delay", _usec(delay)] + ([_usec(jitter)] if jitter else [])
+    tc_filter = ("tc", "filter", "add", "dev", dev, "parent", ROOT, "protocol", "ip")
+    show = cmd("tc", "qdisc", "show", "dev", dev)
+    apply = [
+        cmd("tc", "qdisc", "add", "dev", dev, "root", "handle", ROOT, "prio", "bands", "4",
+            "priomap", *"1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1".split()),
+        cmd("tc", "qdisc", "add", "dev", dev, "parent", f"{ROOT}4", "handle", NETEM, "netem", *netem),
+        cmd(*tc_filter, "prio", "1", "u32", "match", "ip", "protocol", "6", "0xff",
+            "match", "ip", "sport", str(ctx.ssh_port), "0xffff", "flowid", f"{ROOT}1"),
+    ]
+    apply += [
+        cmd(*tc_filter, "prio", "2", "u32", "match", "ip", "dst", f"{peer.address}/32", "flowid", f"{ROOT}4")
+        for peer in ctx.peers
+    ]
+    roots = "|".join(DEFAULT_ROOTS)
+    jitter_text = f" ± {jitter * 1000:g}ms" if jitter else ""
+    return FaultSteps(
+        summary=f"delay {ctx.node.name}'s packets to {', '.join(p.name for p in ctx.peers)} "
+        f"by {delay * 1000:g}ms{jitter_text} on {dev}",
+        precheck=(
+            Check(NETEM_TEST, "unsupported on this node: no sch_netem"),
+            Check(
+                f"{show} | head -n 1 | grep -qE {q(f'^qdisc ({roots}) ')}",
+                f"{dev} has a configured root qdisc (or another latency fault): latency would replace it",
+            ),
+        ),
+        apply=tuple(apply),
+        verify=(Check(f"{show} | grep -q {q('^qdisc netem ' + NETEM)}", f"the netem qdisc is missing on {dev}"),),
+        undo=(f"if {show} | grep -q {q('^qdisc prio ' + ROOT + ' root')}; then {cmd('tc', 'qdisc', 'del', 'dev', dev, 'root')}; fi",),
+        verify_revert=(Check(f"{show} >/dev/null && ! {show} | grep -qF {q(ROOT)}", f"tc still shows qdisc {ROOT} on {dev}"),),
+        notes=(f"not delayed: tcp port {ctx.ssh_port} (SSH), the controller, any address that is not a peer",),
+    )

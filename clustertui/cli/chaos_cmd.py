@@ -1,0 +1,359 @@
+"""`clustertui chaos FILE list|status|apply|revert`: faults that always revert.
+
+Exit codes: 0 ok; 1 a fault did not apply or a revert did not verify; 2 bad usage, file or
+parameter; 3 refused (a guard, no confirmation, a node's precheck) or a node unreachable.
+`apply` prints the fault's id on stdout (everything else goes to stderr), or JSON with
+--json, so that `id=$(clustertui chaos lab.yaml apply ...)` works.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from clustertui.chaos import CATALOG, Chaos, FaultPlan, FaultRequest, InvalidInput, Refused, validate
+from clustertui.chaos.audit import AuditLog
+from clustertui.chaos.runner import ActiveFault, ApplyOutcome, RevertOutcome
+from clustertui.cli.durations import DURATION
+from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
+from clustertui.cli.loading import load_or_exit
+from clustertui.cli.signals import stop_event
+from clustertui.config import Cluster
+
+
+@click.group("chaos")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def chaos_group(ctx: click.Context, file: str) -> None:
+    """Inject faults into the nodes of FILE's cluster; every fault reverts by itself.
+
+    Before a fault is applied, its record and exact revert are written to the node's
+    ledger (/run/clustertui/faults) and a timer is armed on the node that reverts it when
+    its TTL ends, even if clustertui is killed or the network drops.  See docs/chaos.md.
+    """
+    ctx.obj = file
+
+
+def _cluster(ctx: click.Context) -> Cluster:
+    return load_or_exit(ctx.obj)
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def _say(text: str) -> None:
+    click.echo(text, err=True)
+
+
+# -- list ------------------------------------------------------------------------------
+
+
+@chaos_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def list_command(ctx: click.Context, as_json: bool) -> None:
+    """The fault catalog and, per node, which faults are available and why not."""
+    cluster = _cluster(ctx)
+
+    async def run() -> dict:
+        async with Chaos(cluster) as chaos:
+            return await chaos.availability()
+
+    nodes = asyncio.run(run())
+    if as_json:
+        _emit_json(
+            {
+                "catalog": [
+                    {
+                        "kind": spec.kind,
+                        "summary": spec.summary,
+                        "params": [
+                            {"name": p.name, "help": p.help, "required": p.required, "default": p.default,
+                             "choices": list(p.choices)}
+                            for p in spec.params
+                        ],
+                        "needs": spec.needs,
+                        "revert": spec.revert,
+                        "verify": spec.verify,
+                    }
+                    for spec in CATALOG.values()
+                ],
+                "nodes": {
+                    name: {
+                        "roles": list(node.roles),
+                        "reachable": node.reachable,
+                        "detail": node.detail,
+                        "active": list(node.active),
+                        "faults": {
+                            kind: {"available": a.available, "reason": a.reason, "services": a.services}
+                            for kind, a in node.faults.items()
+                        },
+                    }
+                    for name, node in nodes.items()
+                },
+            }
+        )
+        raise SystemExit(OK)
+    click.echo("catalog")
+    for spec in CATALOG.values():
+        params = ", ".join(p.name + ("" if p.required else "?") for p in spec.params)
+        click.echo(f"  {spec.kind:<11} {spec.summary}")
+        click.echo(f"  {'':<11} params: {params}   (? = optional)")
+        click.echo(f"  {'':<11} needs: {spec.needs}")
+        click.echo(f"  {'':<11} revert: {spec.revert}")
+    click.echo("\nnodes")
+    for name, node in nodes.items():
+        available = [k for k, a in node.faults.items() if a.available]
+        click.echo(f"  {name} ({', '.join(node.roles) or 'no roles'})" + (f"  active: {', '.join(node.active)}" if node.active else ""))
+        click.echo(f"      available: {', '.join(available) or 'none'}")
+        reasons: dict[str, list[str]] = {}
+        for kind, a in node.faults.items():
+            if a.reason is not None:
+                reasons.setdefault(a.reason, []).append(kind)
+        for reason, kinds in reasons.items():
+            click.echo(f"      not {', '.join(kinds)}: {reason}")
+    raise SystemExit(OK)
+
+
+# -- status ----------------------------------------------------------------------------
+
+
+def _remaining(fault: ActiveFault) -> str:
+    return "-" if fault.remaining is None else f"{fault.remaining:.0f}s"
+
+
+@chaos_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def status_command(ctx: click.Context, as_json: bool) -> None:
+    """Active faults, read from every node's ledger (whoever applied them).
+
+    Exit 3 when a node could not be read (its faults are unknown), 0 otherwise.
+    """
+    cluster = _cluster(ctx)
+
+    async def run():
+        async with Chaos(cluster) as chaos:
+            return await chaos.status()
+
+    status = asyncio.run(run())
+    code = CANNOT_RUN if status.unreachable else OK
+    if as_json:
+        _emit_json(
+            {
+                "cluster": cluster.name,
+                "faults": [fault.to_json() for fault in status.faults],
+                "unreachable": status.unreachable,
+                "reverted_elsewhere": list(status.reverted_elsewhere),
+            }
+        )
+        raise SystemExit(code)
+    if status.faults:
+        click.echo(f"{'ID':<11} {'NODE':<10} {'STATE':<13} {'KIND':<10} {'LEFT':>5}  SUMMARY")
+        for fault in status.faults:
+            kind = fault.record.kind if fault.record else "?"
+            summary = fault.record.summary if fault.record else fault.detail
+            by = f"  (by {fault.record.by})" if fault.record and fault.record.by else ""
+            click.echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {_remaining(fault):>5}  {summary}{by}")
+            if fault.detail and fault.record:
+                click.echo(f"{'':<11} {fault.detail}")
+    else:
+        click.echo("no active faults")
+    for fault_id in status.reverted_elsewhere:
+        _say(f"{fault_id}: no longer on its node (reverted by its timer or another operator)")
+    for node, why in status.unreachable.items():
+        _say(f"{node}: ledger not read: {why}")
+    raise SystemExit(code)
+
+
+# -- apply -----------------------------------------------------------------------------
+
+
+def _print_plan(plan: FaultPlan, heading: str) -> None:
+    _say(f"{heading}: {plan.summary}")
+    _say(f"  fault id {plan.id}, ttl {plan.ttl:g}s, timer: {plan.timer.mechanism}, node {plan.node} ({plan.host})")
+    if heading.startswith("dry run"):
+        _say("  (the id is for reading only: an apply draws a new one)")
+    for section, commands in plan.sections().items():
+        _say(f"  {section}:")
+        for command in commands or ["(none)"]:
+            _say(f"    {command}")
+    for note in plan.steps.notes:
+        _say(f"  note: {note}")
+    _say("  sent as one sh script (ledger, timer, apply, verify), which defines the ctui_* sh")
+    _say("  functions first; --json shows the complete apply and revert scripts")
+
+
+def _apply_json(outcome: ApplyOutcome) -> dict:
+    plan = outcome.plan
+    return {
+        "id": plan.id,
+        "node": plan.node,
+        "kind": plan.kind,
+        "summary": plan.summary,
+        "ttl": plan.ttl,
+        "timer": plan.timer.mechanism,
+        "ok": outcome.ok,
+        "status": outcome.status,
+        "result": outcome.result,
+        "revert_result": outcome.revert_result,
+        "output": outcome.output,
+        "seconds": round(outcome.seconds, 3),
+        "revert_command": plan.revert_command,
+    }
+
+
+def _apply_exit(outcome: ApplyOutcome) -> int:
+    if outcome.ok:
+        return OK
+    return CANNOT_RUN if outcome.status == "refused" else FAILED
+
+
+async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
+    """Keep the fault until its TTL ends or Ctrl-C/SIGTERM, then make sure it is reverted."""
+    stop = stop_event()
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=plan.ttl)
+    except TimeoutError:
+        pass
+    return await chaos.revert(plan.id, "exit")
+
+
+@chaos_group.command("apply")
+@click.argument("kind", type=click.Choice(list(CATALOG)))
+@click.option("--node", required=True, help="The node to fault.")
+@click.option("--service", help="Service (kill, stop, start, pause; block-port takes its port).")
+@click.option("--port", type=int, help="Port (block-port).")
+@click.option("--ttl", type=DURATION, help="Revert by itself after this long (default: the file's chaos.default_ttl).")
+@click.option("--proto", type=click.Choice(["tcp", "udp"]), help="block-port: tcp (default) or udp.")
+@click.option("--direction", type=click.Choice(["in", "out", "both"]), help="block-port: in (default), out or both.")
+@click.option("--backend", type=click.Choice(["auto", "iptables", "nft"]), help="Firewall (default auto: iptables, else nft).")
+@click.option("--peers", help="partition, loss, latency: node names, comma-separated (default: every other node).")
+@click.option("--percent", help="loss: share of packets dropped; disk-fill: fill up to this % used.")
+@click.option("--delay", help="latency: added delay, like 100ms.")
+@click.option("--jitter", help="latency: random variation, like 10ms.")
+@click.option("--cores", help="cpu-hog: cores to load (default: all).")
+@click.option("--mb", help="mem-hog: MiB to hold; disk-fill: MiB to write.")
+@click.option("--path", help="disk-fill: a directory on the filesystem to fill.")
+@click.option("--dry-run", is_flag=True, help="Print the exact remote commands; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
+@click.option("--force", is_flag=True, help="Override the quorum guard (and only it).")
+@click.option("--hold", is_flag=True, help="Stay in the foreground; revert at the TTL or on Ctrl-C.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def apply_command(
+    ctx: click.Context, kind: str, node: str, ttl: float | None, dry_run: bool, yes: bool, force: bool,
+    hold: bool, as_json: bool, **options: str | int | None,
+) -> None:
+    """Apply a fault of KIND to one node, and print its id.
+
+    The guards run first: chaos enabled in the file, the node allowed, the blast radius
+    (counted from the nodes' ledgers) and the quorum guard; a refusal exits 3.
+    """
+    cluster = _cluster(ctx)
+    request = FaultRequest(kind, node, {k: v for k, v in options.items() if v is not None}, ttl)
+    if not (dry_run or yes or sys.stdin.isatty()):
+        reason = "no confirmation: stdin is not a terminal (pass --yes)"
+        AuditLog().append("apply", cluster.name, node=node, fault=None, kind=kind, params=request.params,
+                          commands=None, result=f"refused: {reason}", revert_result=None)
+        fail(reason, CANNOT_RUN)
+
+    async def run() -> int:
+        async with Chaos(cluster) as chaos:
+            plan = await chaos.plan(request, force=force, dry_run=dry_run)
+            if dry_run:
+                if as_json:
+                    _emit_json({"dry_run": True, **plan.to_json()})
+                else:
+                    _print_plan(plan, "dry run, nothing changed")
+                return OK
+            if not yes:
+                _print_plan(plan, "about to apply")
+                if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):
+                    chaos.audit.append("apply", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
+                                       params=plan.params, commands=None, result="refused: not confirmed",
+                                       revert_result=None)
+                    raise Refused("not confirmed")
+            outcome = await chaos.apply(plan, force=force)
+            if as_json:
+                _emit_json(_apply_json(outcome))
+            elif outcome.ok:
+                click.echo(plan.id)
+                _say(f"applied {plan.id}: {plan.summary}; it reverts by itself in {plan.ttl:g}s "
+                     f"({plan.timer.mechanism} timer)")
+                if not hold:
+                    _say(f"revert now: clustertui chaos {ctx.obj} revert {plan.id}")
+            else:
+                _say(f"clustertui: error: {plan.kind} on {plan.node}: {outcome.result}")
+                if outcome.output:
+                    _say(outcome.output)
+            if outcome.ok and hold:
+                _say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now")
+                reverted = await _hold(chaos, plan)
+                _say(f"{plan.id}: {reverted.result}")
+                return OK if reverted.ok else FAILED
+            return _apply_exit(outcome)
+
+    started = time.monotonic()
+    try:
+        code = asyncio.run(run())
+    except InvalidInput as exc:
+        fail(str(exc), USAGE)
+    except Refused as exc:
+        fail(str(exc), CANNOT_RUN)
+    if not as_json:
+        _say(f"({time.monotonic() - started:.2f}s)")
+    raise SystemExit(code)
+
+
+# -- revert ----------------------------------------------------------------------------
+
+
+@chaos_group.command("revert")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Halt: revert every fault in every node's ledger.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, as_json: bool) -> None:
+    """Revert faults by ID (from any operator or run), or all of them with --all.
+
+    Exit 0 when every revert is verified, 1 when one is not (or an id is unknown), 3 when
+    a node could not be reached (its timer still reverts its faults at their TTL).
+    """
+    if bool(ids) == everything:
+        fail("give fault ids, or --all (not both)", USAGE)
+    try:
+        ids = tuple(validate.fault_id(fault_id) for fault_id in ids)
+    except InvalidInput as exc:
+        fail(str(exc), USAGE)
+    cluster = _cluster(ctx)
+
+    async def run() -> list[RevertOutcome]:
+        async with Chaos(cluster) as chaos:
+            if everything:
+                return await chaos.revert_all("halt")
+            return list(await asyncio.gather(*(chaos.revert(fault_id) for fault_id in ids)))
+
+    outcomes = asyncio.run(run())
+    if as_json:
+        _emit_json(
+            [
+                {"id": o.fault_id, "node": o.node, "ok": o.ok, "status": o.status, "result": o.result,
+                 "output": o.output, "seconds": round(o.seconds, 3)}
+                for o in outcomes
+            ]
+        )
+    elif not outcomes:
+        click.echo("no active faults")
+    for outcome in outcomes if not as_json else ():
+        where = f" on {outcome.node}" if outcome.node else ""
+        click.echo(f"{outcome.fault_id}{where}: {outcome.result}")
+    if any(o.status == "unreachable" for o in outcomes):
+        raise SystemExit(CANNOT_RUN)
+    raise SystemExit(OK if all(o.ok for o in outcomes) else FAILED)

@@ -1,0 +1,138 @@
+"""The survey's parser, the ledger's grouping, the guards and per-node availability."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from clustertui.chaos import guards
+from clustertui.chaos.availability import node_availability
+from clustertui.chaos.facts import SSH_LINE, parse_survey, survey_script
+from clustertui.chaos.ledger import LedgerRecord
+from clustertui.chaos.shell import HELPERS
+from clustertui.config import load_cluster
+from tests.chaos.helpers import LAB_FILE
+
+RECORD = LedgerRecord(
+    id="f-0123abcd", kind="block-port", cluster="lab", node="web1", host="198.18.0.11",
+    summary="block tcp/80 (in) on web1 with iptables", params={"port": 80}, ttl=60.0, applied_at=1.0,
+    by="sre@laptop", timer="detached", revert="sh /run/clustertui/faults/f-0123abcd.revert manual",
+)
+SURVEY = f"""ssh 198.18.0.1 40000 198.18.0.11 22
+uid 0
+now 1700000100
+nproc 2
+memavail 250000
+tool iptables
+tool nft
+tool tc
+tool ip
+tool setsid
+tool nohup
+tool pgrep
+tool pkill
+fw iptables
+fw statistic
+fw nft
+netem fail Error: Specified qdisc kind is unknown.
+route default via 198.18.0.1 dev eth0
+route 198.18.0.0/24 dev eth0 proto kernel scope link src 198.18.0.11
+proc nginx 35 36
+file f-0123abcd.json {RECORD.to_json()}
+file f-0123abcd.timer pid 4242 1700000080
+file f-0123abcd.revert
+file f-99999999.timer pid 5 1
+something new that an old parser ignores
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    return load_cluster(LAB_FILE, check_files=False)
+
+
+def test_parse_survey() -> None:
+    survey = parse_survey("web1", SURVEY)
+    facts = survey.facts
+    assert (facts.controller, facts.ssh_port, facts.uid, facts.nproc) == ("198.18.0.1", 22, 0, 2)
+    assert facts.firewalls == ("iptables", "nft") and facts.iptables_statistic
+    assert facts.netem is False and facts.netem_problem == "unsupported on this node: no sch_netem"
+    assert facts.dev_for("198.18.0.12") == "eth0" and facts.dev_for("10.0.0.1") == "eth0"
+    assert facts.processes == {"nginx": (35, 36)}
+    assert not facts.systemd  # PID 1 did not say systemd
+    active, leftover = survey.ledger
+    assert active.record == RECORD and active.state == "active" and active.counts
+    assert active.timer.ref == "4242" and active.remaining == 40.0  # armed 20 s ago, 60 s TTL
+    assert leftover.state == "leftover" and not leftover.counts and "f-99999999.timer" in leftover.problem
+    failed = parse_survey("web1", SURVEY + "file f-0123abcd.error ttl: iptables -S still lists ...\n").ledger[0]
+    assert failed.state == "revert-failed" and failed.error == "ttl: iptables -S still lists ..." and failed.counts
+
+
+def test_netem_verdicts() -> None:
+    assert parse_survey("n", "netem yes\n").facts.netem is True
+    unknown = parse_survey("n", "netem fail unshare: unshare failed: Operation not permitted\n").facts
+    assert unknown.netem is None and "cannot tell" in unknown.netem_problem
+    assert parse_survey("n", "netem untested: needs tc and unshare\n").facts.netem is None
+
+
+def test_survey_script_is_valid_sh_and_read_only() -> None:
+    script = survey_script(("nginx", "redis-server"))
+    assert subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True).returncode == 0
+    # The only "add" it runs is inside a scratch network namespace; helpers are only defined.
+    body = script.removeprefix(HELPERS)
+    assert "unshare -n tc qdisc add" in body
+    for verb in ("iptables -A", "iptables -I", "nft add", "nft -f", "rm ", " kill ", "mkdir", "ctui_launch"):
+        assert verb not in body
+    assert SSH_LINE.startswith("sh -c ")
+
+
+def test_policy_guards(cluster) -> None:
+    assert guards.chaos_enabled(cluster) is None
+    disabled = cluster.model_copy(update={"chaos": cluster.chaos.model_copy(update={"enabled": False})})
+    assert "chaos is disabled in lab.yaml" in guards.chaos_enabled(disabled)
+    only_db = cluster.model_copy(update={"chaos": cluster.chaos.model_copy(update={"allow_roles": ["db"]})})
+    assert "web1 (roles: web) may not be faulted" in guards.target_allowed(only_db, only_db.node("web1"))
+    assert guards.target_allowed(only_db, only_db.node("db1")) is None
+    by_name = only_db.model_copy(update={"chaos": only_db.chaos.model_copy(update={"allow_nodes": ["web1"]})})
+    assert guards.target_allowed(by_name, by_name.node("web1")) is None
+
+
+def test_blast_radius(cluster) -> None:
+    assert guards.blast_radius(cluster, "web1", []) is None
+    assert guards.blast_radius(cluster, "web1", ["web1"]) is None  # the same node again
+    refusal = guards.blast_radius(cluster, "web2", ["web1"])
+    assert "1 node(s) already faulted (web1)" in refusal and "max_faulted_nodes is 1" in refusal
+
+
+def test_quorum_guard(cluster) -> None:
+    everyone = [n.name for n in cluster.nodes]
+    assert guards.quorum(cluster, "web1", everyone, []) is None
+    # 8 nodes need 5: with lb1, lb2 and db3 unreachable and web2 faulted, faulting web1
+    # leaves web3, db1 and db2.
+    reachable = [name for name in everyone if name not in ("lb1", "lb2", "db3")]
+    refusal = guards.quorum(cluster, "web1", reachable, ["web2"])
+    assert "with web1 faulted, 3 of 8 nodes would be healthy" in refusal and "needs 5" in refusal
+    off = cluster.model_copy(update={"chaos": cluster.chaos.model_copy(update={"quorum_guard": False})})
+    assert guards.quorum(off, "web1", reachable, ["web2"]) is None
+    shared = cluster.model_copy(update={"type": "shared-disk"})
+    assert guards.quorum(shared, "web1", reachable, ["web2"]) is None
+
+
+def test_availability_says_why_not(cluster) -> None:
+    survey = parse_survey("web1", SURVEY)
+    web1 = node_availability(cluster, cluster.node("web1"), survey)
+    assert web1.faults["block-port"].available
+    assert web1.faults["latency"].reason == "unsupported on this node: no sch_netem"
+    assert web1.faults["start"].reason == "nginx already runs"
+    assert web1.faults["cpu-hog"].available
+    assert web1.faults["mem-hog"].reason == "needs dd on the node"  # this survey found no dd
+    assert web1.active == ("f-0123abcd", "f-99999999")
+    haproxy = cluster.services["haproxy"].model_copy(update={"start": None, "stop": None, "systemd": None})
+    bare = cluster.model_copy(update={"services": {**cluster.services, "haproxy": haproxy}})
+    lb1 = node_availability(bare, bare.node("lb1"), parse_survey("lb1", SURVEY))
+    assert lb1.faults["kill"].services["haproxy"] == (
+        "haproxy has no start command or systemd unit: the revert could not restart it"
+    )
+    down = node_availability(cluster, cluster.node("db1"), None, "connection refused")
+    assert all(a.reason == "unreachable: connection refused" for a in down.faults.values())
