@@ -138,7 +138,7 @@ function mem_available(mem,    wmark, line, f, pc, avail) {
     return avail
 }
 
-function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail, fault_ids, part, parts) {
+function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail, fault_ids, part, parts, swap_used) {
     # One shell per frame does the waiting, lists the chaos ledger and prints every
     # process name: each extra fork per frame would cost the node about a millisecond.
     # Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
@@ -200,8 +200,12 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
     avail = mem_available(mem)
     if (avail < 0) avail = 0
     else if (avail > total) avail = mem["MemFree"]
-    OUT = OUT sprintf("m %d %d %.1f %d %d\n", total, avail, total > 0 ? (total - avail) * 100 / total : 0, \
-        mem["SwapTotal"], mem["SwapTotal"] - mem["SwapFree"])
+    # %.0f, not %d: mawk's %d stops at 2^31, and kB figures pass that on a 2 TB host (or in
+    # an LXCFS view of an unlimited swap).  Swap used is clamped: such views can report
+    # more swap free than total.
+    swap_used = mem["SwapTotal"] - mem["SwapFree"]
+    OUT = OUT sprintf("m %.0f %.0f %.1f %.0f %.0f\n", total, avail, total > 0 ? (total - avail) * 100 / total : 0, \
+        mem["SwapTotal"], swap_used > 0 ? swap_used : 0)
 
     split(first_line(F_LOADAVG), f, " ")
     OUT = OUT sprintf("l %s %s %s\n", f[1], f[2], f[3])
