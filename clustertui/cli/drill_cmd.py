@@ -41,7 +41,13 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
         close = difflib.get_close_matches(name, cluster.drills, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
         fail(f"{file}: no drill called {name!r}{hint}", USAGE)
-    result = asyncio.run(_run_headless(cluster, cluster.drills[name]))
+    if not headless and sys.stdin.isatty() and sys.stdout.isatty():
+        from clustertui.tui.launch import run_drill_app
+
+        result = run_drill_app(cluster, cluster.drills[name])
+        print(_summary(result), file=sys.stderr)
+    else:
+        result = asyncio.run(_run_headless(cluster, cluster.drills[name]))
     _write(result, output, junit)
     raise SystemExit(result.exit_code)
 
@@ -90,7 +96,7 @@ def _summary(result) -> str:
 
     availability = "–" if result.availability is None else f"{result.availability:.1%}"
     line = (f"drill {result.drill}: {result.verdict.upper()} (target {result.target or '–'}; availability "
-            f"{availability}, detect {s(result.time_to_detect_s)}, failover {s(result.time_to_failover_s)}, "
+            f"{availability}, longest outage {s(result.longest_outage_s)}, detect {s(result.time_to_detect_s)}, failover {s(result.time_to_failover_s)}, "
             f"recover {s(result.time_to_recover_s)})")
     return line + (f"\n  why: {result.reason}" if result.reason else "")
 

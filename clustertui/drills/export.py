@@ -50,6 +50,7 @@ def to_json(result: DrillResult) -> dict:
         "time_to_detect_s": _round(result.time_to_detect_s),
         "time_to_failover_s": _round(result.time_to_failover_s),
         "time_to_recover_s": _round(result.time_to_recover_s),
+        "longest_outage_s": _round(result.longest_outage_s),
         "phases": [
             {"name": p.name, "start": round(p.start, 3), "end": round(p.end, 3), "duration_s": round(p.end - p.start, 3)}
             for p in result.phases
@@ -84,10 +85,10 @@ def render_md(result: DrillResult) -> str:
     availability = "–" if result.availability is None else f"{result.availability:.2%}"
     lines += [
         "",
-        "| availability | detect | failover | recover |",
-        "|---:|---:|---:|---:|",
-        f"| {availability} | {_seconds(result.time_to_detect_s)} | {_seconds(result.time_to_failover_s)} | "
-        f"{_seconds(result.time_to_recover_s)} |",
+        "| availability | longest outage | detect | failover | recover |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {availability} | {_seconds(result.longest_outage_s)} | {_seconds(result.time_to_detect_s)} | "
+        f"{_seconds(result.time_to_failover_s)} | {_seconds(result.time_to_recover_s)} |",
         "",
         "## Expectations",
         "",
@@ -151,8 +152,9 @@ def render_html(result: DrillResult) -> str:
         f"{result.ended - result.started:.1f} s. Target <b>{escape(result.target or '–')}</b>: "
         f"{escape(result.fault_summary or result.fault_kind)}.</p>"
         + (f"<p><b>Why:</b> {escape(result.reason)}</p>" if result.reason else "")
-        + "<table><tr><th>availability</th><th>detect</th><th>failover</th><th>recover</th></tr>"
-        f"<tr><td>{availability}</td><td>{_seconds(result.time_to_detect_s)}</td>"
+        + "<table><tr><th>availability</th><th>longest outage</th><th>detect</th><th>failover</th>"
+        f"<th>recover</th></tr><tr><td>{availability}</td><td>{_seconds(result.longest_outage_s)}</td>"
+        f"<td>{_seconds(result.time_to_detect_s)}</td>"
         f"<td>{_seconds(result.time_to_failover_s)}</td><td>{_seconds(result.time_to_recover_s)}</td></tr></table>"
         f"<h2>Timeline</h2><p>The shaded band is the fault window.</p>{success}<br>{latency}"
         f"<h2>Expectations</h2><table><tr><th>check</th><th>expected</th><th>measured</th><th>result</th></tr>{rows}</table>"

@@ -6,6 +6,8 @@ Definitions (also in docs/drills.md):
 - failover: from the fault to the moment the cluster has noticed it and traffic is back at
   its steady-state success rate for good (every later 1 s window, until the revert, is at
   or above it).  Never earlier than detect.  None if traffic never came back while faulted.
+- longest outage: the longest stretch of the fault window in which every request failed
+  (for a moving address, the gap a client saw).
 - recover: from the verified revert to the moment the target's services are up again and
   traffic is back at steady state for good.  None if that did not happen in the window.
 """
@@ -76,12 +78,27 @@ def first_back(events: Iterable[Event], target: str, since: float) -> float | No
     return min(times) if times else None
 
 
+def longest_outage(requests: Iterable[Request], start: float, end: float) -> float:
+    """The longest stretch of [start, end) in which every request sent failed: from the
+    first failure after a success to the next success (the "gap" a client saw)."""
+    longest, failing_since = 0.0, None
+    for request in sorted((r for r in requests if start <= r.t < end), key=lambda r: r.t):
+        if not request.ok:
+            failing_since = request.t if failing_since is None else failing_since
+        elif failing_since is not None:
+            longest, failing_since = max(longest, request.t - failing_since), None
+    if failing_since is not None:
+        longest = max(longest, end - failing_since)
+    return longest
+
+
 @dataclass(frozen=True, slots=True)
 class Timings:
     availability: float | None
     detect: float | None
     failover: float | None
     recover: float | None
+    longest_outage: float
 
 
 def measure(
@@ -121,4 +138,4 @@ def measure(
         back = first_back(events, target, t_revert)
         service_back = None if back is None else back - t_revert
     recover = max(traffic_back, service_back) if traffic_ok and service_back is not None else None
-    return Timings(availability, detect, failover, recover)
+    return Timings(availability, detect, failover, recover, longest_outage(requests, t_fault, t_revert))

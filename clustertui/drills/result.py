@@ -53,6 +53,7 @@ class DrillResult:
     time_to_detect_s: float | None = None
     time_to_failover_s: float | None = None
     time_to_recover_s: float | None = None
+    longest_outage_s: float | None = None
     phases: tuple[Phase, ...] = ()
     checks: tuple[Check, ...] = ()
     events: tuple[Event, ...] = ()

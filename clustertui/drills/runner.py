@@ -259,6 +259,7 @@ class DrillRunner:
             time_to_detect_s=timings.detect,
             time_to_failover_s=timings.failover,
             time_to_recover_s=timings.recover,
+            longest_outage_s=timings.longest_outage,
             phases=(
                 Phase("steady", state["started"], state["applying"]),
                 Phase("fault", t_fault, t_revert),

@@ -2,33 +2,73 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import subprocess
+import sys
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import run_cli
+from tests.integration.helpers import REPO, run_cli
 
 pytestmark = pytest.mark.lab
 
 
-def ledgers_empty(lab) -> None:
+def ledgers_empty(lab, data: dict) -> None:
+    """The drill's fault is gone from every node: no ledger file, no rule, no timer."""
+    fault_id = data["fault"]["id"]
     for node in ("lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"):
         listing = lab.node_exec(node, ["sh", "-c", "ls /run/clustertui/faults 2>/dev/null"]).stdout.split()
-        assert listing == [], f"{node} still has {listing}"
+        assert not [f for f in listing if fault_id and f.startswith(fault_id)], f"{node} still has {listing}"
         rules = lab.node_exec(node, ["iptables", "-S"]).stdout
-        assert "clustertui" not in rules, f"{node}: {rules}"
+        assert not fault_id or fault_id not in rules, f"{node}: {rules}"
+        timers = lab.node_exec(node, ["pgrep", "-f", f"{fault_id}.revert"]).stdout if fault_id else ""
+        assert timers == "", f"{node}: the dead-man timer of {fault_id} still runs"
 
 
-def run_drill(lab, name: str, tmp_path: Path) -> tuple[int, dict, str]:
+def run_drill(lab, name: str, tmp_path: Path, watch=None) -> tuple[int, dict, str]:
+    """Run a drill in a subprocess; `watch()` is polled every 100 ms while it runs."""
     report, junit = tmp_path / f"{name}.json", tmp_path / f"{name}.xml"
-    result = run_cli("drill", str(lab.cluster_file), name, "--headless", "-o", str(report), "--junit", str(junit),
-                     timeout=240)
-    assert "Traceback" not in result.stderr, result.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "drill", str(lab.cluster_file), name, "--headless",
+         "-o", str(report), "--junit", str(junit)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            watch()
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=poll, daemon=True) if watch else None
+    if watcher:
+        watcher.start()
+    try:
+        _stdout, stderr = process.communicate(timeout=240)
+    finally:
+        done.set()
+        process.kill()
+    if watcher:
+        watcher.join()
+    assert "Traceback" not in stderr, stderr
     data = json.loads(report.read_text())
     ET.parse(junit)  # well-formed JUnit XML
-    return result.returncode, data, result.stderr
+    return process.returncode, data, stderr
+
+
+def haproxy_downs() -> dict[str, int]:
+    """chkdown (UP->DOWN transitions) per web server, from the stats of the VIP's holder."""
+    from clustertui.lab import http_get
+
+    _status, body = http_get("http://198.18.0.100:8404/;csv")
+    rows = csv.DictReader(io.StringIO(body.lstrip("# ")))
+    return {row["svname"]: int(row["chkdown"] or 0) for row in rows if row["pxname"] == "web_nodes"}
 
 
 def assert_plausible(data: dict) -> None:
@@ -39,26 +79,62 @@ def assert_plausible(data: dict) -> None:
     assert data["requests"]["total"]["sent"] > 0
 
 
-@pytest.mark.parametrize("name", ["web-node-loss", "lb-failover", "redis-primary-loss"])
-def test_sample_drill_passes(lab, tmp_path: Path, name: str) -> None:
-    code, data, stderr = run_drill(lab, name, tmp_path)
+def assert_passed(lab, code: int, data: dict, stderr: str) -> None:
     assert (code, data["verdict"]) == (0, "passed"), f"{data['reason']}\n{stderr}"
     assert_plausible(data)
     assert all(c["passed"] for c in data["checks"])
-    ledgers_empty(lab)
+    ledgers_empty(lab, data)
+
+
+def test_web_node_loss(lab, tmp_path: Path) -> None:
+    lab.ensure_up()
+    before = haproxy_downs()
+    code, data, stderr = run_drill(lab, "web-node-loss", tmp_path)
+    assert_passed(lab, code, data, stderr)
+    assert data["availability"] >= 0.95
+    # HAProxy took the killed node out (its health check marked it DOWN at least once).
+    after = haproxy_downs()
+    assert after[data["target"]] > before[data["target"]], (before, after)
+
+
+def test_lb_failover_moves_the_address(lab, tmp_path: Path) -> None:
+    from clustertui.lab import DEFAULT_SPEC, vip_holder
+
+    lab.ensure_up()
+    holders: set[str] = set()
+    original = vip_holder(DEFAULT_SPEC)
+    code, data, stderr = run_drill(lab, "lb-failover", tmp_path,
+                                   watch=lambda: holders.add(vip_holder(DEFAULT_SPEC) or "none"))
+    assert_passed(lab, code, data, stderr)
+    assert data["target"] == original
+    assert holders >= {"lb1", "lb2"}, holders  # the address moved to the other balancer
+    assert 0 < data["longest_outage_s"] < 6
+
+
+def test_redis_primary_loss(lab, tmp_path: Path) -> None:
+    from clustertui.lab import redis_command
+
+    lab.ensure_up()
+    code, data, stderr = run_drill(lab, "redis-primary-loss", tmp_path)
+    assert_passed(lab, code, data, stderr)
+    master = redis_command("198.18.0.22", 26379, "sentinel", "get-master-addr-by-name", "mymaster")
+    promoted = master[0].decode() if isinstance(master[0], bytes) else master[0]
+    assert promoted != {"db1": "198.18.0.21", "db2": "198.18.0.22", "db3": "198.18.0.23"}[data["target"]]
 
 
 def test_drill_without_redundancy_fails(lab, tmp_path: Path) -> None:
+    lab.ensure_up()
     code, data, _stderr = run_drill(lab, "web1-direct-no-redundancy", tmp_path)
     assert (code, data["verdict"]) == (1, "failed")
     failed = {c["name"] for c in data["checks"] if not c["passed"]}
     assert "availability" in failed and data["availability"] < 0.5
     junit = ET.parse(tmp_path / "web1-direct-no-redundancy.xml").getroot()
     assert int(junit.get("failures")) >= 1
-    ledgers_empty(lab)
+    ledgers_empty(lab, data)
 
 
 def test_drill_aborts_when_the_steady_state_does_not_hold(lab, tmp_path: Path) -> None:
+    lab.ensure_up()
     lab.node_exec("web3", ["nginx", "-s", "stop"], check=True)
     try:
         code, data, _stderr = run_drill(lab, "web-node-loss", tmp_path)
@@ -67,4 +143,4 @@ def test_drill_aborts_when_the_steady_state_does_not_hold(lab, tmp_path: Path) -
     assert (code, data["verdict"]) == (3, "aborted")
     assert "nginx runs on 2 node(s), needs 3" in data["reason"]
     assert data["fault"]["id"] is None
-    ledgers_empty(lab)
+    ledgers_empty(lab, data)

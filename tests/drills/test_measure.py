@@ -37,6 +37,7 @@ def test_outage_then_failover_while_faulted() -> None:
     assert timings.recover == pytest.approx(1.0, abs=0.01)  # the service-up event
     assert timings.availability == pytest.approx(1 - 2.3 / 10, abs=0.01)
     assert timings.detect <= timings.failover <= 10.0
+    assert timings.longest_outage == pytest.approx(2.3, abs=0.06)
 
 
 def test_seamless_failover_is_as_fast_as_detection() -> None:
@@ -45,6 +46,7 @@ def test_seamless_failover_is_as_fast_as_detection() -> None:
     timings = measure(requests, events, "web2", 0.99, T + 9.9, T + 10.0, T + 20.0, T + 30.0, True)
     assert timings.availability == 1.0
     assert timings.detect == pytest.approx(0.8) and timings.failover == pytest.approx(0.8)
+    assert timings.longest_outage == 0.0
     assert timings.recover == pytest.approx(0.9)
 
 
