@@ -3,8 +3,8 @@
 #
 # Why awk and not a sh loop around cat/grep: a sh loop forks one process per /proc file per
 # interval; one awk process reads every file itself and forks one shell per frame (which
-# sleeps, lists the chaos ledger and process names), plus df every tenth frame and
-# systemctl when units are configured.
+# sleeps, lists the chaos ledger and the process directories, and runs `ss` when ports are
+# checked), plus df every tenth frame and systemctl when units are configured.
 #
 # Why rates are computed here and not on the controller: this process lives as long as the
 # stream, so it keeps the previous counters itself and sends finished figures (CPU %,
@@ -36,7 +36,6 @@ BEGIN {
     use_root(1)
     nproc_names = split(procs, proc_name, " ")
     nports = split(ports, port_num, " ")
-    COMM_END = "@@clustertui: end of processes@@"
     have_ss = 0
     if (nports > 0) {
         cmd = "command -v ss >/dev/null 2>&1 && echo yes"
@@ -143,22 +142,27 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
     # process name: each extra fork per frame would cost the node about a millisecond.
     # Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
     # file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
+    # The shell's own glob lists the processes (no `ls`, no `cat`: awk reads each comm).
     cmd = (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
         "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; echo '" LEDGER_END "'; " \
-        (nports > 0 && have_ss ? "cat " P "/[0-9]*/comm 2>/dev/null; echo '" COMM_END "'; exec ss -Hltn" \
-                               : "exec cat " P "/[0-9]*/comm 2>/dev/null")
+        "echo " P "/[0-9]*" (nports > 0 && have_ss ? "; exec ss -Hltn" : "")
     split("", count_by)
     split("", listening)
     fault_ids = ""
-    n = -1
+    n = 0
     part = 0
     while ((cmd | getline line) > 0) {
         if (part == 0) {
-            if (line == LEDGER_END) { part = 1; n = 0 }
+            if (line == LEDGER_END) part = 1
             else { sub(/\.json$/, "", line); fault_ids = fault_ids "x " line "\n" }
         } else if (part == 1) {
-            if (line == COMM_END) part = 2
-            else { n++; count_by[line]++ }
+            part = 2
+            nf = split(line, parts, " ")
+            for (i = 1; i <= nf; i++) {
+                # A process that exited since the glob has no comm left: not counted.
+                if ((getline name < (parts[i] "/comm")) > 0) { n++; count_by[name]++ }
+                close(parts[i] "/comm")
+            }
         } else {
             split(line, f, " ")
             i = split(f[4], parts, ":")
@@ -245,7 +249,7 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
     }
     OUT = OUT DISKS
 
-    OUT = OUT sprintf("r %d\n", n < 0 ? 0 : n)
+    OUT = OUT sprintf("r %d\n", n)
     for (i = 1; i <= nproc_names; i++)
         OUT = OUT sprintf("s P %s %d\n", proc_name[i], count_by[proc_name[i]] + 0)
 

@@ -153,6 +153,8 @@ async def test_probe_prints_garbage(lab) -> None:
     # The node's /tmp is its own tmpfs: write the fake awk there, and bind it over mawk in
     # the node's private mount namespace only.
     lab.node_exec("web1", ["sh", "-c", "cat > /tmp/garbage-awk && chmod 755 /tmp/garbage-awk"], input=script, check=True)
+    # No fake awk may be left over from an interrupted run: unmount until none is stacked.
+    lab.node_exec("web1", ["sh", "-c", "while grep -q ' /usr/bin/mawk ' /proc/self/mountinfo; do umount /usr/bin/mawk; done"])
 
     def apply() -> None:
         lab.node_exec("web1", ["mount", "--bind", "/tmp/garbage-awk", "/usr/bin/mawk"], check=True)
