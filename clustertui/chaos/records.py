@@ -10,7 +10,6 @@ verified or a survey finds the fault gone from its node.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

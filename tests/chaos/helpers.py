@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,15 +50,6 @@ def write_cluster(
     yaml.dump(data, buffer)
     path.write_text(buffer.getvalue())
     return path
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def sh(lab, node: str, script: str) -> str:

@@ -28,8 +28,8 @@ from tests.chaos.helpers import (
     mem_available_kb,
     sh,
     tcp_connects,
-    wait_until,
 )
+from tests.integration.helpers import wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -79,7 +79,7 @@ def states(lab, node: str, name: str) -> set[str]:
 def ensure_nginx(lab, node: str) -> None:
     if not pids(lab, node, "nginx"):
         lab.node_exec(node, ["nginx"])
-    assert wait_until(lambda: status(f"http://{WEB[node]}/health") == 200, 10)
+    assert wait_for(lambda: status(f"http://{WEB[node]}/health") == 200, 10)
 
 
 async def test_kill(lab, chaos) -> None:
@@ -110,10 +110,10 @@ async def test_stop(lab, chaos) -> None:
 async def test_start(lab, chaos) -> None:
     lab.node_exec("web3", ["nginx", "-s", "stop"])
     try:
-        assert wait_until(lambda: not pids(lab, "web3", "nginx"), 10)
+        assert wait_for(lambda: not pids(lab, "web3", "nginx"), 10)
         async with applied(chaos, "start", "web3", service="nginx") as plan:
             assert pids(lab, "web3", "nginx")
-            assert wait_until(lambda: status("http://198.18.0.13/health") == 200, 5)
+            assert wait_for(lambda: status("http://198.18.0.13/health") == 200, 5)
             await revert(chaos, plan)
         assert not pids(lab, "web3", "nginx")
         assert leftovers(lab, "web3", plan.id) == []
@@ -219,7 +219,7 @@ async def test_mem_hog(lab, chaos) -> None:
         assert held >= 40 * 1024, f"MemAvailable dropped by {held} kB only"
         assert "ctui-hog-" + plan.id in sh(lab, "db3", "ps -eo args")
         await revert(chaos, plan)
-    assert wait_until(lambda: before - mem_available_kb(lab, "db3") < 10 * 1024, 5)
+    assert wait_for(lambda: before - mem_available_kb(lab, "db3") < 10 * 1024, 5)
     assert leftovers(lab, "db3", plan.id) == []
 
 

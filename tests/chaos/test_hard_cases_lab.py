@@ -24,8 +24,8 @@ import pytest
 from clustertui.chaos import Chaos, FaultRequest, LocalRecords
 from clustertui.config import load_cluster
 from clustertui.lab import http_get
-from tests.chaos.helpers import REPO, leftovers, sh, wait_until
-from tests.integration.helpers import run_cli
+from tests.chaos.helpers import REPO, leftovers, sh
+from tests.integration.helpers import run_cli, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -56,7 +56,7 @@ def sigkill_case(lab, cluster_file: Path) -> float:
         proc.kill()  # SIGKILL: no handler, no cleanup, no goodbye to the node
         proc.wait(timeout=5)
         assert ledger(lab, "web2", fault_id), "the fault outlives clustertui"
-        assert wait_until(lambda: not ledger(lab, "web2", fault_id), TTL + 5), "the node did not revert at TTL"
+        assert wait_for(lambda: not ledger(lab, "web2", fault_id), TTL + 5), "the node did not revert at TTL"
         reverted_after = time.monotonic() - applied_at
         assert http_get("http://198.18.0.12/health", 1.0)[0] == 200
         assert leftovers(lab, "web2", fault_id) == []
@@ -82,7 +82,7 @@ async def ssh_cut_case(lab, cluster_file: Path) -> float:
             lab.node_exec("web1", ["kill", "-KILL", session_pid])
             await asyncio.wait_for(conn.wait_closed(), 5)
             assert await asyncio.to_thread(ledger, lab, "web1", plan.id), "the fault outlives the connection"
-            gone = await asyncio.to_thread(wait_until, lambda: not ledger(lab, "web1", plan.id), TTL + 5)
+            gone = await asyncio.to_thread(wait_for, lambda: not ledger(lab, "web1", plan.id), TTL + 5)
             assert gone, "the node did not revert at TTL"
             reverted_after = time.monotonic() - applied_at
             assert http_get("http://198.18.0.11/health", 1.0)[0] == 200

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import REPO, run_cli
+from tests.integration.helpers import REPO
 
 pytestmark = pytest.mark.lab
 
