@@ -120,6 +120,7 @@ class DrillRunner:
             for task in traffic:
                 task.cancel()
             await asyncio.gather(*traffic, return_exceptions=True)
+            self.monitor.off_event(self._events.append)
         return self._result(state)
 
     async def _wait_for_nodes(self) -> None:

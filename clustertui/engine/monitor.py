@@ -105,6 +105,11 @@ class ClusterMonitor:
     def on_event(self, listener: Callable[[Event], None]) -> None:
         self._event_listeners.append(listener)
 
+    def off_event(self, listener: Callable[[Event], None]) -> None:
+        """Stop telling `listener`; a drill in a long TUI session listens only while it runs."""
+        if listener in self._event_listeners:
+            self._event_listeners.remove(listener)
+
     def on_sample(self, listener: Callable[[str, NodeSample], None]) -> None:
         self._sample_listeners.append(listener)
 

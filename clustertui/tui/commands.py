@@ -1,8 +1,10 @@
-"""What the command palette (ctrl+p) offers: jump to a node, switch theme, every action.
+"""What the command palette (ctrl+p) offers: jump to a node, switch theme, every action,
+run a drill, revert a fault.
 
 Commands are generated from the same tables as the keys (keys.py, the sort modes, the theme
-catalog) and from the latest snapshot's nodes, so nothing needs registering twice.  The
-chaos menu will add its fault commands here, behind the same read-only check as its keys.
+catalog), from the cluster file's drills and from the latest snapshot's nodes and faults,
+so nothing needs registering twice.  Chaos commands (drills, reverts, the chaos keys) pass
+the same check as the chaos keys: none with --read-only.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def palette_commands(app: ClusterApp, screen: Screen) -> Iterator[SystemCommand]
         scopes.append("detail")
     for scope in scopes:
         target = app if scope == "app" else screen
-        for key in keys.keys(scope, app.read_only):
+        for key in keys.keys(scope, app.chaos_off):
             if key.action not in BUILT_IN:
                 yield SystemCommand(key.label, f"{key.help}  (key: {keys.key_text(key)})",
                                     partial(target.run_action, key.action))
@@ -53,3 +55,10 @@ def palette_commands(app: ClusterApp, screen: Screen) -> Iterator[SystemCommand]
                 partial(app.open_node, view.name),
                 discover=False,
             )
+    if not app.chaos_off and app.link is not None:
+        for name, drill in app.link.drills.items():
+            yield SystemCommand(f"Drill: {name}", drill.description or f"Run the drill {name} (asks first)",
+                                partial(app.confirm_drill, name), discover=False)
+        for row in app.fault_rows():
+            yield SystemCommand(f"Revert: {row.id}", f"Revert {row.summary or row.kind or 'the fault'} on {row.node}",
+                                partial(app.revert, [row.id]), discover=False)

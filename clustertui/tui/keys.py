@@ -1,10 +1,10 @@
 """Every key of the app, in one place: bindings, the help screen and the palette read it.
 
 A key is declared once, with the screen it belongs to and a sentence for the help screen;
-`bindings(scope)` turns a scope into Textual bindings.  New panels (the chaos menu, the
-active-faults panel, the drill panel) add their keys here and get help and palette entries
-for free; actions that change the cluster are marked `chaos=True`, which `--read-only`
-hides from the footer, the help and the palette, and refuses if typed.
+`bindings(scope)` turns a scope into Textual bindings, and the help screen and the palette
+list the same rows.  Actions that change the cluster (the chaos menu, revert, halt) are
+marked `chaos=True`, which `--read-only` hides from the footer, the help and the palette,
+and refuses if typed.  Keys inside the chaos modals are theirs alone (screens/*.py).
 """
 
 from __future__ import annotations
@@ -30,11 +30,14 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("app", "q", "quit", "Quit", "Quit clustertui."),
+    Key("app", "q", "quit", "Quit", "Quit; the faults this session applied are reverted first (q again: at once)."),
+    Key("app", "ctrl+c", "quit", "Quit", "Quit, as q does.", show=False, display="ctrl+c"),
     Key("app", "question_mark", "help", "Help", "Show this list of keys.", display="?"),
     Key("app", "ctrl+p", "command_palette", "Palette",
         "Command palette: jump to a node, switch theme, run any action.", show=False, display="ctrl+p"),
     Key("app", "t", "next_theme", "Theme", "Switch to the next theme.", show=False),
+    Key("app", "H", "halt", "Halt", "Halt: revert every fault on every node, after a confirmation.",
+        display="H", chaos=True),
     Key("overview", "enter", "open_node", "Open", "Open the node under the cursor (or click a row twice).",
         show=False),
     Key("overview", "slash", "filter", "Filter",
@@ -43,10 +46,22 @@ KEYS: tuple[Key, ...] = (
     Key("overview", "S", "reverse_sort", "Reverse", "Reverse the sort order (or click a column header).",
         show=False, display="S"),
     Key("overview", "e", "toggle_events", "Events", "Show or hide the cluster event log."),
-    Key("overview", "escape", "clear_filter", "Clear filter", "Clear the filter.", show=False, display="esc"),
+    Key("overview", "c", "chaos_menu", "Chaos",
+        "Chaos menu: a fault on the selected node(s), with its parameters and TTL, or a drill.", chaos=True),
+    Key("overview", "f", "toggle_faults", "Faults",
+        "To the active faults (countdown to their revert, who applied them); again hides them."),
+    Key("overview", "x", "revert_fault", "Revert",
+        "Revert the fault under the cursor in the faults panel (f goes there).", show=False, chaos=True),
+    Key("overview", "escape", "escape", "Clear/stop",
+        "Back to the table from the faults panel; clear the filter; else stop a running drill (its fault "
+        "is reverted), or close a finished one.",
+        show=False, display="esc"),
     Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc"),
-    Key("detail", "c", "reconnect", "Reconnect",
+    Key("detail", "r", "reconnect", "Reconnect",
         "Reconnect to this node now (the only way out of a host-key alert)."),
+    Key("detail", "c", "chaos_menu", "Chaos", "Chaos menu for this node.", chaos=True),
+    Key("detail", "x", "revert_node_faults", "Revert", "Revert every fault on this node, after a confirmation.",
+        chaos=True),
 )
 
 

@@ -1,20 +1,27 @@
-"""Fixtures for the TUI tests: a fixed clock, the built-in themes only, replayed states."""
+"""Fixtures for the TUI tests: a fixed clock, the built-in themes only, replayed states, and
+a fake chaos engine (tests/tui/fakes.py) behind the app's chaos link."""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
 
 import pytest
 
+from clustertui.config import Cluster, load_cluster
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.tui.app import ClusterApp
+from clustertui.tui.chaos_link import ChaosLink
 from clustertui.tui.source import ReplaySource
 from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
+from tests.tui.fakes import FakeChaos, FakeRunner
 from tests.tui.tui_state import incident, load_state
 
 NEVER = 3600.0  # a replay interval no test waits for: ticks happen only when a test asks
+LAB_FILE = Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -48,17 +55,45 @@ def builtin_themes() -> ThemeCatalog:
     return catalog
 
 
+@pytest.fixture(scope="session")
+def lab_cluster() -> Cluster:
+    """The lab's cluster file (the recording is of that cluster), without its key files."""
+    return load_cluster(LAB_FILE, check_files=False)
+
+
 @pytest.fixture
-def make_app(recorded, builtin_themes) -> Callable[..., ClusterApp]:
-    """An app on replayed snapshots (the recorded lab state by default)."""
+def fake_chaos(lab_cluster) -> FakeChaos:
+    return FakeChaos(lab_cluster)
+
+
+@pytest.fixture
+def make_link(lab_cluster, fake_chaos, tmp_path) -> Callable[..., ChaosLink]:
+    """A chaos link on the fake engine; drills run FakeRunner; reports go to tmp_path."""
+
+    def make(chaos: FakeChaos | None = None, phase_seconds: float = 0.2) -> ChaosLink:
+        runner = partial(FakeRunner, lab_cluster, seconds=phase_seconds)
+        engine = chaos or fake_chaos
+        return ChaosLink(lab_cluster, engine, runner, reports_dir=tmp_path / "drills")  # type: ignore[arg-type]
+
+    return make
+
+
+@pytest.fixture
+def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
+    """An app on replayed snapshots (the recorded lab state by default), with chaos on the
+    fake engine (`link=None`: an app without chaos, like this machine alone)."""
 
     def make(
         frames: Sequence[ClusterSnapshot] | None = None,
         theme: str | None = None,
         read_only: bool = False,
         interval: float = NEVER,
+        link: ChaosLink | None | bool = True,
+        start_drill: str | None = None,
     ) -> ClusterApp:
         source = ReplaySource(frames or [recorded[0]], recorded[1], interval=interval)
-        return ClusterApp(source, builtin_themes, theme=theme, read_only=read_only)
+        chosen = make_link() if link is True else link or None
+        return ClusterApp(source, builtin_themes, theme=theme, read_only=read_only, link=chosen,
+                          start_drill=start_drill)
 
     return make

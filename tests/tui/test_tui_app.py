@@ -207,7 +207,7 @@ async def test_reconnect_key_on_the_detail_asks_the_source(make_app) -> None:
         await pilot.pause()
         app.open_node("db2")
         await pilot.pause()
-        await pilot.press("c")
+        await pilot.press("r")
         assert app.source.retried == ["db2"]
 
 

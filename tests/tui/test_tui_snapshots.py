@@ -7,7 +7,11 @@ an intended change with `pytest tests/tui --snapshot-update` and review the SVGs
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+
+from tests.tui.tui_state import with_node
 
 SIZES = [(80, 24), (120, 40), (200, 60)]
 
@@ -45,3 +49,30 @@ def test_high_contrast_detail_of_a_down_node(snap_compare, make_app, bad_day) ->
         await pilot.pause()
 
     assert snap_compare(make_app([bad_day], theme="high-contrast"), terminal_size=(80, 24), run_before=open_db3)
+
+
+async def _chaos_menu_on_web2(pilot) -> None:
+    await pilot.pause()  # the first tick fills the table
+    pilot.app.screen.table.select_node("web2")
+    await pilot.press("c")
+    while pilot.app.screen.availability is None:  # the (fake) survey
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def test_chaos_menu(snap_compare, make_app) -> None:
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_chaos_menu_on_web2)
+
+
+def test_fault_confirmation_shows_the_commands(snap_compare, make_app) -> None:
+    async def plan(pilot) -> None:  # what the form hands over after Enter (test_tui_chaos drives the keys)
+        pilot.app._form_done(await pilot.app.link.plan("kill", ["web2"], {"service": "nginx"}, "20s"))
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=plan)
+
+
+def test_faults_panel_with_a_fault_not_yet_detailed(snap_compare, make_app, recorded) -> None:
+    # no chaos link: the probe's id alone, as with --read-only before the first status
+    snapshot = dataclasses.replace(with_node(recorded[0], "web1", faults=("f-0badc0de",)), active_faults=1)
+    assert snap_compare(make_app([snapshot], link=None), terminal_size=(120, 40))

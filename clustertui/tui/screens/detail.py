@@ -1,11 +1,14 @@
-"""One node in detail (Enter on a row): five minutes of charts, cores, services, events.
+"""One node in detail (Enter on a row): five minutes of charts, cores, services, the
+node's active faults and its events.
 
 The screen is refreshed by the app's tick like the overview; the charts read the node's
-longer history from the source (the snapshot carries only the last minute of CPU).
+longer history from the source (the snapshot carries only the last minute of CPU).  `c`
+opens the chaos menu on this node, `x` reverts its faults, `r` reconnects.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual.app import ComposeResult
@@ -54,7 +57,7 @@ class DetailScreen(Screen):
             with Vertical(id="node-side"):
                 yield ServicesTable(self.palette)
                 yield NodeEvents(self.palette)
-        yield Footer()
+        yield Footer(compact=True)
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         self.latest = snapshot
@@ -65,8 +68,15 @@ class DetailScreen(Screen):
         self.query_one(NodeHeader).show(view)
         self.query_one(CoreBars).show(view.sample.cores if view.sample else ())
         self.query_one(ServicesTable).show(view.services)
-        self.query_one(NodeEvents).show(view.faults, tuple(e for e in snapshot.events if e.node == self.node))
+        self.show_faults()
         self._draw_charts(self.read_series(self.node, WINDOW), snapshot.t)
+
+    def show_faults(self) -> None:
+        """This node's faults (from the app's merged view) and its events."""
+        now = time.time()
+        faults = tuple(row.line(now) for row in self.app.fault_rows() if row.node == self.node)
+        events = tuple(e for e in self.latest.events if e.node == self.node) if self.latest else ()
+        self.query_one(NodeEvents).show(faults, events)
 
     def _draw_charts(self, series: NodeSeries, now: float) -> None:
         ages = [t - now for t in series.times]
@@ -101,3 +111,9 @@ class DetailScreen(Screen):
 
     def action_reconnect(self) -> None:
         self.app.reconnect(self.node)
+
+    def action_chaos_menu(self) -> None:
+        self.app.open_chaos_menu([self.node])
+
+    def action_revert_node_faults(self) -> None:
+        self.app.confirm_revert_node(self.node)

@@ -1,18 +1,22 @@
-"""The overview: cluster header, one row per node, the filter line and the event log."""
+"""The overview: cluster header, one row per node, the filter line, the event log, the
+active faults and a running drill."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import DataTable, Footer, Input
 
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.tui import keys
+from clustertui.tui.chaos_link import DrillRun
 from clustertui.tui.filtering import parse_filter
 from clustertui.tui.palette import Palette
 from clustertui.tui.sorting import SORTS, next_mode
+from clustertui.tui.widgets.drill_panel import DrillPanel
 from clustertui.tui.widgets.event_log import EventLog
+from clustertui.tui.widgets.faults_panel import FaultsPanel
 from clustertui.tui.widgets.filter_bar import FilterBar
 from clustertui.tui.widgets.header import ClusterHeader
 from clustertui.tui.widgets.node_table import NodeTable
@@ -26,13 +30,17 @@ class OverviewScreen(Screen):
         self.palette = palette
         self.read_only = read_only
         self.latest: ClusterSnapshot | None = None
+        self.faults_wanted: bool | None = None  # the faults panel: f's choice, None = shown when faults exist
+        self._fault_ids: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.palette, self.read_only)
         yield NodeTable(self.palette)
         yield FilterBar()
         yield EventLog(self.palette)
-        yield Footer()
+        yield FaultsPanel(self.palette)
+        yield DrillPanel(self.palette)
+        yield Footer(compact=True)
 
     @property
     def table(self) -> NodeTable:
@@ -42,6 +50,10 @@ class OverviewScreen(Screen):
     def filter_bar(self) -> FilterBar:
         return self.query_one(FilterBar)
 
+    @property
+    def faults_panel(self) -> FaultsPanel:
+        return self.query_one(FaultsPanel)
+
     # -- ticks and themes (called by the app) ------------------------------------------
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
@@ -49,12 +61,29 @@ class OverviewScreen(Screen):
         self.query_one(ClusterHeader).show(snapshot)
         self.table.show(snapshot.nodes)
         self.query_one(EventLog).show_events(snapshot.events)
+        self.show_faults()
         self._count()
+
+    def show_faults(self) -> None:
+        """The faults panel, from the app's merged view of snapshot and status.  A fault
+        that was not there before brings the panel up, even if `f` had hidden it."""
+        rows = self.app.fault_rows()
+        ids = {row.id for row in rows}
+        if ids - self._fault_ids:
+            self.faults_wanted = None
+        self._fault_ids = ids
+        panel = self.faults_panel
+        panel.show(rows, self.app.faults_note, actions=not self.app.chaos_off)
+        panel.set_class(self.faults_wanted if self.faults_wanted is not None else bool(rows), "-shown")
+
+    def show_drill(self, run: DrillRun | None) -> None:
+        self.query_one(DrillPanel).follow(run)
 
     def on_screen_resume(self) -> None:
         """Back on top (or just opened): show the latest state now, not at the next tick."""
         if self.app.latest is not None:
             self.show_snapshot(self.app.latest)
+        self.show_drill(self.app.drill_run)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.app.check_action(action, parameters)
@@ -64,6 +93,8 @@ class OverviewScreen(Screen):
         self.query_one(ClusterHeader).set_palette(palette)
         self.table.set_palette(palette)
         self.query_one(EventLog).set_palette(palette)
+        self.faults_panel.set_palette(palette)
+        self.query_one(DrillPanel).set_palette(palette)
 
     # -- opening a node ----------------------------------------------------------------
 
@@ -82,9 +113,16 @@ class OverviewScreen(Screen):
         self.filter_bar.add_class("-shown")
         self.filter_bar.input.focus()
 
-    def action_clear_filter(self) -> None:
-        self.filter_bar.input.value = ""
-        self._close_filter()
+    def action_escape(self) -> None:
+        """Esc backs out one step: from the faults panel to the table; clears the filter;
+        else stops a running drill, or closes a finished one."""
+        if self.faults_panel.has_focus:
+            self.table.focus()
+        elif self.filter_bar.has_class("-shown") or self.table.node_filter.active:
+            self.filter_bar.input.value = ""
+            self._close_filter()
+        elif not self.app.stop_drill():
+            self.app.close_drill()
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -125,3 +163,36 @@ class OverviewScreen(Screen):
 
     def action_toggle_events(self) -> None:
         self.query_one(EventLog).toggle_class("-shown")
+
+    # -- chaos -------------------------------------------------------------------------
+
+    def action_chaos_menu(self) -> None:
+        node = self.table.cursor_node
+        self.app.open_chaos_menu([node] if node else [])
+
+    def action_toggle_faults(self) -> None:
+        """f: to the faults panel (showing it if hidden); from it, hide it."""
+        panel = self.faults_panel
+        leaving = panel.has_class("-shown") and panel.has_focus
+        self.faults_wanted = not leaving
+        panel.set_class(self.faults_wanted, "-shown")
+        (self.table if leaving else panel).focus()
+
+    def action_revert_fault(self) -> None:
+        """x reverts the fault under the faults panel's cursor, once the panel has the focus:
+        a fault is reverted because someone picked it, not because it was listed first."""
+        panel = self.faults_panel
+        if not panel.has_focus or panel.highlighted is None:
+            self.faults_wanted = True
+            panel.add_class("-shown")
+            panel.focus()
+            self.notify("pick the fault to revert (↑↓), then x", timeout=4)
+            return
+        self.app.revert([panel.highlighted])
+
+    @on(DataTable.RowSelected, "#faults")
+    def _fault_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a fault opens its node."""
+        node = self.faults_panel.node_of(str(event.row_key.value))
+        if node is not None:
+            self.app.open_node(node)

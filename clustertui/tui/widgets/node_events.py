@@ -1,7 +1,7 @@
 """A node's active faults and its own events, newest first, for the detail screen.
 
-Faults come first because they are what an SRE must not forget to revert; the chaos panel
-will add its revert actions here.
+Faults come first because they are what an SRE must not forget to revert: one line each
+(id, what, countdown, who), given by the screen; `x` on the detail screen reverts them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,243 @@
+"""The chaos menu (`c`): pick node(s), then a fault kind or one of the file's drills.
+
+Which faults a node can take depends on the node (its tools, kernel, services, the chaos
+policy), so the menu surveys every node when it opens (`Chaos.availability()`, in a
+worker) and only then enables the kinds; a kind that is not available on every selected
+node stays listed, greyed, with why not.  The node under the cursor comes selected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
+
+from clustertui.chaos import CATALOG, NodeAvailability
+from clustertui.config import Drill
+from clustertui.tui.chaos_link import ChaosLink
+
+KIND_WIDTH = 11
+
+
+@dataclass(frozen=True, slots=True)
+class FaultChoice:
+    kind: str
+    nodes: tuple[str, ...]
+    availability: dict[str, NodeAvailability]
+
+
+@dataclass(frozen=True, slots=True)
+class DrillChoice:
+    name: str
+
+
+def kind_problems(kind: str, nodes: Sequence[str], availability: dict[str, NodeAvailability]) -> list[str]:
+    """Why `kind` cannot be applied on each of `nodes` (empty: it can on all of them)."""
+    problems = []
+    for node in nodes:
+        entry = availability.get(node)
+        reason = "not surveyed" if entry is None else entry.faults[kind].reason
+        if reason is not None:
+            problems.append(f"{node}: {reason}" if len(nodes) > 1 else reason)
+    return problems
+
+
+def drill_line(drill: Drill) -> str:
+    target = drill.target
+    where = target.node or (f"a {target.role} node ({target.pick})" if target.role else "the primary")
+    what = drill.fault.kind + (f" {drill.fault.service}" if drill.fault.service else "")
+    return f"{what} on {where}, hold {drill.hold:g}s"
+
+
+class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ChaosMenu {
+        align: center middle;
+    }
+    ChaosMenu > Vertical {
+        width: 96%;
+        max-width: 120;
+        height: 94%;
+        max-height: 34;
+        border: round $warning;
+        border-title-color: $warning;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        padding: 0 1;
+    }
+    ChaosMenu #menu-columns {
+        height: 1fr;
+    }
+    ChaosMenu #menu-nodes-box {
+        width: 26;
+        margin-right: 1;
+    }
+    ChaosMenu Label {
+        color: $text-muted;
+    }
+    ChaosMenu SelectionList, ChaosMenu OptionList,
+    ChaosMenu SelectionList:focus, ChaosMenu OptionList:focus {
+        height: 1fr;
+        border: none;
+        padding: 0;
+        background: $surface;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    ChaosMenu #menu-detail {
+        height: 3;
+        color: $text-muted;
+        border-top: solid $panel-lighten-2;
+    }
+    """
+
+    def __init__(self, link: ChaosLink, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
+                 drill_running: bool) -> None:
+        """`nodes`: (name, description) in display order; `selected`: checked at first."""
+        super().__init__(id="chaos-menu")
+        self.link = link
+        self.nodes = list(nodes)
+        self.initially = set(selected)
+        self.drill_running = drill_running
+        self.availability: dict[str, NodeAvailability] | None = None
+        self.survey_error = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"chaos · {self.link.cluster.name}"
+            box.border_subtitle = "enter picks · space toggles a node · tab switches lists · esc cancels"
+            with Horizontal(id="menu-columns"):
+                with Vertical(id="menu-nodes-box"):
+                    yield Label("nodes")
+                    yield SelectionList[str](
+                        *((Text.assemble(name, (f" {text}", "dim")), name, name in self.initially)
+                          for name, text in self.nodes),
+                        id="menu-nodes",
+                    )
+                with Vertical():
+                    yield Label("fault, or drill")
+                    yield OptionList(id="menu-actions")
+            yield Static("surveying the nodes…", id="menu-detail")
+
+    @property
+    def node_list(self) -> SelectionList[str]:
+        return self.query_one("#menu-nodes", SelectionList)
+
+    @property
+    def actions(self) -> OptionList:
+        return self.query_one("#menu-actions", OptionList)
+
+    @property
+    def selected(self) -> list[str]:
+        chosen = set(self.node_list.selected)
+        return [name for name, _ in self.nodes if name in chosen]
+
+    def on_mount(self) -> None:
+        self._fill()
+        self.actions.focus()
+        self._survey()
+
+    @work(exclusive=True, group="survey")
+    async def _survey(self) -> None:
+        try:
+            self.availability = await self.link.availability()
+        except Exception as exc:  # the survey itself failed: say why, offer drills only
+            self.survey_error = f"survey failed: {exc}"
+        self._fill(keep_highlight=False)
+
+    # -- the list of faults and drills -------------------------------------------------
+
+    def _fill(self, keep_highlight: bool = True) -> None:
+        """Rebuild the options for the selected nodes, keeping the highlighted one (else the
+        first that can be picked)."""
+        actions = self.actions
+        option = actions.highlighted_option
+        keep = option.id if option is not None and keep_highlight else None
+        actions.clear_options()
+        nodes = self.selected
+        for kind, spec in CATALOG.items():
+            if self.availability is None:
+                problem = self.survey_error or "surveying…"
+            elif not nodes:
+                problem = "select a node first"
+            else:
+                problem = "; ".join(kind_problems(kind, nodes, self.availability))
+            prompt = Text(f"{kind:<{KIND_WIDTH}}", style="bold" if not problem else "", no_wrap=True,
+                          overflow="ellipsis", end="")
+            prompt.append(f"✖ {problem}" if problem else spec.summary, style="dim" if problem else "")
+            actions.add_option(Option(prompt, id=f"kind:{kind}", disabled=bool(problem)))
+        if self.link.drills:
+            actions.add_option(None)
+        for name, drill in self.link.drills.items():
+            why = "a drill is running" if self.drill_running else ""
+            prompt = Text(f"▶ drill {name}  ", style="bold" if not why else "", no_wrap=True, overflow="ellipsis",
+                          end="")
+            prompt.append(f"✖ {why}" if why else drill_line(drill), style="dim")
+            actions.add_option(Option(prompt, id=f"drill:{name}", disabled=bool(why)))
+        index = None
+        if keep is not None:
+            with contextlib.suppress(OptionDoesNotExist):
+                index = actions.get_option_index(keep)
+        if index is None or actions.get_option_at_index(index).disabled:
+            index = next((i for i, option in enumerate(actions.options) if not option.disabled), None)
+        actions.highlighted = index
+        self._describe()
+
+    @on(SelectionList.SelectedChanged, "#menu-nodes")
+    def _nodes_changed(self) -> None:
+        self._fill()
+
+    @on(OptionList.OptionHighlighted, "#menu-actions")
+    def _highlighted(self) -> None:
+        self._describe()
+
+    def _describe(self) -> None:
+        """The detail line: what the highlighted fault does and needs, or the drill's text."""
+        detail = self.query_one("#menu-detail", Static)
+        option = self.actions.highlighted_option
+        if self.availability is None and not self.survey_error:
+            detail.update(f"surveying {len(self.nodes)} node(s) for what each can take…")
+            return
+        if option is None or option.id is None:
+            detail.update(self.survey_error or "")
+            return
+        what, name = option.id.split(":", 1)
+        if what == "drill":
+            drill = self.link.drills[name]
+            detail.update(drill.description or drill_line(drill))
+            return
+        spec = CATALOG[name]
+        services = self._services(name)
+        detail.update(f"{spec.summary}  needs: {spec.needs}" + (f"  services: {services}" if services else ""))
+
+    def _services(self, kind: str) -> str:
+        """Per-service availability of a service fault on the selected nodes."""
+        if self.availability is None:
+            return ""
+        parts = []
+        for node in self.selected:
+            entry = self.availability.get(node)
+            for service, why in (entry.faults[kind].services.items() if entry else ()):
+                parts.append(f"{service}@{node} " + ("✔" if why is None else f"✖ {why}"))
+        return ", ".join(parts)
+
+    @on(OptionList.OptionSelected, "#menu-actions")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        what, name = str(event.option.id).split(":", 1)
+        if what == "drill":
+            self.dismiss(DrillChoice(name))
+        elif self.availability is not None and self.selected:
+            self.dismiss(FaultChoice(name, tuple(self.selected), self.availability))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,189 @@
+"""The fault's parameters and TTL, then the plan: the step between the menu and the
+confirmation.
+
+One field per parameter of the kind (`CATALOG[kind].params`): a choice of the node's
+services where the fault takes a service (only those it can take), a choice where the
+catalog has a closed list, else a text field; and the TTL, the file's
+`chaos.default_ttl` unless changed.  Enter plans the fault in a worker -- validation, the
+guards, a fresh survey -- and a problem (a bad value, a refusal by a guard) is shown on
+one line under the fields, leaving the form open to fix it or to cancel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from clustertui.chaos import CATALOG, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
+from clustertui.tui.chaos_link import ChaosLink
+
+TTL_FIELD = "ttl"
+
+
+class FaultForm(ModalScreen[list[FaultPlan] | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    FaultForm {
+        align: center middle;
+    }
+    FaultForm > Vertical {
+        width: 96%;
+        max-width: 100;
+        height: auto;
+        max-height: 94%;
+        border: round $warning;
+        border-title-color: $warning;
+        border-subtitle-color: $text-muted;
+        background: $surface;
+        padding: 0 1;
+    }
+    FaultForm #form-fields {
+        height: auto;
+        max-height: 1fr;
+    }
+    FaultForm .field {
+        height: auto;
+        margin-bottom: 1;
+    }
+    FaultForm .field > Label {
+        width: 12;
+        color: $text-muted;
+    }
+    FaultForm .field > Input, FaultForm .field > Select {
+        width: 1fr;
+    }
+    FaultForm #form-help {
+        color: $text-muted;
+        margin-bottom: 1;
+    }
+    FaultForm #form-error {
+        height: auto;
+        color: $error;
+    }
+    FaultForm #form-buttons {
+        height: 1;
+        align-horizontal: right;
+    }
+    FaultForm Button {
+        margin-left: 2;
+    }
+    """
+
+    def __init__(
+        self,
+        link: ChaosLink,
+        kind: str,
+        nodes: tuple[str, ...],
+        availability: dict[str, NodeAvailability],
+        faulted: Collection[str] = (),
+        reachable: Collection[str] = (),
+    ) -> None:
+        """`faulted`, `reachable`: nodes under a fault and nodes up, from the latest snapshot
+        (to guard a fault on several nodes as a whole)."""
+        super().__init__(id="fault-form")
+        self.link = link
+        self.kind = kind
+        self.spec = CATALOG[kind]
+        self.nodes = nodes
+        self.availability = availability
+        self.faulted = tuple(faulted)
+        self.reachable = tuple(reachable)
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = f"{self.kind} on {', '.join(self.nodes)}"
+            box.border_subtitle = "enter shows the commands · tab next field · esc cancels"
+            yield Static(self.spec.summary, id="form-help")
+            with VerticalScroll(id="form-fields"):
+                for param in self.spec.params:
+                    with Horizontal(classes="field"):
+                        yield Label(param.name + ("" if param.required else "?"))
+                        yield self._field(param)
+                with Horizontal(classes="field"):
+                    yield Label(TTL_FIELD)
+                    yield Input(f"{self.link.default_ttl:g}s", placeholder="1s to 24h, e.g. 30s or 5m",
+                                id=f"field-{TTL_FIELD}", compact=True)
+            yield Static("", id="form-error")
+            with Horizontal(id="form-buttons"):
+                yield Button("Show the commands (enter)", variant="warning", id="form-plan", compact=True)
+                yield Button("Cancel (esc)", id="form-cancel", compact=True)
+
+    def _field(self, param: ParamSpec) -> Input | Select[str]:
+        widget_id = f"field-{param.name}"
+        if param.name == "service":
+            services = self._services()
+            return Select(
+                [(name, name) for name in services], value=services[0] if services and param.required else Select.NULL,
+                allow_blank=not param.required or not services, prompt=param.help, id=widget_id, compact=True,
+            )
+        if param.choices:
+            return Select([(c, c) for c in param.choices], value=param.default, allow_blank=False, id=widget_id,
+                          compact=True)
+        value = "" if param.default is None else str(param.default)
+        return Input(value, placeholder=param.help, id=widget_id, compact=True)
+
+    def _services(self) -> list[str]:
+        """Services the fault can take on every selected node (a service fault lists only
+        those; block-port, which takes a service for its port, lists those with a port)."""
+        if self.spec.family == "process":
+            usable = [
+                {s for s, why in self.availability[node].faults[self.kind].services.items() if why is None}
+                for node in self.nodes if node in self.availability
+            ]
+        else:
+            cluster = self.link.cluster
+            usable = [
+                {s.name for s in cluster.services_on(cluster.node(node)) if s.port is not None} for node in self.nodes
+            ]
+        common = set.intersection(*usable) if usable else set()
+        return sorted(common)
+
+    def on_mount(self) -> None:
+        """Focus the first text field (choices come filled in), so Enter is one key away."""
+        self.query(Input).first().focus()
+
+    def values(self) -> tuple[dict[str, object], str]:
+        """The parameters as typed (None: left empty, so the default applies), and the TTL."""
+        params: dict[str, object] = {}
+        for param in self.spec.params:
+            widget = self.query_one(f"#field-{param.name}")
+            if isinstance(widget, Select):
+                value = widget.value
+                params[param.name] = None if value is Select.NULL else value
+            else:
+                assert isinstance(widget, Input)
+                params[param.name] = widget.value.strip() or None
+        return params, self.query_one(f"#field-{TTL_FIELD}", Input).value.strip()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#form-plan")
+    def action_plan(self) -> None:
+        self.query_one("#form-error", Static).update("planning: checking the values and surveying the nodes…")
+        self._plan()
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(exclusive=True, group="plan")
+    async def _plan(self) -> None:
+        params, ttl = self.values()
+        try:
+            plans = await self.link.plan(self.kind, list(self.nodes), params, ttl or None,
+                                         faulted=self.faulted, reachable=self.reachable)
+        except Refused as exc:
+            problem = f"refused: {exc}"
+        except InvalidInput as exc:
+            problem = f"invalid: {exc}"
+        except Exception as exc:  # the survey broke: say so here rather than end the app
+            problem = f"could not plan: {exc}"
+        else:
+            self.dismiss(plans)
+            return
+        self.query_one("#form-error", Static).update(problem)

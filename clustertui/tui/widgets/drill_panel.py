@@ -1,0 +1,209 @@
+"""A drill as it runs: phase and countdown, traffic success as a sparkline, errors; then
+the verdict with every measured time and where the report was saved.
+
+The panel reads the runner's `progress` and `recent_success()` on a half-second timer of
+its own while the drill runs (a countdown in whole seconds and a 100 ms sparkline need no
+more), and stops redrawing once the verdict is in.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.style import Style
+from rich.text import Text
+from textual.timer import Timer
+from textual.widget import Widget
+
+from clustertui.drills.result import ABORTED, PASSED, DrillResult
+from clustertui.tui import format as fmt
+from clustertui.tui.chaos_link import DrillRun
+from clustertui.tui.palette import Palette
+
+REFRESH = 0.5  # seconds between redraws while the drill runs
+SPARK_SECONDS = 30.0  # the sparkline's window
+LABEL = 10  # width of the left-hand labels, with a leading space
+
+
+def success_spark(values: list[float | None], width: int) -> list[float | None]:
+    """Per-100 ms success squeezed into `width` cells, each the worst of its buckets: a dip
+    of one bucket must stay visible however narrow the terminal."""
+    if width <= 0 or not values:
+        return []
+    cells: list[float | None] = []
+    count = len(values)
+    for i in range(min(width, count)):
+        low, high = count * i // min(width, count), count * (i + 1) // min(width, count)
+        known = [v for v in values[low:high] if v is not None]
+        cells.append(min(known) if known else None)
+    return cells
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}s"
+
+
+def home_relative(path: Path) -> str:
+    """A path as a person would type it: ~ for the home directory."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+class DrillPanel(Widget):
+    DEFAULT_CSS = """
+    DrillPanel {
+        height: auto;
+        max-height: 10;
+        border-top: solid $accent;
+        border-title-color: $accent;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        display: none;
+    }
+    DrillPanel.-shown {
+        display: block;
+    }
+    """
+
+    def __init__(self, palette: Palette) -> None:
+        super().__init__(id="drill")
+        self.palette = palette
+        self.current: DrillRun | None = None
+        self._timer: Timer | None = None
+
+    def follow(self, run: DrillRun | None) -> None:
+        """Show this drill (None hides the panel); called again as its phases change."""
+        if run is not self.current:
+            self.current = run
+            self.set_class(run is not None, "-shown")
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            if run is not None and run.running:
+                self._timer = self.set_interval(REFRESH, self._redraw)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        run = self.current
+        if run is not None:
+            if run.running:
+                self.border_title = f"drill {run.drill.name} · esc stops it (its fault is reverted)"
+            else:
+                self.border_title = f"drill {run.drill.name} · esc closes · c runs another"
+                if self._timer is not None:
+                    self._timer.stop()
+                    self._timer = None
+        self.refresh(layout=True)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.refresh()
+
+    def render(self) -> Text:
+        run = self.current
+        if run is None:
+            return Text("")
+        if run.result is not None:
+            return self._verdict(run, run.result)
+        return self._live(run)
+
+    # -- while it runs -----------------------------------------------------------------
+
+    def _live(self, run: DrillRun) -> Text:
+        style = self.palette.style
+        progress = run.runner.progress
+        lines: list[Text] = []
+        phase = Text(no_wrap=True, overflow="ellipsis", end="")
+        phase.append(f"{' phase':<{LABEL}}", style("stale"))
+        phase.append(progress.phase, "bold")
+        if progress.phase_ends is not None:
+            phase.append(f"  {max(0.0, progress.phase_ends - time.time()):.0f}s left", style("warn"))
+        if progress.target:
+            phase.append("   target ", style("stale"))
+            phase.append(progress.target)
+        if progress.fault_id:
+            phase.append("   fault ", style("stale"))
+            phase.append(progress.fault_id)
+        phase.append(f"   {run.drill.fault.kind}", style("stale"))
+        if run.drill.fault.service:
+            phase.append(f" {run.drill.fault.service}", style("stale"))
+        lines.append(phase)
+        lines.append(self._traffic(run))
+        lines.append(self._errors(run))
+        return Text("\n", no_wrap=True).join(lines)
+
+    def _traffic(self, run: DrillRun) -> Text:
+        style = self.palette.style
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(f"{' traffic':<{LABEL}}", style("stale"))
+        requests = [r for probe in run.runner.probes for r in probe.requests]
+        summary = f"  {len(requests)} sent" if requests else "  waiting for the first requests"
+        if requests:
+            summary += f", {sum(1 for r in requests if r.ok) / len(requests):.1%} ok"
+        width = max(0, self.size.width - LABEL - len(summary) - 1)
+        needed = run.drill.steady_state.min_success
+        for value in success_spark(run.runner.recent_success(SPARK_SECONDS), width):
+            if value is None:
+                line.append(" ")
+                continue
+            level = "ok" if value >= needed else "warn" if value >= 0.5 else "bad"
+            line.append(fmt.SPARK_CHARS[round(value * (len(fmt.SPARK_CHARS) - 1))], style(level))
+        line.append(summary, style("stale"))
+        return line
+
+    def _errors(self, run: DrillRun) -> Text:
+        style = self.palette.style
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(f"{' errors':<{LABEL}}", style("stale"))
+        failed = [r for probe in run.runner.probes for r in probe.requests if not r.ok]
+        problems = list(run.runner.progress.errors)
+        if failed:
+            problems.insert(0, f"{len(failed)} failed request(s), last: {failed[-1].error or 'failed'}")
+        line.append("; ".join(problems) or "none", style("bad" if problems else "stale"))
+        return line
+
+    # -- the verdict -------------------------------------------------------------------
+
+    def _verdict(self, run: DrillRun, result: DrillResult) -> Text:
+        style = self.palette.style
+        level = "ok" if result.verdict == PASSED else "warn" if result.verdict == ABORTED else "bad"
+        lines: list[Text] = []
+        head = Text(no_wrap=True, overflow="ellipsis", end="")
+        head.append(f" {result.verdict.upper()} ", style(level) + Style(reverse=True, bold=True))
+        head.append(f"  target {result.target or '—'}", style("plain"))
+        if result.fault_summary:
+            head.append(f" · {result.fault_summary}", style("stale"))
+        head.append(f" · {fmt.duration(result.ended - result.started)}", style("stale"))
+        lines.append(head)
+        if result.verdict != ABORTED:
+            times = Text(" ", no_wrap=True, overflow="ellipsis", end="")
+            availability = "—" if result.availability is None else f"{result.availability:.1%}"
+            for label, value in (
+                ("availability", availability), ("longest outage", _seconds(result.longest_outage_s)),
+                ("detect", _seconds(result.time_to_detect_s)),
+                ("failover", _seconds(result.time_to_failover_s)), ("recover", _seconds(result.time_to_recover_s)),
+            ):
+                times.append(f"{label} ", style("stale"))
+                times.append(f"{value}   ", "bold")
+            lines.append(times)
+        for check in result.checks:
+            mark, check_style = ("✔", "ok") if check.passed else ("✖", "bad")
+            lines.append(Text.assemble(
+                (f" {mark} ", style(check_style)), (f"{check.name} ", "bold"),
+                (f"expected {check.expected}, measured {check.measured}", style("plain" if check.passed else "bad")),
+                no_wrap=True, overflow="ellipsis", end="",
+            ))
+        if result.reason and result.verdict == ABORTED:
+            lines.append(Text(f" why: {result.reason}", style=style("warn"), no_wrap=True, overflow="ellipsis", end=""))
+        report = Text(no_wrap=True, overflow="ellipsis", end="")
+        report.append(" report ", style("stale"))
+        if run.report is not None:
+            report.append(f"{home_relative(run.report)} (and .json)")
+        else:
+            report.append(run.report_error or "saving…", style("bad" if run.report_error else "stale"))
+        lines.append(report)
+        return Text("\n", no_wrap=True).join(lines)
+
