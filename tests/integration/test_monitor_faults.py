@@ -198,8 +198,9 @@ async def test_host_key_swapped_waits_for_the_user(lab, tmp_path: Path) -> None:
     try:
         since = time.monotonic()
         await asyncio.to_thread(swap)
-        await rec.wait_state("db1", {NodeState.HOST_KEY_MISMATCH}, DETECT + 2)
+        detected = await rec.wait_state("db1", {NodeState.HOST_KEY_MISMATCH}, DETECT + 2)
         assert "host key mismatch" in monitor.nodes["db1"].detail
+        await asyncio.sleep(max(0.0, 3 * INTERVAL - detected))  # watch the others' cadence
         rec.assert_others_steady("db1", since)
         await asyncio.to_thread(restore)
         await asyncio.sleep(5 * INTERVAL)

@@ -34,16 +34,17 @@ def test_pid_namespace_per_node(lab) -> None:
 
 
 def test_run_is_per_node(lab) -> None:
-    lab.node_exec("web1", ["sh", "-c", "mkdir -p /run/clustertui && echo web1 > /run/clustertui/probe-test"], check=True)
+    # A directory of this test's own: /run/clustertui itself may hold other tests' ledgers.
+    lab.node_exec("web1", ["sh", "-c", "mkdir -p /run/ctui-isolation && echo web1 > /run/ctui-isolation/probe"],
+                  check=True)
     try:
-        assert lab.node_exec("web1", ["cat", "/run/clustertui/probe-test"]).stdout.strip() == "web1"
-        assert lab.node_exec("web2", ["test", "-e", "/run/clustertui/probe-test"]).returncode != 0
-        assert lab.node_exec("web2", ["test", "-e", "/run/clustertui"]).returncode != 0
+        assert lab.node_exec("web1", ["cat", "/run/ctui-isolation/probe"]).stdout.strip() == "web1"
+        assert lab.node_exec("web2", ["test", "-e", "/run/ctui-isolation"]).returncode != 0
         from pathlib import Path
 
-        assert not Path("/run/clustertui/probe-test").exists()
+        assert not Path("/run/ctui-isolation").exists()
     finally:
-        lab.node_exec("web1", ["rm", "-rf", "/run/clustertui"])
+        lab.node_exec("web1", ["rm", "-rf", "/run/ctui-isolation"])
 
 
 def test_tmp_and_home_are_per_node(lab) -> None:
