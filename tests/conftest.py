@@ -165,3 +165,19 @@ def _lab_for_marked_tests(request: pytest.FixtureRequest) -> None:
     """Tests marked ``@pytest.mark.lab`` get the lab without naming the fixture."""
     if request.node.get_closest_marker("lab") is not None and "lab" not in request.fixturenames:
         request.getfixturevalue("lab")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The audit log and local fault records of a test run go to a temporary directory
+    (subprocesses inherit it), never into the operator's ~/.local/state/clustertui."""
+    state = tmp_path_factory.mktemp("clustertui-state")
+    saved = {key: os.environ.get(key) for key in ("CLUSTERTUI_AUDIT_LOG", "CLUSTERTUI_FAULTS_DIR")}
+    os.environ.setdefault("CLUSTERTUI_AUDIT_LOG", str(state / "audit.jsonl"))
+    os.environ.setdefault("CLUSTERTUI_FAULTS_DIR", str(state / "faults"))
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
