@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from clustertui.chaos import Chaos, ChaosError, FaultRequest
 from clustertui.config import Cluster, Drill
-from clustertui.drills.measure import BUCKET, measure
+from clustertui.drills.measure import BUCKET, buckets, measure
 from clustertui.drills.result import ABORTED, FAILED, PASSED, Check, DrillResult, Phase, ProbeRecord
 from clustertui.drills.target import TargetError, resolve_target
 from clustertui.drills.traffic import TrafficProbe, success_ratio
@@ -91,8 +91,6 @@ class DrillRunner:
 
     def recent_success(self, seconds: float = 30.0) -> list[float | None]:
         """Traffic success per 100 ms over the last `seconds`, for a sparkline."""
-        from clustertui.drills.measure import buckets
-
         now = time.time()
         requests = [r for probe in self.probes for r in probe.requests]
         return [b.success for b in buckets(requests, now - seconds, now)]

@@ -167,6 +167,10 @@ class ClusterMonitor:
         status = self.nodes[node]
         was_up = status.state is NodeState.UP
         status.state, status.detail = state, detail
+        if state is NodeState.UP and node in self._sessions:
+            # The probe's header (hostname, kernel) arrives with the frame that brings a
+            # node up: read it once here, not on every sample.
+            status.info = self._sessions[node].info
         if state is NodeState.UP and not was_up:
             self.emit(EventKind.NODE_UP, node, "up")
         elif was_up and state is not NodeState.UP:
@@ -179,7 +183,6 @@ class ClusterMonitor:
         status = self.nodes[node]
         self._fault_events(status, status.sample, sample)
         status.sample = sample
-        status.info = self._sessions[node].info if node in self._sessions else status.info
         status.samples += 1
         status.history.append(sample)
         self._judge_services(status)
@@ -191,7 +194,7 @@ class ClusterMonitor:
     def _fault_events(self, status: NodeStatus, before: NodeSample | None, after: NodeSample) -> None:
         """Faults appear and vanish in the node's own ledger, whoever applied or reverted
         them (this process, another operator, or the node's dead-man timer)."""
-        if before is None:
+        if before is None or before.faults == after.faults:  # almost always: no change
             return
         old, new = set(before.faults), set(after.faults)
         for fault in sorted(new - old):

@@ -2,8 +2,8 @@
 
 asyncssh's stream API (process.stdout.readuntil) costs a future, a task wake-up and a regex
 scan per read.  At one frame per node per second that overhead is most of the controller's
-budget, so the probe channel is a plain SSHClientSession whose data_received splits frames
-and calls back synchronously, inside the packet that completed them.
+budget, so the probe channel is a plain SSHClientSession whose data_received splits and
+parses frames and hands each sample on synchronously, inside the packet that completed it.
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ from clustertui.probe.sample import HostInfo, NodeSample
 MAX_PENDING = 1 << 20  # a frame is a few KB; garbage without frame ends must not grow memory
 
 
+SampleCallback = Callable[[NodeSample, "HostInfo | None"], None]
+
+
 class ProbeChannel(asyncssh.SSHClientSession[str]):
-    def __init__(self, on_frame: Callable[[str], None]) -> None:
-        self._on_frame = on_frame
+    def __init__(self, plan: ProbePlan, on_sample: SampleCallback) -> None:
+        self._plan = plan
+        self._on_sample = on_sample
+        self.info: HostInfo | None = None  # from the probe's one-off header line
         self._pending = ""
         self._stderr_tail = ""
         self.exit_status: int | None = None
@@ -43,8 +48,11 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
         start = 0
         while (end := text.find(FRAME_END, start)) != -1:
             end += len(FRAME_END)
+            chunk = text[start:end]
             try:
-                self._on_frame(text[start:end])
+                if chunk.startswith("H "):
+                    self.info, chunk = split_header(chunk)
+                self._on_sample(parse_frame(chunk, self._plan, time.time()), self.info)
             except ProbeError as exc:
                 self._finish(exc)
                 return
@@ -85,31 +93,40 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
             self._channel.close()
 
 
+async def run_probe(
+    conn: asyncssh.SSHClientConnection, command: str, plan: ProbePlan, on_sample: SampleCallback
+) -> None:
+    """Run the probe until its channel ends, handing on each sample as it arrives.
+
+    Raises ConnectionResetError when the connection went, ProbeError when the probe failed
+    or ended (the only way out: even a count=1 probe "ends").
+    """
+    _channel, probe = await conn.create_session(
+        lambda: ProbeChannel(plan, on_sample), command, encoding="utf-8", errors="replace"
+    )
+    try:
+        await probe.ended
+    except (asyncssh.Error, OSError) as exc:
+        raise ConnectionResetError(f"connection lost: {exc}") from None
+    except ProbeError:
+        if conn.is_closed():
+            raise ConnectionResetError("connection lost") from None
+        raise
+    finally:
+        probe.close()
+
+
 async def probe_once(
     conn: asyncssh.SSHClientConnection, command: str, plan: ProbePlan
 ) -> tuple[HostInfo | None, NodeSample]:
     """Run the probe for one frame (`command` built with count=1) and return it parsed."""
-    info: HostInfo | None = None
-    samples: list[NodeSample] = []
-
-    def on_frame(chunk: str) -> None:
-        nonlocal info
-        if chunk.startswith("H "):
-            info, chunk = split_header(chunk)
-        samples.append(parse_frame(chunk, plan, time.time()))
-
-    _channel, probe = await conn.create_session(
-        lambda: ProbeChannel(on_frame), command, encoding="utf-8", errors="replace"
-    )
+    got: list[tuple[NodeSample, HostInfo | None]] = []
     try:
-        await probe.ended
+        await run_probe(conn, command, plan, lambda sample, info: got.append((sample, info)))
     except ProbeError:
-        if not samples:
+        if not got:
             raise
-    except (asyncssh.Error, OSError) as exc:
-        raise ConnectionResetError(f"connection lost: {exc}") from None
-    finally:
-        probe.close()
-    if not samples:
+    if not got:
         raise ProbeError("probe printed no frame")
-    return info, samples[0]
+    sample, info = got[0]
+    return info, sample

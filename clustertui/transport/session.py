@@ -14,12 +14,11 @@ from typing import Protocol
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.parse import parse_frame, split_header
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.transport.backoff import Backoff
 from clustertui.transport.bastion import BastionPool
-from clustertui.transport.channel import ProbeChannel
+from clustertui.transport.channel import run_probe
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import NodeState, classify
 
@@ -122,34 +121,20 @@ class NodeSession:
             await self._retry.wait()
 
     async def _stream(self, conn: asyncssh.SSHClientConnection) -> None:
-        command = self.target.privileged(self.plan.command(self.interval))
-
-        def on_frame(chunk: str) -> None:
-            if chunk.startswith("H "):
-                self.info, chunk = split_header(chunk)
-            sample = parse_frame(chunk, self.plan, time.time())
+        def on_sample(sample: NodeSample, info: HostInfo | None) -> None:
+            self.info = info
             self.last_frame = time.monotonic()
             if self.state is not NodeState.UP:
                 self.backoff.reset()
                 self._set_state(NodeState.UP)
             self.sink.node_sample(self.target.name, sample)
 
-        _channel, probe = await conn.create_session(
-            lambda: ProbeChannel(on_frame), command, encoding="utf-8", errors="replace"
-        )
         self.last_frame = time.monotonic()
         self._streaming = True
         try:
-            await probe.ended
-        except (asyncssh.Error, OSError) as exc:
-            raise ConnectionResetError(f"connection lost: {exc}") from None
-        except ProbeError:
-            if conn.is_closed():
-                raise ConnectionResetError("connection lost") from None
-            raise
+            await run_probe(conn, self.target.privileged(self.plan.command(self.interval)), self.plan, on_sample)
         finally:
             self._streaming = False
-            probe.close()
 
     def check_silence(self, now: float) -> None:
         """Mark the node stale after 3 silent intervals; drop a connection that stays silent.

@@ -97,3 +97,16 @@ def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
                           start_drill=start_drill)
 
     return make
+
+
+@pytest.fixture
+def lab_keys_at_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """lab.yaml names the lab's key files under ~: give these tests their own, so they do
+    not depend on a lab being up (or having been up) on this machine."""
+    import subprocess
+
+    state = tmp_path / "home" / ".local" / "state" / "clustertui" / "lab"
+    state.mkdir(parents=True)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(state / "id_ed25519")], check=True)
+    (state / "known_hosts").write_text("")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -15,6 +15,9 @@ from clustertui.lab import LabReport, MissingPrerequisite
 LAB_FILE = str(Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml")
 
 
+pytestmark = pytest.mark.usefixtures("lab_keys_at_home")
+
+
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Record the app launches instead of taking over the terminal."""

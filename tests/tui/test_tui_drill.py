@@ -24,6 +24,8 @@ from tests.tui.test_tui_chaos import open_menu, until
 
 LAB_FILE = str(Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml")
 
+pytestmark = pytest.mark.usefixtures("lab_keys_at_home")
+
 
 def panel_text(app) -> str:
     return str(app.screen_stack[0].query_one(DrillPanel).render())
