@@ -1,7 +1,12 @@
 """What the lab needs from the host, and installing it on Debian.
 
 The lab uses the distribution's daemons (no containers, no images), so its prerequisites
-are Debian packages plus root and a few kernel features.  ``missing_prerequisites()``
+are Debian packages plus root and a few kernel features.  ``REQUIREMENTS`` is the one list
+of them: every program the lab, the fault scripts, the probe and the tests run comes from a
+package listed here or from Debian's essential/required base (tests/lab/test_lab_deps.py
+reads those programs out of the code and checks each with ``dpkg -S``).  Programs only a
+test environment needs beyond the lab (e.g. a browser for a report test) go here too, with
+their reason.  ``missing_prerequisites()``
 returns one sentence per missing thing that says how to get it; ``install()`` is what
 ``clustertui lab deps --install`` runs.
 
@@ -55,6 +60,10 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("lxcfs", ("lxcfs",), "per-node /proc/stat, /proc/meminfo"),
     Requirement("fuse3", ("fusermount3",), "FUSE for lxcfs"),
     Requirement("psmisc", ("killall",), "keepalived's HAProxy check"),
+    Requirement("procps", ("pgrep", "pkill", "ps"), "fault scripts and tests find processes by name"),
+    Requirement("redis-tools", ("redis-cli",), "the Redis drills' traffic and primary lookup"),
+    Requirement("curl", ("curl",), "the lb-failover drill reads HAProxy's stats page"),
+    Requirement("nftables", ("nft",), "the nft backend of block-port, partition and loss"),
     Requirement(
         "iptables",
         ("iptables",),
