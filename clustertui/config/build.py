@@ -45,6 +45,7 @@ def build_cluster(
             if item.entry.ssh is not None:
                 merged = _merge(spec.ssh, item.entry.ssh)
                 _check_files(merged, lambda field, item=item: item.where(("ssh", field)), item.entry.ssh.model_fields_set)
+        _check_ca_files(spec, lines)
     return Cluster(
         name=spec.name,
         type=spec.type,
@@ -164,6 +165,20 @@ def _check_files(ssh: SSHSettings, where: Callable[[str], Origin], fields: Itera
             raise where("known_hosts").error(
                 f"expected an existing known_hosts file (or trust_on_first_use: true), found {found}: {ssh.known_hosts}"
             )
+
+
+def _check_ca_files(spec: ClusterFile, lines: LineMap) -> None:
+    """Every `ca_file` of a service, endpoint or drill traffic must be a readable file."""
+    checks: list[tuple[Loc, Path | None]] = [(("services", k, "ca_file"), s.ca_file) for k, s in spec.services.items()]
+    checks += [(("endpoints", k, "ca_file"), e.ca_file) for k, e in spec.endpoints.items()]
+    checks += [
+        (("drills", k, "traffic", i, "ca_file"), t.ca_file)
+        for k, d in spec.drills.items()
+        for i, t in enumerate(d.traffic)
+    ]
+    for loc, path in checks:
+        if path is not None:
+            _readable(path, "a readable CA certificate file (PEM)", lines.origin(loc))
 
 
 def _readable(path: Path, what: str, origin: Origin) -> None:

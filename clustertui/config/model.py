@@ -25,6 +25,8 @@ from .scalars import (
     FaultKind,
     FilePath,
     Fraction,
+    HeaderName,
+    HeaderValue,
     Host,
     HttpStatus,
     HttpTemplate,
@@ -32,6 +34,7 @@ from .scalars import (
     Interval,
     LabelKey,
     LabelValue,
+    MaxRedirects,
     NodeName,
     NonNegativeDuration,
     ParamValue,
@@ -93,7 +96,37 @@ class Node(Frozen):
     ssh: SSHSettings = Field(default_factory=SSHSettings)
 
 
-class ServiceSpec(Frozen):
+class HttpSettings(Frozen):
+    """How an `http` check talks to its server, beside the URL: the same keys on a service,
+    an endpoint and a drill's traffic. Redirects are off unless asked for: a health URL that
+    redirects (to a login page, to https) is a finding, not something to follow silently.
+    """
+
+    http: str | None = None
+    headers: dict[HeaderName, HeaderValue] = {}
+    ca_file: FilePath | None = None
+    insecure: bool = False
+    server_name: Host | None = None
+    follow_redirects: bool = False
+    max_redirects: MaxRedirects = 5
+
+    @model_validator(mode="after")
+    def _http_options_fit(self) -> HttpSettings:
+        # By value, not by model_fields_set: build.py re-creates the models with every field.
+        set_ = {"headers": bool(self.headers), "ca_file": self.ca_file is not None, "insecure": self.insecure,
+                "server_name": self.server_name is not None, "follow_redirects": self.follow_redirects}
+        given = [field for field, is_set in set_.items() if is_set]
+        if given and self.http is None:
+            raise fail(f"expected {given[0]} only with http, found no http")
+        tls = [field for field in ("ca_file", "insecure", "server_name") if set_[field]]
+        if tls and self.http is not None and not self.http.startswith("https://"):
+            raise fail(f"expected {tls[0]} only with an https:// URL, found {self.http}")
+        if self.ca_file is not None and self.insecure:
+            raise fail("expected either ca_file or insecure: true, found both")
+        return self
+
+
+class ServiceSpec(HttpSettings):
     roles: list[RoleName] = Field(min_length=1)
     systemd: UnitName | None = None
     process: ProcessName | None = None
@@ -115,7 +148,7 @@ class Service(ServiceSpec):
     name: ServiceName
 
 
-class EndpointSpec(Frozen):
+class EndpointSpec(HttpSettings):
     http: HttpUrl | None = None
     tcp: TcpAddress | None = None
     expect_status: HttpStatus = 200
@@ -144,7 +177,7 @@ class ChaosPolicy(Frozen):
     quorum_guard: bool = True
 
 
-class Traffic(Frozen):
+class Traffic(HttpSettings):
     """One traffic probe that runs all through a drill."""
 
     http: HttpUrl | None = None

@@ -42,6 +42,8 @@ _PROCESS_RE = re.compile(r"[A-Za-z0-9_.:@+][A-Za-z0-9_.:@+-]{0,14}")
 _UNIT_RE = re.compile(r"[A-Za-z0-9@_.:][A-Za-z0-9@_.:-]{0,254}")
 _DIGITS = re.compile(r"[0-9]{1,5}")
 _SCOPE_ID = re.compile(r"[A-Za-z0-9_.-]+")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")  # RFC 9110 token
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]{0,8192}")  # no CR, LF or other controls
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
@@ -225,6 +227,13 @@ HttpTemplate = Annotated[
     AfterValidator(lambda s: _url(s, template=True)),
     expect('an http:// or https:// URL (where "{host}" stands for the node\'s host)'),
 ]
+HeaderName = Annotated[
+    str, Field(pattern=rf"^{_HEADER_NAME.pattern}$"), expect("an HTTP header name (letters, digits, '-' and the like)")
+]
+HeaderValue = Annotated[
+    str, Field(pattern=rf"^{_HEADER_VALUE.pattern}$"), expect("an HTTP header value on one line, no control characters")
+]
+MaxRedirects = Annotated[int, Field(ge=1, le=20), expect("an integer from 1 to 20")]
 ProcessName = Annotated[str, AfterValidator(_process), expect("a process name as in /proc/PID/comm")]
 UnitName = Annotated[
     str,

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from clustertui.config import Traffic
-from clustertui.transport.netcheck import CheckOutcome, http_check, tcp_check
+from clustertui.transport.netcheck import CheckOutcome, HttpOptions, http_check, tcp_check
 
 MAX_IN_FLIGHT = 200  # per probe: a hung target must not pile up tasks without bound
 
@@ -58,12 +58,13 @@ class TrafficProbe:
         self.label = describe(traffic)
         self.requests: list[Request] = []
         self._in_flight: set[asyncio.Task] = set()
+        self._http_options = HttpOptions.of(traffic)
 
     async def _one(self) -> None:
         sent = time.time()
         spec = self.traffic
         if spec.http:
-            outcome = await http_check(spec.http, spec.expect_status, spec.timeout)
+            outcome = await http_check(spec.http, spec.expect_status, spec.timeout, self._http_options)
         elif spec.tcp:
             host, _, port = spec.tcp.rpartition(":")
             outcome = await tcp_check(host.strip("[]"), int(port), spec.timeout)

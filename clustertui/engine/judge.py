@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustertui.probe.sample import ServiceProbe
-from clustertui.transport.netcheck import CheckOutcome, http_check, tcp_check
+from clustertui.transport.netcheck import CheckOutcome, HttpOptions, http_check, tcp_check
 
 
 def service_problems(service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
@@ -39,12 +39,12 @@ def service_signs(service, probe: ServiceProbe | None, http: CheckOutcome | None
 async def check_service_url(service, host: str, timeout: float) -> CheckOutcome | None:
     if not service.http:
         return None
-    return await http_check(service.http.replace("{host}", host), timeout=timeout)
+    return await http_check(service.http.replace("{host}", host), timeout=timeout, options=HttpOptions.of(service))
 
 
 async def check_endpoint(endpoint, timeout: float | None = None) -> CheckOutcome:
     timeout = endpoint.timeout if timeout is None else min(endpoint.timeout, timeout)
     if endpoint.http:
-        return await http_check(endpoint.http, endpoint.expect_status, timeout)
+        return await http_check(endpoint.http, endpoint.expect_status, timeout, HttpOptions.of(endpoint))
     host, _, port = endpoint.tcp.rpartition(":")
     return await tcp_check(host.strip("[]"), int(port), timeout)
