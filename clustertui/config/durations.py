@@ -1,4 +1,4 @@
-"""Durations as SREs write them: `250ms`, `5s`, `2m`, `1h`, `1m30s`, or a bare number of seconds.
+"""Durations as SREs write them: `250ms`, `5s`, `2m`, `1h`, `1d`, `1m30s`, or a bare number of seconds.
 
 One parser for the whole product, so that `--interval 500ms` on the command line and
 `interval: 500ms` in a cluster file mean the same thing.
@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import re
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
-_PART = re.compile(rf"({_NUMBER})(ms|s|m|h)")
-_DURATION = re.compile(rf"(?:{_NUMBER}(?:ms|s|m|h))+")
+_PART = re.compile(rf"({_NUMBER})(ms|s|m|h|d)")
+_DURATION = re.compile(rf"(?:{_NUMBER}(?:ms|s|m|h|d))+")
 _BARE = re.compile(_NUMBER)
 
-EXPECTED = "a duration like 250ms, 5s, 2m or 1h"
+EXPECTED = "a duration like 250ms, 5s, 2m, 1h or 1d"
 
 
 def parse_duration(value: str | int | float) -> float:
