@@ -9,7 +9,6 @@ import click
 
 from clustertui.cli.exits import FAILED, OK
 from clustertui.cli.loading import load_or_exit
-from clustertui.cli.render import check_table, check_to_json
 
 
 @click.command("check")
@@ -41,6 +40,7 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
                 f"{summary['services']} services, {summary['endpoints']} endpoints, {summary['drills']} drills"
             )
         raise SystemExit(OK)
+    from clustertui.cli.render import check_table, check_to_json
     from clustertui.engine.check import check_cluster
 
     report = asyncio.run(check_cluster(cluster))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from clustertui.cli.completion import complete_drills
 from clustertui.cli.exits import OK, USAGE, fail
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.signals import stop_event
@@ -17,7 +18,7 @@ from clustertui.cli.signals import stop_event
 
 @click.command("drill")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_drills)
 @click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")

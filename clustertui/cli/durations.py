@@ -16,7 +16,7 @@ class Duration(click.ParamType):
         try:
             seconds = parse_duration(value)
         except ValueError as exc:
-            self.fail(f"{value!r} is not a duration like 500ms, 5s, 2m or 1d ({exc})", param, ctx)
+            self.fail(str(exc), param, ctx)
         if seconds <= 0:
             self.fail(f"{value!r} must be longer than zero", param, ctx)
         return seconds

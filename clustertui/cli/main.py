@@ -1,19 +1,70 @@
-"""The `clustertui` command: wires the packages together; nothing else imports it."""
+"""The `clustertui` command: wires the packages together; nothing else imports it.
+
+Start-up time is part of the interface: `clustertui --help` and every shell completion start a
+new Python process. So the group below imports a subcommand's module only when that
+subcommand runs (or is completed), and the command modules import the heavy packages
+(textual, asyncssh, pydantic models, the engine) inside their functions. docs/performance.md
+has the figures.
+"""
 
 from __future__ import annotations
+
+import importlib
+import sys
 
 import click
 
 from clustertui import __version__
-from clustertui.cli.chaos_cmd import chaos_group
-from clustertui.cli.check_cmd import check_command
-from clustertui.cli.drill_cmd import drill_command
-from clustertui.cli.lab_commands import lab_group
-from clustertui.cli.monitor_cmd import demo_command, monitor_command, run_local
-from clustertui.cli.report_cmd import report_command
+from clustertui.cli.exits import USAGE, fail
+from clustertui.cli.help import examples
+
+#: name -> (module, attribute, the one-line help shown by `clustertui --help`).
+#: tests/cli/test_help.py checks that each line matches the command's own docstring.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("clustertui.cli.init_cmd", "init_command", "Write a commented starter cluster file."),
+    "check": ("clustertui.cli.check_cmd", "check_command", "Validate FILE, connect to every node over SSH, probe once and print a table."),
+    "monitor": ("clustertui.cli.monitor_cmd", "monitor_command", "Watch FILE's cluster live: one row per node, Enter for a node's detail, ? for keys."),
+    "report": ("clustertui.cli.report_cmd", "report_command", "Record FILE's cluster headless for a duration and write a report."),
+    "chaos": ("clustertui.cli.chaos_cmd", "chaos_group", "Inject faults into the nodes of FILE's cluster; every fault reverts by itself."),
+    "drill": ("clustertui.cli.drill_cmd", "drill_command", "Run drill NAME of FILE (without NAME: list the drills)."),
+    "lab": ("clustertui.cli.lab_commands", "lab_group", "Build, inspect and remove the local lab cluster (root; network namespaces)."),
+    "demo": ("clustertui.cli.monitor_cmd", "demo_command", "Bring the local lab up (root), monitor it, and take it down on exit."),
+    "completion": ("clustertui.cli.completion", "completion_command", "Print the shell completion script for bash, zsh or fish."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use, from COMMANDS."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from the table, so that `--help` imports no command module."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, _, short) in COMMANDS.items()])
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    invoke_without_command=True,
+    epilog=examples(
+        "clustertui                         # monitor this machine",
+        "clustertui init -o prod.yaml --from-ssh-config 'web*'",
+        "clustertui check prod.yaml         # validate, connect, probe once",
+        "clustertui monitor prod.yaml --theme nord",
+        "clustertui drill prod.yaml web-node-loss --headless --junit out.xml",
+        "clustertui COMMAND --help          # each command's options and examples",
+    ),
+)
 @click.version_option(__version__, prog_name="clustertui")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -25,20 +76,27 @@ def cli(ctx: click.Context) -> None:
     Without a command: monitor this machine alone.
     """
     if ctx.invoked_subcommand is None:
+        from clustertui.cli.monitor_cmd import run_local
+
         run_local()
 
 
-cli.add_command(chaos_group)
-cli.add_command(check_command)
-cli.add_command(drill_command)
-cli.add_command(lab_group)
-cli.add_command(report_command)
-cli.add_command(monitor_command)
-cli.add_command(demo_command)
+def usage_line(exc: click.UsageError) -> str:
+    """A click usage error as one line: what is wrong, and where to read the usage."""
+    message = " ".join(exc.format_message().split()).removesuffix(".")
+    path = exc.ctx.command_path if exc.ctx is not None else "clustertui"
+    where = path.partition(" ")[2]
+    return f"{where + ': ' if where else ''}{message}; see `{path} --help`"
 
 
 def main() -> None:
+    """The console script: every error is one line on stderr with a documented exit code."""
     try:
-        cli(prog_name="clustertui")
-    except KeyboardInterrupt:
+        code = cli.main(prog_name="clustertui", standalone_mode=False)
+    except click.UsageError as exc:
+        fail(usage_line(exc), USAGE)
+    except click.ClickException as exc:  # e.g. a file that click itself could not open
+        fail(" ".join(exc.format_message().split()), exc.exit_code)
+    except (KeyboardInterrupt, click.Abort):
         raise SystemExit(130) from None
+    sys.exit(code if isinstance(code, int) else 0)

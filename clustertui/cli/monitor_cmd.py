@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from clustertui.cli.completion import complete_themes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
 from clustertui.cli.loading import load_or_exit
-from clustertui.config import Cluster
+
+if TYPE_CHECKING:
+    from clustertui.config import Cluster
 
 MIN_INTERVAL = 0.1
 LAB_CLUSTER_FILE = Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml"
@@ -35,7 +39,7 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
 
 @click.command("monitor")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--theme", "theme", metavar="NAME", default=None,
+@click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
               help="Theme: a file name in themes/ or ~/.config/clustertui/themes/ (default: default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every chaos action.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
@@ -45,7 +49,8 @@ def monitor_command(file: str, theme: str | None, read_only: bool, interval: flo
 
 
 @click.command("demo")
-@click.option("--theme", "theme", metavar="NAME", default=None, help="Theme to start with.")
+@click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
+              help="Theme to start with.")
 def demo_command(theme: str | None) -> None:
     """Bring the local lab up (root), monitor it, and take it down on exit.
 
@@ -74,6 +79,8 @@ def demo_command(theme: str | None) -> None:
 
 def local_cluster() -> Cluster:
     """This machine as a single-node cluster, read with psutil (no SSH, no file)."""
+    from clustertui.config import Cluster
+
     hostname = socket.gethostname().split(".")[0]
     name = re.sub(r"[^A-Za-z0-9_.-]", "-", hostname).lstrip("_.-") or "localhost"
     return Cluster.model_validate(

@@ -25,7 +25,6 @@ File format (see docs/tui.md):
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,14 +35,9 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from clustertui.tui.palette import Palette
+from clustertui.tui.theme_files import BUILTIN_DIR, user_theme_dir
 
 DEFAULT_THEME = "default"
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "themes"
-
-
-def user_theme_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(base) / "clustertui" / "themes"
 
 
 def _colour(value: str) -> str:

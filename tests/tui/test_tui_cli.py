@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clustertui.cli import main as cli_main
 from clustertui.cli import monitor_cmd
 from clustertui.cli.main import cli
 from clustertui.lab import LabReport, MissingPrerequisite
@@ -61,7 +60,7 @@ def test_too_short_interval_is_exit_2(started: list[dict]) -> None:
 
 def test_no_command_monitors_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     called = []
-    monkeypatch.setattr(cli_main, "run_local", lambda: called.append(True))
+    monkeypatch.setattr(monitor_cmd, "run_local", lambda: called.append(True))
     assert CliRunner().invoke(cli, []).exit_code == 0 and called == [True]
 
 
