@@ -1,15 +1,42 @@
-"""import: nodes from Ansible inventories (INI and YAML) and from ssh_config."""
+"""import: nodes from Ansible inventories (INI and YAML) and from ssh_config.
+
+The inventory tests marked `both` run twice: through `ansible-inventory --list` (Ansible's
+own reading, from the ansible-core test dependency) and through the static reader used
+when Ansible is not installed; both must give the same nodes.
+"""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from clustertui.config import ConfigError, load_cluster
+from clustertui.config import ConfigError, ansible, load_cluster
 
 Write = Callable[..., Path]
+
+
+def ansible_inventory_program() -> str | None:
+    return shutil.which("ansible-inventory") or shutil.which("ansible-inventory", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture(autouse=True)
+def static_inventories(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unless a test asks for `both`, read inventories without Ansible (line numbers in errors)."""
+    monkeypatch.setattr(ansible, "PROGRAM", "no-such-ansible-inventory")
+
+
+@pytest.fixture(params=["static", "ansible-inventory"])
+def both(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "ansible-inventory":
+        program = ansible_inventory_program()
+        if program is None:
+            pytest.skip("ansible-inventory is not installed (pip install ansible-core)")
+        monkeypatch.setattr(ansible, "PROGRAM", program)
+    return str(request.param)
 
 INI = """
 # production
@@ -35,7 +62,7 @@ ansible_user=admin
 """
 
 
-def test_ansible_ini(write: Write) -> None:
+def test_ansible_ini(write: Write, both: str) -> None:
     write(INI, name="inventory.ini")
     cluster = load_cluster(
         write("name: c\ntype: majority\nimport: {ansible: inventory.ini}\nservices: {pg: {roles: [db], port: 5432}}\n")
@@ -59,7 +86,7 @@ def test_ansible_ini(write: Write) -> None:
     assert (nodes["db2.example.internal"].host, nodes["db2.example.internal"].port) == ("db2.example.internal", 2200)
 
 
-def test_ansible_filters_and_extra_roles(write: Write) -> None:
+def test_ansible_filters_and_extra_roles(write: Write, both: str) -> None:
     write(INI, name="inventory.ini")
     cluster = load_cluster(
         write(
@@ -83,7 +110,7 @@ def test_ansible_filters_and_extra_roles(write: Write) -> None:
     ]
 
 
-def test_ansible_yaml(write: Write) -> None:
+def test_ansible_yaml(write: Write, both: str) -> None:
     write(
         """
         all:
@@ -160,7 +187,7 @@ def test_ssh_config_user_from_host_block(write: Write) -> None:
     assert (cluster.nodes[0].ssh.user, cluster.nodes[0].host) == ("postgres", "198.51.100.21")
 
 
-def test_imported_duplicate_names_both_places(write: Write) -> None:
+def test_imported_duplicate_names_both_places(write: Write, both: str) -> None:
     inventory = write("[web]\nweb1 ansible_host=198.51.100.11\n", name="inventory.ini")
     path = write("name: c\ntype: majority\nnodes:\n  - {name: web1}\nimport: {ansible: inventory.ini}\n")
     with pytest.raises(ConfigError) as caught:
@@ -197,10 +224,13 @@ def test_inventory_errors_name_the_inventory(write: Write, name: str, text: str,
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Host web1\n  HostName bad%r\n", "1: web1.HostName: expected a hostname or IP address"),
-        ("Host web1\n  Port x\n", "1: web1.Port: expected an integer from 1 to 65535, found 'x'"),
+        ("Host web1\n  HostName bad;host\n", "1: web1.HostName: expected a hostname or IP address"),
+        ("Host web1\n  HostName bad%r\n", "1: web1: Invalid token expansion: r"),
+        ("Host web1\n  Port 99999\n", "1: web1.Port: expected an integer from 1 to 65535, found 99999"),
+        ("Host web1\n  Port x\n", "2: (ssh_config): Invalid Port integer value: x"),
         ("Host web1\n  User bad;user\n", "1: web1.User: expected a user name"),
-        ("Host web1\nHostName\n", "2: (ssh_config): expected 'Keyword value', found 'HostName'"),
+        ("Host web1\nHostName\n", "2: (ssh_config): Missing Hostname value"),
+        ("Host web1\n  ProxyCommand nc %h %p\n", "1: web1.ProxyCommand: expected a ProxyCommand like 'ssh -W %h:%p"),
     ],
 )
 def test_ssh_config_errors(write: Write, text: str, expected: str) -> None:
@@ -217,3 +247,111 @@ def test_import_spec_errors(write: Write) -> None:
         load_cluster(write("name: c\ntype: majority\nimport: {ssh_config: b, groups_as_roles: true}\n"))
     with pytest.raises(ConfigError, match=r":3: import\.hots: unknown field, did you mean 'hosts'\?"):
         load_cluster(write("name: c\ntype: majority\nimport: {ssh_config: b, hots: [a]}\n"))
+
+
+SSH_INCLUDED = """
+Host web1 web2
+    HostName %h.example.internal
+    User deploy
+    IdentityFile ~/.ssh/web_key
+    ProxyJump jump@bastion.example.internal:2200
+"""
+
+SSH_MAIN = """
+Include {include}
+Match host db1
+    User postgres
+Host db1
+    HostName 198.51.100.21
+Host cache1
+    ProxyCommand ssh -q -W %h:%p ops@bastion2.example.internal
+    Port 2222
+Host *
+    User everyone
+"""
+
+
+def _ssh_g(config: Path, alias: str) -> dict[str, str]:
+    """OpenSSH's own evaluation of ssh_config for one host (`ssh -G`), the reference."""
+    import subprocess
+
+    out = subprocess.run(["ssh", "-G", "-F", str(config), alias], capture_output=True, text=True, check=True).stdout
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def test_ssh_config_follows_include_and_match_like_openssh(write: Write, tmp_path: Path) -> None:
+    write(SSH_INCLUDED, name="conf.d/web.conf")
+    config = write(SSH_MAIN.format(include=tmp_path / "conf.d" / "*.conf"), name="ssh_config")
+    cluster = load_cluster(write("name: c\ntype: majority\nimport: {ssh_config: ssh_config}\n"), check_files=False)
+    nodes = {n.name: n for n in cluster.nodes}
+    assert list(nodes) == ["web1", "web2", "db1", "cache1"]
+    assert nodes["web1"].ssh.identity == Path("~/.ssh/web_key").expanduser()
+    assert nodes["web1"].ssh.proxy_jump == "jump@bastion.example.internal:2200"
+    assert nodes["cache1"].ssh.proxy_jump == "ops@bastion2.example.internal"
+    assert nodes["db1"].ssh.proxy_jump is None
+    if shutil.which("ssh") is None:
+        pytest.skip("no OpenSSH client to compare with")
+    for name, node in nodes.items():
+        reference = _ssh_g(config, name)
+        assert (node.host, str(node.port), node.ssh.user) == (reference["hostname"], reference["port"], reference["user"])
+
+
+def test_ssh_config_include_error_names_the_included_file(write: Write, tmp_path: Path) -> None:
+    included = write("Host web1\n  Port nope\n", name="conf.d/bad.conf")
+    write(f"Include {tmp_path / 'conf.d' / '*.conf'}\n", name="ssh_config")
+    with pytest.raises(ConfigError) as caught:
+        load_cluster(write("name: c\ntype: majority\nimport: {ssh_config: ssh_config}\n"))
+    assert str(caught.value).startswith(f"{included}:2: (ssh_config): Invalid Port integer value: nope")
+
+
+INVENTORY_WITH_JUMPS = """
+[web]
+web1 ansible_host=198.51.100.11 ansible_ssh_private_key_file=~/.ssh/web_key
+web2 ansible_host=198.51.100.12 ansible_ssh_common_args='-o ProxyCommand="ssh -W %h:%p -q ops@bastion.example.internal"'
+
+[web:vars]
+ansible_ssh_common_args='-o ProxyJump=jump@bastion.example.internal:2200'
+"""
+
+
+def test_ansible_keys_and_jump_hosts(write: Write, both: str) -> None:
+    write(INVENTORY_WITH_JUMPS, name="inventory.ini")
+    cluster = load_cluster(write("name: c\ntype: majority\nimport: {ansible: inventory.ini}\n"), check_files=False)
+    web1, web2 = cluster.nodes
+    assert web1.ssh.identity == Path("~/.ssh/web_key").expanduser()
+    assert web1.ssh.proxy_jump == "jump@bastion.example.internal:2200"
+    assert web2.ssh.proxy_jump == "ops@bastion.example.internal"
+
+
+def test_dynamic_inventory_script_through_ansible(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    program = ansible_inventory_program()
+    if program is None:
+        pytest.skip("ansible-inventory is not installed (pip install ansible-core)")
+    monkeypatch.setattr(ansible, "PROGRAM", program)
+    script = write(
+        f"""
+        #!{sys.executable}
+        import json
+        print(json.dumps({{
+            "db": {{"hosts": ["db1", "db2"], "vars": {{"ansible_user": "postgres"}}}},
+            "_meta": {{"hostvars": {{"db1": {{"ansible_host": "198.51.100.21"}}, "db2": {{"ansible_port": 2200}}}}}},
+        }}))
+        """,
+        name="inventory.py",
+    )
+    script.chmod(0o755)
+    cluster = load_cluster(write("name: c\ntype: majority\nimport: {ansible: inventory.py}\n"))
+    assert [(n.name, n.host, n.port, n.ssh.user, n.roles) for n in cluster.nodes] == [
+        ("db1", "198.51.100.21", 22, "postgres", ["db"]),
+        ("db2", "db2", 2200, "postgres", ["db"]),
+    ]
+
+
+def test_unparsable_inventory_through_ansible_is_one_line(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    program = ansible_inventory_program()
+    if program is None:
+        pytest.skip("ansible-inventory is not installed (pip install ansible-core)")
+    monkeypatch.setattr(ansible, "PROGRAM", program)
+    write("[web\nweb1\n", name="inventory.ini")
+    with pytest.raises(ConfigError, match=r"import\.ansible: ansible-inventory could not read it: .*\(.*inventory\.ini\)$"):
+        load_cluster(write("name: c\ntype: majority\nimport: {ansible: inventory.ini}\n"))
