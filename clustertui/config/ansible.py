@@ -49,7 +49,7 @@ class _Host:
 def inventory_hosts(path: Path) -> list[SourceHost]:
     """Every host of the inventory at `path`, in inventory order, with its groups and variables."""
     program = shutil.which(PROGRAM) or shutil.which(PROGRAM, path=str(Path(sys.executable).parent))
-    if program is not None:
+    if program is not None and path.exists():  # a missing file is read_text's to explain
         return _listed(path, program)
     text = read_text(path)
     hosts = _ansible_yaml(path, text) if path.suffix in _YAML_SUFFIXES else _ansible_ini(path, text)
