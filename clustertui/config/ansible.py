@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +47,7 @@ class _Host:
 
 def inventory_hosts(path: Path) -> list[SourceHost]:
     """Every host of the inventory at `path`, in inventory order, with its groups and variables."""
-    program = shutil.which(PROGRAM) or shutil.which(PROGRAM, path=str(Path(sys.executable).parent))
+    program = shutil.which(PROGRAM)
     if program is not None and path.exists():  # a missing file is read_text's to explain
         return _listed(path, program)
     text = read_text(path)
