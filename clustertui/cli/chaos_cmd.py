@@ -21,12 +21,23 @@ from clustertui.chaos.audit import AuditLog
 from clustertui.chaos.runner import ActiveFault, ApplyOutcome, RevertOutcome
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
+from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.numbers import NUMBER
 from clustertui.cli.signals import stop_event
 from clustertui.config import Cluster
 
 
-@click.group("chaos")
+@click.group(
+    "chaos",
+    epilog=examples(
+        "clustertui chaos prod.yaml list",
+        "clustertui chaos prod.yaml apply kill --node web1 --service nginx --ttl 2m --dry-run",
+        "id=$(clustertui chaos prod.yaml apply block-port --node db1 --port 5432 --yes)",
+        "clustertui chaos prod.yaml status",
+        "clustertui chaos prod.yaml revert \"$id\"     # or: revert --all",
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.pass_context
 def chaos_group(ctx: click.Context, file: str) -> None:
@@ -54,7 +65,7 @@ def _say(text: str) -> None:
 # -- list ------------------------------------------------------------------------------
 
 
-@chaos_group.command("list")
+@chaos_group.command("list", epilog=examples("clustertui chaos prod.yaml list", "clustertui chaos prod.yaml list --json"))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool) -> None:
@@ -128,7 +139,7 @@ def _remaining(fault: ActiveFault) -> str:
     return "-" if fault.remaining is None else f"{fault.remaining:.0f}s"
 
 
-@chaos_group.command("status")
+@chaos_group.command("status", epilog=examples("clustertui chaos prod.yaml status", "clustertui chaos prod.yaml status --json"))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def status_command(ctx: click.Context, as_json: bool) -> None:
@@ -225,7 +236,15 @@ async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
     return await chaos.revert(plan.id, "exit")
 
 
-@chaos_group.command("apply")
+@chaos_group.command(
+    "apply",
+    epilog=examples(
+        "clustertui chaos prod.yaml apply kill --node web1 --service nginx --dry-run",
+        "clustertui chaos prod.yaml apply latency --node db1 --delay 200ms --jitter 20ms --ttl 5m --yes",
+        "clustertui chaos prod.yaml apply loss --node web2 --percent 2.5 --peers db1,db2 --yes",
+        "clustertui chaos prod.yaml apply cpu-hog --node web3 --cores 2 --ttl 1m --hold",
+    ),
+)
 @click.argument("kind", type=click.Choice(list(CATALOG)))
 @click.option("--node", required=True, help="The node to fault.")
 @click.option("--service", help="Service (kill, stop, start, pause; block-port takes its port).")
@@ -235,11 +254,11 @@ async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), help="block-port: in (default), out or both.")
 @click.option("--backend", type=click.Choice(["auto", "iptables", "nft"]), help="Firewall (default auto: iptables, else nft).")
 @click.option("--peers", help="partition, loss, latency: node names, comma-separated (default: every other node).")
-@click.option("--percent", help="loss: share of packets dropped; disk-fill: fill up to this % used.")
+@click.option("--percent", type=NUMBER, help="loss: share of packets dropped; disk-fill: fill up to this % used.")
 @click.option("--delay", help="latency: added delay, like 100ms.")
 @click.option("--jitter", help="latency: random variation, like 10ms.")
-@click.option("--cores", help="cpu-hog: cores to load (default: all).")
-@click.option("--mb", help="mem-hog: MiB to hold; disk-fill: MiB to write.")
+@click.option("--cores", type=click.IntRange(min=1), help="cpu-hog: cores to load (default: all).")
+@click.option("--mb", type=click.IntRange(min=1), help="mem-hog: MiB to hold; disk-fill: MiB to write.")
 @click.option("--path", help="disk-fill: a directory on the filesystem to fill.")
 @click.option("--dry-run", is_flag=True, help="Print the exact remote commands; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
@@ -315,7 +334,9 @@ def apply_command(
 # -- revert ----------------------------------------------------------------------------
 
 
-@chaos_group.command("revert")
+@chaos_group.command(
+    "revert", epilog=examples("clustertui chaos prod.yaml revert f-1a2b3c4d", "clustertui chaos prod.yaml revert --all   # halt")
+)
 @click.argument("ids", nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Halt: revert every fault in every node's ledger.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

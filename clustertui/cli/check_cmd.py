@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import click
 
-from clustertui.cli.exits import FAILED, OK
+from clustertui.cli.exits import FAILED, OK, USAGE, fail
+from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 
 
-@click.command("check")
+@click.command(
+    "check",
+    epilog=examples(
+        "clustertui check prod.yaml                  # connect, probe once, print a table",
+        "clustertui check --offline prod.yaml        # validate the file only",
+        "clustertui check --json prod.yaml | jq '.nodes[] | select(.state != \"up\")'",
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--offline", is_flag=True, help="Validate the file only; no network.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -21,7 +30,10 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
     Exit 0 when every node is reachable and every service and endpoint is up, 1 otherwise,
     2 for a bad file.
     """
-    cluster = load_or_exit(file, check_files=not offline)
+    if as_json:
+        cluster = _load_or_json_error(file, check_files=not offline)
+    else:
+        cluster = load_or_exit(file, check_files=not offline)
     if offline:
         summary = {
             "file": str(cluster.source),
@@ -49,3 +61,16 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
     else:
         check_table(report)
     raise SystemExit(OK if report.ok else FAILED)
+
+
+def _load_or_json_error(file: str, check_files: bool):
+    """With --json, a bad file is JSON on stdout too (and the one-line error on stderr), exit 2."""
+    from clustertui.config import ConfigError, load_cluster
+
+    try:
+        return load_cluster(Path(file), check_files=check_files)
+    except ConfigError as exc:
+        click.echo(json.dumps({"file": file, "valid": False, "error": {
+            "path": str(exc.path), "line": exc.line, "field": exc.field, "message": exc.message, "text": str(exc)}},
+            indent=2))
+        fail(str(exc), USAGE)

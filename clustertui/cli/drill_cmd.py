@@ -12,11 +12,19 @@ import click
 
 from clustertui.cli.completion import complete_drills
 from clustertui.cli.exits import OK, USAGE, fail
+from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.signals import stop_event
 
 
-@click.command("drill")
+@click.command(
+    "drill",
+    epilog=examples(
+        "clustertui drill prod.yaml                           # list the drills",
+        "clustertui drill prod.yaml web-node-loss             # run one, live in the TUI",
+        "clustertui drill prod.yaml web-node-loss --headless -o run.html --junit junit.xml",
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name", required=False, shell_complete=complete_drills)
 @click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")

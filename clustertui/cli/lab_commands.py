@@ -13,6 +13,8 @@ from typing import NoReturn
 
 import click
 
+from clustertui.cli.durations import DURATION
+from clustertui.cli.help import examples
 from clustertui.lab import deps as lab_deps
 from clustertui.lab.down import lab_down
 from clustertui.lab.proc import LabError, MissingPrerequisite
@@ -33,13 +35,21 @@ def _require_root(action: str) -> None:
         _fail(f"not root: `clustertui lab {action}` manages namespaces, cgroups and mounts; run it as root (sudo)")
 
 
-@click.group("lab")
+@click.group(
+    "lab",
+    epilog=examples(
+        "sudo clustertui lab deps --install   # the Debian packages the lab needs",
+        "sudo clustertui lab up && clustertui check sample_clusters/lab.yaml",
+        "sudo clustertui lab status --json",
+        "sudo clustertui lab down",
+    ),
+)
 def lab_group() -> None:
     """Build, inspect and remove the local lab cluster (root; network namespaces)."""
 
 
-@lab_group.command("up")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for every service.")
+@lab_group.command("up", epilog=examples("sudo clustertui lab up", "sudo clustertui lab up --timeout 2m"))
+@click.option("--timeout", type=DURATION, default="30s", show_default=True, help="How long to wait for every service (e.g. 30s, 2m).")
 def up_cmd(timeout: float) -> None:
     """Build the lab (idempotent) and return when every service answers."""
     click.echo("clustertui lab up")
@@ -65,7 +75,7 @@ def up_cmd(timeout: float) -> None:
     click.echo("  cluster file: sample_clusters/lab.yaml   remove: clustertui lab down")
 
 
-@lab_group.command("down")
+@lab_group.command("down", epilog=examples("sudo clustertui lab down"))
 def down_cmd() -> None:
     """Remove every namespace, link, process, cgroup, mount, rule and file of the lab."""
     _require_root("down")
@@ -87,7 +97,7 @@ def _fmt_mem(limit: int | None) -> str:
     return "-" if limit is None else f"{limit // (1024 * 1024)}M"
 
 
-@lab_group.command("status")
+@lab_group.command("status", epilog=examples("sudo clustertui lab status", "sudo clustertui lab status --json | jq .overall"))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status_cmd(as_json: bool) -> None:
     """Show each node and service; exit 0 all up, 1 something down, 3 no lab."""
@@ -116,7 +126,7 @@ def status_cmd(as_json: bool) -> None:
     raise SystemExit(code)
 
 
-@lab_group.command("deps")
+@lab_group.command("deps", epilog=examples("clustertui lab deps            # what is missing", "sudo clustertui lab deps --install"))
 @click.option("--install", is_flag=True, help="apt-get install what is missing (daemons are not started).")
 def deps_cmd(install: bool) -> None:
     """List the Debian packages the lab needs and which are missing."""

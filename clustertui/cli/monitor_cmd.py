@@ -16,6 +16,7 @@ import click
 from clustertui.cli.completion import complete_themes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
+from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 
 if TYPE_CHECKING:
@@ -37,7 +38,14 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
         fail(str(exc), USAGE)
 
 
-@click.command("monitor")
+@click.command(
+    "monitor",
+    epilog=examples(
+        "clustertui monitor prod.yaml",
+        "clustertui monitor prod.yaml --theme nord --interval 500ms",
+        "clustertui monitor prod.yaml --read-only    # no chaos keys at all",
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
               help="Theme: a file name in themes/ or ~/.config/clustertui/themes/ (default: default).")
@@ -48,7 +56,13 @@ def monitor_command(file: str, theme: str | None, read_only: bool, interval: flo
     _run(load_or_exit(file), theme, read_only, interval)
 
 
-@click.command("demo")
+@click.command(
+    "demo",
+    epilog=examples(
+        "sudo clustertui demo",
+        "sudo clustertui demo --theme light",
+    ),
+)
 @click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
               help="Theme to start with.")
 def demo_command(theme: str | None) -> None:

@@ -11,6 +11,7 @@ import click
 
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
+from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.signals import stop_event
 from clustertui.engine.monitor import ClusterMonitor
@@ -20,7 +21,14 @@ from clustertui.report.writer import RENDERERS, supported, write_report
 PROGRESS_EVERY = 5.0
 
 
-@click.command("report")
+@click.command(
+    "report",
+    epilog=examples(
+        "clustertui report prod.yaml --duration 5m -o report.html",
+        "clustertui report prod.yaml --duration 1h --interval 5s -o day.csv",
+        "clustertui report prod.yaml --duration 30s -o now.json && jq .nodes now.json",
+    ),
+)
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--duration", "duration", type=DURATION, required=True, help="How long to record, e.g. 5m.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")

@@ -46,7 +46,10 @@ _WHERE = {
     ),
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "ChaosPolicy", "Cluster", "ConfigError", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary",
+    "SSHSettings", "Service", "SteadyState", "Target", "Traffic", "load_cluster", "parse_duration",
+]
 
 
 def __getattr__(name: str) -> Any:

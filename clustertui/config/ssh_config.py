@@ -19,7 +19,7 @@ from .hostsource import SourceHost, jump_from_proxy_command
 #: How a NodeEntry field is called in ssh_config, for error messages.
 FIELDS = {"host": "HostName", "port": "Port", "ssh": "User", "roles": "roles", "identity": "IdentityFile",
           "proxy_jump": "ProxyJump"}
-_ASYNCSSH_ERROR = re.compile(r"(?P<path>.*) line (?P<line>\d+): (?P<reason>.*)", re.S)
+_ASYNCSSH_ERROR = re.compile(r"(?P<path>.*) line (?P<line>\d+): (?P<reason>.*)", re.DOTALL)
 
 
 def _config_classes() -> tuple[Any, Any]:

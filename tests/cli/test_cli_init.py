@@ -55,8 +55,8 @@ def test_template_passes_check_offline(run: Run, tmp_path: Path) -> None:
 
 def test_template_examples_are_valid_when_uncommented(run: Run, tmp_path: Path) -> None:
     text = run("init").stdout
-    uncommented = re.sub(r"^# (services|endpoints|drills):$", r"\1:", text, flags=re.M)
-    uncommented = re.sub(r"^#(   .*)$", r"\1", uncommented, flags=re.M)
+    uncommented = re.sub(r"^# (services|endpoints|drills):$", r"\1:", text, flags=re.MULTILINE)
+    uncommented = re.sub(r"^#(   .*)$", r"\1", uncommented, flags=re.MULTILINE)
     uncommented = uncommented.replace("enabled: false", "enabled: true").replace("  # allow_roles", "  allow_roles")
     (tmp_path / "full.yaml").write_text(uncommented)
     cluster = load_cluster(tmp_path / "full.yaml", check_files=False)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from ClusterShell.NodeSet import NodeSet
 from hypothesis import given
 from hypothesis import strategies as st
-from ClusterShell.NodeSet import NodeSet
 
 from clustertui.config.ranges import expand_range
-
-
 
 
 @st.composite
