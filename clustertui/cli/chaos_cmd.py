@@ -19,6 +19,7 @@ import click
 from clustertui.chaos import CATALOG, Chaos, FaultPlan, FaultRequest, InvalidInput, Refused, validate
 from clustertui.chaos.audit import AuditLog
 from clustertui.chaos.runner import ActiveFault, ApplyOutcome, RevertOutcome
+from clustertui.cli.completion import complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
@@ -236,6 +237,41 @@ async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
     return await chaos.revert(plan.id, "exit")
 
 
+async def _dry_run(chaos: Chaos, cluster: Cluster, request: FaultRequest, force: bool, as_json: bool) -> int:
+    """The exact plan from the nodes' surveys; for a target that cannot be reached, the plan
+    against an assumed survey, with what is assumed (each is checked on the node at apply)."""
+    from clustertui.chaos import guards
+    from clustertui.chaos.audit import operator
+    from clustertui.chaos.offline import assumed_survey
+    from clustertui.chaos.planner import check_request, plan_fault
+    from clustertui.chaos.runner import NodeDown
+
+    checked = check_request(cluster, request)
+    assumed: tuple[str, ...] = ()
+    if guards.policy_refusal(cluster, checked.node) is None:
+        target = (await chaos.survey([checked.node.name]))[checked.node.name]
+        if isinstance(target, NodeDown):
+            survey, assumed = assumed_survey(checked)
+            plan = plan_fault(cluster, checked, survey, by=operator())
+            why = f"{target.node} is {target.state}: {target.reason}"
+            chaos.audit.append("dry-run", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
+                               params=plan.params, ttl=plan.ttl, summary=plan.summary, commands=plan.sections(),
+                               result=f"planned without the node ({why}), not applied", revert_result=None)
+            _say(f"{why}; planned without it, against what a Linux node usually has")
+    if not assumed:
+        plan = await chaos.plan(request, force=force, dry_run=True)
+    if as_json:
+        _emit_json({"dry_run": True, "assumed": list(assumed), **plan.to_json()})
+    else:
+        _print_plan(plan, "dry run, nothing changed")
+        if assumed:
+            _say("  assumed here, read from the node and checked there at apply (a failed check changes nothing):")
+            for line in assumed:
+                _say(f"    {line}")
+            _say("  also at apply: the blast-radius and quorum guards, from every node's ledger")
+    return OK
+
+
 @chaos_group.command(
     "apply",
     epilog=examples(
@@ -245,8 +281,8 @@ async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
         "clustertui chaos prod.yaml apply cpu-hog --node web3 --cores 2 --ttl 1m --hold",
     ),
 )
-@click.argument("kind", type=click.Choice(list(CATALOG)))
-@click.option("--node", required=True, help="The node to fault.")
+@click.argument("kind", type=click.Choice(list(CATALOG)), metavar="KIND")
+@click.option("--node", required=True, shell_complete=complete_nodes, help="The node to fault.")
 @click.option("--service", help="Service (kill, stop, start, pause; block-port takes its port).")
 @click.option("--port", type=int, help="Port (block-port).")
 @click.option("--ttl", type=DURATION, help="Revert by itself after this long (default: the file's chaos.default_ttl).")
@@ -285,13 +321,9 @@ def apply_command(
 
     async def run() -> int:
         async with Chaos(cluster) as chaos:
-            plan = await chaos.plan(request, force=force, dry_run=dry_run)
             if dry_run:
-                if as_json:
-                    _emit_json({"dry_run": True, **plan.to_json()})
-                else:
-                    _print_plan(plan, "dry run, nothing changed")
-                return OK
+                return await _dry_run(chaos, cluster, request, force, as_json)
+            plan = await chaos.plan(request, force=force)
             if not yes:
                 _print_plan(plan, "about to apply")
                 if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):

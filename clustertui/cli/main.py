@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import cast
 
 import click
 
@@ -81,10 +82,30 @@ def cli(ctx: click.Context) -> None:
         run_local()
 
 
-def usage_line(exc: click.UsageError) -> str:
+def _path_from_args(args: list[str]) -> str:
+    """The command path named in `args`, for errors that click raises without a context."""
+    words, command = ["clustertui"], cast(click.Command, cli)
+    ctx = click.Context(cli)
+    for arg in args:
+        if not isinstance(command, click.Group):
+            break
+        sub = command.get_command(ctx, arg) if not arg.startswith("-") else None
+        if sub is not None:
+            words.append(arg)
+            command = sub
+        elif not arg.startswith("-"):
+            words.append(arg.upper() if command.params else arg)  # a group's argument, e.g. FILE
+    while len(words) > 1 and words[-1].isupper():
+        words.pop()
+    return " ".join("FILE" if w.isupper() else w for w in words)
+
+
+def usage_line(exc: click.UsageError, args: list[str]) -> str:
     """A click usage error as one line: what is wrong, and where to read the usage."""
     message = " ".join(exc.format_message().split()).removesuffix(".")
-    path = exc.ctx.command_path if exc.ctx is not None else "clustertui"
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # click's message is the whole help
+        message = "missing arguments"
+    path = exc.ctx.command_path if exc.ctx is not None else _path_from_args(args)
     where = path.partition(" ")[2]
     return f"{where + ': ' if where else ''}{message}; see `{path} --help`"
 
@@ -94,7 +115,7 @@ def main() -> None:
     try:
         code = cli.main(prog_name="clustertui", standalone_mode=False)
     except click.UsageError as exc:
-        fail(usage_line(exc), USAGE)
+        fail(usage_line(exc, sys.argv[1:]), USAGE)
     except click.ClickException as exc:  # e.g. a file that click itself could not open
         fail(" ".join(exc.format_message().split()), exc.exit_code)
     except (KeyboardInterrupt, click.Abort):

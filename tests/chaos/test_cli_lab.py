@@ -118,6 +118,8 @@ def test_guards_refuse_with_exit_3(lab, ghost_file, tmp_path: Path, audit_log: P
     assert chaos(ghost_file, "apply", "cpu-hog", "--node", "web1", "--dry-run", "--force").returncode == 0
 
     result = chaos(ghost_file, "apply", "cpu-hog", "--node", "ghost1", "--dry-run", "--force")
+    assert result.returncode == 0 and "ghost1 is unreachable: connection refused; planned without it" in result.stderr
+    result = chaos(ghost_file, "apply", "cpu-hog", "--node", "ghost1", "--yes", "--force")
     assert result.returncode == 3 and "ghost1 is unreachable: connection refused" in error_line(result)
 
     result = chaos(LAB_FILE, "apply", "cpu-hog", "--node", "web1")  # no --yes, and stdin is not a terminal

@@ -1,0 +1,71 @@
+"""`chaos apply --dry-run` works without reaching the node: it plans against an assumed survey
+and says what is checked on the node at apply. The nodes here refuse connections (127.0.0.1
+on closed ports), so nothing leaves this machine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Run = Callable[..., subprocess.CompletedProcess]
+
+CLUSTER = """
+name: c
+type: majority
+ssh: {connect_timeout: 2s}
+nodes:
+  - {name: web1, host: 127.0.0.1, port: 1, roles: [web]}
+  - {name: web2, host: 127.0.0.2, port: 1, roles: [web]}
+  - {name: web3, host: 127.0.0.3, port: 1, roles: [web]}
+services:
+  nginx: {roles: [web], process: nginx, systemd: nginx.service, port: 80}
+chaos: {enabled: true, allow_roles: [web], default_ttl: 1d}
+"""
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(CLUSTER)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        (["kill", "--service", "nginx"], ["pkill -KILL -x -- nginx", "whether nginx runs"]),
+        (["block-port", "--service", "nginx"], ["iptables -w 5", "firewall backend auto", "never matched"]),
+        (["latency", "--delay", "100ms", "--peers", "web2"], ["tc qdisc add dev DEV", "sch_netem, and DEV"]),
+        (["cpu-hog"], ["load 1 core(s) of web1", "the number of CPUs"]),
+    ],
+)
+def test_dry_run_plans_without_the_node(run: Run, cluster: Path, args: list[str], expect: list[str]) -> None:
+    done = run("chaos", str(cluster), "apply", args[0], "--node", "web1", *args[1:], "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("web1 is unreachable: connection refused; planned without it")
+    for section in ("precheck:", "ledger:", "timer:", "apply:", "verify:", "revert:", "assumed here"):
+        assert section in done.stderr
+    for text in expect:
+        assert text in done.stderr, text
+    assert "root on the node" in done.stderr and "blast-radius and quorum guards" in done.stderr
+
+
+def test_dry_run_json_lists_what_it_assumed(run: Run, cluster: Path) -> None:
+    done = run("chaos", str(cluster), "apply", "stop", "--node", "web2", "--service", "nginx", "--ttl", "1d",
+               "--dry-run", "--json")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert plan["dry_run"] is True and plan["ttl"] == 86400 and plan["node"] == "web2"
+    assert any("root" in line for line in plan["assumed"]) and "trap '' HUP PIPE" in plan["apply_script"]
+
+
+def test_dry_run_still_refuses_what_needs_no_node(run: Run, cluster: Path, tmp_path: Path) -> None:
+    (tmp_path / "off.yaml").write_text(CLUSTER.replace("enabled: true", "enabled: false"))
+    done = run("chaos", str(tmp_path / "off.yaml"), "apply", "cpu-hog", "--node", "web1", "--dry-run")
+    assert done.returncode == 3 and "chaos is disabled" in done.stderr
+    done = run("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "redis", "--dry-run")
+    assert done.returncode == 2 and "service 'redis' does not run on web1" in done.stderr
