@@ -14,6 +14,7 @@ import sys
 from typing import cast
 
 import click
+from click.shell_completion import CompletionItem
 
 from clustertui import __version__
 from clustertui.cli.exits import USAGE, fail
@@ -46,6 +47,11 @@ class LazyGroup(click.Group):
         module, attribute, _ = COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names from the table too: a Tab after `clustertui` imports no command module."""
+        names = [CompletionItem(name, help=short) for name, (_, _, short) in COMMANDS.items() if name.startswith(incomplete)]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from the table, so that `--help` imports no command module."""
