@@ -123,7 +123,8 @@ def _from_listing(path: Path, data: dict[str, Any]) -> list[SourceHost]:
         if group in seen_groups:
             return
         seen_groups.add(group)
-        body = data.get(group) if isinstance(data.get(group), dict) else {}
+        found = data.get(group)
+        body: dict[str, Any] = found if isinstance(found, dict) else {}
         for host in body.get("hosts", []):
             if host not in groups_of:
                 order.append(host)
