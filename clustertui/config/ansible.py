@@ -164,6 +164,7 @@ def _name_lines(path: Path, names: list[str]) -> dict[str, int]:
 
 
 def _ancestors(group: str, parents: dict[str, list[str]]) -> list[str]:
+    """The group and every group above it, nearest first."""
     seen: list[str] = []
     todo = [group]
     while todo:
@@ -224,14 +225,7 @@ class _Inventory:
         return 1 + max((self._depth(p, (*below, group)) for p in parents), default=-1)
 
     def _ancestors(self, group: str) -> list[str]:
-        seen: list[str] = []
-        todo = [group]
-        while todo:
-            current = todo.pop(0)
-            if current not in seen:
-                seen.append(current)
-                todo.extend(self.parents.get(current, []))
-        return seen
+        return _ancestors(group, self.parents)
 
 
 def _ansible_ini(path: Path, text: str) -> list[_Host]:
