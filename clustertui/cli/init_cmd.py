@@ -21,6 +21,7 @@ TYPES = ("majority", "shared-disk", "single-node")
     epilog=examples(
         "clustertui init -o prod.yaml                        # a template to fill in",
         "clustertui init -o prod.yaml --from-ssh-config 'web*' 'db*'",
+        "clustertui init -o prod.yaml --from-ssh-config --ssh-config ~/work/ssh_config",
         "clustertui init -o prod.yaml --from-ansible inventory/prod.ini 'web*' '!web-canary'",
         "clustertui init --from-ansible inventory/ --name prod | less   # print, write nothing",
         "clustertui check prod.yaml                          # then: connect and probe once",
@@ -29,16 +30,18 @@ TYPES = ("majority", "shared-disk", "single-node")
 @click.argument("hosts", nargs=-1)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
               help="Where to write the file (- for stdout).")
-@click.option("--from-ssh-config", "ssh_config", is_flag=False, flag_value=DEFAULT_SSH_CONFIG, default=None,
-              metavar="[PATH]", help=f"Take the nodes from an ssh_config (default {DEFAULT_SSH_CONFIG}); Include and Match apply.")
+@click.option("--from-ssh-config", "from_ssh_config", is_flag=True,
+              help="Take the nodes from an ssh_config's Host entries; Include and Match apply.")
+@click.option("--ssh-config", "ssh_config_path", type=click.Path(dir_okay=False), default=DEFAULT_SSH_CONFIG,
+              show_default=True, help="The ssh_config --from-ssh-config reads.")
 @click.option("--from-ansible", "inventory", type=click.Path(), metavar="INVENTORY",
               help="Take the nodes from an Ansible inventory (file, directory or script); groups become roles.")
 @click.option("--name", help="The cluster's name (default: the output file's name, else the source's).")
 @click.option("--type", "cluster_type", type=click.Choice(TYPES), default="majority", show_default=True,
               help="The quorum rule.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
-def init_command(hosts: tuple[str, ...], output: str, ssh_config: str | None, inventory: str | None, name: str | None,
-                 cluster_type: str, force: bool) -> None:
+def init_command(hosts: tuple[str, ...], output: str, from_ssh_config: bool, ssh_config_path: str, inventory: str | None,
+                 name: str | None, cluster_type: str, force: bool) -> None:
     """Write a commented starter cluster file.
 
     The nodes come from what you already have: the Host entries of an ssh_config, or the
@@ -53,6 +56,7 @@ def init_command(hosts: tuple[str, ...], output: str, ssh_config: str | None, in
     from clustertui.config.schema import ImportSpec
     from clustertui.config.starter import Starter, check_starter, starter_text
 
+    ssh_config = ssh_config_path if from_ssh_config else None
     if ssh_config is not None and inventory is not None:
         fail("init: give --from-ssh-config or --from-ansible, not both", USAGE)
     if hosts and ssh_config is None and inventory is None:

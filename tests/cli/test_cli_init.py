@@ -81,7 +81,7 @@ def test_from_ssh_config_follows_include_and_match(run: Run, tmp_path: Path) -> 
 
 def test_from_ssh_config_selects_hosts_and_names_the_file(run: Run, tmp_path: Path) -> None:
     config = _ssh_setup(tmp_path)
-    done = run("init", "--from-ssh-config", str(config), "--name", "web", "web*", "!web02")
+    done = run("init", "--from-ssh-config", "web*", "!web02", "--ssh-config", str(config), "--name", "web")
     assert done.returncode == 0, done.stderr
     assert "name: web\n" in done.stdout and "- {name: web01, host: web01.example.internal" in done.stdout
     assert "web02" not in done.stdout.split("nodes:")[1]
@@ -135,8 +135,9 @@ def test_from_ansible(run: Run, tmp_path: Path, with_ansible: bool) -> None:
         (["--from-ssh-config", "--from-ansible", "x"], "give --from-ssh-config or --from-ansible, not both"),
         (["web*"], "HOSTS select from a source"),
         (["--from-ansible", "missing.ini"], "init: --from-ansible missing.ini: no such file or directory"),
-        (["--from-ssh-config", "cfg", "nothing*"], "no host in cfg matches nothing*"),
-        (["--from-ssh-config", "bad"], "bad:2: (ssh_config): Invalid Port integer value: x"),
+        (["--from-ssh-config", "nothing*", "--ssh-config", "cfg"], "no host in cfg matches nothing*"),
+        (["--from-ssh-config", "--ssh-config", "bad"], "bad:2: (ssh_config): Invalid Port integer value: x"),
+        (["--from-ssh-config"], "init: --from-ssh-config ~/.ssh/config: no such file or directory"),
         (["-o", "exists.yaml"], "exists.yaml exists; pass --force"),
         (["--type", "ring"], "Invalid value for '--type'"),
     ],
