@@ -348,3 +348,31 @@ async def test_endpoint_from_the_cluster_file_with_ca_headers_and_env(
     assert outcome.ok, outcome.describe()
     ((_, headers),) = seen.requests
     assert headers["host"] == "api.internal" and headers["authorization"] == "Bearer tok-123"
+
+
+async def test_service_urls_and_drill_traffic_send_their_options(pki: Pki, tmp_path: Path) -> None:
+    """The other two users of the http keys: a service's health URL per node, a drill's traffic."""
+    from clustertui.drills.traffic import TrafficProbe
+    from clustertui.engine.judge import check_service_url
+
+    seen = Seen([])
+    async with serving(answer(200, seen=seen), pki.context) as port:
+        path = tmp_path / "cluster.yaml"
+        path.write_text(
+            "name: t\ntype: single-node\nnodes: [{name: n1, host: 127.0.0.1, roles: [web]}]\n"
+            f"services:\n  api: {{roles: [web], http: 'https://{{host}}:{port}/health', ca_file: {pki.ca_file},\n"
+            "        headers: {X-Probe: service}}\n"
+            "drills:\n  d:\n    fault: {kind: cpu-hog}\n    target: {node: n1}\n"
+            f"    traffic: [{{http: 'https://127.0.0.1:{port}/', rate: 50, ca_file: {pki.ca_file}, headers: {{X-Probe: drill}}}}]\n"
+        )
+        cluster = load_cluster(path, check_files=False)
+        outcome = await check_service_url(cluster.services["api"], "127.0.0.1", timeout=2)
+        assert outcome is not None and outcome.ok, outcome
+        probe = TrafficProbe(cluster.drills["d"].traffic[0])
+        task = asyncio.create_task(probe.run())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert probe.requests and all(r.ok for r in probe.requests), probe.requests[:3]
+    probes = [headers["x-probe"] for _, headers in seen.requests]
+    assert probes[0] == "service" and probes[1:] and set(probes[1:]) == {"drill"}
