@@ -1,17 +1,34 @@
-"""Drill reports: JSON, Markdown, HTML (timeline chart, fault window shaded) and JUnit XML."""
+"""Drill reports: JSON, Markdown, HTML (timeline chart, fault window shaded) and JUnit XML.
+
+The HTML shares the monitoring report's base and stylesheet (`report.html`); every format
+escapes node text with its one function from `report.escape`. The JSON holds every request
+the probes sent, so it is a complete record: `from_json` reads it back (the HTML can be
+re-drawn from it, and the tests draw recorded lab runs).
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import xml.etree.ElementTree as ET
-from datetime import datetime, timezone
-from html import escape
+from datetime import datetime
+from typing import Any
 
-from clustertui.drills.measure import buckets
-from clustertui.drills.result import DrillResult
-from clustertui.report.json_report import iso
-from clustertui.report.svg import Line, line_chart
+from clustertui.drills.measure import BUCKET, buckets
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord
+from clustertui.drills.traffic import Request
+from clustertui.engine.events import Event, EventKind
+from clustertui.report.escape import md_text as md
+from clustertui.report.escape import xml_text
+from clustertui.report.html import render_page
+from clustertui.report.svg import Line, line_chart, nice_ceiling
+from clustertui.report.times import clock, iso, percent, seconds
+
+#: Chart bucket widths to choose from: each bucket should hold a few requests at the
+#: probes' rate (5 requests/s in 100 ms buckets is one point in two, and no line).
+_WIDTHS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+_PER_BUCKET = 3  # requests wanted per bucket
+_MAX_BUCKETS = 450  # about two pixels per bucket on a 900 px chart
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -44,7 +61,8 @@ def to_json(result: DrillResult) -> dict:
         "started": iso(result.started),
         "duration_s": _round(result.ended - result.started),
         "target": result.target,
-        "fault": {"kind": result.fault_kind, "id": result.fault_id, "summary": result.fault_summary},
+        "fault": {"kind": result.fault_kind, "id": result.fault_id, "summary": result.fault_summary,
+                  "applied_t": _round(result.t_fault), "reverted_t": _round(result.t_revert)},
         "steady_success": _round(result.steady_success, 4),
         "availability": _round(result.availability, 4),
         "time_to_detect_s": _round(result.time_to_detect_s),
@@ -59,108 +77,113 @@ def to_json(result: DrillResult) -> dict:
                    for c in result.checks],
         "events": [{"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail} for e in result.events],
         "requests": _counts(result),
+        "traffic": [
+            {"label": p.label, "requests": [[round(r.t, 3), r.ok, round(r.latency_ms, 2), r.error] for r in p.requests]}
+            for p in result.probes
+        ],
         "commands": result.commands,
     }
+
+
+def from_json(data: dict[str, Any]) -> DrillResult:
+    """The result a JSON drill report holds (times to the millisecond). KeyError/ValueError
+    when `data` is not one."""
+    started = datetime.fromisoformat(data["started"]).timestamp()
+    fault = data["fault"]
+    return DrillResult(
+        drill=data["drill"], cluster=data["cluster"], description=data["description"], verdict=data["verdict"],
+        reason=data["reason"], started=started, ended=started + data["duration_s"], target=data["target"],
+        fault_kind=fault["kind"], fault_id=fault["id"], fault_summary=fault["summary"],
+        t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"),
+        steady_success=data["steady_success"], availability=data["availability"],
+        time_to_detect_s=data["time_to_detect_s"], time_to_failover_s=data["time_to_failover_s"],
+        time_to_recover_s=data["time_to_recover_s"], longest_outage_s=data["longest_outage_s"],
+        phases=tuple(Phase(p["name"], p["start"], p["end"]) for p in data["phases"]),
+        checks=tuple(Check(c["name"], c["expected"], c["measured"], c["passed"]) for c in data["checks"]),
+        events=tuple(Event(e["t"], EventKind(e["kind"]), e["node"], e["detail"]) for e in data["events"]),
+        probes=tuple(ProbeRecord(p["label"], tuple(Request(*r) for r in p["requests"])) for p in data.get("traffic", [])),
+        commands=dict(data["commands"]),
+    )
 
 
 def render_json(result: DrillResult) -> str:
     return json.dumps(to_json(result), indent=1) + "\n"
 
 
-def _seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f} s"
-
-
 def render_md(result: DrillResult) -> str:
     lines = [
-        f"# Drill {result.drill}: {result.verdict.upper()}",
+        f"# Drill {md(result.drill)}: {result.verdict.upper()}",
         "",
-        result.description,
+        md(result.description),
         "",
-        f"- cluster: {result.cluster}; started {iso(result.started)}; {result.ended - result.started:.1f} s",
-        f"- target: {result.target or '–'}; fault: {result.fault_summary or result.fault_kind} ({result.fault_id or 'not applied'})",
+        f"- cluster: {md(result.cluster)}; started {iso(result.started)}; {result.ended - result.started:.1f} s",
+        (f"- target: {md(result.target or '–')}; fault: {md(result.fault_summary or result.fault_kind)} "
+         f"({md(result.fault_id or 'not applied')})"),
     ]
     if result.reason:
-        lines.append(f"- why: {result.reason}")
-    availability = "–" if result.availability is None else f"{result.availability:.2%}"
+        lines.append(f"- why: {md(result.reason)}")
     lines += [
         "",
         "| availability | longest outage | detect | failover | recover |",
         "|---:|---:|---:|---:|---:|",
-        f"| {availability} | {_seconds(result.longest_outage_s)} | {_seconds(result.time_to_detect_s)} | "
-        f"{_seconds(result.time_to_failover_s)} | {_seconds(result.time_to_recover_s)} |",
+        (f"| {_availability(result)} | {seconds(result.longest_outage_s)} | {seconds(result.time_to_detect_s)} | "
+         f"{seconds(result.time_to_failover_s)} | {seconds(result.time_to_recover_s)} |"),
         "",
         "## Expectations",
         "",
     ]
     if result.checks:
         lines += ["| check | expected | measured | result |", "|---|---|---|---|"]
-        lines += [f"| {c.name} | {c.expected} | {c.measured} | {'pass' if c.passed else 'FAIL'} |" for c in result.checks]
+        lines += [f"| {md(c.name)} | {md(c.expected)} | {md(c.measured)} | {'pass' if c.passed else 'FAIL'} |"
+                  for c in result.checks]
     else:
         lines.append("None were measured.")
     counts = _counts(result)["total"]
     lines += ["", f"Requests: {counts['sent']} sent, {counts['ok']} ok, {counts['failed']} failed.", "", "## Events", ""]
     for e in result.events:
-        when = datetime.fromtimestamp(e.t, tz=timezone.utc).strftime("%H:%M:%S.%f")[:-3]
-        lines.append(f"- {when} {e.kind} {e.node or ''} {e.detail}".rstrip())
+        lines.append(f"- {clock(e.t)} {md(str(e.kind))} {md(e.node or '')} {md(e.detail)}".rstrip())
     if not result.events:
         lines.append("No events.")
     return "\n".join(lines) + "\n"
 
 
+def _availability(result: DrillResult) -> str:
+    return percent(None if result.availability is None else 100 * result.availability, 2)
+
+
+def chart_bucket(requests: int, duration_s: float) -> float:
+    """The timeline's bucket width: the finest of `_WIDTHS` that holds `_PER_BUCKET`
+    requests at the run's average rate and keeps the chart under `_MAX_BUCKETS` points."""
+    rate = requests / duration_s if duration_s > 0 else 0.0
+    wanted = max(_PER_BUCKET / rate if rate else _WIDTHS[-1], duration_s / _MAX_BUCKETS, BUCKET)
+    return next((w for w in _WIDTHS if w >= wanted - 1e-9), _WIDTHS[-1])
+
+
+def _label(width: float) -> str:
+    return f"{width * 1000:.0f} ms" if width < 1 else f"{width:g} s"
+
+
 def render_html(result: DrillResult) -> str:
     start, end = result.started, max(result.ended, result.started + 1)
     requests = [r for p in result.probes for r in p.requests]
-    series = buckets(requests, start, end)
-    times = [b.start for b in series]
+    width = chart_bucket(len(requests), end - start)
+    series = [b for b in buckets(requests, start, end, width) if b.sent]  # empty buckets: no data, not a gap
+    times = [min(b.start + width / 2, end) for b in series]  # a bucket's point at its middle
     shaded = [(result.t_fault, result.t_revert)] if result.t_fault and result.t_revert else []
+    label = _label(width)
     success = line_chart(
         [Line("success %", times, [None if b.success is None else 100 * b.success for b in series], "#1b7f3b")],
-        start, end, title="traffic success per 100 ms", width=900, height=180, shaded=shaded,
+        start, end, title=f"traffic success per {label}", width=900, height=180, shaded=shaded,
     )
     latencies = [b.latency_ms for b in series if b.latency_ms is not None]
-    top = max(latencies, default=1.0)
     latency = line_chart(
         [Line("p50 latency", times, [b.latency_ms for b in series], "#00798c")],
-        start, end, y_max=float(f"{top * 1.2:.2g}"), unit=" ms", title="latency per 100 ms (successful requests)",
-        width=900, height=180, shaded=shaded,
+        start, end, y_max=nice_ceiling(max(latencies, default=1.0) * 1.1, floor=1.0), unit=" ms",
+        title=f"latency per {label} (successful requests)", width=900, height=180, shaded=shaded,
     )
-    colour = {"passed": "#1b7f3b", "failed": "#b00020"}.get(result.verdict, "#8a6d00")
-    rows = "".join(
-        f"<tr><td>{escape(c.name)}</td><td>{escape(c.expected)}</td><td>{escape(c.measured)}</td>"
-        f"<td style='color:{'#1b7f3b' if c.passed else '#b00020'}'>{'pass' if c.passed else 'FAIL'}</td></tr>"
-        for c in result.checks
-    )
-    events = "".join(
-        f"<tr><td>{datetime.fromtimestamp(e.t, tz=timezone.utc).strftime('%H:%M:%S.%f')[:-3]}</td>"
-        f"<td>{escape(str(e.kind))}</td><td>{escape(e.node or '')}</td><td>{escape(e.detail)}</td></tr>"
-        for e in result.events
-    )
-    commands = "".join(
-        f"<h3>{escape(name)}</h3><pre>{escape(text)}</pre>" for name, text in result.commands.items()
-    )
-    availability = "–" if result.availability is None else f"{result.availability:.2%}"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>drill {escape(result.drill)}: {escape(result.verdict)}</title><style>"
-        "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1000px}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}"
-        "th{background:#f3f3f3}pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:12px}</style></head><body>"
-        f"<h1>Drill {escape(result.drill)}: <span style='color:{colour}'>{escape(result.verdict.upper())}</span></h1>"
-        f"<p>{escape(result.description)}</p>"
-        f"<p>Cluster {escape(result.cluster)}, started {escape(iso(result.started))}, "
-        f"{result.ended - result.started:.1f} s. Target <b>{escape(result.target or '–')}</b>: "
-        f"{escape(result.fault_summary or result.fault_kind)}.</p>"
-        + (f"<p><b>Why:</b> {escape(result.reason)}</p>" if result.reason else "")
-        + "<table><tr><th>availability</th><th>longest outage</th><th>detect</th><th>failover</th>"
-        f"<th>recover</th></tr><tr><td>{availability}</td><td>{_seconds(result.longest_outage_s)}</td>"
-        f"<td>{_seconds(result.time_to_detect_s)}</td>"
-        f"<td>{_seconds(result.time_to_failover_s)}</td><td>{_seconds(result.time_to_recover_s)}</td></tr></table>"
-        f"<h2>Timeline</h2><p>The shaded band is the fault window.</p>{success}<br>{latency}"
-        f"<h2>Expectations</h2><table><tr><th>check</th><th>expected</th><th>measured</th><th>result</th></tr>{rows}</table>"
-        f"<h2>Events</h2><table><tr><th>time (UTC)</th><th>event</th><th>node</th><th>detail</th></tr>{events}</table>"
-        f"<h2>Commands run</h2>{commands or '<p>None.</p>'}"
-        "</body></html>\n"
+    return render_page(
+        "drill.html.j2", r=result, availability=_availability(result), charts=(success, latency),
+        requests=len(requests), bucket_label=label,
     )
 
 
@@ -169,25 +192,26 @@ def render_junit(result: DrillResult) -> str:
     cases = result.checks or ()
     suite = ET.Element(
         "testsuite",
-        name=f"clustertui drill {result.drill}",
+        name=xml_text(f"clustertui drill {result.drill}"),
         tests=str(max(1, len(cases))),
         failures=str(sum(1 for c in cases if not c.passed)),
         errors="1" if result.verdict == "aborted" else "0",
         time=f"{result.ended - result.started:.3f}",
-        timestamp=datetime.fromtimestamp(result.started, tz=timezone.utc).isoformat(timespec="seconds"),
+        timestamp=iso(result.started),
     )
-    classname = f"{result.cluster}.{result.drill}"
+    classname = xml_text(f"{result.cluster}.{result.drill}")
     if result.verdict == "aborted":
         case = ET.SubElement(suite, "testcase", classname=classname, name="drill")
-        ET.SubElement(case, "error", message=result.reason, type="aborted").text = result.reason
+        reason = xml_text(result.reason)
+        ET.SubElement(case, "error", message=reason, type="aborted").text = reason
     for check in cases:
-        case = ET.SubElement(suite, "testcase", classname=classname, name=check.name)
+        case = ET.SubElement(suite, "testcase", classname=classname, name=xml_text(check.name))
         if not check.passed:
-            message = f"expected {check.expected}, measured {check.measured}"
+            message = xml_text(f"expected {check.expected}, measured {check.measured}")
             ET.SubElement(case, "failure", message=message, type="expectation").text = message
     if result.verdict != "aborted" and not cases:
         ET.SubElement(suite, "testcase", classname=classname, name="drill")
-    ET.SubElement(suite, "system-out").text = render_md(result)
+    ET.SubElement(suite, "system-out").text = xml_text(render_md(result))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
 
 

@@ -39,19 +39,21 @@ class Bucket:
         return self.ok / self.sent if self.sent else None
 
 
-def buckets(requests: Iterable[Request], start: float, end: float) -> list[Bucket]:
-    count = max(1, int((end - start) / BUCKET + 0.999))
+def buckets(requests: Iterable[Request], start: float, end: float, width: float = BUCKET) -> list[Bucket]:
+    """Requests by send time in buckets of `width` seconds (the timings use BUCKET; charts
+    of sparse traffic use wider ones)."""
+    count = max(1, int((end - start) / width + 0.999))
     sent, ok = [0] * count, [0] * count
     latencies: list[list[float]] = [[] for _ in range(count)]
     for request in requests:
-        i = int((request.t - start) / BUCKET)
+        i = int((request.t - start) / width)
         if 0 <= i < count:
             sent[i] += 1
             if request.ok:
                 ok[i] += 1
                 latencies[i].append(request.latency_ms)
     return [
-        Bucket(start + i * BUCKET, sent[i], ok[i], sorted(latencies[i])[len(latencies[i]) // 2] if latencies[i] else None)
+        Bucket(start + i * width, sent[i], ok[i], sorted(latencies[i])[len(latencies[i]) // 2] if latencies[i] else None)
         for i in range(count)
     ]
 

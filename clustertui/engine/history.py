@@ -13,17 +13,24 @@ from dataclasses import dataclass
 
 from clustertui.probe.sample import NodeSample
 
-SERIES = ("cpu", "mem", "load1", "rx", "tx")
+SERIES = ("cpu", "mem", "load1", "rx", "tx", "disk", "swap", "psi_cpu", "psi_io", "psi_mem")
 
 
 @dataclass(frozen=True, slots=True)
 class Point:
+    """One sample's numbers. None: not known (a first CPU sample, no swap, no /proc/pressure)."""
+
     t: float
     cpu: float | None
     mem: float
     load1: float
     rx: float
     tx: float
+    disk: float | None = None  # the fullest probed filesystem, %
+    swap: float | None = None  # swap in use, %
+    psi_cpu: float | None = None  # PSI "some avg10", % of time stalled
+    psi_io: float | None = None
+    psi_mem: float | None = None
 
 
 class NodeHistory:
@@ -48,6 +55,9 @@ class NodeHistory:
         self._values["load1"][i] = sample.load1
         self._values["rx"][i] = sample.rx_bps
         self._values["tx"][i] = sample.tx_bps
+        for name, value in (("disk", sample.disk_percent), ("swap", sample.swap_percent), ("psi_cpu", sample.psi_cpu),
+                            ("psi_io", sample.psi_io), ("psi_mem", sample.psi_memory)):
+            self._values[name][i] = math.nan if value is None else value
         self._next = (i + 1) % self.capacity
         self.count += 1
 
@@ -76,11 +86,20 @@ class NodeHistory:
         return [
             Point(
                 t=self._t[i],
-                cpu=None if math.isnan(values["cpu"][i]) else float(values["cpu"][i]),
+                cpu=_known(values["cpu"][i]),
                 mem=float(values["mem"][i]),
                 load1=float(values["load1"][i]),
                 rx=float(values["rx"][i]),
                 tx=float(values["tx"][i]),
+                disk=_known(values["disk"][i]),
+                swap=_known(values["swap"][i]),
+                psi_cpu=_known(values["psi_cpu"][i]),
+                psi_io=_known(values["psi_io"][i]),
+                psi_mem=_known(values["psi_mem"][i]),
             )
             for i in self._order()
         ]
+
+
+def _known(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)

@@ -41,6 +41,8 @@ class Requirement:
     why: str
     #: Needed only when this returns True (None: always needed).
     needed_if: Callable[[], bool] | None = None
+    #: Only the test suite needs it: `lab deps --install` installs it, `lab up` does not ask for it.
+    tests_only: bool = False
 
     @property
     def needed(self) -> bool:
@@ -70,6 +72,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "a FORWARD rule, as br_netfilter filters bridged traffic",
         bridge_nf_call_iptables,
     ),
+    Requirement("chromium", ("chromium",), "the report tests draw the HTML reports headless", tests_only=True),
 )
 
 #: Processes a Debian install of the requirements may start in the host namespace.
@@ -104,6 +107,8 @@ def missing_prerequisites(need_root: bool = True) -> list[str]:
             "run it as root (e.g. `sudo clustertui lab up`)"
         )
     for req in missing_packages():
+        if req.tests_only:
+            continue
         out.append(
             f"missing {req.package} ({req.why}): run `clustertui lab deps --install` "
             f"or apt-get install {req.package}"

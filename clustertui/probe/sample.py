@@ -100,6 +100,23 @@ class NodeSample:
         return self.cpu.percent if self.cpu else None
 
     @property
+    def disk_percent(self) -> float | None:
+        """The fullest probed filesystem's use, in percent (None: no filesystem probed)."""
+        return max((disk.percent for disk in self.disks), default=None)
+
+    @property
+    def swap_percent(self) -> float | None:
+        """Swap in use, in percent (None: the node has no swap)."""
+        return 100.0 * self.swap_used / self.swap_total if self.swap_total > 0 else None
+
+    @property
+    def psi_worst(self) -> tuple[str, float] | None:
+        """The most stalled resource and its PSI `some avg10` (None: no /proc/pressure)."""
+        known = [(name, value) for name, value in (("cpu", self.psi_cpu), ("io", self.psi_io),
+                                                   ("mem", self.psi_memory)) if value is not None]
+        return max(known, key=lambda item: item[1]) if known else None
+
+    @property
     def rx_bps(self) -> float:
         return sum(rate.rx_bps for rate in self.net)
 

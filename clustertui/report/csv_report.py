@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
-from clustertui.report.json_report import iso
-from clustertui.report.recording import Recording, finite
+from clustertui.engine.history import Point
+from clustertui.report.escape import csv_cell
+from clustertui.report.json_report import sample
+from clustertui.report.recording import Recording
+from clustertui.report.times import iso
 
-COLUMNS = ("time", "t", "node", "host", "cpu_percent", "mem_percent", "load1", "rx_bps", "tx_bps")
+COLUMNS = ("time", "t", "node", "host", *sample(Point(0.0, None, 0.0, 0.0, 0.0, 0.0)))
 
 
 def render(rec: Recording) -> str:
@@ -17,12 +20,6 @@ def render(rec: Recording) -> str:
     writer.writerow(COLUMNS)
     rows = sorted(((p.t, node, p) for node in rec.nodes for p in node.points), key=lambda row: row[0])
     for t, node, p in rows:
-        writer.writerow(
-            (iso(t), f"{t:.3f}", node.name, node.host, _cell(finite(p.cpu)), _cell(finite(p.mem)),
-             _cell(finite(p.load1)), _cell(finite(p.rx, 1)), _cell(finite(p.tx, 1)))
-        )
+        numbers = ("" if value is None else str(value) for value in sample(p).values())
+        writer.writerow((iso(t), f"{t:.3f}", csv_cell(node.name), csv_cell(node.host), *numbers))
     return out.getvalue()
-
-
-def _cell(value: float | None) -> str:
-    return "" if value is None else str(value)

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
+from clustertui.engine.history import Point
 from clustertui.report.recording import Recording, finite
+from clustertui.report.times import iso
 
 
-def iso(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds")
+def sample(p: Point) -> dict[str, float | None]:
+    """One sample's numbers under their report names (JSON keys and CSV columns alike)."""
+    return {
+        "cpu_percent": finite(p.cpu),
+        "mem_percent": finite(p.mem),
+        "load1": finite(p.load1),
+        "rx_bps": finite(p.rx, 1),
+        "tx_bps": finite(p.tx, 1),
+        "disk_percent": finite(p.disk),
+        "swap_percent": finite(p.swap),
+        "psi_cpu": finite(p.psi_cpu),
+        "psi_io": finite(p.psi_io),
+        "psi_memory": finite(p.psi_mem),
+    }
 
 
 def to_json(rec: Recording) -> dict:
@@ -25,17 +38,7 @@ def to_json(rec: Recording) -> dict:
                 "host": node.host,
                 "roles": list(node.roles),
                 "state": node.state,
-                "samples": [
-                    {
-                        "t": round(p.t, 3),
-                        "cpu_percent": finite(p.cpu),
-                        "mem_percent": finite(p.mem),
-                        "load1": finite(p.load1),
-                        "rx_bps": finite(p.rx, 1),
-                        "tx_bps": finite(p.tx, 1),
-                    }
-                    for p in node.points
-                ],
+                "samples": [{"t": round(p.t, 3), **sample(p)} for p in node.points],
                 "services": {
                     name: {"state": s.state, "up_ratio": s.up_ratio} for name, s in node.services.items()
                 },

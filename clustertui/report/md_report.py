@@ -2,49 +2,46 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from clustertui.report.json_report import iso
+from clustertui.report.escape import md_text as md
 from clustertui.report.recording import Recording
-from clustertui.report.summary import pct, summarize
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+from clustertui.report.summary import summarize
+from clustertui.report.times import clock, iso, percent
 
 
 def render(rec: Recording) -> str:
     quorum = rec.health["quorum"]
     lines = [
-        f"# clustertui report: {rec.cluster}",
+        f"# clustertui report: {md(rec.cluster)}",
         "",
         f"- started: {iso(rec.started)}",
         f"- duration: {rec.duration_s:.1f} s at a {rec.interval_s:g} s interval"
         + (" (interrupted)" if rec.interrupted else ""),
-        f"- cluster type: {rec.cluster_type}; quorum at the end: {quorum['up']}/{quorum['total']} up, "
-        f"{'holds' if quorum['holds'] else 'LOST'} (needs {quorum['needed']})",
+        (f"- cluster type: {md(rec.cluster_type)}; quorum at the end: {quorum['up']}/{quorum['total']} up, "
+         f"{'holds' if quorum['holds'] else 'LOST'} (needs {quorum['needed']})"),
         "",
         "## Nodes",
         "",
-        "| node | host | state | samples | CPU avg | CPU max | mem avg | mem max | services (up share) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---|",
+        ("| node | host | state | samples | CPU avg | CPU max | mem avg | mem max | disk max | swap max "
+         "| PSI max cpu / io / mem | services (up share) |"),
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for node in rec.nodes:
         s = summarize(node)
         lines.append(
-            f"| {s.name} | {s.host} | {s.state} | {s.samples} | {pct(s.cpu_avg)} | {pct(s.cpu_max)} | "
-            f"{pct(s.mem_avg)} | {pct(s.mem_max)} | {_escape(s.services)} |"
+            f"| {md(s.name)} | {md(s.host)} | {md(s.state)} | {s.samples} | {percent(s.cpu_avg)} | "
+            f"{percent(s.cpu_max)} | {percent(s.mem_avg)} | {percent(s.mem_max)} | {percent(s.disk_max)} | "
+            f"{percent(s.swap_max)} | {percent(s.psi_cpu_max)} / {percent(s.psi_io_max)} / {percent(s.psi_mem_max)} | "
+            f"{md(s.services)} |"
         )
     if rec.health.get("endpoints"):
         lines += ["", "## Endpoints", "", "| endpoint | at the end |", "|---|---|"]
         for name, outcome in rec.health["endpoints"].items():
-            lines.append(f"| {name} | {'unknown' if outcome is None else _escape(outcome['detail'])} |")
+            lines.append(f"| {md(name)} | {'unknown' if outcome is None else md(outcome['detail'])} |")
     lines += ["", "## Events", ""]
     if not rec.events:
         lines.append("No events.")
     else:
         lines += ["| time (UTC) | event | node | detail |", "|---|---|---|---|"]
         for e in rec.events:
-            when = datetime.fromtimestamp(e.t, tz=timezone.utc).strftime("%H:%M:%S.%f")[:-3]
-            lines.append(f"| {when} | {e.kind} | {e.node or ''} | {_escape(e.detail)} |")
+            lines.append(f"| {clock(e.t)} | {md(str(e.kind))} | {md(e.node or '')} | {md(e.detail)} |")
     return "\n".join(lines) + "\n"

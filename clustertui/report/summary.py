@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clustertui.report.recording import NodeRecord
@@ -18,22 +19,34 @@ class NodeSummary:
     cpu_max: float | None
     mem_avg: float | None
     mem_max: float | None
+    disk_max: float | None
+    swap_max: float | None
+    psi_cpu_max: float | None
+    psi_io_max: float | None
+    psi_mem_max: float | None
     services: str
 
 
-def _stats(values: list[float]) -> tuple[float | None, float | None]:
-    values = [v for v in values if not math.isnan(v)]
-    if not values:
-        return None, None
-    return sum(values) / len(values), max(values)
+def _known(values: Sequence[float | None]) -> list[float]:
+    return [v for v in values if v is not None and not math.isnan(v)]
+
+
+def _avg(values: Sequence[float | None]) -> float | None:
+    known = _known(values)
+    return sum(known) / len(known) if known else None
+
+
+def _max(values: Sequence[float | None]) -> float | None:
+    return max(_known(values), default=None)
 
 
 def summarize(node: NodeRecord) -> NodeSummary:
-    cpu_avg, cpu_max = _stats([p.cpu for p in node.points if p.cpu is not None])
-    mem_avg, mem_max = _stats([p.mem for p in node.points])
+    p = node.points
+    cpu, mem = [x.cpu for x in p], [x.mem for x in p]
     services = ", ".join(f"{name} {s.state} ({s.up_ratio:.0%})" for name, s in node.services.items())
-    return NodeSummary(node.name, node.host, node.state, len(node.points), cpu_avg, cpu_max, mem_avg, mem_max, services)
-
-
-def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}%"
+    return NodeSummary(
+        node.name, node.host, node.state, len(p), _avg(cpu), _max(cpu), _avg(mem), _max(mem),
+        _max([x.disk for x in p]), _max([x.swap for x in p]),
+        _max([x.psi_cpu for x in p]), _max([x.psi_io for x in p]), _max([x.psi_mem for x in p]),
+        services,
+    )

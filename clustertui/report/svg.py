@@ -1,10 +1,17 @@
-"""Inline SVG line charts: self-contained HTML reports need no JavaScript or files."""
+"""Inline SVG line charts: self-contained HTML reports need no JavaScript or files.
+
+A series is drawn as connected segments, split where a value is unknown; a segment of a
+single point (a sample between two gaps, a sparse drill bucket) is drawn as a dot, so that
+sparse data still shows instead of vanishing as zero-length polylines.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
+
+from clustertui.report.escape import Markup, html
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +30,9 @@ def line_chart(
     unit: str = "%",
     width: int = 640,
     height: int = 160,
-    shaded: list[tuple[float, float]] = (),
+    shaded: Sequence[tuple[float, float]] = (),
     title: str = "",
-) -> str:
+) -> Markup:
     """A chart of one or more lines over [t0, t1]; `shaded` spans mark e.g. a fault window."""
     left, right, top, bottom = 44, 8, 18, 20
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -39,8 +46,8 @@ def line_chart(
         return top + plot_h - min(max(v, 0.0), y_max) / y_max * plot_h
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+         f'viewBox="0 0 {width} {height}" role="img" aria-label="{html(title)}">'),
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#ccc"/>',
     ]
     for start, end in shaded:
@@ -53,21 +60,32 @@ def line_chart(
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e3e3e3"/>')
         parts.append(
             f'<text x="{left - 4}" y="{y(value) + 4:.1f}" font-size="10" text-anchor="end" fill="#555">'
-            f"{value:g}{escape(unit)}</text>"
+            f"{value:g}{html(unit)}</text>"
         )
-    parts.append(f'<text x="{left}" y="12" font-size="11" fill="#222">{escape(title)}</text>')
+    parts.append(f'<text x="{left}" y="12" font-size="11" fill="#222">{html(title)}</text>')
     parts.append(
         f'<text x="{left + plot_w}" y="{height - 5}" font-size="10" text-anchor="end" fill="#555">{span:.0f} s</text>'
     )
     legend_x = left + plot_w
     for line in reversed(lines):
         legend_x -= 8 + 7 * len(line.label)
-        parts.append(f'<text x="{legend_x}" y="12" font-size="11" fill="{line.color}">{escape(line.label)}</text>')
+        parts.append(f'<text x="{legend_x}" y="12" font-size="11" fill="{line.color}">{html(line.label)}</text>')
         for segment in _segments(line.times, line.values):
+            if len(segment) == 1:
+                (t, v), = segment
+                parts.append(f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" fill="{line.color}"/>')
+                continue
             points = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in segment)
             parts.append(f'<polyline points="{points}" fill="none" stroke="{line.color}" stroke-width="1.5"/>')
     parts.append("</svg>")
-    return "".join(parts)
+    return Markup("".join(parts))
+
+
+def nice_ceiling(value: float, floor: float = 1.0) -> float:
+    """A round axis top at or above `value` (1, 2, 5 times a power of ten), at least `floor`."""
+    value = max(value, floor)
+    scale = 10.0 ** math.floor(math.log10(value))
+    return next(step * scale for step in (1, 2, 5, 10) if step * scale >= value)
 
 
 def _segments(times: list[float], values: list[float | None]) -> list[list[tuple[float, float]]]:

@@ -67,8 +67,10 @@ def test_other_formats(lab, tmp_path: Path, suffix: str) -> None:
     if suffix == ".csv":
         rows = text.strip().splitlines()
         assert rows[0].startswith("time,t,node,host,cpu_percent") and len(rows) > 8 * 4
+        assert rows[0].endswith(",disk_percent,swap_percent,psi_cpu,psi_io,psi_memory")
     elif suffix == ".html":
-        assert text.count("<svg") == 8 and "web1" in text and "<script" not in text
+        assert text.count(">CPU and memory</text>") == 8 and "web1" in text and "<script" not in text
+        assert text.count(">disk and swap in use</text>") == 8
     else:
         assert "| web1 | 198.18.0.11 | up |" in text
 
