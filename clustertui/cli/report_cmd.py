@@ -6,6 +6,7 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,11 +15,15 @@ from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.signals import stop_event
-from clustertui.engine.monitor import ClusterMonitor
-from clustertui.report.recording import Recording, record
-from clustertui.report.writer import RENDERERS, supported, write_report
+
+if TYPE_CHECKING:
+    from clustertui.engine.monitor import ClusterMonitor
+    from clustertui.report.recording import Recording
 
 PROGRESS_EVERY = 5.0
+#: The report formats, by extension, for --help without importing the writers;
+#: tests/cli/test_cli_conventions.py checks them against clustertui.report.writer.RENDERERS.
+FORMATS = (".json", ".md", ".html", ".csv")
 
 
 @click.command(
@@ -33,7 +38,7 @@ PROGRESS_EVERY = 5.0
 @click.option("--duration", "duration", type=DURATION, required=True, help="How long to record, e.g. 5m.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
-              help="Report path; the extension picks the format: " + ", ".join(RENDERERS) + ".")
+              help="Report path; the extension picks the format: " + ", ".join(FORMATS) + ".")
 def report_command(file: str, duration: float, interval: float | None, output: str) -> None:
     """Record FILE's cluster headless for a duration and write a report.
 
@@ -41,6 +46,8 @@ def report_command(file: str, duration: float, interval: float | None, output: s
     interrupted).  Exit 3 also when no node could be reached at all.
     """
     path = Path(output)
+    from clustertui.report.writer import RENDERERS, supported, write_report
+
     if not supported(path):
         fail(f"{output}: unknown report format {path.suffix or '(none)'!r}; use one of {', '.join(RENDERERS)}", USAGE)
     if interval is not None and interval < 0.1:
@@ -59,6 +66,9 @@ def report_command(file: str, duration: float, interval: float | None, output: s
 
 
 async def _record(cluster, duration: float, interval: float | None) -> Recording:
+    from clustertui.engine.monitor import ClusterMonitor
+    from clustertui.report.recording import record
+
     monitor = ClusterMonitor(cluster, interval=interval, history_seconds=duration + 60)
     stop = stop_event()
     await monitor.start()

@@ -112,3 +112,10 @@ def test_check_offline_json_reports_a_bad_file_as_json(run: Run, tmp_path: Path)
     assert done.stderr.startswith("clustertui: error: bad.yaml:3: nodes[0].port: expected an integer from 1 to 65535")
     good = run("check", "--offline", "--json", LAB)
     assert good.returncode == 0 and json.loads(good.stdout)["valid"] is True
+
+
+def test_report_formats_in_help_are_the_writers() -> None:
+    from clustertui.cli.report_cmd import FORMATS
+    from clustertui.report.writer import RENDERERS
+
+    assert FORMATS == tuple(RENDERERS)
