@@ -50,6 +50,10 @@ def inventory_hosts(path: Path) -> list[SourceHost]:
     program = shutil.which(PROGRAM)
     if program is not None and path.exists():  # a missing file is read_text's to explain
         return _listed(path, program)
+    if path.is_dir() or (path.is_file() and os.access(path, os.X_OK)):
+        kind = "a directory" if path.is_dir() else "an executable (a dynamic inventory)"
+        raise ConfigError(path, 0, "(inventory)", f"expected an INI or YAML file, found {kind}: reading it needs "
+                          f"Ansible ({PROGRAM} on PATH, e.g. pip install ansible-core)")
     text = read_text(path)
     hosts = _ansible_yaml(path, text) if path.suffix in _YAML_SUFFIXES else _ansible_ini(path, text)
     return [_source_host(path, host.line, host.name, host.options, host.groups) for host in hosts]

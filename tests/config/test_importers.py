@@ -355,3 +355,10 @@ def test_unparsable_inventory_through_ansible_is_one_line(write: Write, monkeypa
     write("[web\nweb1\n", name="inventory.ini")
     with pytest.raises(ConfigError, match=r"import\.ansible: ansible-inventory could not read it: .*\(.*inventory\.ini\)$"):
         load_cluster(write("name: c\ntype: majority\nimport: {ansible: inventory.ini}\n"))
+
+
+def test_dynamic_inventory_without_ansible_says_what_is_needed(write: Write) -> None:
+    script = write("#!/bin/sh\necho '{}'\n", name="inventory.sh")
+    script.chmod(0o755)
+    with pytest.raises(ConfigError, match=r"found an executable \(a dynamic inventory\): reading it needs Ansible"):
+        load_cluster(write("name: c\ntype: majority\nimport: {ansible: inventory.sh}\n"))
