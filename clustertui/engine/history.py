@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from clustertui.probe.sample import NodeSample
 
+_NAN = math.nan
 SERIES = ("cpu", "mem", "load1", "rx", "tx", "disk", "swap", "psi_cpu", "psi_io", "psi_mem")
 
 
@@ -55,9 +56,12 @@ class NodeHistory:
         self._values["load1"][i] = sample.load1
         self._values["rx"][i] = sample.rx_bps
         self._values["tx"][i] = sample.tx_bps
-        for name, value in (("disk", sample.disk_percent), ("swap", sample.swap_percent), ("psi_cpu", sample.psi_cpu),
-                            ("psi_io", sample.psi_io), ("psi_mem", sample.psi_memory)):
-            self._values[name][i] = math.nan if value is None else value
+        disk, swap = sample.disk_percent, sample.swap_percent
+        self._values["disk"][i] = _NAN if disk is None else disk
+        self._values["swap"][i] = _NAN if swap is None else swap
+        self._values["psi_cpu"][i] = _NAN if sample.psi_cpu is None else sample.psi_cpu
+        self._values["psi_io"][i] = _NAN if sample.psi_io is None else sample.psi_io
+        self._values["psi_mem"][i] = _NAN if sample.psi_memory is None else sample.psi_memory
         self._next = (i + 1) % self.capacity
         self.count += 1
 
