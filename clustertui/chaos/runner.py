@@ -27,7 +27,6 @@ import asyncssh
 from clustertui.chaos import guards, validate
 from clustertui.chaos.audit import AuditLog, operator
 from clustertui.chaos.availability import NodeAvailability, node_availability
-from clustertui.chaos.connections import SSHConnector
 from clustertui.chaos.errors import InvalidInput, NodeUnreachable, Refused
 from clustertui.chaos.facts import SSH_LINE, NodeSurvey, parse_survey, survey_script
 from clustertui.chaos.ledger import LedgerRecord, ledger_file
@@ -46,6 +45,7 @@ from clustertui.chaos.planner import (
 from clustertui.chaos.records import LocalRecords
 from clustertui.chaos.shell import q, remote
 from clustertui.config import Cluster, Node
+from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import classify
 
@@ -141,14 +141,15 @@ class Chaos:
         self,
         cluster: Cluster,
         *,
-        connector: SSHConnector | None = None,
+        pool: ConnectionPool | None = None,
         audit: AuditLog | None = None,
         records: LocalRecords | None = None,
         revert_on_exit: bool = False,
     ) -> None:
         self.cluster = cluster
-        self.connector = connector or SSHConnector()
-        self._owns_connector = connector is None
+        # Given the monitor's pool (TUI, drills), a command rides the monitor's connection.
+        self.pool = pool or ConnectionPool()
+        self._owns_pool = pool is None
         self.audit = audit or AuditLog()
         self.records = records or LocalRecords()
         self.revert_on_exit = revert_on_exit
@@ -165,17 +166,17 @@ class Chaos:
             if self.revert_on_exit and self.applied:
                 await self.revert_own("exit")
         finally:
-            if self._owns_connector:
-                self.connector.close()
+            if self._owns_pool:
+                self.pool.close()
 
     # -- remote execution -----------------------------------------------------------------
 
     async def _connect(self, node: Node) -> asyncssh.SSHClientConnection:
         """A connection, or NodeUnreachable (nothing was sent)."""
         try:
-            return await self.connector.connection(node)
+            return await self.pool.connection(SSHTarget.from_node(node))
         except Exception as exc:  # every connection failure becomes a state and a reason
-            self.connector.forget(node.name)
+            self.pool.forget(node.name)
             state, reason = classify(exc)
             raise NodeUnreachable(node.name, str(state), reason) from exc
 
@@ -184,7 +185,7 @@ class Chaos:
         try:
             return await conn.run(command, check=False, timeout=timeout)
         except (asyncssh.Error, OSError, asyncio.TimeoutError):
-            self.connector.forget(node.name)
+            self.pool.forget(node.name)
             raise
 
     # -- survey ---------------------------------------------------------------------------

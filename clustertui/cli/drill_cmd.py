@@ -90,7 +90,7 @@ async def _run_headless(cluster, drill):
             print(f"drill {drill.name}: {progress.phase}{target}{left}", file=sys.stderr)
 
     try:
-        async with Chaos(cluster, revert_on_exit=True) as chaos:
+        async with Chaos(cluster, revert_on_exit=True, pool=monitor.pool) as chaos:
             runner = DrillRunner(cluster, drill, monitor, chaos, on_change=show, stop=stop)
             result = await runner.run()
     finally:

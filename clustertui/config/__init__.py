@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .durations import parse_duration
     from .errors import ConfigError
+    from .jump import JumpHop, JumpSpecError, parse_jump_chain
     from .loader import load_cluster
     from .model import (
         ChaosPolicy,
@@ -39,6 +40,7 @@ _WHERE = {
     "parse_duration": ".durations",
     "ConfigError": ".errors",
     "load_cluster": ".loader",
+    **dict.fromkeys(("JumpHop", "JumpSpecError", "parse_jump_chain"), ".jump"),
     **dict.fromkeys(
         ("ChaosPolicy", "Cluster", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary", "SSHSettings",
          "Service", "SteadyState", "Target", "Traffic"),
@@ -49,6 +51,7 @@ _WHERE = {
 __all__ = [
     "ChaosPolicy", "Cluster", "ConfigError", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary",
     "SSHSettings", "Service", "SteadyState", "Target", "Traffic", "load_cluster", "parse_duration",
+    "JumpHop", "JumpSpecError", "parse_jump_chain",
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .scalars import (
     ClusterName,
     ClusterType,
@@ -40,7 +41,6 @@ from .scalars import (
     ParamValue,
     Port,
     ProcessName,
-    ProxyJump,
     Rate,
     RoleName,
     ServiceName,
@@ -83,6 +83,11 @@ class SSHSettings(Frozen):
     become: Literal["sudo"] | None = None
     proxy_jump: ProxyJump | None = None
     config: FilePath | None = None  # an ssh_config file to honour
+
+    @property
+    def jump_hops(self) -> tuple[JumpHop, ...]:
+        """The `proxy_jump` chain, first hop first (validated at load, so this cannot fail)."""
+        return parse_jump_chain(self.proxy_jump) if self.proxy_jump else ()
 
 
 class Node(Frozen):

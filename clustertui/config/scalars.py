@@ -37,7 +37,7 @@ NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 NAME_RE = re.compile(NAME_PATTERN)
 NAME_RULE = "letters, digits, '_', '.' or '-', starting with a letter or digit"
 _HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
-_USER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
+USER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 _PROCESS_RE = re.compile(r"[A-Za-z0-9_.:@+][A-Za-z0-9_.:@+-]{0,14}")
 _UNIT_RE = re.compile(r"[A-Za-z0-9@_.:][A-Za-z0-9@_.:-]{0,254}")
 _DIGITS = re.compile(r"[0-9]{1,5}")
@@ -129,18 +129,6 @@ def _tcp_address(text: str) -> str:
     return text
 
 
-def _proxy_jump(text: str) -> str:
-    for hop in text.split(","):
-        user, _, address = hop.rpartition("@")
-        if user and not _USER_RE.fullmatch(user):
-            raise ValueError(text)
-        if address.startswith("[") or address.count(":") == 1:
-            _tcp_address(address)
-        else:
-            _host(address)
-    return text
-
-
 def _process(text: str) -> str:
     if "/" in text or len(text) > 15 or not _PROCESS_RE.fullmatch(text):
         shown = f"{describe(text)} ({len(text)} characters)" if len(text) > 15 else describe(text)
@@ -216,10 +204,7 @@ LabelKey = name("label")
 LabelValue = Annotated[str, BeforeValidator(_label_value), expect("a label value (a string or a number)")]
 Host = Annotated[str, AfterValidator(_host), expect("a hostname or IP address")]
 Port = Annotated[int, Field(ge=1, le=65535), expect("an integer from 1 to 65535")]
-User = Annotated[str, Field(pattern=rf"^{_USER_RE.pattern}$"), expect("a user name (letters, digits, '_', '.', '-')")]
-ProxyJump = Annotated[
-    str, AfterValidator(_proxy_jump), expect('a jump host like "bastion.example.internal" or "user@bastion:2222"')
-]
+User = Annotated[str, Field(pattern=rf"^{USER_RE.pattern}$"), expect("a user name (letters, digits, '_', '.', '-')")]
 TcpAddress = Annotated[str, AfterValidator(_tcp_address), expect('"host:port" with a port from 1 to 65535')]
 HttpUrl = Annotated[str, AfterValidator(lambda s: _url(s, template=False)), expect("an http:// or https:// URL")]
 HttpTemplate = Annotated[

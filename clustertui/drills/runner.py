@@ -154,7 +154,7 @@ class DrillRunner:
     async def _resolve(self) -> str:
         self._phase("resolving target")
         try:
-            target = await resolve_target(self.cluster, self.drill.target, self.rng)
+            target = await resolve_target(self.cluster, self.drill.target, self.monitor.pool, self.rng)
         except TargetError as exc:
             raise Aborted(f"target: {exc}") from None
         self.progress.target = target

@@ -6,8 +6,12 @@ import asyncio
 import random
 import shlex
 
+import asyncssh
+
 from clustertui.config import Cluster, Target
-from clustertui.transport.ssh import SSHTarget, connect
+from clustertui.transport.pool import ConnectionPool
+from clustertui.transport.ssh import SSHTarget
+from clustertui.transport.states import classify
 
 PRIMARY_TIMEOUT = 10.0
 
@@ -16,7 +20,11 @@ class TargetError(Exception):
     """The target could not be resolved to a node; the drill aborts."""
 
 
-async def resolve_target(cluster: Cluster, target: Target, rng: random.Random | None = None) -> str:
+async def resolve_target(
+    cluster: Cluster, target: Target, pool: ConnectionPool, rng: random.Random | None = None
+) -> str:
+    """The node's name; a `primary` lookup on a node rides `pool` (jump hosts, host keys, the
+    monitor's connection when the drill has one)."""
     if target.node:
         return target.node
     if target.role:
@@ -25,7 +33,7 @@ async def resolve_target(cluster: Cluster, target: Target, rng: random.Random | 
             raise TargetError(f"no node has role {target.role!r}")
         return (rng or random.Random()).choice(nodes) if target.pick == "random" else nodes[0]
     assert target.primary is not None
-    output = await _run_primary_command(cluster, target.primary.command, target.primary.node)
+    output = await _run_primary_command(cluster, pool, target.primary.command, target.primary.node)
     return node_named_by(cluster, output)
 
 
@@ -41,7 +49,7 @@ def node_named_by(cluster: Cluster, output: str) -> str:
     raise TargetError(f"the primary command printed {word!r}, which names no node of {cluster.name}")
 
 
-async def _run_primary_command(cluster: Cluster, command: str, on_node: str | None) -> str:
+async def _run_primary_command(cluster: Cluster, pool: ConnectionPool, command: str, on_node: str | None) -> str:
     """Run the command here (the controller), or on `on_node` over SSH."""
     try:
         async with asyncio.timeout(PRIMARY_TIMEOUT):
@@ -56,11 +64,16 @@ async def _run_primary_command(cluster: Cluster, command: str, on_node: str | No
                                       f"{err.decode(errors='replace').strip()[:200]}")
                 return out.decode(errors="replace")
             target = SSHTarget.from_node(cluster.node(on_node))
-            conn = await connect(target)
+            try:
+                conn = await pool.connection(target)
+            except Exception as exc:  # every connection failure is a reason, never a crash
+                state, reason = classify(exc)
+                raise TargetError(f"cannot reach {on_node} for the primary command ({state}): {reason}") from None
             try:
                 result = await conn.run(f"sh -c {shlex.quote(command)}", check=False)
-            finally:
-                conn.close()
+            except (asyncssh.Error, OSError) as exc:
+                pool.forget(on_node)
+                raise TargetError(f"the primary command lost its connection to {on_node}: {exc}") from None
             if result.exit_status != 0:
                 raise TargetError(f"the primary command failed on {on_node} (exit {result.exit_status}): "
                                   f"{str(result.stderr or '').strip()[:200]}")

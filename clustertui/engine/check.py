@@ -1,8 +1,7 @@
 """`clustertui check`: connect to every node once, probe once, judge services and endpoints.
 
-Connections go through a semaphore because sshd's default MaxStartups (10) drops
-handshakes past ten at once; a node that fails never delays the others, since each node
-is its own task with its own timeout.
+Connections come from the pool (jump hosts, handshake limit, host keys); a node that fails
+never delays the others, since each node is its own task with its own timeout.
 """
 
 from __future__ import annotations
@@ -18,7 +17,8 @@ from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.channel import probe_once
-from clustertui.transport.ssh import SSHTarget, connect
+from clustertui.transport.pool import ConnectionPool
+from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify
 
 PROBE_TIMEOUT = 10.0
@@ -65,11 +65,15 @@ class CheckReport:
         return all(node.ok for node in self.nodes) and all(e.outcome.ok for e in self.endpoints)
 
 
-async def check_cluster(cluster: Cluster, concurrency: int = 20) -> CheckReport:
-    handshakes = asyncio.Semaphore(concurrency)
-    node_checks = [check_node(cluster, node, handshakes) for node in cluster.nodes]
+async def check_cluster(cluster: Cluster, pool: ConnectionPool | None = None) -> CheckReport:
+    own = pool or ConnectionPool()
+    node_checks = [check_node(cluster, node, own) for node in cluster.nodes]
     endpoint_checks = [endpoint_result(name, endpoint) for name, endpoint in cluster.endpoints.items()]
-    results = await asyncio.gather(*node_checks, *endpoint_checks)
+    try:
+        results = await asyncio.gather(*node_checks, *endpoint_checks)
+    finally:
+        if pool is None:
+            own.close()
     return CheckReport(
         cluster=cluster.name,
         nodes=tuple(results[: len(node_checks)]),
@@ -81,12 +85,11 @@ async def endpoint_result(name: str, endpoint) -> EndpointResult:
     return EndpointResult(name, endpoint.http or endpoint.tcp, await check_endpoint(endpoint))
 
 
-async def check_node(cluster: Cluster, node: Node, handshakes: asyncio.Semaphore) -> NodeCheck:
+async def check_node(cluster: Cluster, node: Node, pool: ConnectionPool) -> NodeCheck:
     target = SSHTarget.from_node(node)
     plan = probe_plan(cluster, node)
     try:
-        async with handshakes:
-            conn = await connect(target)
+        conn = await pool.open(target)
     except Exception as exc:  # every failure becomes a node state, never a crash
         state, detail = classify(exc)
         return NodeCheck(node.name, node.host, state, detail)

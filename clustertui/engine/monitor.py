@@ -27,15 +27,14 @@ from clustertui.engine.snapshot import (
     sample_age,
 )
 from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe
-from clustertui.transport.bastion import BastionPool
 from clustertui.transport.local import LocalSession
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
 from clustertui.transport.netcheck import CheckOutcome
+from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.session import NodeSession, watch_silence
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState
 
-HANDSHAKE_CONCURRENCY = 10  # below sshd's default MaxStartups of 10:30:100
 MAX_EVENTS = 10_000
 
 
@@ -73,8 +72,8 @@ class ClusterMonitor:
         cluster: Cluster,
         interval: float | None = None,
         history_seconds: float = 3600.0,
-        handshake_concurrency: int = HANDSHAKE_CONCURRENCY,
         local: bool = False,
+        pool: ConnectionPool | None = None,
     ) -> None:
         self.cluster = cluster
         self.local = local
@@ -94,8 +93,9 @@ class ClusterMonitor:
         self.started_at = time.time()
         self._event_listeners: list[Callable[[Event], None]] = []
         self._sample_listeners: list[Callable[[str, NodeSample], None]] = []
-        self._handshakes = asyncio.Semaphore(handshake_concurrency)
-        self._bastions = BastionPool()
+        # Every SSH connection goes through the pool; chaos in the same process shares it.
+        self.pool = pool or ConnectionPool()
+        self._owns_pool = pool is None
         self._sessions: dict[str, NodeSession | LocalSession] = {}
         self._tasks: list[asyncio.Task] = []
         self._quorum_held: bool | None = None
@@ -135,9 +135,7 @@ class ClusterMonitor:
                 plan=probe_plan(self.cluster, node),
                 interval=self.interval,
                 sink=self,
-                handshakes=self._handshakes,
-                bastions=self._bastions,
-                proxy_jump=node.ssh.proxy_jump,
+                pool=self.pool,
             )
             self._sessions[node.name] = session
             self._tasks.append(asyncio.create_task(session.run(), name=f"session {node.name}"))
@@ -152,7 +150,8 @@ class ClusterMonitor:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        self._bastions.close()
+        if self._owns_pool:
+            self.pool.close()
 
     def session(self, node: str) -> NodeSession | LocalSession:
         return self._sessions[node]

@@ -16,10 +16,9 @@ import asyncssh
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import HostInfo, NodeSample
-from clustertui.transport.backoff import Backoff
-from clustertui.transport.bastion import BastionPool
 from clustertui.transport.channel import run_probe
-from clustertui.transport.ssh import SSHTarget, connect
+from clustertui.transport.pool import ConnectionPool
+from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify
 
 STALE_AFTER_INTERVALS = 3
@@ -40,19 +39,14 @@ class NodeSession:
         plan: ProbePlan,
         interval: float,
         sink: SessionSink,
-        handshakes: asyncio.Semaphore,
-        bastions: BastionPool | None = None,
-        proxy_jump: str | None = None,
-        backoff: Backoff | None = None,
+        pool: ConnectionPool,
     ) -> None:
         self.target = target
         self.plan = plan
         self.interval = interval
         self.sink = sink
-        self.handshakes = handshakes
-        self.bastions = bastions or BastionPool()
-        self.proxy_jump = proxy_jump
-        self.backoff = backoff or Backoff()
+        self.pool = pool
+        self.backoff = pool.backoff()
         self.state = NodeState.CONNECTING
         self.detail = ""
         self.info: HostInfo | None = None
@@ -86,9 +80,8 @@ class NodeSession:
         # flap between "connecting" and "unreachable" on every backoff cycle.
         while not self._stopping:
             try:
-                tunnel = await self.bastions.tunnel_for(self.target, self.proxy_jump)
-                async with self.handshakes:
-                    self.connection = await connect(self.target, tunnel, keepalive=False)
+                # Lent to the pool: chaos in the same process runs its commands on it.
+                self.connection = await self.pool.open(self.target, keepalive=False, lend=True)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

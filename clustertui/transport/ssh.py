@@ -13,6 +13,8 @@ from pathlib import Path
 
 import asyncssh
 
+from clustertui.config import JumpHop
+from clustertui.transport.hostkeys import VerifyingClient, load_known_hosts, remember
 from clustertui.transport.states import HostKeyError, NodeState
 
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts").expanduser()
@@ -33,6 +35,7 @@ class SSHTarget:
     trust_on_first_use: bool = False
     config: Path | None = None
     become: str | None = None
+    jump: tuple[JumpHop, ...] = ()  # proxy_jump, first hop first
 
     @classmethod
     def from_node(cls, node) -> SSHTarget:  # node: clustertui.config.Node
@@ -49,6 +52,29 @@ class SSHTarget:
             trust_on_first_use=ssh.trust_on_first_use,
             config=ssh.config,
             become=ssh.become,
+            jump=ssh.jump_hops,
+        )
+
+    def hop_targets(self) -> tuple[SSHTarget, ...]:
+        """The jump hosts as targets of their own: same key, known_hosts and host-key policy.
+
+        A hop without `user@` logs in as the node's user would by default (asyncssh's
+        default: the local user, or the ssh_config's), as `ssh -J` does.
+        """
+        return tuple(
+            SSHTarget(
+                name=f"jump host {hop}",
+                host=hop.host,
+                port=hop.port,
+                user=hop.user,
+                identity=self.identity,
+                known_hosts=self.known_hosts,
+                connect_timeout=self.connect_timeout,
+                keepalive_interval=self.keepalive_interval,
+                trust_on_first_use=self.trust_on_first_use,
+                config=self.config,
+            )
+            for hop in self.jump
         )
 
     @property
@@ -58,28 +84,6 @@ class SSHTarget:
     def privileged(self, command: str) -> str:
         """Prefix a command that needs root with `sudo -n`, which fails instead of prompting."""
         return f"sudo -n -- sh -c {shlex.quote(command)}" if self.become == "sudo" else command
-
-
-def _known_entry_exists(target: SSHTarget) -> bool:
-    """Whether known_hosts holds any key for this host (to tell 'unknown' from 'changed')."""
-    path = target.known_hosts_path
-    if not path.is_file():
-        return False
-    try:
-        known = asyncssh.read_known_hosts(str(path))
-        host_keys, ca_keys, *_ = known.match(target.host, target.host, target.port)
-    except (OSError, ValueError, asyncssh.Error):
-        return False
-    return bool(host_keys or ca_keys)
-
-
-def _remember_host_key(target: SSHTarget, key: asyncssh.SSHKey) -> None:
-    """Trust on first use: append the key the node presented to known_hosts."""
-    path = target.known_hosts_path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    name = target.host if target.port == 22 else f"[{target.host}]:{target.port}"
-    with path.open("a") as handle:
-        handle.write(f"{name} {key.export_public_key().decode().strip()}\n")
 
 
 # AES-GCM first: with AES-NI it is the cheapest cipher to decrypt per packet, and packets
@@ -117,26 +121,41 @@ async def connect(
         # could exhaust the server's MaxAuthTries before ours is offered.
         options["client_keys"] = [str(target.identity)]
         options["agent_path"] = None
-    first_use = target.trust_on_first_use and not _known_entry_exists(target)
-    options["known_hosts"] = None if first_use else str(target.known_hosts_path)
+    known = load_known_hosts(target.known_hosts_path)
+    client = VerifyingClient(known, target.trust_on_first_use)
+    options["known_hosts"] = client.known_hosts
     try:
-        conn = await asyncio.wait_for(
-            asyncssh.connect(target.host, **options), timeout=target.connect_timeout + 1.0
+        conn, _ = await asyncio.wait_for(
+            asyncssh.create_connection(lambda: client, target.host, **options),
+            timeout=target.connect_timeout + 1.0,
         )
     except asyncssh.HostKeyNotVerifiable as exc:
-        if _known_entry_exists(target):
-            raise HostKeyError(
-                NodeState.HOST_KEY_MISMATCH,
-                f"host key mismatch: {target.host} presented a key that differs from "
-                f"{target.known_hosts_path} (possible man-in-the-middle)",
-            ) from exc
-        raise HostKeyError(
-            NodeState.HOST_KEY_UNKNOWN,
-            f"host key unknown: {target.host} is not in {target.known_hosts_path} "
-            "(add it, or set ssh.trust_on_first_use)",
-        ) from exc
-    if first_use:
-        key = conn.get_server_host_key()
-        if key is not None:
-            _remember_host_key(target, key)
+        raise _host_key_error(target, client, exc.reason or "") from exc
+    except asyncssh.KeyExchangeFailed as exc:
+        if client.entry_seen:  # known_hosts trusts only a CA (or key types) the host does not offer
+            raise _host_key_error(target, client, exc.reason or "") from exc
+        raise
+    if client.learned is not None:
+        remember(target.known_hosts_path, target.host, target.port, client.learned)
     return conn
+
+
+def _host_key_error(target: SSHTarget, client: VerifyingClient, reason: str) -> HostKeyError:
+    where = f"{target.host}" if target.port == 22 else f"{target.host}:{target.port}"
+    if "revoked" in reason.lower():
+        return HostKeyError(
+            NodeState.HOST_KEY_MISMATCH,
+            f"host key revoked: {where} presented a key marked @revoked in {target.known_hosts_path} "
+            "(possible man-in-the-middle)",
+        )
+    if client.entry_seen:
+        return HostKeyError(
+            NodeState.HOST_KEY_MISMATCH,
+            f"host key mismatch: {where} presented a key that differs from "
+            f"{target.known_hosts_path} (possible man-in-the-middle)",
+        )
+    return HostKeyError(
+        NodeState.HOST_KEY_UNKNOWN,
+        f"host key unknown: {where} is not in {target.known_hosts_path} "
+        "(add it, or set ssh.trust_on_first_use)",
+    )

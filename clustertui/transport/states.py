@@ -38,8 +38,20 @@ class HostKeyError(Exception):
         self.state = state
 
 
+class JumpHostError(Exception):
+    """A jump host on the way to a node failed; the node takes that failure's state."""
+
+    def __init__(self, hop: str, cause: BaseException) -> None:
+        super().__init__(f"{hop}: {cause}")
+        self.hop = hop  # "jump host ops@bastion"
+        self.cause = cause
+
+
 def classify(exc: BaseException) -> tuple[NodeState, str]:
     """Map a connection failure to a state and a one-line reason."""
+    if isinstance(exc, JumpHostError):
+        state, detail = classify(exc.cause)
+        return state, f"{exc.hop}: {detail}"
     if isinstance(exc, HostKeyError):
         return exc.state, str(exc)
     if isinstance(exc, asyncssh.PermissionDenied):

@@ -26,7 +26,6 @@ from clustertui.chaos import (
     RevertOutcome,
 )
 from clustertui.chaos.audit import state_dir
-from clustertui.chaos.connections import SSHConnector
 from clustertui.chaos.guards import blast_radius, quorum
 from clustertui.config import Cluster, Drill
 from clustertui.drills.export import RENDERERS
@@ -80,14 +79,7 @@ class ChaosLink:
     def for_monitor(cls, cluster: Cluster, monitor: ClusterMonitor) -> ChaosLink:
         """Chaos on the monitor's verified connections (a fault costs a channel, not a key
         exchange), reverting this session's faults when it closes; drills on that monitor."""
-
-        def borrow(name: str):  # noqa: ANN202 - asyncssh's connection type, or None
-            try:
-                return getattr(monitor.session(name), "connection", None)
-            except KeyError:  # the monitor has not started yet
-                return None
-
-        chaos = Chaos(cluster, revert_on_exit=True, connector=SSHConnector(existing=borrow))
+        chaos = Chaos(cluster, revert_on_exit=True, pool=monitor.pool)
 
         def new_runner(drill: Drill, on_change: Callable[[Progress], None], stop: asyncio.Event) -> DrillRunner:
             return DrillRunner(cluster, drill, monitor, chaos, on_change=on_change, stop=stop)

@@ -24,6 +24,7 @@ import pytest
 from clustertui.chaos import Chaos, FaultRequest, LocalRecords
 from clustertui.config import load_cluster
 from clustertui.lab import http_get
+from clustertui.transport.ssh import SSHTarget
 from tests.chaos.helpers import REPO, leftovers, sh
 from tests.integration.helpers import run_cli, wait_for
 
@@ -74,7 +75,7 @@ async def ssh_cut_case(lab, cluster_file: Path) -> float:
         assert outcome.ok, outcome.result
         applied_at = time.monotonic()
         try:
-            conn = await chaos.connector.connection(chaos.cluster.node("web1"))
+            conn = await chaos.pool.connection(SSHTarget.from_node(chaos.cluster.node("web1")))
             port = conn.get_extra_info("sockname")[1]
             # The node-side sshd process that serves this very connection.
             found = sh(lab, "web1", f"ss -tnpH state established '( dport = :{port} )'")
