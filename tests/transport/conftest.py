@@ -8,6 +8,7 @@ man-in-the-middle, or puts one in front of another to play a bastion.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -34,6 +35,9 @@ class FakeServer:
     forwards: list[tuple[str, int]] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     server: asyncssh.SSHAcceptor | None = None
+    auth_delay: float = 0.0  # slow logins, to see how many handshakes run at once
+    authenticating: int = 0
+    most_authenticating: int = 0
 
     @property
     def known_name(self) -> str:
@@ -59,11 +63,28 @@ class FakeServer:
 
 
 class _Handler(asyncssh.SSHServer):
-    def __init__(self, record: FakeServer) -> None:
+    def __init__(self, record: FakeServer, client_key: asyncssh.SSHKey) -> None:
         self.record = record
+        self.client_key = client_key
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.record.connections += 1
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        record = self.record
+        record.authenticating += 1
+        record.most_authenticating = max(record.most_authenticating, record.authenticating)
+        try:
+            await asyncio.sleep(record.auth_delay)
+        finally:
+            record.authenticating -= 1
+        return key == self.client_key
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
         self.record.forwards.append((dest_host, dest_port))
@@ -81,10 +102,12 @@ def client_key(tmp_path: Path) -> tuple[Path, asyncssh.SSHKey]:
 @pytest.fixture
 async def ssh_server(client_key) -> AsyncIterator[Callable[..., Awaitable[FakeServer]]]:
     started: list[FakeServer] = []
-    authorized = asyncssh.import_authorized_keys(client_key[1].export_public_key().decode())
+    public = asyncssh.import_public_key(client_key[1].export_public_key())
 
-    async def start(name: str = "node", key: asyncssh.SSHKey | None = None, port: int = 0) -> FakeServer:
-        record = FakeServer(name, key or asyncssh.generate_private_key("ssh-ed25519"))
+    async def start(
+        name: str = "node", key: asyncssh.SSHKey | None = None, port: int = 0, auth_delay: float = 0.0
+    ) -> FakeServer:
+        record = FakeServer(name, key or asyncssh.generate_private_key("ssh-ed25519"), auth_delay=auth_delay)
 
         async def answer(process: asyncssh.SSHServerProcess) -> None:
             record.commands.append(str(process.command))
@@ -92,8 +115,8 @@ async def ssh_server(client_key) -> AsyncIterator[Callable[..., Awaitable[FakeSe
             process.exit(0)
 
         record.server = await asyncssh.listen(
-            "127.0.0.1", port, server_factory=lambda: _Handler(record), server_host_keys=[record.key],
-            authorized_client_keys=authorized, process_factory=answer,
+            "127.0.0.1", port, server_factory=lambda: _Handler(record, public), server_host_keys=[record.key],
+            process_factory=answer,
         )
         record.port = record.server.sockets[0].getsockname()[1]
         started.append(record)
