@@ -11,12 +11,12 @@ import time
 from dataclasses import dataclass, field
 
 from clustertui.config import Cluster, Node
+from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.sample import HostInfo, NodeSample
-from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
-from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.channel import probe_once
+from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify

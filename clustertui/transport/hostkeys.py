@@ -19,12 +19,14 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
 from clustertui.transport.states import HostKeyError, NodeState
 
-MARKERS = ("cert-authority", "revoked")
+#: Trusted host keys, trusted CA keys, revoked keys: what asyncssh's known_hosts callable returns.
+KeyLists = tuple[list[asyncssh.SSHKey], list[asyncssh.SSHKey], list[asyncssh.SSHKey]]
 
 
 class KnownHostsError(HostKeyError):
@@ -40,7 +42,7 @@ def _check_line(line: str) -> str | None:
         asyncssh.import_known_hosts(line)  # marker, field count, hashed-name syntax
     except (ValueError, asyncssh.Error) as exc:
         return str(exc)
-    fields = line.split(None, 2) if line.startswith("@") else [None, *line.split(None, 1)]
+    fields = line.split(None, 2) if line.startswith("@") else ["", *line.split(None, 1)]
     if len(fields) < 3:
         return "expected [@marker] hosts key"
     data = fields[2]
@@ -107,7 +109,7 @@ class Lookup:
     revoked: tuple[asyncssh.SSHKey, ...]
     any_entry: bool
 
-    def for_asyncssh(self) -> tuple[list[asyncssh.SSHKey], list[asyncssh.SSHKey], list[asyncssh.SSHKey]]:
+    def for_asyncssh(self) -> KeyLists:
         return list(self.host_keys), list(self.ca_keys), list(self.revoked)
 
 
@@ -129,7 +131,7 @@ def lookup(known: asyncssh.SSHKnownHosts, host: str, addr: str, port: int | None
     ported = [known.match(f"[{name}]:{port}", "", None) for name in names] if port and port != 22 else []
     plain = [known.match(name, "", None) for name in names]
 
-    def keys(results: list, index: int) -> tuple[asyncssh.SSHKey, ...]:
+    def keys(results: list[Any], index: int) -> tuple[asyncssh.SSHKey, ...]:
         return tuple(dict.fromkeys(key for result in results for key in result[index]))
 
     trusted_from = ported if any(r[0] or r[1] for r in ported) else plain
@@ -168,7 +170,7 @@ class VerifyingClient(asyncssh.SSHClient):
         self.entry_seen = False  # the file named the host: a refusal means "changed"
         self.learned: asyncssh.SSHKey | None = None
 
-    def known_hosts(self, host: str, addr: str, port: int | None) -> tuple[list, list, list]:
+    def known_hosts(self, host: str, addr: str, port: int | None) -> KeyLists:
         """asyncssh's `known_hosts` callable: the keys it trusts and refuses for this host."""
         found = lookup(self._known, host, addr, port)
         self.entry_seen = found.any_entry

@@ -20,6 +20,7 @@ so that a fault applied from the TUI costs a channel, not a key exchange.
 from __future__ import annotations
 
 import asyncio
+import time
 
 import asyncssh
 
@@ -39,6 +40,7 @@ class ConnectionPool:
         self._shared: dict[str, asyncssh.SSHClientConnection] = {}  # opened by connection()
         self._lent: dict[str, asyncssh.SSHClientConnection] = {}  # owned by someone else
         self._locks: dict[object, asyncio.Lock] = {}
+        self._failures: dict[Chain, tuple[float, JumpHostError]] = {}  # when, and how, a hop last failed
 
     def backoff(self) -> Backoff:
         """A fresh reconnect schedule for one node (see transport.backoff for why jittered)."""
@@ -91,20 +93,31 @@ class ConnectionPool:
         return self._locks.setdefault(key, asyncio.Lock())
 
     async def _tunnel(self, hops: Chain) -> asyncssh.SSHClientConnection | None:
-        """The connection to the last hop of the chain, each hop reached through the one before."""
+        """The connection to the last hop of the chain, each hop reached through the one before.
+
+        Nodes behind one hop wait for one attempt to reach it: if that attempt fails, they all
+        get its failure instead of trying again one after the other (50 nodes behind a
+        bastion that times out would otherwise wait 50 connect timeouts).
+        """
         tunnel: asyncssh.SSHClientConnection | None = None
         for depth in range(1, len(hops) + 1):
             chain = hops[:depth]
+            asked = time.monotonic()
             async with self._lock(chain):
                 conn = self._jumps.get(chain)
                 if conn is None or conn.is_closed():
+                    failed = self._failures.get(chain)
+                    if failed is not None and failed[0] >= asked:
+                        raise failed[1]
                     try:
                         async with self._handshakes:
                             conn = await connect(chain[-1], tunnel)
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:
-                        raise JumpHostError(chain[-1].name, exc) from exc
+                        error = JumpHostError(chain[-1].name, exc)
+                        self._failures[chain] = (time.monotonic(), error)
+                        raise error from exc
                     self._jumps[chain] = conn
             tunnel = conn
         return tunnel

@@ -10,10 +10,11 @@ import asyncio
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
-from clustertui.config import JumpHop
+from clustertui.config import JumpHop, Node
 from clustertui.transport.hostkeys import VerifyingClient, load_known_hosts, remember
 from clustertui.transport.states import HostKeyError, NodeState
 
@@ -38,7 +39,7 @@ class SSHTarget:
     jump: tuple[JumpHop, ...] = ()  # proxy_jump, first hop first
 
     @classmethod
-    def from_node(cls, node) -> SSHTarget:  # node: clustertui.config.Node
+    def from_node(cls, node: Node) -> SSHTarget:
         ssh = node.ssh
         return cls(
             name=node.name,
@@ -106,7 +107,7 @@ async def connect(
     per interval (see session.watch_silence), and asyncssh's keepalive would re-arm a timer
     on every received packet.
     """
-    options: dict = {
+    options: dict[str, Any] = {
         "port": target.port,
         "username": target.user,
         "connect_timeout": target.connect_timeout,

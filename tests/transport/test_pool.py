@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 from pathlib import Path
 
 import pytest
 
+from clustertui.config import JumpHop
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.states import JumpHostError, NodeState, classify
 
@@ -120,4 +123,25 @@ async def test_a_bastion_that_is_down_names_itself_in_the_nodes_state(
         await pool.open(target_for(node, jump=(hop,)))
     assert classify(caught.value) == (NodeState.UNREACHABLE, f"jump host {hop}: connection refused")
     assert node.connections == 0
+    pool.close()
+
+
+async def test_nodes_behind_a_silent_bastion_share_one_timeout(ssh_server, target_for, tmp_path: Path) -> None:
+    """A bastion that accepts TCP and never answers: six nodes fail after one connect
+    timeout, not six in a row."""
+    nodes = [await ssh_server(f"n{i}") for i in range(6)]
+    silent = await asyncio.start_server(lambda reader, writer: None, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    trust(tmp_path, *nodes)
+    pool = ConnectionPool()
+    hop = JumpHop(host="127.0.0.1", port=port, user="tester")
+    targets = [dataclasses.replace(target_for(n, jump=(hop,)), connect_timeout=1.0) for n in nodes]
+    started = time.monotonic()
+    results = await asyncio.gather(*(pool.open(t) for t in targets), return_exceptions=True)
+    elapsed = time.monotonic() - started
+    silent.close()
+    assert all(isinstance(r, JumpHostError) for r in results), results
+    assert {classify(r) for r in results} == {(NodeState.UNREACHABLE, f"jump host {hop}: timed out")}
+    assert elapsed < 3.0, elapsed  # one attempt (1 s + asyncssh's grace), shared
+    assert all(n.connections == 0 for n in nodes)
     pool.close()
