@@ -7,6 +7,9 @@ Each test plays the man-in-the-middle with a real SSH server holding a different
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from pathlib import Path
 
 import asyncssh
@@ -160,3 +163,42 @@ async def test_jump_host_follows_the_same_rule(ssh_server, target_for, tmp_path:
     assert node.connections == 0 and fake.forwards == []
     assert known.read_text() == text
     pool.close()
+
+
+async def clustertui_check(tmp_path: Path, server, client_key: Path) -> tuple[int, dict, str]:
+    """`clustertui check --json` in a subprocess, against the in-process server (whose event
+    loop keeps serving while the subprocess runs)."""
+    path = tmp_path / "cluster.yaml"
+    path.write_text(
+        "name: hostile\ntype: single-node\n"
+        f"ssh: {{user: tester, identity: '{client_key}', known_hosts: '{tmp_path / 'known_hosts'}', "
+        "trust_on_first_use: true, connect_timeout: 3s}\n"
+        f"nodes:\n  - {{name: n1, host: 127.0.0.1, port: {server.port}}}\n"
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "clustertui", "check", str(path), "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert out, err
+    return process.returncode or 0, json.loads(out)["nodes"][0], err.decode()
+
+
+async def test_check_refuses_an_impostor_despite_a_revoked_or_broken_line(
+    ssh_server, client_key, tmp_path: Path
+) -> None:
+    """The defect as reported, through the command line: the real key plus an @revoked line
+    (or a line asyncssh cannot parse), trust_on_first_use on, and a server with another key."""
+    real = await ssh_server("node")
+    fake = await impostor(ssh_server, real)
+    known = tmp_path / "known_hosts"
+    for extra, state, detail in [
+        ("@revoked\n", "host-key-unknown", f"{known}:2: cannot parse this known_hosts line"),
+        (f"@revoked [127.0.0.1]:{fake.port} {fake.key.export_public_key().decode().strip()}\n",
+         "host-key-mismatch", "host key revoked:"),
+    ]:
+        known.write_text(real.known_line() + extra)
+        code, node, err = await clustertui_check(tmp_path, fake, client_key[0])
+        assert code == 1 and "Traceback" not in err
+        assert node["state"] == state and node["detail"].startswith(detail), node
+        assert known.read_text() == real.known_line() + extra  # nothing learned
