@@ -119,3 +119,20 @@ def test_report_formats_in_help_are_the_writers() -> None:
     from clustertui.report.writer import RENDERERS
 
     assert FORMATS == tuple(RENDERERS)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["init", "--help"], ["drill", "--help"]])
+def test_help_imports_no_heavy_package(args: list[str]) -> None:
+    """`--help` must start fast: no textual, asyncssh, pydantic or engine (docs/performance.md)."""
+    import os
+    import sys
+
+    code = (
+        "import sys\nfrom clustertui.cli.main import cli\n"
+        f"try:\n    cli.main({args!r}, prog_name='clustertui')\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('textual', 'asyncssh', 'pydantic', 'clustertui.engine') if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": str(Path(LAB).parents[1])})
+    assert "HEAVY []" in done.stderr, done.stderr
