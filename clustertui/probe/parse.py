@@ -4,14 +4,16 @@ The probe computes its figures on the node (see probe.awk), so a frame is a few 
 of finished numbers.  Every malformed input raises ProbeError and nothing else, because a
 node that lies or prints garbage must turn into a `probe-error` state, never into a crashed
 monitor.  The parser is one pass over split lines with a dispatch on the record letter: no
-regexes, since parsing runs for every node every interval.
+regexes, since parsing runs for every node every interval.  Every size and number is checked
+against its bound (probe/limits.py) before it is used, so the work per frame is linear in
+its size and no number a node sends can break arithmetic later (float conversion, float32
+history, formatting).
 """
 
 from __future__ import annotations
 
-import math
-
 from clustertui.probe.errors import ProbeError
+from clustertui.probe.limits import MAX_CORES, MAX_DIGITS, MAX_FRAME, MAX_LINE, MAX_NAME, MAX_NUMBER, MAX_RECORDS
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import CpuBreakdown, DiskUsage, HostInfo, NetRate, NodeSample, ServiceProbe
 
@@ -23,10 +25,16 @@ def split_header(chunk: str) -> tuple[HostInfo | None, str]:
     if not chunk.startswith("H "):
         return None, chunk
     line, _, rest = chunk.partition("\n")
-    parts = line.split()
-    if len(parts) != 4 or not parts[3].isdigit() or int(parts[3]) == 0:
+    parts = line.split() if len(line) <= 3 * MAX_NAME else []
+    if len(parts) != 4 or len(parts[1]) > MAX_NAME or len(parts[2]) > MAX_NAME:
         raise ProbeError(f"malformed header line {line[:80]!r}")
-    return HostInfo(hostname=parts[1], kernel=parts[2], page_size=int(parts[3])), rest
+    try:
+        page_size = _count(parts[3])
+    except ProbeError as exc:
+        raise ProbeError(f"malformed header line {line[:80]!r}: {exc}") from None
+    if page_size == 0:
+        raise ProbeError(f"malformed header line {line[:80]!r}: page size 0")
+    return HostInfo(hostname=parts[1], kernel=parts[2], page_size=page_size), rest
 
 
 def parse_frame(text: str, plan: ProbePlan, t: float) -> NodeSample:
@@ -39,37 +47,64 @@ def parse_frame(text: str, plan: ProbePlan, t: float) -> NodeSample:
         raise ProbeError(f"malformed frame: {exc}") from None
 
 
-def _percent(value: str) -> float:
+def _number(value: str) -> float:
+    """A finite number from 0 to MAX_NUMBER, written in ASCII (float() would also take
+    `1_0`, Arabic-Indic digits and 10^6-digit strings)."""
+    if len(value) > MAX_DIGITS or not value.isascii() or "_" in value:
+        raise ProbeError(f"not a number of at most {MAX_DIGITS} ASCII characters: {value[:20]!r}")
     number = float(value)
-    if not 0.0 <= number <= 100.0:  # also rejects NaN
+    if not 0.0 <= number <= MAX_NUMBER:  # also rejects NaN and infinities
+        raise ProbeError(f"number out of range 0..2^53: {value[:20]!r}")
+    return number
+
+
+def _percent(value: str) -> float:
+    number = _number(value)
+    if number > 100.0:
         raise ProbeError(f"percentage out of range: {value[:20]!r}")
     return number
 
 
 def _count(value: str) -> int:
+    """A whole number from 0 to MAX_NUMBER in ASCII digits (no sign, no `³`, no `٣`)."""
+    if not (0 < len(value) <= MAX_DIGITS and value.isascii() and value.isdigit()):
+        raise ProbeError(f"not a count: {value[:20]!r}")
     number = int(value)
-    if number < 0:
-        raise ProbeError(f"negative count: {value[:20]!r}")
-    return number
-
-
-def _finite(value: str) -> float:
-    number = float(value)
-    if not math.isfinite(number) or number < 0:
-        raise ProbeError(f"not a finite non-negative number: {value[:20]!r}")
+    if number > MAX_NUMBER:
+        raise ProbeError(f"count out of range 0..2^53: {value[:20]!r}")
     return number
 
 
 def _optional(value: str) -> float | None:
-    return None if value == "-" else _finite(value)
+    return None if value == "-" else _number(value)
+
+
+def _port(value: str) -> int:
+    port = _count(value)
+    if not 1 <= port <= 65535:
+        raise ProbeError(f"port out of range: {value[:20]!r}")
+    return port
+
+
+def _lines(text: str) -> list[str]:
+    """The frame's lines, after checking its size, line count and every line's length."""
+    if len(text) > MAX_FRAME:
+        raise ProbeError(f"frame of {len(text)} characters, over the limit of {MAX_FRAME}")
+    lines = text.strip("\n").split("\n")
+    if len(lines) > MAX_RECORDS + 2:
+        raise ProbeError(f"frame of {len(lines)} lines, over the limit of {MAX_RECORDS} records")
+    longest = max(lines, key=len)
+    if len(longest) > MAX_LINE:
+        raise ProbeError(f"line of {len(longest)} characters, over the limit of {MAX_LINE}: {longest[:20]!r}")
+    return lines
 
 
 def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
-    lines = text.strip("\n").split("\n")
+    lines = _lines(text)
     head = lines[0].split()
     if len(head) != 3 or head[0] != "F" or lines[-1] != "E":
         raise ProbeError("frame does not start with 'F seq uptime' and end with 'E'")
-    uptime = _finite(head[2])
+    uptime = _number(head[2])
     cpu: CpuBreakdown | None = None
     cores: tuple[float, ...] = ()
     cpu_count = 0
@@ -91,6 +126,8 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
                 cpu = CpuBreakdown(*(_percent(v) for v in fields[1:]))
         elif kind == "k":
             cpu_count = len(fields) - 1
+            if cpu_count > MAX_CORES:
+                raise ProbeError(f"{cpu_count} cores, over the limit of {MAX_CORES}")
             if "-" not in fields:  # a core just came online has no rate yet
                 cores = tuple(_percent(v) for v in fields[1:])
         elif kind == "m" and len(fields) == 6:
@@ -98,12 +135,12 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
         elif kind == "l" and len(fields) == 4:
             load = fields
         elif kind == "n" and len(fields) == 4:
-            net.append(NetRate(fields[1], _finite(fields[2]), _finite(fields[3])))
+            net.append(NetRate(fields[1], _number(fields[2]), _number(fields[3])))
         elif kind == "p" and len(fields) == 4:
             psi = (_optional(fields[1]), _optional(fields[2]), _optional(fields[3]))
         elif kind == "d":
-            if len(fields) == 5 and fields[2].isdigit():  # df prints nothing usable for a missing path
-                disks.append(DiskUsage(fields[1], int(fields[2]) * 1024, int(fields[3]) * 1024, int(fields[4]) * 1024))
+            if len(fields) == 5 and fields[2].isascii() and fields[2].isdigit():  # df prints nothing usable for a missing path
+                disks.append(DiskUsage(fields[1], *(_count(v) * 1024 for v in fields[2:])))
         elif kind == "r" and len(fields) == 2:
             processes = _count(fields[1])
         elif kind == "s" and len(fields) == 4:
@@ -111,7 +148,7 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
             if sub == "P":
                 proc_counts[name] = _count(value)
             elif sub == "L":
-                listening[int(name)] = value == "1"
+                listening[_port(name)] = value == "1"
             elif sub == "U":
                 units[name] = value
             else:
@@ -130,9 +167,9 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
         cpu=cpu,
         cores=cores,
         cpu_count=cpu_count,
-        load1=_finite(load[1]),
-        load5=_finite(load[2]),
-        load15=_finite(load[3]),
+        load1=_number(load[1]),
+        load5=_number(load[2]),
+        load15=_number(load[3]),
         mem_total=total,
         mem_available=min(available, total),
         mem_percent=_percent(mem[3]),

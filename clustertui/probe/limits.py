@@ -1,0 +1,26 @@
+"""The bounds on what a node may send: every frame, line, record and number has one.
+
+A node's probe output is untrusted (DESIGN: "Node text is data"). Whatever it prints, the
+controller's work per frame and its memory per node stay bounded, and parsing stays linear:
+anything past a bound makes the node `probe-error` with the bound named, never a slow loop.
+Each bound is far above what a real node prints (figures in docs/performance.md).
+"""
+
+from __future__ import annotations
+
+#: Characters of one frame, `H` header line included. A real frame is ~300 bytes; a host
+#: with MAX_CORES cores and thousands of interfaces stays well under this.
+MAX_FRAME = 512 * 1024
+#: Characters of one line: the `k` line of MAX_CORES cores (`100.0 ` each) is 48 KiB.
+MAX_LINE = 64 * 1024
+#: Lines in one frame (interfaces, disks, services and faults together).
+MAX_RECORDS = 8192
+#: Cores in the `k` record: the kernel's own maximum (x86-64 CONFIG_MAXSMP, NR_CPUS=8192).
+MAX_CORES = 8192
+#: Characters of one number; `18446744073709551615` (2^64 - 1) has 20.
+MAX_DIGITS = 24
+#: Largest value of any number in a frame (kB of memory, bytes/s, load, seconds of uptime):
+#: 2^53 is exact as a double, fits every float32 history series, and no machine reports more.
+MAX_NUMBER = 2**53
+#: Characters of the hostname and of the kernel release in the header (uname allows 64).
+MAX_NAME = 255
