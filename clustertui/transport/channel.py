@@ -15,7 +15,7 @@ from collections.abc import Callable
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.limits import MAX_FRAME
+from clustertui.probe.limits import MAX_FRAME, MAX_LINE
 from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import HostInfo, NodeSample
@@ -28,14 +28,15 @@ class FrameBuffer:
     searching) the whole pending text on every packet costs O(n^2) for a node that trickles
     a frame without end in small packets (100-byte packets up to 1 MiB blocked the event
     loop for 4.6 s). A frame end split across packets is found by searching each packet
-    together with the last characters of the one before. Pending text over MAX_FRAME is a
-    ProbeError at once, so memory per node stays bounded too.
+    together with the last characters of the one before. Pending text over MAX_FRAME, or a
+    line over MAX_LINE, is a ProbeError at once, so memory per node stays bounded too.
     """
 
     def __init__(self) -> None:
         self._parts: list[str] = []
         self._size = 0
         self._tail = ""  # the last len(FRAME_END) - 1 characters received
+        self._line = 0  # characters since the last newline
 
     def feed(self, data: str) -> list[str]:
         """The frames `data` completes (each ending in FRAME_END), oldest first."""
@@ -43,6 +44,10 @@ class FrameBuffer:
         self._size += len(data)
         window = self._tail + data
         self._tail = window[-(len(FRAME_END) - 1):]
+        newline = data.rfind("\n")
+        self._line = self._line + len(data) if newline == -1 else len(data) - newline - 1
+        if self._line > MAX_LINE:
+            raise ProbeError(f"a line of over {MAX_LINE // 1024} KiB in the probe output")
         if FRAME_END not in window:
             if self._size > MAX_FRAME:
                 raise ProbeError(f"no frame end in {MAX_FRAME // 1024} KiB of probe output")

@@ -41,3 +41,14 @@ def hostile(tmp_path: Path) -> Iterator[HostileNode]:
         yield served.node
     finally:
         served.close()
+
+
+@pytest.fixture
+def honest(tmp_path: Path) -> Iterator[HostileNode]:
+    """A second served node, honest unless a test changes it: the neighbour of a hostile
+    node, whose samples must go on whatever the hostile one sends."""
+    served = ThreadedNode(tmp_path / "honest-node")
+    try:
+        yield served.node
+    finally:
+        served.close()

@@ -157,8 +157,11 @@ class HostileNode:
             if chunk is None:  # hang until the client gives up
                 await process.stdin.read()
                 return
+            if process.is_closing():  # the client gave up: a flood stops here, not in a dead socket
+                return
             process.stdout.write(chunk)
             await process.stdout.drain()
+            await asyncio.sleep(0)  # drain() need not yield: let the loop see the client close
 
     async def _relay_frames(self, process: asyncssh.SSHServerProcess[bytes], command: str) -> None:
         """Run the real probe here and pass each frame through the frame mutator."""

@@ -152,3 +152,11 @@ def test_a_frame_in_one_byte_packets() -> None:
     frames = [f for ch in GOOD for f in buffer.feed(ch)]
     assert frames == [GOOD]
     assert FRAME_END.endswith("\n")
+
+
+def test_a_line_without_newline_is_cut_at_the_line_bound() -> None:
+    buffer = FrameBuffer()
+    buffer.feed("H host 6.1 4096\nF 1 5.0\nc ")
+    with pytest.raises(ProbeError, match="a line of over 64 KiB"):
+        for _ in range(MAX_LINE // 1000 + 1):
+            buffer.feed("1" * 1000)

@@ -1,0 +1,124 @@
+"""A node that floods, sends 1 MiB lines, truncated frames or frames with wrong field counts:
+it goes `probe-error` with the reason quickly, the event loop is never blocked for long, and
+its honest neighbour's samples go on (gaps of at most 1.5 intervals).
+
+The engine runs in-process (the real ClusterMonitor, as the TUI and `report` run it), so
+that the test can measure the event loop's lag while the node misbehaves: a ticker task
+that wants to wake every 10 ms records how late it woke.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from clustertui.config import load_cluster
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.transport.states import NodeState
+from tests.hostile.cluster import write_cluster
+from tests.hostile.node import HostileNode, Kind
+
+HEADER = b"H evil 6.1.0 4096\n"
+GOOD_FRAME = b"F 1 100.00\nc - - - - -\nk - -\nm 1000 600 40.0 0 0\nl 0.10 0.20 0.30\nr 50\nE\n"
+#: Generous bounds for a machine whose two cores are shared with other test runs; the real
+#: figures are in docs/performance.md ("Hostile nodes").
+MAX_LOOP_LAG = 0.25
+ERROR_WITHIN = 5.0
+RUN_FOR = 6.0
+INTERVAL = 1.0
+
+
+def _script(*parts: bytes | None, repeat: bytes = b"", limit: int = 0) -> Callable[[Kind, str], AsyncIterator[bytes | None]]:
+    """A probe reply: `parts`, then `repeat` until `limit` bytes in all, then a hang."""
+
+    async def reply(kind: Kind, command: str) -> AsyncIterator[bytes | None]:
+        sent = 0
+        for part in parts:
+            yield part
+            if part is not None:
+                sent += len(part)
+        while repeat and sent < limit:
+            yield repeat
+            sent += len(repeat)
+        if repeat:
+            yield None
+
+    return reply
+
+
+FLOODS = [
+    pytest.param(_script(HEADER, repeat=b"x" * 99 + b"\n", limit=4 << 20), "no frame end in 512 KiB", id="no-frame-end-100-byte-packets"),
+    pytest.param(_script(HEADER, b"F 1 5.0\nc ", repeat=b"1" * 32768, limit=1 << 20), "a line of over 64 KiB", id="1-MiB-line"),
+    pytest.param(_script(HEADER, GOOD_FRAME, b"F 2 101.00\nc 1.0 1.0 0.0 0.0 0.0\nm 1000"), "ended mid-frame", id="truncated-frame"),
+    pytest.param(_script(HEADER, b"F 1 5.0\nm 1000 600\nl 0.1 0.2 0.3\nE\n"), "unexpected record 'm 1000 600'", id="memory-record-short"),
+    pytest.param(_script(HEADER, b"F 1 5.0\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3 0.4\nE\n"), "unexpected record 'l 0.1", id="load-record-long"),
+    pytest.param(_script(HEADER, b"F 1\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3\nE\n"), "does not start with 'F seq uptime'", id="head-short"),
+    pytest.param(_script(HEADER, b"F 1 5.0\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3\ns P nginx\nE\n"), "unexpected record 's P nginx'", id="service-record-short"),
+]
+
+
+@dataclass
+class Observed:
+    error_after: float | None  # seconds from start until the hostile node was probe-error
+    detail: str
+    max_lag: float
+    honest_gaps: list[float]
+    honest_state: NodeState
+
+
+async def _watch(cluster_path: Path, seconds: float) -> Observed:
+    monitor = ClusterMonitor(load_cluster(cluster_path))
+    arrivals: dict[str, list[float]] = defaultdict(list)
+    monitor.on_sample(lambda node, sample: arrivals[node].append(time.monotonic()))
+    lags: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.01)
+            lags.append(time.monotonic() - before - 0.01)
+
+    tick = asyncio.create_task(ticker())
+    started = time.monotonic()
+    await monitor.start()
+    error_after = None
+    try:
+        while (now := time.monotonic()) - started < seconds:
+            if error_after is None and monitor.nodes["evil"].state is NodeState.PROBE_ERROR:
+                error_after = now - started
+            await asyncio.sleep(0.02)
+        evil, good = monitor.nodes["evil"], monitor.nodes["good"]
+        times = arrivals["good"]
+        return Observed(
+            error_after=error_after,
+            detail=evil.detail,
+            max_lag=max(lags),
+            honest_gaps=[b - a for a, b in zip(times[1:], times[2:])],  # from the second sample: the first has no rates
+            honest_state=good.state,
+        )
+    finally:
+        tick.cancel()
+        await monitor.stop()
+
+
+@pytest.mark.parametrize(("script", "reason"), FLOODS)
+async def test_a_flooding_node_is_a_probe_error_and_its_neighbour_goes_on(
+    hostile: HostileNode, honest: HostileNode, tmp_path: Path, script, reason: str
+) -> None:
+    hostile.behaviour.reply[Kind.PROBE] = script
+    cluster = write_cluster(tmp_path / "c.yaml", [hostile.node_yaml("evil"), honest.node_yaml("good")])
+    seen = await _watch(cluster, RUN_FOR)
+    print(f"probe-error after {seen.error_after} s, max loop lag {seen.max_lag * 1000:.1f} ms, "
+          f"honest gaps max {max(seen.honest_gaps, default=0):.3f} s: {seen.detail}")
+    assert seen.error_after is not None and seen.error_after < ERROR_WITHIN, seen
+    assert reason in seen.detail, seen.detail
+    assert seen.max_lag < MAX_LOOP_LAG, seen
+    assert seen.honest_state is NodeState.UP
+    assert len(seen.honest_gaps) >= 2, seen
+    assert max(seen.honest_gaps) <= 1.5 * INTERVAL, seen.honest_gaps
