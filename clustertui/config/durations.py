@@ -26,7 +26,7 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError(f"expected {EXPECTED}, found {str(value).lower()}")
     if isinstance(value, (int, float)):
-        seconds = float(value)
+        seconds = float(value) if abs(value) < 1e300 else math.inf  # a 400-digit int: no OverflowError
     elif isinstance(value, str):
         text = value.strip()
         if _BARE.fullmatch(text):

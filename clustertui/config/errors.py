@@ -59,6 +59,8 @@ def describe(value: object) -> str:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and abs(value) >= 10**_MAX_SHOWN:  # a 400-digit number: not on one line
+        return f"a {len(str(abs(value)))}-digit number"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):

@@ -45,6 +45,7 @@ from .scalars import (
     RoleName,
     ServiceName,
     TcpAddress,
+    Timeout,
     UnitName,
     User,
     fail,
@@ -77,7 +78,7 @@ class SSHSettings(Frozen):
     port: Port = 22
     identity: FilePath | None = None
     known_hosts: FilePath | None = None  # None: ~/.ssh/known_hosts
-    connect_timeout: Duration = 5.0
+    connect_timeout: Timeout = 5.0
     keepalive_interval: NonNegativeDuration = 10.0
     trust_on_first_use: bool = False
     become: Literal["sudo"] | None = None
@@ -157,7 +158,7 @@ class EndpointSpec(HttpSettings):
     http: HttpUrl | None = None
     tcp: TcpAddress | None = None
     expect_status: HttpStatus = 200
-    timeout: Duration = 2.0
+    timeout: Timeout = 2.0
 
     @model_validator(mode="after")
     def _one_kind(self) -> EndpointSpec:
@@ -189,7 +190,7 @@ class Traffic(HttpSettings):
     tcp: TcpAddress | None = None
     command: Command | None = None
     rate: Rate = 10.0
-    timeout: Duration = 1.0
+    timeout: Timeout = 1.0
     expect_status: HttpStatus = 200
 
     @model_validator(mode="after")

@@ -46,6 +46,17 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")  # RFC 9110 toke
 _HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]{0,8192}")  # no CR, LF or other controls
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
+# The bound of every number a cluster file holds (docs/cluster-file.md, "Bounds"). Each is
+# far beyond a sensible value; it is there so that no number can break the arithmetic it
+# feeds: a float conversion, a timer armed on a node, a buffer sized by it.
+MAX_INTERVAL = 3600.0  # `interval`: one sample an hour
+MAX_TIMEOUT = 600.0  # `connect_timeout`, an endpoint's and a traffic probe's `timeout`
+MAX_KEEPALIVE = 3600.0  # `keepalive_interval`
+MAX_DURATION = 7 * 86400.0  # every other duration: `default_ttl`, `hold`, `detect_within`...
+MAX_COUNT = 100_000  # `max_faulted_nodes`, a steady state's replica count
+MAX_RATE = 1000.0  # a traffic probe's `rate`, per second
+MAX_PARAM = 2**53  # a fault parameter's magnitude (the chaos catalog narrows it per kind)
+
 
 def fail(message: str) -> PydanticCustomError:
     """A validation error whose message is shown exactly as written."""
@@ -178,6 +189,8 @@ def _label_value(value: Any) -> Any:
 def _param_value(value: Any) -> Any:
     if not isinstance(value, (str, int, float, bool)):
         raise ValueError(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not abs(value) <= MAX_PARAM:
+        raise fail(f"expected a number of magnitude at most 2^53, found {describe(value)}")  # also NaN, inf
     return value
 
 
@@ -228,14 +241,17 @@ UnitName = Annotated[
 Command = Annotated[str, Field(min_length=1, pattern=r"^[^\x00]*$"), expect("a non-empty command")]
 FilePath = Annotated[Path, BeforeValidator(_path), expect("a file path")]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), expect("a number from 0 to 1")]
-Rate = Annotated[float, Field(gt=0, allow_inf_nan=False), expect("a positive number (per second)")]
-Count = Annotated[int, Field(ge=1), expect("an integer of at least 1")]
+Rate = Annotated[
+    float, Field(gt=0, le=MAX_RATE, allow_inf_nan=False), expect(f"a positive number (per second) up to {MAX_RATE:g}")
+]
+Count = Annotated[int, Field(ge=1, le=MAX_COUNT), expect(f"an integer from 1 to {MAX_COUNT}")]
 HttpStatus = Annotated[int, Field(ge=100, le=599), expect("an HTTP status code from 100 to 599")]
 ParamValue = Annotated[Any, AfterValidator(_param_value), expect("a string, number or boolean")]
 
-Duration = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}", gt=0)
-NonNegativeDuration = duration(f"{DURATION_EXPECTED} (or 0 to disable)", ge=0)
-Interval = duration("a duration of at least 100ms, like 500ms, 1s or 5s", ge=0.1)
+Duration = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 7d", gt=0, le=MAX_DURATION)
+Timeout = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 10m", gt=0, le=MAX_TIMEOUT)
+NonNegativeDuration = duration(f"{DURATION_EXPECTED} (or 0 to disable), at most 1h", ge=0, le=MAX_KEEPALIVE)
+Interval = duration("a duration from 100ms to 1h, like 500ms, 1s or 5s", ge=0.1, le=MAX_INTERVAL)
 
 ClusterType = Literal["majority", "shared-disk", "single-node"]
 FaultKind = Literal[
