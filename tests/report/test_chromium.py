@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,34 +162,58 @@ def test_the_recorded_drills_include_the_low_rate_case() -> None:
     assert sum(len(p.requests) for p in result.probes) == sent  # the JSON holds every request
 
 
-def test_every_chart_draws_every_series_with_data(chromium, pages: dict[str, str], tmp_path: Path) -> None:
+def undrawn(chromium, pages: dict[str, str], tmp_path: Path) -> list[str]:
+    """Every chart of `pages` in one grid screenshot: what did not draw (empty: all did)."""
     charts = [chart for page, html in pages.items() for chart in charts_of(page, html)]
-    assert len(charts) == 2 * len(LAB_DRILLS) + 3 + 2 + 3, [c.page for c in charts]
-    for chart in charts:
-        assert chart.drawn, f"{chart.page} chart {chart.index} has no series with data"
+    problems = [f"{c.page} chart {c.index} has no series with data" for c in charts if not c.drawn]
     cell_w = max(c.width for c in charts) + 10
     cell_h = max(c.height for c in charts) + 10
     columns = 2
-    cells = []
-    for i, chart in enumerate(charts):
-        x, y = (i % columns) * cell_w, (i // columns) * cell_h
-        cells.append((x, y))
+    cells = [((i % columns) * cell_w, (i // columns) * cell_h) for i in range(len(charts))]
     grid = "".join(
         f'<div style="position:absolute;left:{x}px;top:{y}px">{chart.svg}</div>'
         for chart, (x, y) in zip(charts, cells, strict=True)
     )
     page = tmp_path / "grid.html"
     page.write_text(f"<!doctype html><html><body style='margin:0;background:#fff'>{grid}</body></html>")
-    rows = math.ceil(len(charts) / columns)
-    image = chromium(page, columns * cell_w, rows * cell_h)
-    problems = []
+    image = chromium(page, columns * cell_w, math.ceil(len(charts) / columns) * cell_h)
     for chart, (x, y) in zip(charts, cells, strict=True):
         box = (x + LEFT, y + TOP, x + chart.width - RIGHT, y + chart.height - BOTTOM)
         for colour in sorted(chart.drawn):
             count = pixels_of(image, box, colour)
             if count < MIN_PIXELS:
                 problems.append(f"{chart.page} chart {chart.index}: series {colour} covers {count} px")
-    assert not problems, problems
+    return problems
+
+
+def test_every_chart_draws_every_series_with_data(chromium, pages: dict[str, str], tmp_path: Path) -> None:
+    counts = {page: len(charts_of(page, html)) for page, html in pages.items()}
+    assert counts == {**dict.fromkeys(LAB_DRILLS, 2), "monitoring report": 3 + 2 + 3}
+    assert undrawn(chromium, pages, tmp_path) == []
+
+
+@pytest.mark.lab
+def test_a_lab_monitoring_report_draws_every_chart(chromium, lab, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run = subprocess.run(
+        [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "4s",
+         "--interval", "500ms", "-o", str(out)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    html = out.read_text()
+    assert html.count(">CPU and memory</text>") == len(lab.spec.nodes)
+    assert undrawn(chromium, {"lab monitoring report": html}, tmp_path) == []
+
+
+def test_chromium_comes_from_lab_deps_and_lab_up_does_not_ask_for_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clustertui.lab import deps
+
+    (chromium,) = [r for r in deps.REQUIREMENTS if r.package == "chromium"]
+    assert chromium.tests_only and chromium.files == ("chromium",)
+    monkeypatch.setattr(deps, "_present", lambda file: file != "chromium")
+    assert [r.package for r in deps.missing_packages()] == ["chromium"]  # `lab deps --install` installs it
+    assert not any("chromium" in line for line in deps.missing_prerequisites(need_root=False))
 
 
 @pytest.mark.parametrize("name", [*LAB_DRILLS, "monitoring report"])
