@@ -107,7 +107,8 @@ async def http_check(
     except ssl.SSLCertVerificationError as exc:
         return CheckOutcome(False, _ms(started), error=f"TLS: {exc.verify_message or exc.reason or 'verify failed'}")
     except ssl.SSLError as exc:
-        return CheckOutcome(False, _ms(started), error=f"TLS: {(exc.reason or str(exc)).lower()}")
+        reason = exc.reason.replace("_", " ").lower() if exc.reason else _printable(str(exc))  # WRONG_VERSION_NUMBER
+        return CheckOutcome(False, _ms(started), error=f"TLS: {reason}")
     except OSError as exc:
         return CheckOutcome(False, _ms(started), error=_reason(exc))
     except h11.ProtocolError as exc:
