@@ -35,8 +35,8 @@ def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None or math.isnan(value) else round(value, digits)
 
 
-def _counts(result: DrillResult) -> dict:
-    def count(requests) -> dict:
+def _counts(result: DrillResult) -> dict[str, Any]:
+    def count(requests: list[Request] | tuple[Request, ...]) -> dict[str, int]:
         ok = sum(1 for r in requests if r.ok)
         return {"sent": len(requests), "ok": ok, "failed": len(requests) - ok}
 
@@ -51,7 +51,7 @@ def _counts(result: DrillResult) -> dict:
     }
 
 
-def to_json(result: DrillResult) -> dict:
+def to_json(result: DrillResult) -> dict[str, Any]:
     return {
         "drill": result.drill,
         "cluster": result.cluster,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from clustertui.engine.history import Point
 from clustertui.report.recording import Recording, finite
@@ -25,7 +26,7 @@ def sample(p: Point) -> dict[str, float | None]:
     }
 
 
-def to_json(rec: Recording) -> dict:
+def to_json(rec: Recording) -> dict[str, Any]:
     return {
         "cluster": rec.cluster,
         "started": iso(rec.started),

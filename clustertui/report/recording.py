@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from clustertui.engine.events import Event
 from clustertui.engine.history import Point
@@ -41,7 +42,7 @@ class Recording:
     interval_s: float
     nodes: tuple[NodeRecord, ...]
     events: tuple[Event, ...]
-    health: dict
+    health: dict[str, Any]
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
 
