@@ -98,7 +98,7 @@ async def http_check(
                     raise _Failed(f"HTTP {status} redirect without a Location header")
                 if hops == options.max_redirects:
                     raise _Failed(f"more than {options.max_redirects} redirects")
-                url = urljoin(url, location)
+                url = _redirect_target(url, location)
                 hops += 1
     except TimeoutError:
         return CheckOutcome(False, _ms(started), status, f"timed out after {timeout:g}s")
@@ -113,7 +113,7 @@ async def http_check(
         return CheckOutcome(False, _ms(started), error=_reason(exc))
     except h11.ProtocolError as exc:
         return CheckOutcome(False, _ms(started), error=_protocol_reason(exc))
-    except ValueError as exc:  # a URL the server redirected to that cannot be parsed
+    except ValueError as exc:  # a URL no connection can be made to (a port out of range, a bad IDNA name)
         return CheckOutcome(False, _ms(started), error=f"bad URL: {_printable(str(exc))}")
     latency = _ms(started)
     if status != expect_status:
@@ -202,6 +202,19 @@ async def tcp_check(host: str, port: int, timeout: float = 2.0) -> CheckOutcome:
         return CheckOutcome(False, _ms(started), error=_reason(exc))
     writer.close()
     return CheckOutcome(True, _ms(started))
+
+
+def _redirect_target(base: str, location: str) -> str:
+    """The absolute URL a Location header points to, if it is one we can request."""
+    try:
+        target = urljoin(base, location)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018 -- raises ValueError for a port outside 0..65535
+    except ValueError:
+        target = ""
+    if not target or not all("!" <= ch <= "~" for ch in target):  # printable ASCII, no spaces
+        raise _Failed(f"redirect to an invalid URL: {_printable(location)}")
+    return target
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:

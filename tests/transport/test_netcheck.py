@@ -74,6 +74,8 @@ async def test_refused_and_hanging_peers_fail_cleanly(unused_tcp_port: int) -> N
 
 async def test_non_http_url_is_refused_without_a_connection() -> None:
     assert not (await http_check("ftp://example.invalid/")).ok
+    bad_port = await http_check("http://127.0.0.1:99999/")
+    assert not bad_port.ok and bad_port.describe().startswith("bad URL: ")
 
 
 # -- servers that misbehave ----------------------------------------------------------------
@@ -376,3 +378,24 @@ async def test_service_urls_and_drill_traffic_send_their_options(pki: Pki, tmp_p
     assert probe.requests and all(r.ok for r in probe.requests), probe.requests[:3]
     probes = [headers["x-probe"] for _, headers in seen.requests]
     assert probes[0] == "service" and probes[1:] and set(probes[1:]) == {"drill"}
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("ftp://127.0.0.1/x", "not an http(s) URL: ftp://127.0.0.1/x"),
+        ("http://[::1/", "redirect to an invalid URL: http://[::1/"),
+        ("http://127.0.0.1:99999/", "redirect to an invalid URL: http://127.0.0.1:99999/"),
+        ("/a b\x01\u00fc", "redirect to an invalid URL: /a b?\u00fc"),
+    ],
+)
+async def test_hostile_redirects_are_failed_checks(location: str, reason: str) -> None:
+    async def redirect(reader, writer):
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 302 Found\r\nLocation: " + location.encode("latin-1") + b"\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    async with serving(redirect) as port:
+        outcome = await http_check(f"http://127.0.0.1:{port}/", options=HttpOptions(max_redirects=3))
+    assert not outcome.ok and outcome.describe().startswith(reason), outcome.describe()
+    assert outcome.describe().isprintable()
