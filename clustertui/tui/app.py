@@ -26,6 +26,7 @@ from clustertui.chaos import FaultPlan, RevertOutcome
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.transport.states import NodeState
+from clustertui.tui import format as fmt
 from clustertui.tui import keys
 from clustertui.tui.chaos_link import ChaosLink, DrillRun, aborted_result
 from clustertui.tui.commands import palette_commands
@@ -342,7 +343,7 @@ class ClusterApp(App[None]):
         failed = [o for o in outcomes if not o.ok]
         self.faults.forget([o.fault_id for o in outcomes if o.ok], time.time())
         self._faults_changed()
-        self.notify(f"{len(outcomes) - len(failed)} fault(s) reverted" + (f", {len(failed)} not" if failed else ""),
+        self.notify(f"{fmt.plural(len(outcomes) - len(failed), 'fault')} reverted" + (f", {len(failed)} not" if failed else ""),
                     title="halt", severity="error" if failed else "information", timeout=10)
         for outcome in failed:
             self._report_revert(outcome.fault_id, outcome)

@@ -8,10 +8,11 @@ not fit, the sparkline shrinks first and goes last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from clustertui.engine.snapshot import NodeView
+from clustertui.tui.sorting import ARROW_COLUMNS
 
 NARROW_BELOW = 120
 WIDE_FROM = 170
@@ -28,6 +29,12 @@ class Column:
     width: int  # content cells, without the gap
     align: Literal["left", "right"] = "left"
     sort: str | None = None  # the sort mode a click on the header selects
+
+    @property
+    def min_width(self) -> int:
+        """Room for the whole label, and for the sort arrow beside it on a column that can
+        carry it: the arrow must never eat the header (`NOD…`)."""
+        return len(self.label) + (1 if self.key in ARROW_COLUMNS else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,7 @@ def layout_for(width: int, views: tuple[NodeView, ...]) -> Layout:
         Column("services", "SERVICES" if named else "SVC", services_width(views, named)),
         Column("age", "AGE", 4, align="right", sort="age"),
     ]
+    columns = [replace(c, width=max(c.width, c.min_width)) for c in columns]
     fixed = sum(c.width + GAP for c in columns) - MIN_SPARK
     spark = _clamp(width - SCROLLBAR - fixed - GAP, 0, MAX_SPARK)
     if spark < MIN_SPARK:

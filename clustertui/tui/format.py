@@ -124,3 +124,8 @@ def fit(text: str, width: int) -> str:
     if len(text) <= width:
         return text.ljust(width)
     return text[: max(0, width - 1)] + "…" if width > 0 else ""
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """'1 node', '2 nodes', '0 nodes'; `words` where adding an s is wrong ('1 process')."""
+    return f"{count} {word if count == 1 else words or word + 's'}"

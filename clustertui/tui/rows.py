@@ -151,7 +151,8 @@ class RowBuilder:
 
 
 def header(column: Column, sorted_here: bool, reverse: bool) -> str:
-    """A column label, with an arrow on the column the rows are sorted by."""
+    """A column label, with an arrow on the column the rows are sorted by (columns are wide
+    enough for both: `Column.min_width`)."""
     label = column.label + (("▲" if reverse else "▼") if sorted_here else "")
-    label = fmt.fit(label, column.width) if column.align == "left" else label[: column.width].rjust(column.width)
+    label = fmt.fit(label, column.width) if column.align == "left" else label.rjust(column.width)
     return " " * GAP + label

@@ -63,6 +63,10 @@ SORTS: dict[str, tuple[Callable[[NodeView], tuple], str]] = {
 }
 
 
+#: The columns whose header can carry the sort arrow (net's goes on RX when RX and TX are apart).
+ARROW_COLUMNS = frozenset(column for _, column in SORTS.values()) | {"rx"}
+
+
 def ordered(views: list[NodeView], mode: str, reverse: bool = False) -> list[NodeView]:
     return sorted(views, key=SORTS[mode][0], reverse=reverse)
 

@@ -15,8 +15,8 @@ from clustertui.tui import format as fmt
 from clustertui.tui.columns import SCROLLBAR, layout_for
 from clustertui.tui.filtering import parse_filter
 from clustertui.tui.palette import Palette
-from clustertui.tui.rows import RowBuilder
-from clustertui.tui.sorting import SORTS, ordered
+from clustertui.tui.rows import RowBuilder, header
+from clustertui.tui.sorting import SORTS, arrow_column, ordered
 from tests.tui.tui_state import with_node
 
 PALETTE = Palette(ok="#00ff00", warn="#ffff00", bad="#ff0000", stale="#808080", spark="#0000ff")
@@ -122,3 +122,28 @@ def test_filter(query: str, expected: set[str], bad_day) -> None:
     snap = with_node(snap, "web2", labels={"zone": "b"})
     node_filter = parse_filter(query)
     assert {v.name for v in snap.nodes if node_filter.matches(v)} == expected
+
+
+@pytest.mark.parametrize("width", [80, 120, 200])
+@pytest.mark.parametrize("mode", list(SORTS))
+@pytest.mark.parametrize("reverse", [False, True])
+def test_headers_keep_their_label_and_the_sort_arrow(width: int, mode: str, reverse: bool, bad_day) -> None:
+    """The arrow must not eat the label (it did: `NOD…` sorted by name, `RX/s` lost its arrow),
+    and a column narrower than its label (`SE…` for short service names) is widened."""
+    one_short_service = dataclasses.replace(
+        bad_day.node("web1"), name="w1", services=bad_day.node("web1").services[:1])
+    views = (one_short_service,)
+    layout = layout_for(width, views)
+    arrow = arrow_column(mode, layout.split_net)
+    texts = {c.key: header(c, c.key == arrow, reverse) for c in layout.columns}
+    for column in layout.columns:
+        text = texts[column.key]
+        assert len(text) == column.width + 1 and "…" not in text, text
+        assert column.label in text
+    assert ("▲" if reverse else "▼") in texts[arrow]
+
+
+@pytest.mark.parametrize(("count", "text"), [(0, "0 nodes"), (1, "1 node"), (2, "2 nodes")])
+def test_plural(count: int, text: str) -> None:
+    assert fmt.plural(count, "node") == text
+    assert fmt.plural(count, "process", "processes").endswith("process" if count == 1 else "processes")

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from clustertui.chaos import CATALOG, NodeAvailability
 from clustertui.config import Drill
+from clustertui.tui import format as fmt
 from clustertui.tui.chaos_link import ChaosLink
 
 KIND_WIDTH = 11
@@ -206,7 +207,7 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
         detail = self.query_one("#menu-detail", Static)
         option = self.actions.highlighted_option
         if self.availability is None and not self.survey_error:
-            detail.update(f"surveying {len(self.nodes)} node(s) for what each can take…")
+            detail.update(f"surveying {fmt.plural(len(self.nodes), 'node')} for what each can take…")
             return
         if option is None or option.id is None:
             detail.update(self.survey_error or "")

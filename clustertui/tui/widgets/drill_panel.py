@@ -161,7 +161,7 @@ class DrillPanel(Widget):
         failed = [r for probe in run.runner.probes for r in probe.requests if not r.ok]
         problems = list(run.runner.progress.errors)
         if failed:
-            problems.insert(0, f"{len(failed)} failed request(s), last: {failed[-1].error or 'failed'}")
+            problems.insert(0, f"{fmt.plural(len(failed), 'failed request')}, last: {failed[-1].error or 'failed'}")
         line.append("; ".join(problems) or "none", style("bad" if problems else "stale"))
         return line
 

@@ -11,6 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
+from clustertui.tui import format as fmt
+
 PLACEHOLDER = "name, role:web, state:up, zone=a …  (Enter keeps, Esc clears)"
 
 
@@ -57,4 +59,4 @@ class FilterBar(Horizontal):
         return self.query_one(Input)
 
     def set_count(self, shown: int, total: int) -> None:
-        self.query_one("#filter-count", Label).update(f"{shown} of {total} nodes")
+        self.query_one("#filter-count", Label).update(f"{shown} of {fmt.plural(total, 'node')}")

@@ -50,18 +50,18 @@ class NodeHeader(Widget):
         second = Text(no_wrap=True, overflow="ellipsis", end="")
         if view.state is not NodeState.UP and view.detail:
             second.append(f" {view.detail}", style(state_style))
-            second.append("   c: reconnect now", style("stale"))
+            second.append("   r: reconnect now", style("stale"))
         elif view.sample is not None:
             sample = view.sample
             used = sample.mem_total - sample.mem_available
             parts = [
-                f"{sample.cpu_count} cpus · load {sample.load1:.2f} {sample.load5:.2f} {sample.load15:.2f}",
+                f"{fmt.plural(sample.cpu_count, 'cpu')} · load {sample.load1:.2f} {sample.load5:.2f} {sample.load15:.2f}",
                 f"mem {fmt.human(used)}/{fmt.human(sample.mem_total)}",
             ]
             if sample.swap_total:
                 parts.append(f"swap {fmt.human(sample.swap_used)}/{fmt.human(sample.swap_total)}")
             parts += [f"{disk.path} {disk.percent:.0f}%" for disk in sample.disks]
-            parts += [f"{sample.processes} procs", f"up {fmt.duration(sample.uptime)}"]
+            parts += [fmt.plural(sample.processes, "proc"), f"up {fmt.duration(sample.uptime)}"]
             if view.info is not None:
                 parts.append(f"{view.info.hostname} · kernel {view.info.kernel}")
             second.append(" " + " · ".join(parts))
