@@ -55,6 +55,7 @@ def build_cluster(
         services={key: Service(name=key, **dict(value)) for key, value in spec.services.items()},
         endpoints={key: Endpoint(name=key, **dict(value)) for key, value in spec.endpoints.items()},
         chaos=spec.chaos,
+        thresholds=spec.thresholds,
         drills={key: Drill(name=key, **dict(value)) for key, value in spec.drills.items()},
         source=source,
     )

@@ -12,7 +12,7 @@ import getpass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .scalars import (
@@ -50,18 +50,8 @@ from .scalars import (
     User,
     fail,
 )
-
-
-class Frozen(BaseModel):
-    """Base of every cluster-file model: strict types, no unknown keys, immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    def _exactly_one(self, *fields: str) -> None:
-        given = [f for f in fields if getattr(self, f) is not None]
-        if len(given) != 1:
-            found = " and ".join(given) if given else "none"
-            raise fail(f"expected exactly one of {', '.join(fields)}, found {found}")
+from .frozen import Frozen
+from .thresholds import Thresholds
 
 
 def _current_user() -> str:
@@ -288,6 +278,7 @@ class Cluster(Frozen):
     services: dict[str, Service] = {}
     endpoints: dict[str, Endpoint] = {}
     chaos: ChaosPolicy = ChaosPolicy()
+    thresholds: Thresholds = Thresholds()
     drills: dict[str, Drill] = {}
     source: Path
 

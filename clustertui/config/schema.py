@@ -11,6 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, Frozen, ServiceSpec, SSHSettings
 from .ranges import expand_range
+from .thresholds import Thresholds
 from .scalars import (
     NAME_RULE,
     ClusterName,
@@ -121,4 +122,5 @@ class ClusterFile(Frozen):
     services: dict[ServiceName, ServiceSpec] = {}
     endpoints: dict[EndpointName, EndpointSpec] = {}
     chaos: ChaosPolicy = ChaosPolicy()
+    thresholds: Thresholds = Thresholds()
     drills: dict[DrillName, DrillSpec] = {}

@@ -256,6 +256,7 @@ class ClusterMonitor:
             events=tuple(self.events)[-max_events:],
             active_faults=faults,
             endpoint_targets={n: e.http or e.tcp for n, e in self.cluster.endpoints.items()},
+            thresholds=self.cluster.thresholds,
         )
 
     def _node_view(self, status: NodeStatus, now: float) -> NodeView:

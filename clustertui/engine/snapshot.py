@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from clustertui.config.thresholds import Thresholds
 from clustertui.engine.events import Event
 from clustertui.engine.health import ClusterHealth
 from clustertui.probe.sample import HostInfo, NodeSample
@@ -61,6 +62,7 @@ class ClusterSnapshot:
     events: tuple[Event, ...]
     active_faults: int = 0
     endpoint_targets: dict[str, str] = field(default_factory=dict)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the file's, to judge gauges by
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

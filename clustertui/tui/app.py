@@ -160,7 +160,7 @@ class ClusterApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.chaos_off))
+            self.push_screen(HelpScreen(self.chaos_off, local=self.link is None))
 
     # -- active faults -----------------------------------------------------------------
 
@@ -464,12 +464,10 @@ class ClusterApp(App[None]):
         yield from palette_commands(self, screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Read-only mode (or a session without chaos) refuses every chaos action, whichever
-        way it is asked for (the screens ask here too): the footer hides it and its key does
-        nothing."""
-        if self.chaos_off and keys.is_chaos(action):
-            return False
-        return True
+        """Read-only mode (or a session without chaos) refuses every chaos action, and this
+        machine alone the keys that need a cluster file, whichever way they are asked for (the
+        screens ask here too): the footer hides them and their keys do nothing."""
+        return keys.allowed(action, self.chaos_off, local=self.link is None)
 
 
 def exit_lines(app: ClusterApp) -> list[str]:

@@ -2,8 +2,9 @@
 
 Node rows must never wrap: every column has a fixed width chosen here, and every cell is
 cut to it.  Three profiles cover 80 columns up to very wide terminals; whatever is left
-after the fixed columns goes to the CPU sparkline, and if a cluster's long node names do
-not fit, the sparkline shrinks first and goes last.
+after the fixed columns goes to the CPU sparkline, and if a cluster's long node names (or
+the optional disk, swap and PSI columns) do not fit, the sparkline shrinks first and goes
+last.
 """
 
 from __future__ import annotations
@@ -65,8 +66,9 @@ def services_width(views: tuple[NodeView, ...], named: bool) -> int:
     return _clamp(max((len(v.services) for v in views), default=0), 3, 12)
 
 
-def layout_for(width: int, views: tuple[NodeView, ...]) -> Layout:
-    """The layout for a table `width` cells wide showing these nodes."""
+def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False) -> Layout:
+    """The layout for a table `width` cells wide showing these nodes; `extra` adds the disk,
+    swap and pressure (PSI) columns (`d`), which take the sparkline's room first."""
     narrow, wide = width < NARROW_BELOW, width >= WIDE_FROM
     name_w = _clamp(max((len(v.name) for v in views), default=4), 4, 16 if narrow else 28)
     roles_w = _clamp(max((len(",".join(v.roles)) for v in views), default=5), 5, 10 if narrow else 24)
@@ -89,6 +91,9 @@ def layout_for(width: int, views: tuple[NodeView, ...]) -> Layout:
         columns.append(Column("net", "RX/TX", 9, align="right", sort="net"))
     else:
         columns += [Column("rx", "RX/s", 4, align="right", sort="net"), Column("tx", "TX/s", 4, align="right", sort="net")]
+    if extra:
+        columns += [Column("disk", "DISK", 4, align="right"), Column("swap", "SWAP", 4, align="right"),
+                    Column("psi", "PSI", 4 if narrow else 7, align="right")]
     columns += [
         Column("services", "SERVICES" if named else "SVC", services_width(views, named)),
         Column("age", "AGE", 4, align="right", sort="age"),

@@ -36,7 +36,7 @@ def palette_commands(app: ClusterApp, screen: Screen) -> Iterator[SystemCommand]
         scopes.append("detail")
     for scope in scopes:
         target = app if scope == "app" else screen
-        for key in keys.keys(scope, app.chaos_off):
+        for key in keys.keys(scope, app.chaos_off, local=app.link is None):
             if key.action not in BUILT_IN:
                 yield SystemCommand(key.label, f"{key.help}  (key: {keys.key_text(key)})",
                                     partial(target.run_action, key.action))

@@ -4,7 +4,9 @@ A key is declared once, with the screen it belongs to and a sentence for the hel
 `bindings(scope)` turns a scope into Textual bindings, and the help screen and the palette
 list the same rows.  Actions that change the cluster (the chaos menu, revert, halt) are
 marked `chaos=True`, which `--read-only` hides from the footer, the help and the palette,
-and refuses if typed.  Keys inside the chaos modals are theirs alone (screens/*.py).
+and refuses if typed; keys that need a cluster file (`cluster=True`: the faults panel) are
+hidden and refused the same way for this machine alone.  Keys inside the chaos modals are
+theirs alone (screens/*.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,12 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 #: Scopes: "app" keys work everywhere, the others on their screen only.
-SCOPES = {"app": "Everywhere", "overview": "Overview (the node table)", "detail": "Node detail"}
+SCOPES = {
+    "app": "Everywhere",
+    "overview": "Overview",
+    "table": "Overview: the node table",
+    "detail": "Node detail",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,7 @@ class Key:
     show: bool = True  # in the footer
     display: str | None = None  # how the help screen writes the key
     chaos: bool = False  # changes the cluster: hidden and refused with --read-only
+    cluster: bool = False  # needs a cluster file: hidden and refused for this machine alone
 
 
 KEYS: tuple[Key, ...] = (
@@ -36,6 +44,12 @@ KEYS: tuple[Key, ...] = (
     Key("app", "ctrl+p", "command_palette", "Palette",
         "Command palette: jump to a node, switch theme, run any action.", show=False, display="ctrl+p"),
     Key("app", "t", "next_theme", "Theme", "Switch to the next theme.", show=False),
+    Key("app", "plus,equals_sign", "interval(1)", "Slower",
+        "Sample less often: the next longer interval (up to 60s), on every node at once.",
+        show=False, display="+ ="),
+    Key("app", "minus", "interval(-1)", "Faster",
+        "Sample more often: the next shorter interval (down to 100ms), on every node at once.",
+        show=False, display="-"),
     Key("app", "H", "halt", "Halt", "Halt: revert every fault on every node, after a confirmation.",
         display="H", chaos=True),
     Key("overview", "enter", "open_node", "Open", "Open the node under the cursor (or click a row twice).",
@@ -45,18 +59,30 @@ KEYS: tuple[Key, ...] = (
     Key("overview", "s", "next_sort", "Sort", "Next sort order: health, name, cpu, mem, load, net, age."),
     Key("overview", "S", "reverse_sort", "Reverse", "Reverse the sort order (or click a column header).",
         show=False, display="S"),
+    Key("overview", "d", "toggle_columns", "Disk",
+        "Show or hide the disk, swap and pressure (PSI) columns."),
     Key("overview", "e", "toggle_events", "Events", "Show or hide the cluster event log."),
     Key("overview", "c", "chaos_menu", "Chaos",
-        "Chaos menu: a fault on the selected node(s), with its parameters and TTL, or a drill.", chaos=True),
+        "Chaos menu: a fault on the marked nodes (space), else on the node under the cursor, or a drill.",
+        chaos=True),
     Key("overview", "f", "toggle_faults", "Faults",
-        "To the active faults (countdown to their revert, who applied them); again hides them."),
+        "To the active faults (countdown to their revert, who applied them); again hides them.", cluster=True),
     Key("overview", "x", "revert_fault", "Revert",
         "Revert the fault under the cursor in the faults panel (f goes there).", show=False, chaos=True),
     Key("overview", "escape", "escape", "Clear/stop",
-        "Back to the table from the faults panel; clear the filter; else stop a running drill (its fault "
-        "is reverted), or close a finished one.",
+        "Back to the table from the faults panel; clear the filter; clear the marks; else stop a running "
+        "drill (its fault is reverted), or close a finished one.",
         show=False, display="esc"),
-    Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc"),
+    Key("table", "down,j", "cursor(1)", "Down", "Next row.", show=False, display="↓ j"),
+    Key("table", "up,k", "cursor(-1)", "Up", "Previous row.", show=False, display="↑ k"),
+    Key("table", "pagedown", "page(1)", "Page down", "One screen down.", show=False, display="pgdn"),
+    Key("table", "pageup", "page(-1)", "Page up", "One screen up.", show=False, display="pgup"),
+    Key("table", "home,g", "cursor_to(0)", "First", "First row.", show=False, display="home g"),
+    Key("table", "end,G", "cursor_to(-1)", "Last", "Last row.", show=False, display="end G"),
+    Key("table", "space", "toggle_mark", "Mark",
+        "Mark or unmark the node under the cursor (and move down): the chaos menu acts on the marked nodes.",
+        show=False),
+    Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc backspace"),
     Key("detail", "r", "reconnect", "Reconnect",
         "Reconnect to this node now (the only way out of a host-key alert)."),
     Key("detail", "c", "chaos_menu", "Chaos", "Chaos menu for this node.", chaos=True),
@@ -65,8 +91,11 @@ KEYS: tuple[Key, ...] = (
 )
 
 
-def keys(scope: str, read_only: bool = False) -> list[Key]:
-    return [k for k in KEYS if k.scope == scope and not (read_only and k.chaos)]
+def keys(scope: str, read_only: bool = False, local: bool = False) -> list[Key]:
+    """The keys of a scope that work here: no chaos key when chaos is off (`read_only`:
+    --read-only, or no chaos at all), no key that needs a cluster file for this machine
+    alone (`local`)."""
+    return [k for k in KEYS if k.scope == scope and not (read_only and k.chaos) and not (local and k.cluster)]
 
 
 def bindings(scope: str) -> list[Binding]:
@@ -75,8 +104,11 @@ def bindings(scope: str) -> list[Binding]:
     return [Binding(k.key, k.action, k.label, show=k.show) for k in KEYS if k.scope == scope]
 
 
-def is_chaos(action: str) -> bool:
-    return any(k.chaos and k.action == action for k in KEYS)
+def allowed(action: str, chaos_off: bool, local: bool) -> bool:
+    """Whether an action may run: what `check_action` answers for every screen."""
+    name = action.split("(", 1)[0]
+    matching = [k for k in KEYS if k.action.split("(", 1)[0] == name]
+    return not any((chaos_off and k.chaos) or (local and k.cluster) for k in matching)
 
 
 def key_text(key: Key) -> str:

@@ -35,13 +35,3 @@ class Palette:
 
     def style(self, name: str) -> Style:
         return self.styles[name]
-
-    def level(self, value: float | None, warn_at: float, bad_at: float) -> str:
-        """Style name for a gauge: ok below `warn_at`, warn below `bad_at`, bad above."""
-        if value is None or value != value:  # NaN
-            return "stale"
-        if value >= bad_at:
-            return "bad"
-        if value >= warn_at:
-            return "warn"
-        return "ok"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 
+from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView, ServiceView
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
@@ -34,9 +35,6 @@ STATES: dict[NodeState, tuple[str, str, str]] = {
 #: glyph and style of a service that is up, down, or unknown.
 SERVICE_GLYPHS: dict[bool | None, tuple[str, str]] = {True: ("●", "ok"), False: ("✖", "bad"), None: ("○", "stale")}
 
-CPU_WARN, CPU_BAD = 70.0, 90.0
-MEM_WARN, MEM_BAD = 80.0, 92.0
-
 
 def greyed(view: NodeView) -> bool:
     """Rows of nodes that are not up show their last numbers greyed: they are not live."""
@@ -47,9 +45,16 @@ def service_glyph(service: ServiceView) -> tuple[str, str]:
     return SERVICE_GLYPHS[service.up]
 
 
-def _gauge(value: float | None, width: int, warn: float, bad: float, grey: bool, palette_level: Callable) -> Parts:
+def level_style(limits: Limits, value: float | None, grey: bool = False) -> str:
+    """The status style a gauge is drawn in: its level by the file's thresholds, or greyed
+    (a node that is not up, or a value not known)."""
+    level = None if grey else limits.level(value)
+    return "stale" if level is None else str(level)
+
+
+def _gauge(value: float | None, width: int, limits: Limits, grey: bool) -> Parts:
     """'42% ███▍····': the number first (it is what is read), then the bar on a dotted track."""
-    level = "stale" if grey else palette_level(value, warn, bad)
+    level = level_style(limits, value, grey)
     if width:
         filled, empty = fmt.bar(value, width)
         return ((fmt.percent(value) + " ", level), (filled, level), ("·" * len(empty), "stale"))
@@ -59,9 +64,10 @@ def _gauge(value: float | None, width: int, warn: float, bad: float, grey: bool,
 class RowBuilder:
     """Builds a row's cells for one layout and palette: their parts, then their segments."""
 
-    def __init__(self, layout: Layout, palette: Palette) -> None:
+    def __init__(self, layout: Layout, palette: Palette, thresholds: Thresholds) -> None:
         self.layout = layout
         self.palette = palette
+        self.thresholds = thresholds
         self._cells: dict[str, Callable[[NodeView, bool], Parts]] = {
             "node": lambda v, g: ((v.name, "stale" if g else "plain"),),
             "host": lambda v, g: ((v.host, "stale" if g else "plain"),),
@@ -74,6 +80,9 @@ class RowBuilder:
             "net": self._net,
             "rx": lambda v, g: ((fmt.human(v.sample.rx_bps) if v.sample else fmt.NOTHING, "stale" if g else "plain"),),
             "tx": lambda v, g: ((fmt.human(v.sample.tx_bps) if v.sample else fmt.NOTHING, "stale" if g else "plain"),),
+            "disk": self._disk,
+            "swap": self._swap,
+            "psi": self._psi,
             "services": self._services,
             "age": self._age,
         }
@@ -112,26 +121,43 @@ class RowBuilder:
 
     def _cpu(self, view: NodeView, grey: bool) -> Parts:
         cpu = view.sample.cpu_percent if view.sample else None
-        return _gauge(cpu, self.layout.bar, CPU_WARN, CPU_BAD, grey, self.palette.level)
+        return _gauge(cpu, self.layout.bar, self.thresholds.cpu, grey)
 
     def _spark(self, view: NodeView, grey: bool) -> Parts:
         return ((fmt.sparkline(view.cpu_spark, self.layout.spark), "stale" if grey else "spark"),)
 
     def _mem(self, view: NodeView, grey: bool) -> Parts:
         mem = view.sample.mem_percent if view.sample else None
-        return _gauge(mem, self.layout.mem_bar, MEM_WARN, MEM_BAD, grey, self.palette.level)
+        return _gauge(mem, self.layout.mem_bar, self.thresholds.memory, grey)
 
     def _load(self, view: NodeView, grey: bool) -> Parts:
         if view.sample is None:
             return ((fmt.NOTHING, "stale"),)
         per_core = view.sample.load1 / max(1, view.sample.cpu_count)
-        return ((fmt.load(view.sample.load1), "stale" if grey else self.palette.level(per_core, 1.0, 2.0)),)
+        return ((fmt.load(view.sample.load1), level_style(self.thresholds.load, per_core, grey)),)
 
     def _net(self, view: NodeView, grey: bool) -> Parts:
         if view.sample is None:
             return ((fmt.NOTHING, "stale"),)
         style = "stale" if grey else "plain"
         return ((fmt.human(view.sample.rx_bps), style), ("/", "stale"), (fmt.human(view.sample.tx_bps), style))
+
+    def _disk(self, view: NodeView, grey: bool) -> Parts:
+        disk = view.sample.disk_percent if view.sample else None
+        return ((fmt.percent(disk), level_style(self.thresholds.disk, disk, grey)),)
+
+    def _swap(self, view: NodeView, grey: bool) -> Parts:
+        swap = view.sample.swap_percent if view.sample else None
+        return ((fmt.percent(swap), level_style(self.thresholds.swap, swap, grey)),)
+
+    def _psi(self, view: NodeView, grey: bool) -> Parts:
+        """The most stalled resource's PSI: 'io  12%' (only the number in the narrow profile)."""
+        worst = view.sample.psi_worst if view.sample else None
+        name, value = worst if worst is not None else ("", None)
+        style = level_style(self.thresholds.psi, value, grey)
+        if self.layout.split_net:  # the wider profiles: the resource too
+            return ((f"{name:<3}", "stale" if grey else "plain"), (fmt.percent(value), style))
+        return ((fmt.percent(value), style),)
 
     def _services(self, view: NodeView, grey: bool) -> Parts:
         parts: list[tuple[str, str]] = []

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from clustertui.config.thresholds import Level, Thresholds
 from clustertui.engine.snapshot import NodeView
 from clustertui.transport.states import NodeState
+
+DEFAULT_THRESHOLDS = Thresholds()
 
 STATE_RANK: dict[NodeState, int] = {
     NodeState.HOST_KEY_MISMATCH: 0,
@@ -25,26 +28,26 @@ STATE_RANK: dict[NodeState, int] = {
 }
 
 
-def pressure(view: NodeView) -> int:
-    """0 normal, 1 hot (CPU ≥ 80 % or memory ≥ 90 %), 2 critical (either ≥ 95 %)."""
+def pressure(view: NodeView, thresholds: Thresholds) -> int:
+    """0 normal, 1 hot (CPU or memory at the file's warn level), 2 critical (at bad)."""
     sample = view.sample
     if sample is None:
         return 0
-    cpu = sample.cpu_percent or 0.0
-    worst = max(cpu, sample.mem_percent)
-    if worst >= 95.0:
-        return 2
-    return 1 if cpu >= 80.0 or sample.mem_percent >= 90.0 else 0
+    levels = (thresholds.cpu.level(sample.cpu_percent), thresholds.memory.level(sample.mem_percent))
+    return 2 if Level.BAD in levels else 1 if Level.WARN in levels else 0
 
 
-def _health(view: NodeView) -> tuple:
-    return (STATE_RANK[view.state], -view.services_down, -len(view.faults), -pressure(view), view.name)
+SortKey = Callable[[NodeView, Thresholds], tuple]
 
 
-def _metric(get: Callable[[NodeView], float | None]) -> Callable[[NodeView], tuple]:
+def _health(view: NodeView, thresholds: Thresholds) -> tuple:
+    return (STATE_RANK[view.state], -view.services_down, -len(view.faults), -pressure(view, thresholds), view.name)
+
+
+def _metric(get: Callable[[NodeView], float | None]) -> SortKey:
     """Biggest first; nodes without a sample last."""
 
-    def key(view: NodeView) -> tuple:
+    def key(view: NodeView, thresholds: Thresholds) -> tuple:
         value = get(view) if view.sample is not None else None
         return (value is None, -(value or 0.0), view.name)
 
@@ -52,9 +55,9 @@ def _metric(get: Callable[[NodeView], float | None]) -> Callable[[NodeView], tup
 
 
 #: Sort modes in the order `s` cycles through them, each with its key and header column.
-SORTS: dict[str, tuple[Callable[[NodeView], tuple], str]] = {
+SORTS: dict[str, tuple[SortKey, str]] = {
     "health": (_health, "state"),
-    "name": (lambda v: (v.name,), "node"),
+    "name": (lambda v, t: (v.name,), "node"),
     "cpu": (_metric(lambda v: v.sample.cpu_percent), "cpu"),
     "mem": (_metric(lambda v: v.sample.mem_percent), "mem"),
     "load": (_metric(lambda v: v.sample.load1), "load"),
@@ -67,8 +70,11 @@ SORTS: dict[str, tuple[Callable[[NodeView], tuple], str]] = {
 ARROW_COLUMNS = frozenset(column for _, column in SORTS.values()) | {"rx"}
 
 
-def ordered(views: list[NodeView], mode: str, reverse: bool = False) -> list[NodeView]:
-    return sorted(views, key=SORTS[mode][0], reverse=reverse)
+def ordered(views: list[NodeView], mode: str, reverse: bool = False,
+            thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[NodeView]:
+    """The views in `mode`'s order; health judges CPU and memory by the file's thresholds."""
+    key = SORTS[mode][0]
+    return sorted(views, key=lambda view: key(view, thresholds), reverse=reverse)
 
 
 def arrow_column(mode: str, split_net: bool) -> str:

@@ -147,11 +147,27 @@ async def test_event_log_toggles(make_app, recorded) -> None:
         assert not log.display
 
 
-async def test_help_lists_every_key(make_app) -> None:
+#: How the help writes Textual's key names.
+KEY_GLYPHS = {"down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?", "slash": "/",
+              "escape": "esc", "plus": "+", "minus": "-", "equals_sign": "="}
+
+
+def help_text(chaos_off: bool, local: bool = False) -> str:
     from rich.console import Console
 
-    from clustertui.tui import keys
     from clustertui.tui.screens.help import help_table
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(help_table(chaos_off, local))
+    return console.export_text()
+
+
+async def test_help_lists_every_key(make_app) -> None:
+    """Every binding of the app, its screens and the node table is on the help screen, with
+    each of its keys: taken from the classes themselves, so a key bound anywhere else than
+    the key table fails here."""
+    from clustertui.tui import keys
+    from clustertui.tui.app import ClusterApp
 
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,11 +176,38 @@ async def test_help_lists_every_key(make_app) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, OverviewScreen)
-    console = Console(width=200, record=True, file=io.StringIO())
-    console.print(help_table(read_only=False))
-    text = console.export_text()
-    for key in keys.KEYS:
-        assert f"{keys.key_text(key)} " in text and key.help in text, key
+    text = help_text(chaos_off=False)
+    lines = text.splitlines()
+    for owner in (ClusterApp, OverviewScreen, DetailScreen, NodeTable):
+        for binding in owner.BINDINGS:
+            listed = [k for k in keys.KEYS if k.key == binding.key and k.action == binding.action]
+            assert listed, (owner.__name__, binding)
+            shown = keys.key_text(listed[0])
+            for name in binding.key.split(","):
+                assert KEY_GLYPHS.get(name, name) in shown.split(), (binding, shown)
+            assert any(line.strip().startswith(shown + " ") and listed[0].help[:30] in line for line in lines), shown
+
+
+async def test_help_and_footer_hide_what_does_nothing_here(make_app) -> None:
+    """This machine alone (no cluster file): no chaos key and no faults panel key, in the
+    footer, the help, or typed; --read-only keeps the faults panel."""
+    from clustertui.tui import keys
+
+    for link, read_only, faults_key in ((None, False, False), (True, True, True), (True, False, True)):
+        app = make_app(link=link, read_only=read_only)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            chaos_off = read_only or link is None
+            for action in ("chaos_menu", "halt", "revert_fault"):
+                assert app.screen.check_action(action, ()) is not chaos_off
+            assert app.screen.check_action("toggle_faults", ()) is faults_key
+            await pilot.press("f")
+            assert app.screen.faults_panel.has_class("-shown") is faults_key
+            text = help_text(chaos_off, local=link is None)
+            assert ("To the active faults" in text) is faults_key
+            assert ("Chaos menu" in text) is not chaos_off
+            assert "Sample more often" in text and "Mark or unmark" in text
+            assert {k.action for k in keys.keys("overview", chaos_off, link is None)} >= {"filter", "toggle_columns"}
 
 
 async def test_palette_jumps_to_a_node_and_switches_theme(make_app) -> None:

@@ -10,6 +10,7 @@ from hypothesis import given
 from rich.cells import cell_len
 from hypothesis import strategies as st
 
+from clustertui.config.thresholds import Thresholds
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.columns import SCROLLBAR, layout_for
@@ -63,7 +64,7 @@ def test_rows_fit_the_terminal_and_never_wrap(width: int, bad_day) -> None:
     views = (*bad_day.nodes, long_name)
     layout = layout_for(width, views)
     assert layout.width + SCROLLBAR <= width
-    builder = RowBuilder(layout, PALETTE)
+    builder = RowBuilder(layout, PALETTE, Thresholds())
     for view in views:
         for column in layout.columns:
             text = "".join(segment.text for segment in builder.segments(column, builder.parts(column.key, view)))
@@ -79,7 +80,7 @@ def test_narrow_and_wide_profiles(bad_day) -> None:
 
 
 def test_stale_and_unreachable_rows_are_greyed(bad_day) -> None:
-    builder = RowBuilder(layout_for(120, bad_day.nodes), PALETTE)
+    builder = RowBuilder(layout_for(120, bad_day.nodes), PALETTE, Thresholds())
     for name in ("lb2", "db3"):
         for key in ("node", "cpu", "mem", "load", "rx", "spark"):
             styles = {style for _, style in builder.parts(key, bad_day.node(name))}
@@ -147,3 +148,44 @@ def test_headers_keep_their_label_and_the_sort_arrow(width: int, mode: str, reve
 def test_plural(count: int, text: str) -> None:
     assert fmt.plural(count, "node") == text
     assert fmt.plural(count, "process", "processes").endswith("process" if count == 1 else "processes")
+
+
+def test_gauges_are_coloured_by_the_files_thresholds(bad_day) -> None:
+    """The same node, judged by the defaults and by a file that is stricter: CPU, memory,
+    load, disk, swap and PSI all follow `thresholds:`."""
+    web1 = bad_day.node("web1")
+    sample = dataclasses.replace(web1.sample, swap_total=1000, swap_used=300, psi_cpu=0.5, psi_io=12.0, psi_memory=None)
+    view = dataclasses.replace(web1, sample=sample)
+    layout = layout_for(200, (view,), extra=True)
+    strict = Thresholds.model_validate({"cpu": {"warn": 0.0, "bad": 0.1}, "memory": {"warn": 0.1, "bad": 1},
+                                        "load": {"warn": 0.01, "bad": 0.02}, "disk": {"warn": 1, "bad": 99},
+                                        "swap": {"warn": 1, "bad": 2}, "psi": {"warn": 50, "bad": 60}})
+    default, stricter = RowBuilder(layout, PALETTE, Thresholds()), RowBuilder(layout, PALETTE, strict)
+
+    def level(builder: RowBuilder, key: str) -> str:
+        return builder.parts(key, view)[-1 if key == "psi" else 0][1]
+
+    assert {key: level(default, key) for key in ("cpu", "mem", "load", "disk", "swap", "psi")} == {
+        "cpu": "ok", "mem": "ok", "load": "ok", "disk": "ok", "swap": "warn", "psi": "warn"}
+    assert {key: level(stricter, key) for key in ("cpu", "mem", "load", "disk", "swap", "psi")} == {
+        "cpu": "bad", "mem": "bad", "load": "bad", "disk": "warn", "swap": "bad", "psi": "ok"}
+    assert "".join(text for text, _ in default.parts("psi", view)) == "io  12%"
+
+
+def test_extra_columns_fit_every_profile(bad_day) -> None:
+    for width in (80, 120, 200):
+        layout = layout_for(width, bad_day.nodes, extra=True)
+        keys = [c.key for c in layout.columns]
+        assert {"disk", "swap", "psi"} <= set(keys) and layout.width + SCROLLBAR <= width, (width, keys)
+    assert "spark" not in [c.key for c in layout_for(80, bad_day.nodes, extra=True).columns]
+
+
+def test_health_order_judges_pressure_by_the_files_thresholds(bad_day) -> None:
+    """web1 ran a CPU hog in the recording, but below the default warn level; a file that
+    says 1 % is hot puts it first among the healthy nodes."""
+    up = [v for v in bad_day.nodes if v.state is NodeState.UP and not v.services_down]
+    hot = Thresholds.model_validate({"cpu": {"warn": 0.0, "bad": 99}})
+    assert ordered(up, "health")[0].name == "db1"
+    busiest = max(up, key=lambda v: v.sample.cpu_percent or 0)
+    assert ordered(up, "health", thresholds=Thresholds.model_validate({"cpu": {"warn": busiest.sample.cpu_percent - 0.01, "bad": 99}}))[0].name == busiest.name
+    assert ordered(up, "health", thresholds=hot)[0].name == "db1"  # every node hot: by name again

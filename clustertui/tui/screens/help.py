@@ -1,4 +1,5 @@
-"""`?`: every key, by screen, written from the one key table (keys.py)."""
+"""`?`: every key, by screen, written from the one key table (keys.py) that the screens'
+and the node table's bindings are made from, so the help cannot drift from the keys."""
 
 from __future__ import annotations
 
@@ -18,20 +19,20 @@ MOUSE = (
     ("wheel", "scroll the table, the event log, the help"),
     ("footer", "click a key to run it"),
 )
-MOVING = (("↑ ↓ pgup pgdn", "move the cursor"), ("home end", "first or last row"))
 
 
-def help_table(read_only: bool) -> Table:
+def help_table(chaos_off: bool, local: bool = False) -> Table:
+    """Every key that works here (no chaos key with `chaos_off`, no faults key for this
+    machine alone), by scope, then the mouse."""
+    rows = [(scope, title, keys.keys(scope, chaos_off, local)) for scope, title in keys.SCOPES.items()]
+    width = max(len(keys.key_text(key)) for _, _, listed in rows for key in listed)
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
+    table.add_column(style="bold", no_wrap=True, min_width=max(width, max(len(k) for k, _ in MOUSE)))
     table.add_column()
-    for scope, title in keys.SCOPES.items():
+    for _scope, title, listed in rows:
         table.add_row(Text(title, style="underline"), "")
-        for key in keys.keys(scope, read_only):
+        for key in listed:
             table.add_row(keys.key_text(key), key.help)
-        if scope == "overview":
-            for key_text, text in MOVING:
-                table.add_row(key_text, text)
         table.add_row("", "")
     table.add_row(Text("Mouse", style="underline"), "")
     for key_text, text in MOUSE:
@@ -58,12 +59,13 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, read_only: bool) -> None:
+    def __init__(self, chaos_off: bool, local: bool = False) -> None:
         super().__init__(id="help")
-        self.read_only = read_only
+        self.chaos_off = chaos_off
+        self.local = local
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "clustertui keys"
             scroll.border_subtitle = "esc closes"
-            yield Static(help_table(self.read_only))
+            yield Static(help_table(self.chaos_off, self.local))

@@ -59,7 +59,7 @@ class OverviewScreen(Screen):
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         self.latest = snapshot
         self.query_one(ClusterHeader).show(snapshot)
-        self.table.show(snapshot.nodes)
+        self.table.show(snapshot.nodes, snapshot.thresholds)
         self.query_one(EventLog).show_events(snapshot.events)
         self.show_faults()
         self._count()
@@ -115,12 +115,14 @@ class OverviewScreen(Screen):
 
     def action_escape(self) -> None:
         """Esc backs out one step: from the faults panel to the table; clears the filter;
-        else stops a running drill, or closes a finished one."""
+        clears the marks; else stops a running drill, or closes a finished one."""
         if self.faults_panel.has_focus:
             self.table.focus()
         elif self.filter_bar.has_class("-shown") or self.table.node_filter.active:
             self.filter_bar.input.value = ""
             self._close_filter()
+        elif self.table.clear_marks():
+            self.notify("marks cleared", timeout=2)
         elif not self.app.stop_drill():
             self.app.close_drill()
 
@@ -161,14 +163,18 @@ class OverviewScreen(Screen):
 
     # -- event log ---------------------------------------------------------------------
 
+    def action_toggle_columns(self) -> None:
+        self.table.toggle_extra_columns()
+
     def action_toggle_events(self) -> None:
         self.query_one(EventLog).toggle_class("-shown")
 
     # -- chaos -------------------------------------------------------------------------
 
     def action_chaos_menu(self) -> None:
+        """The chaos menu on the marked nodes (space), or else on the node under the cursor."""
         node = self.table.cursor_node
-        self.app.open_chaos_menu([node] if node else [])
+        self.app.open_chaos_menu(self.table.marked_nodes or ([node] if node else []))
 
     def action_toggle_faults(self) -> None:
         """f: to the faults panel (showing it if hidden); from it, hide it."""

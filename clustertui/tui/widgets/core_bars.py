@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.rows import CPU_BAD, CPU_WARN
+from clustertui.tui.rows import level_style
 
 BAR = 8
 CELL = len("99 ") + BAR + len(" 100%") + 2  # index, bar, percent, gap
@@ -28,10 +29,12 @@ class CoreBars(Widget):
         self.palette = palette
         self.border_title = "cores"
         self.cores: tuple[float, ...] = ()
+        self.limits: Limits = Thresholds().cpu
 
-    def show(self, cores: tuple[float, ...]) -> None:
-        if cores != self.cores:
-            self.cores = cores
+    def show(self, cores: tuple[float, ...], limits: Limits) -> None:
+        """The cores' CPU %, coloured by the file's CPU thresholds."""
+        if (cores, limits) != (self.cores, self.limits):
+            self.cores, self.limits = cores, limits
             self.refresh()
 
     def set_palette(self, palette: Palette) -> None:
@@ -48,7 +51,7 @@ class CoreBars(Widget):
         lines = [Text(no_wrap=True, overflow="ellipsis", end="") for _ in range(rows)]
         for index, core in enumerate(self.cores):
             line = lines[index % rows]
-            level = self.palette.level(core, CPU_WARN, CPU_BAD)
+            level = level_style(self.limits, core)
             filled, empty = fmt.bar(core, BAR)
             line.append(f"{index:>2} ", self.palette.style("stale"))
             line.append(filled, self.palette.style(level))

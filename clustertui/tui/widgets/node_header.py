@@ -1,21 +1,25 @@
-"""The node detail's header: who the node is and how it is, in two lines."""
+"""The node detail's header: who the node is and how it is, in three lines: identity;
+CPUs, load, memory and uptime (or why the node is down); disks, swap and pressure (PSI),
+each coloured by the cluster file's thresholds."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.widget import Widget
 
+from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView
+from clustertui.probe.sample import NodeSample
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.rows import STATES
+from clustertui.tui.rows import STATES, level_style
 
 
 class NodeHeader(Widget):
     DEFAULT_CSS = """
     NodeHeader {
-        height: 2;
+        height: 3;
         background: $panel;
     }
     """
@@ -24,9 +28,10 @@ class NodeHeader(Widget):
         super().__init__(id="node-header")
         self.palette = palette
         self.view: NodeView | None = None
+        self.thresholds = Thresholds()
 
-    def show(self, view: NodeView) -> None:
-        self.view = view
+    def show(self, view: NodeView, thresholds: Thresholds) -> None:
+        self.view, self.thresholds = view, thresholds
         self.refresh()
 
     def set_palette(self, palette: Palette) -> None:
@@ -58,9 +63,6 @@ class NodeHeader(Widget):
                 f"{fmt.plural(sample.cpu_count, 'cpu')} · load {sample.load1:.2f} {sample.load5:.2f} {sample.load15:.2f}",
                 f"mem {fmt.human(used)}/{fmt.human(sample.mem_total)}",
             ]
-            if sample.swap_total:
-                parts.append(f"swap {fmt.human(sample.swap_used)}/{fmt.human(sample.swap_total)}")
-            parts += [f"{disk.path} {disk.percent:.0f}%" for disk in sample.disks]
             parts += [fmt.plural(sample.processes, "proc"), f"up {fmt.duration(sample.uptime)}"]
             if view.info is not None:
                 parts.append(f"{view.info.hostname} · kernel {view.info.kernel}")
@@ -69,4 +71,38 @@ class NodeHeader(Widget):
             second.append(" waiting for the first sample…", style("stale"))
         first.append("\n")
         first.append_text(second)
+        if view.sample is not None:
+            first.append("\n")
+            first.append_text(self._storage(view.sample, grey=view.state is not NodeState.UP))
         return first
+
+    def _storage(self, sample: NodeSample, grey: bool) -> Text:
+        """' disk / 41% 3.1G/7.6G · swap 12% 120M/1.0G · pressure cpu 0.2% io 4.1% mem 0%'."""
+        style, limits = self.palette.style, self.thresholds
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+
+        def value(text: str, of: Limits, number: float | None) -> None:
+            line.append(text, style(level_style(of, number, grey)))
+
+        line.append(" disk")
+        for disk in sample.disks:
+            line.append(f" {disk.path} ")
+            value(f"{disk.percent:.0f}%", limits.disk, disk.percent)
+            line.append(f" {fmt.human(disk.used)}/{fmt.human(disk.total)}", style("stale"))
+        if not sample.disks:
+            line.append(" —", style("stale"))
+        line.append(" · swap ")
+        if sample.swap_percent is None:
+            line.append("none", style("stale"))
+        else:
+            value(f"{sample.swap_percent:.0f}%", limits.swap, sample.swap_percent)
+            line.append(f" {fmt.human(sample.swap_used)}/{fmt.human(sample.swap_total)}", style("stale"))
+        line.append(" · pressure")
+        psi = (("cpu", sample.psi_cpu), ("io", sample.psi_io), ("mem", sample.psi_memory))
+        if all(number is None for _, number in psi):
+            line.append(" not reported (no /proc/pressure)", style("stale"))
+        for name, number in psi:
+            if number is not None:
+                line.append(f" {name} ")
+                value(f"{number:.1f}%", limits.psi, number)
+        return line

@@ -6,9 +6,10 @@ each row is one strip of segments built straight from its cells' parts (no per-c
 widgets, no Rich layout).  With 200 nodes at 200x60 that is ~57 rows a tick instead of
 2400 cells.  Column widths are fixed by the layout, so a row can never wrap.
 
-Keys: up/down/pgup/pgdn/home/end move the cursor, Enter opens the node.  Mouse: a click
-selects a row, a click on the selected row (or a double click) opens it, a click on a
-column header sorts by that column.
+Keys (keys.py, scope "table"): up/down/j/k, pgup/pgdn, home/end/g/G move the cursor, space
+marks a node (the chaos menu acts on the marked nodes); Enter is the overview's.  Mouse: a
+click selects a row, a click on the selected row (or a double click) opens it, a click on
+a column header sorts by that column.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from __future__ import annotations
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from clustertui.config.thresholds import Thresholds
 from clustertui.engine.snapshot import NodeView
+from clustertui.tui import keys
 from clustertui.tui.columns import GAP, Layout, layout_for
 from clustertui.tui.filtering import NO_FILTER, NodeFilter
 from clustertui.tui.palette import Palette
@@ -30,19 +32,12 @@ from clustertui.tui.rows import Parts, RowBuilder, header
 from clustertui.tui.sorting import arrow_column, ordered
 
 HEADER_LINES = 1
+MARK = "▌"  # drawn in a marked row's first cell (the column gap before the name)
 
 
 class NodeTable(ScrollView, can_focus=True):
-    BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "cursor_to(0)", "First", show=False),
-        Binding("end", "cursor_to(-1)", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
-    ]
-    COMPONENT_CLASSES = {"node-table--header", "node-table--cursor"}
+    BINDINGS = keys.bindings("table")
+    COMPONENT_CLASSES = {"node-table--header", "node-table--cursor", "node-table--marked"}
     DEFAULT_CSS = """
     NodeTable {
         height: 1fr;
@@ -58,6 +53,10 @@ class NodeTable(ScrollView, can_focus=True):
     }
     NodeTable:focus > .node-table--cursor {
         background: $primary 50%;
+    }
+    NodeTable > .node-table--marked {
+        color: $accent;
+        text-style: bold;
     }
     """
 
@@ -82,23 +81,31 @@ class NodeTable(ScrollView, can_focus=True):
         self.builder: RowBuilder | None = None
         self.views: tuple[NodeView, ...] = ()
         self.node_filter: NodeFilter = NO_FILTER
+        self.extra_columns = False  # disk, swap and PSI (`d`)
+        self.thresholds = Thresholds()
         self.sort_mode = "health"
         self.sort_reverse = False
         self.cursor_row = 0
+        self.marked: set[str] = set()
         self._by_name: dict[str, NodeView] = {}
         self._order: list[str] = []
         self._strips: dict[str, Strip] = {}  # row strips of this tick, built when drawn
 
     # -- what the screen calls ---------------------------------------------------------
 
-    def show(self, views: tuple[NodeView, ...]) -> None:
-        """Apply one tick's node views."""
+    def show(self, views: tuple[NodeView, ...], thresholds: Thresholds | None = None) -> None:
+        """Apply one tick's node views, judged by the cluster file's thresholds."""
         self.views = views
-        layout = layout_for(self._width(), views)
-        if layout != self.columns_layout:
-            self.columns_layout = layout
-            self.builder = RowBuilder(layout, self.palette)
+        thresholds = thresholds or self.thresholds
+        layout = layout_for(self._width(), views, self.extra_columns)
+        if layout != self.columns_layout or thresholds != self.thresholds:
+            self.columns_layout, self.thresholds = layout, thresholds
+            self.builder = RowBuilder(layout, self.palette, thresholds)
         self._apply()
+
+    def toggle_extra_columns(self) -> None:
+        self.extra_columns = not self.extra_columns
+        self.show(self.views)
 
     def set_filter(self, node_filter: NodeFilter) -> None:
         self.node_filter = node_filter
@@ -111,7 +118,7 @@ class NodeTable(ScrollView, can_focus=True):
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
         if self.columns_layout is not None:
-            self.builder = RowBuilder(self.columns_layout, palette)
+            self.builder = RowBuilder(self.columns_layout, palette, self.thresholds)
         self._strips.clear()
         self.refresh()
 
@@ -131,6 +138,20 @@ class NodeTable(ScrollView, can_focus=True):
         self._move_cursor(self._order.index(name))
         return True
 
+    @property
+    def marked_nodes(self) -> list[str]:
+        """The marked nodes still in the cluster, in file order (a filter does not unmark)."""
+        return [view.name for view in self.views if view.name in self.marked]
+
+    def clear_marks(self) -> bool:
+        """Unmark every node; False if none was marked."""
+        if not self.marked:
+            return False
+        self.marked.clear()
+        self._strips.clear()
+        self.refresh()
+        return True
+
     def cell(self, node: str, column: str) -> Parts:
         """What a cell shows now, as (text, style name) parts."""
         assert self.builder is not None
@@ -146,6 +167,16 @@ class NodeTable(ScrollView, can_focus=True):
 
     def action_cursor_to(self, row: int) -> None:
         self._move_cursor(row if row >= 0 else len(self._order) - 1)
+
+    def action_toggle_mark(self) -> None:
+        """Space: mark or unmark the node under the cursor, then move down (as htop does)."""
+        node = self.cursor_node
+        if node is None:
+            return
+        self.marked.symmetric_difference_update({node})
+        self._strips.pop(node, None)
+        self.refresh()
+        self.action_cursor(1)
 
     def action_select(self) -> None:
         if self.cursor_node is not None:
@@ -191,7 +222,7 @@ class NodeTable(ScrollView, can_focus=True):
         cursor = self.cursor_node  # the node the user is on stays under the cursor
         visible = [view for view in self.views if self.node_filter.matches(view)]
         self._by_name = {view.name: view for view in visible}
-        self._order = [view.name for view in ordered(visible, self.sort_mode, self.sort_reverse)]
+        self._order = [view.name for view in ordered(visible, self.sort_mode, self.sort_reverse, self.thresholds)]
         self._strips.clear()
         width = self.columns_layout.width if self.columns_layout else 0
         self.virtual_size = Size(width, len(self._order) + HEADER_LINES)
@@ -232,7 +263,10 @@ class NodeTable(ScrollView, can_focus=True):
 
     def _row_strip(self, view: NodeView) -> Strip:
         assert self.columns_layout is not None and self.builder is not None
-        return Strip(self.builder.row(view), self.columns_layout.width)
+        segments = self.builder.row(view)
+        if view.name in self.marked:  # the first cell is the gap before the name
+            segments[0] = Segment(MARK, self.get_component_rich_style("node-table--marked"))
+        return Strip(segments, self.columns_layout.width)
 
     def _header_strip(self, width: int) -> Strip:
         style = self.get_component_rich_style("node-table--header")
