@@ -60,7 +60,7 @@ KEYS: tuple[Key, ...] = (
     Key("overview", "S", "reverse_sort", "Reverse", "Reverse the sort order (or click a column header).",
         show=False, display="S"),
     Key("overview", "d", "toggle_columns", "Disk",
-        "Show or hide the disk, swap and pressure (PSI) columns."),
+        "Show or hide the disk, swap and pressure (PSI) columns.", show=False),
     Key("overview", "e", "toggle_events", "Events", "Show or hide the cluster event log."),
     Key("overview", "c", "chaos_menu", "Chaos",
         "Chaos menu: a fault on the marked nodes (space), else on the node under the cursor, or a drill.",

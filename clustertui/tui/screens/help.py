@@ -3,6 +3,7 @@ and the node table's bindings are made from, so the help cannot drift from the k
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,23 +22,25 @@ MOUSE = (
 )
 
 
-def help_table(chaos_off: bool, local: bool = False) -> Table:
+def help_table(chaos_off: bool, local: bool = False) -> Group:
     """Every key that works here (no chaos key with `chaos_off`, no faults key for this
-    machine alone), by scope, then the mouse."""
-    rows = [(scope, title, keys.keys(scope, chaos_off, local)) for scope, title in keys.SCOPES.items()]
-    width = max(len(keys.key_text(key)) for _, _, listed in rows for key in listed)
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True, min_width=max(width, max(len(k) for k, _ in MOUSE)))
-    table.add_column()
-    for _scope, title, listed in rows:
-        table.add_row(Text(title, style="underline"), "")
-        for key in listed:
-            table.add_row(keys.key_text(key), key.help)
-        table.add_row("", "")
-    table.add_row(Text("Mouse", style="underline"), "")
-    for key_text, text in MOUSE:
-        table.add_row(key_text, text)
-    return table
+    machine alone), by scope, then the mouse: a title and a two-column grid per scope, the
+    key columns all as wide as the widest key (a title must not widen them)."""
+    sections = [(title, [(keys.key_text(key), key.help) for key in keys.keys(scope, chaos_off, local)])
+                for scope, title in keys.SCOPES.items()]
+    sections.append(("Mouse", list(MOUSE)))
+    width = max(len(key) for _, rows in sections for key, _ in rows)
+    parts: list[Text | Table] = []
+    for title, rows in sections:
+        if not rows:
+            continue
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="bold", no_wrap=True, width=width)
+        table.add_column()
+        for key, text in rows:
+            table.add_row(key, text)
+        parts += [Text(title, style="underline"), table, Text("")]
+    return Group(*parts[:-1])
 
 
 class HelpScreen(ModalScreen[None]):

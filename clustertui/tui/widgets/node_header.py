@@ -69,12 +69,12 @@ class NodeHeader(Widget):
             second.append(" " + " · ".join(parts))
         else:
             second.append(" waiting for the first sample…", style("stale"))
-        first.append("\n")
-        first.append_text(second)
+        lines = [first, second]
         if view.sample is not None:
-            first.append("\n")
-            first.append_text(self._storage(view.sample, grey=view.state is not NodeState.UP))
-        return first
+            lines.append(self._storage(view.sample, grey=view.state is not NodeState.UP))
+        for line in lines:  # each line cut at the edge: a wrapped line would push the next one out
+            line.truncate(max(1, self.size.width), overflow="ellipsis")
+        return Text("\n", end="").join(lines)
 
     def _storage(self, sample: NodeSample, grey: bool) -> Text:
         """' disk / 41% 3.1G/7.6G · swap 12% 120M/1.0G · pressure cpu 0.2% io 4.1% mem 0%'."""
