@@ -77,6 +77,18 @@ class NodeHistory:
             return list(range(start, start + n))
         return list(range(start, self.capacity)) + list(range(0, start + n - self.capacity))
 
+    def count_since(self, cutoff: float) -> int:
+        """How many of the newest samples were taken at `cutoff` or later (walks back from
+        the newest, so a five-minute window costs its own samples, not the whole buffer)."""
+        count = 0
+        i = self._next
+        while count < self.size:
+            i = (i - 1) % self.capacity
+            if self._t[i] < cutoff:
+                break
+            count += 1
+        return count
+
     def times(self, last: int | None = None) -> list[float]:
         return [self._t[i] for i in self._order(last)]
 

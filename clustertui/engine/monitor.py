@@ -35,6 +35,7 @@ from clustertui.transport.session import NodeSession, watch_silence
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState
 
+MIN_INTERVAL, MAX_INTERVAL = 0.1, 60.0  # what set_interval accepts (the file's floor is 100ms too)
 MAX_EVENTS = 10_000
 
 
@@ -140,7 +141,7 @@ class ClusterMonitor:
             self._sessions[node.name] = session
             self._tasks.append(asyncio.create_task(session.run(), name=f"session {node.name}"))
         ssh_sessions = [s for s in self._sessions.values() if isinstance(s, NodeSession)]
-        self._tasks.append(asyncio.create_task(watch_silence(ssh_sessions, self.interval), name="silence"))
+        self._tasks.append(asyncio.create_task(watch_silence(ssh_sessions), name="silence"))
         self._tasks.append(asyncio.create_task(self._check_loop(), name="checks"))
 
     async def stop(self) -> None:
@@ -159,6 +160,19 @@ class ClusterMonitor:
     def retry(self, node: str) -> None:
         """Reconnect now; the only way out of a host-key alert."""
         self._sessions[node].retry()
+
+    def set_interval(self, seconds: float) -> float:
+        """Sample every `seconds` from now on (bounded to 100ms..60s); returns the interval
+        in effect.  Each node's probe restarts on its open connection with the new interval
+        (a new channel, not a new login), so its next frame carries no CPU or network rates
+        yet; staleness, the checks and the history's time window follow at once.  The
+        history keeps its number of samples, so a shorter interval spans less time."""
+        seconds = min(MAX_INTERVAL, max(MIN_INTERVAL, float(seconds)))
+        if seconds != self.interval:
+            self.interval = seconds
+            for session in self._sessions.values():
+                session.set_interval(seconds)
+        return self.interval
 
     # -- SessionSink ---------------------------------------------------------------------
 
@@ -249,6 +263,7 @@ class ClusterMonitor:
         faults = sum(len(view.faults) for view in nodes)
         return ClusterSnapshot(
             t=now,
+            interval=self.interval,
             name=self.cluster.name,
             cluster_type=self.cluster.type,
             health=self.health(),
@@ -294,7 +309,7 @@ class ClusterMonitor:
 
     def series(self, node: str, seconds: float = 300.0) -> NodeSeries:
         history = self.nodes[node].history
-        last = max(1, int(seconds / self.interval))
+        last = history.count_since(time.time() - seconds)  # by time: the interval may have changed
         times = history.times(last)
         return NodeSeries(
             times=tuple(times),

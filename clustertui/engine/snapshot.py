@@ -63,6 +63,7 @@ class ClusterSnapshot:
     active_faults: int = 0
     endpoint_targets: dict[str, str] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)  # the file's, to judge gauges by
+    interval: float = 1.0  # seconds between samples when the snapshot was taken
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

@@ -52,12 +52,19 @@ class LocalSession:
         self.detail = ""
         self.info = HostInfo(hostname=socket.gethostname(), kernel=os.uname().release)
         self._stopping = False
+        self._wake = asyncio.Event()
+
+    def set_interval(self, interval: float) -> None:
+        """Sample every `interval` from now on, starting a new wait at once."""
+        self.interval = interval
+        self._wake.set()
 
     def retry(self) -> None:
         """Nothing to reconnect: the local node is always reachable."""
 
     async def stop(self) -> None:
         self._stopping = True
+        self._wake.set()
 
     def sample(self, previous_net: dict[str, tuple[int, int]], elapsed: float) -> NodeSample:
         cpu = psutil.cpu_times_percent(None)
@@ -107,7 +114,12 @@ class LocalSession:
         self.state = NodeState.UP
         self.sink.node_state(self.name, NodeState.UP, "")
         while not self._stopping:
-            await asyncio.sleep(self.interval)
+            self._wake.clear()
+            try:  # a sleep that set_interval can cut short
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+                continue
+            except TimeoutError:
+                pass
             now = time.monotonic()
             self.sink.node_sample(self.name, self.sample(net, now - last))
             last = now

@@ -53,6 +53,7 @@ class NodeSession:
         self.connection: asyncssh.SSHClientConnection | None = None
         self.last_frame = 0.0  # monotonic time of the last good frame
         self._retry = asyncio.Event()
+        self._restart = asyncio.Event()  # set_interval: run the probe again with the new interval
         self._stopping = False
         self._streaming = False
 
@@ -66,6 +67,12 @@ class NodeSession:
     def retry(self) -> None:
         """The user's go-ahead to reconnect after a host-key alert (or to skip a backoff)."""
         self._retry.set()
+
+    def set_interval(self, interval: float) -> None:
+        """Sample every `interval` from now on: a streaming probe is restarted on the same
+        connection (its interval is an argument of the remote program)."""
+        self.interval = interval
+        self._restart.set()
 
     async def stop(self) -> None:
         self._stopping = True
@@ -125,7 +132,21 @@ class NodeSession:
         self.last_frame = time.monotonic()
         self._streaming = True
         try:
-            await run_probe(conn, self.target.privileged(self.plan.command(self.interval)), self.plan, on_sample)
+            while True:  # once, unless set_interval asks for a probe with another interval
+                self._restart.clear()
+                command = self.target.privileged(self.plan.command(self.interval))
+                probe = asyncio.ensure_future(run_probe(conn, command, self.plan, on_sample))
+                restart = asyncio.ensure_future(self._restart.wait())
+                try:
+                    await asyncio.wait((probe, restart), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    restart.cancel()
+                    if not probe.done():
+                        probe.cancel()
+                        await asyncio.gather(probe, return_exceptions=True)
+                if not probe.cancelled():
+                    probe.result()  # the probe ended by itself: its error says why
+                    return
         finally:
             self._streaming = False
 
@@ -146,10 +167,11 @@ class NodeSession:
             self._set_state(NodeState.STALE, f"no sample for {silent:.1f}s")
 
 
-async def watch_silence(sessions: list[NodeSession], interval: float) -> None:
-    """One timer for all sessions: a per-session watchdog would wake the loop N times as often."""
+async def watch_silence(sessions: list[NodeSession], idle: float = 1.0) -> None:
+    """One timer for all sessions: a per-session watchdog would wake the loop N times as often.
+    It wakes every half interval (the sessions' current one: it can change live)."""
     while True:
-        await asyncio.sleep(interval / 2)
+        await asyncio.sleep(min((session.interval for session in sessions), default=idle) / 2)
         now = time.monotonic()
         for session in sessions:
             session.check_silence(now)

@@ -38,7 +38,7 @@ from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.fault_form import FaultForm
 from clustertui.tui.screens.help import HelpScreen
 from clustertui.tui.screens.overview import OverviewScreen
-from clustertui.tui.source import SnapshotSource
+from clustertui.tui.source import SnapshotSource, next_interval
 from clustertui.tui.themes import ThemeCatalog
 
 SnapshotScreens = (OverviewScreen, DetailScreen)
@@ -100,7 +100,7 @@ class ClusterApp(App[None]):
     async def on_mount(self) -> None:
         await self.source.start()
         self.call_after_refresh(self._first_tick)
-        self.set_interval(self.source.interval, self.tick)
+        self._ticker = self.set_interval(self.source.interval, self.tick)
         self.set_interval(STATUS_EVERY, self.poll_status)
 
     def _first_tick(self) -> None:
@@ -157,6 +157,13 @@ class ClusterApp(App[None]):
     def reconnect(self, node: str) -> None:
         self.source.retry(node)
         self.notify(f"reconnecting to {node}", timeout=3)
+
+    def action_interval(self, step: int) -> None:
+        """+ and -: the next interval up or down, on every node, and the tick follows."""
+        seconds = self.source.set_interval(next_interval(self.source.interval, step))
+        self._ticker.stop()
+        self._ticker = self.set_interval(seconds, self.tick)
+        self.notify(f"sampling every {fmt.interval(seconds)}", timeout=2)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from clustertui.engine.snapshot import NodeView
+from clustertui.engine.snapshot import SPARK_POINTS, NodeView
+from clustertui.tui import format as fmt
 from clustertui.tui.sorting import ARROW_COLUMNS
 
 NARROW_BELOW = 120
@@ -66,10 +67,14 @@ def services_width(views: tuple[NodeView, ...], named: bool) -> int:
     return _clamp(max((len(v.services) for v in views), default=0), 3, 12)
 
 
-def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False) -> Layout:
+def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False, interval: float = 1.0) -> Layout:
     """The layout for a table `width` cells wide showing these nodes; `extra` adds the disk,
-    swap and pressure (PSI) columns (`d`), which take the sparkline's room first."""
+    swap and pressure (PSI) columns (`d`), which take the sparkline's room first.  The
+    sparkline shows the last SPARK_POINTS samples: its label says how long that is at this
+    `interval` (`CPU 1m` at 1s, `CPU 30s` at 500ms)."""
     narrow, wide = width < NARROW_BELOW, width >= WIDE_FROM
+    spark_label = f"CPU {fmt.interval(SPARK_POINTS * interval)}"
+    min_spark = max(MIN_SPARK, len(spark_label))
     name_w = _clamp(max((len(v.name) for v in views), default=4), 4, 16 if narrow else 28)
     roles_w = _clamp(max((len(",".join(v.roles)) for v in views), default=5), 5, 10 if narrow else 24)
     bar = 4 if narrow else 8 if not wide else 10
@@ -83,7 +88,7 @@ def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False) -> 
         Column("state", "STATE", 19 if wide else 9, sort="health"),
         Column("roles", "ROLES", roles_w, sort="name"),
         Column("cpu", "CPU", bar + 5, sort="cpu"),
-        Column("spark", "CPU 1m", MIN_SPARK),
+        Column("spark", spark_label, MIN_SPARK),
         Column("mem", "MEM", (mem_bar + 5) if mem_bar else 4, sort="mem"),
         Column("load", "LOAD", 5, align="right", sort="load"),
     ]
@@ -99,13 +104,13 @@ def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False) -> 
         Column("age", "AGE", 4, align="right", sort="age"),
     ]
     columns = [replace(c, width=max(c.width, c.min_width)) for c in columns]
-    fixed = sum(c.width + GAP for c in columns) - MIN_SPARK
+    fixed = sum(c.width + GAP for c in columns) - min_spark
     spark = _clamp(width - SCROLLBAR - fixed - GAP, 0, MAX_SPARK)
-    if spark < MIN_SPARK:
+    if spark < min_spark:
         columns = [c for c in columns if c.key != "spark"]
         spark = 0
     else:
-        columns = [Column("spark", "CPU 1m", spark) if c.key == "spark" else c for c in columns]
+        columns = [Column("spark", spark_label, spark) if c.key == "spark" else c for c in columns]
     return Layout(
         columns=tuple(columns),
         bar=bar,

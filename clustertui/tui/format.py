@@ -129,3 +129,12 @@ def fit(text: str, width: int) -> str:
 def plural(count: int, word: str, words: str | None = None) -> str:
     """'1 node', '2 nodes', '0 nodes'; `words` where adding an s is wrong ('1 process')."""
     return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def interval(seconds: float) -> str:
+    """A sampling interval as the cluster file writes it: 100ms, 500ms, 1s, 2.5s, 1m."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds:g}s"

@@ -37,6 +37,22 @@ class SnapshotSource(Protocol):
         """Reconnect a node now (the way out of a host-key alert)."""
         ...
 
+    def set_interval(self, seconds: float) -> float:
+        """Sample every `seconds` from now on; returns the interval in effect (bounded)."""
+        ...
+
+
+#: The intervals `+` and `-` step through (the engine's bounds, 100ms and 60s, at the ends).
+INTERVAL_STEPS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0)
+
+
+def next_interval(current: float, step: int) -> float:
+    """The next step up (`step` > 0) or down from `current`, which need not be on the ladder
+    (the file may say 3s: + gives 5s, - gives 2s); the ends stay where they are."""
+    if step > 0:
+        return next((s for s in INTERVAL_STEPS if s > current + 1e-9), INTERVAL_STEPS[-1])
+    return next((s for s in reversed(INTERVAL_STEPS) if s < current - 1e-9), INTERVAL_STEPS[0])
+
 
 class MonitorSource:
     """The live cluster: a ClusterMonitor started and stopped with the app."""
@@ -59,6 +75,10 @@ class MonitorSource:
 
     def retry(self, node: str) -> None:
         self.monitor.retry(node)
+
+    def set_interval(self, seconds: float) -> float:
+        self.interval = self.monitor.set_interval(seconds)
+        return self.interval
 
 
 class ReplaySource:
@@ -96,3 +116,8 @@ class ReplaySource:
 
     def retry(self, node: str) -> None:
         self.retried.append(node)
+
+    def set_interval(self, seconds: float) -> float:
+        """The replay's ticks follow the interval too (its frames do not change)."""
+        self.interval = seconds
+        return seconds

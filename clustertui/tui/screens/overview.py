@@ -59,7 +59,7 @@ class OverviewScreen(Screen):
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         self.latest = snapshot
         self.query_one(ClusterHeader).show(snapshot)
-        self.table.show(snapshot.nodes, snapshot.thresholds)
+        self.table.show(snapshot.nodes, snapshot.thresholds, snapshot.interval)
         self.query_one(EventLog).show_events(snapshot.events)
         self.show_faults()
         self._count()

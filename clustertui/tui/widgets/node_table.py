@@ -83,6 +83,7 @@ class NodeTable(ScrollView, can_focus=True):
         self.node_filter: NodeFilter = NO_FILTER
         self.extra_columns = False  # disk, swap and PSI (`d`)
         self.thresholds = Thresholds()
+        self.interval = 1.0
         self.sort_mode = "health"
         self.sort_reverse = False
         self.cursor_row = 0
@@ -93,11 +94,14 @@ class NodeTable(ScrollView, can_focus=True):
 
     # -- what the screen calls ---------------------------------------------------------
 
-    def show(self, views: tuple[NodeView, ...], thresholds: Thresholds | None = None) -> None:
-        """Apply one tick's node views, judged by the cluster file's thresholds."""
+    def show(self, views: tuple[NodeView, ...], thresholds: Thresholds | None = None,
+             interval: float | None = None) -> None:
+        """Apply one tick's node views, judged by the cluster file's thresholds, sampled
+        every `interval` (the sparkline's label says how long it spans)."""
         self.views = views
         thresholds = thresholds or self.thresholds
-        layout = layout_for(self._width(), views, self.extra_columns)
+        self.interval = interval or self.interval
+        layout = layout_for(self._width(), views, self.extra_columns, self.interval)
         if layout != self.columns_layout or thresholds != self.thresholds:
             self.columns_layout, self.thresholds = layout, thresholds
             self.builder = RowBuilder(layout, self.palette, thresholds)
