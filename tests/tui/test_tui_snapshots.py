@@ -76,3 +76,9 @@ def test_faults_panel_with_a_fault_not_yet_detailed(snap_compare, make_app, reco
     # no chaos link: the probe's id alone, as with --read-only before the first status
     snapshot = dataclasses.replace(with_node(recorded[0], "web1", faults=("f-0badc0de",)), active_faults=1)
     assert snap_compare(make_app([snapshot], link=None), terminal_size=(120, 40))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_overview_with_disk_swap_psi_columns_and_marked_nodes(snap_compare, make_app, bad_day, size) -> None:
+    # d: the extra columns; two nodes marked with space (web1 and web2, under the cursor after j)
+    assert snap_compare(make_app([bad_day]), terminal_size=size, press=["d", "s", "G", "k", "space", "space", "k"])
