@@ -80,5 +80,5 @@ def test_faults_panel_with_a_fault_not_yet_detailed(snap_compare, make_app, reco
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_overview_with_disk_swap_psi_columns_and_marked_nodes(snap_compare, make_app, bad_day, size) -> None:
-    # d: the extra columns; two nodes marked with space (web1 and web2, under the cursor after j)
+    # d: the extra columns; by name, web2 and web3 marked with space, the cursor back on web2
     assert snap_compare(make_app([bad_day]), terminal_size=size, press=["d", "s", "G", "k", "space", "space", "k"])
