@@ -84,7 +84,7 @@ KEYS: tuple[Key, ...] = (
         show=False),
     Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc backspace"),
     Key("detail", "r", "reconnect", "Reconnect",
-        "Reconnect to this node now (the only way out of a host-key alert)."),
+        "Reconnect to this node now (the only way out of a host-key alert).", cluster=True),
     Key("detail", "c", "chaos_menu", "Chaos", "Chaos menu for this node.", chaos=True),
     Key("detail", "x", "revert_node_faults", "Revert", "Revert every fault on this node, after a confirmation.",
         chaos=True),

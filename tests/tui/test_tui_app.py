@@ -201,6 +201,7 @@ async def test_help_and_footer_hide_what_does_nothing_here(make_app) -> None:
             for action in ("chaos_menu", "halt", "revert_fault"):
                 assert app.screen.check_action(action, ()) is not chaos_off
             assert app.screen.check_action("toggle_faults", ()) is faults_key
+            assert app.check_action("reconnect", ()) is faults_key  # this machine alone: nothing to reconnect
             await pilot.press("f")
             assert app.screen.faults_panel.has_class("-shown") is faults_key
             text = help_text(chaos_off, local=link is None)
