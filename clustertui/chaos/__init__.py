@@ -29,28 +29,48 @@ from clustertui.chaos.catalog import CATALOG, FaultSpec, ParamSpec, parse_params
 from clustertui.chaos.errors import ChaosError, InvalidInput, NodeUnreachable, Refused
 from clustertui.chaos.planner import FaultPlan, FaultRequest, plan_fault
 from clustertui.chaos.records import LocalRecords
-from clustertui.chaos.runner import ActiveFault, ApplyOutcome, Chaos, ChaosStatus, NodeDown, RevertOutcome
+from clustertui.chaos.outcomes import (
+    ActiveFault,
+    ApplyOutcome,
+    ApplyStatus,
+    ChaosStatus,
+    FaultState,
+    NodeDown,
+    RevertOutcome,
+    RevertReason,
+    RevertStatus,
+)
+from clustertui.chaos.runner import Chaos
+from clustertui.chaos.session import ChaosSession, DryRun, HaltReport, NodeHalt
 
 __all__ = [
     "CATALOG",
     "ActiveFault",
     "ApplyOutcome",
+    "ApplyStatus",
     "AuditLog",
     "Chaos",
     "ChaosError",
+    "ChaosSession",
     "ChaosStatus",
+    "DryRun",
     "FaultPlan",
     "FaultRequest",
     "FaultSpec",
+    "FaultState",
+    "HaltReport",
     "InvalidInput",
     "KindAvailability",
     "LocalRecords",
     "NodeAvailability",
     "NodeDown",
+    "NodeHalt",
     "NodeUnreachable",
     "ParamSpec",
     "Refused",
     "RevertOutcome",
+    "RevertReason",
+    "RevertStatus",
     "parse_params",
     "plan_fault",
 ]

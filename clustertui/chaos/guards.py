@@ -64,3 +64,18 @@ def quorum(cluster: Cluster, node: str, reachable: Iterable[str], faulted: Itera
         f"quorum guard: with {node} faulted, {verdict.up} of {verdict.total} nodes would be healthy "
         f"(reachable and unfaulted) and a majority needs {verdict.needed} (--force overrides)"
     )
+
+
+def network_refusal(
+    cluster: Cluster, node: str, reachable: Iterable[str], faulted: Iterable[str], *, force: bool = False
+) -> str | None:
+    """The guards that count the cluster: the blast radius, then (unless `force`) quorum.
+
+    `faulted` holds every node under a fault, including nodes that the same action faults
+    too, so that one fault on several nodes is guarded as a whole.
+    """
+    counted = set(faulted)
+    refusal = blast_radius(cluster, node, counted)
+    if refusal is None and not force:
+        refusal = quorum(cluster, node, reachable, counted)
+    return refusal

@@ -19,6 +19,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from clustertui.chaos.outcomes import FaultState
 from clustertui.chaos.shell import q
 from clustertui.probe.plan import FAULT_LEDGER_DIR
 
@@ -111,15 +112,15 @@ class LedgerEntry:
         return max(0.0, self.timer.armed_at + self.record.ttl - self.node_now)
 
     @property
-    def state(self) -> str:
+    def state(self) -> FaultState:
         """applying, leftover (files without a record), revert-failed, active or unreadable."""
         if self.applying:
-            return "applying"
+            return FaultState.APPLYING
         if not self.recorded:
-            return "leftover"
+            return FaultState.LEFTOVER
         if self.error:
-            return "revert-failed"
-        return "active" if self.record is not None else "unreadable"
+            return FaultState.REVERT_FAILED
+        return FaultState.ACTIVE if self.record is not None else FaultState.UNREADABLE
 
     @property
     def counts(self) -> bool:

@@ -39,7 +39,6 @@ from clustertui.config import Cluster, Fault, Node, Service
 
 #: Exit codes of the apply script.
 APPLIED, REFUSED, ROLLED_BACK, ROLLBACK_FAILED = 0, 10, 11, 12
-REVERT_REASONS = ("manual", "halt", "exit", "ttl", "rollback", "drill")
 
 
 @dataclass(frozen=True, slots=True)

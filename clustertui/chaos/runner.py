@@ -18,8 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import asyncssh
@@ -27,113 +26,35 @@ import asyncssh
 from clustertui.chaos import guards, validate
 from clustertui.chaos.audit import AuditLog, operator
 from clustertui.chaos.availability import NodeAvailability, node_availability
-from clustertui.chaos.errors import InvalidInput, NodeUnreachable, Refused
+from clustertui.chaos.errors import NodeUnreachable, Refused
 from clustertui.chaos.facts import SSH_LINE, NodeSurvey, parse_survey, survey_script
-from clustertui.chaos.ledger import LedgerRecord, ledger_file
-from clustertui.chaos.planner import (
-    APPLIED,
-    REFUSED,
-    REVERT_REASONS,
-    ROLLBACK_FAILED,
-    ROLLED_BACK,
-    CheckedRequest,
-    FaultPlan,
-    FaultRequest,
-    check_request,
-    plan_fault,
+from clustertui.chaos.ledger import LedgerRecord
+from clustertui.chaos.outcomes import (
+    ActiveFault,
+    ApplyOutcome,
+    ApplyStatus,
+    ChaosStatus,
+    FaultState,
+    NodeDown,
+    RevertOutcome,
+    RevertReason,
+    RevertStatus,
 )
+from clustertui.chaos.planner import CheckedRequest, FaultPlan, FaultRequest, check_request, plan_fault
 from clustertui.chaos.records import LocalRecords
-from clustertui.chaos.shell import q, remote
+from clustertui.chaos.results import apply_outcome, revert_script_command, revert_status, text
+from clustertui.chaos.shell import remote
 from clustertui.config import Cluster, Node
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
-from clustertui.transport.states import classify
+from clustertui.transport.states import NodeState, classify
 
 SURVEY_TIMEOUT = 15.0
 APPLY_TIMEOUT = 90.0  # prechecks and verifications wait up to 10 s each, a rollback too
 REVERT_TIMEOUT = 60.0
 GUARD_FRESHNESS = 10.0  # a plan older than this is re-guarded against a fresh survey
-#: Exit codes of the remote revert command (besides the script's own 0 and 1).
-NO_SUCH_FAULT, NO_REVERT_SCRIPT = 4, 5
-
-
-@dataclass(frozen=True, slots=True)
-class NodeDown:
-    """A node the survey could not reach, and why."""
-
-    node: str
-    state: str
-    reason: str
-
 
 SurveyResult = NodeSurvey | NodeDown
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyOutcome:
-    plan: FaultPlan
-    status: str  # applied, refused, rolled-back, not-rolled-back, interrupted, unknown
-    result: str  # one line for a person
-    output: str = ""  # what the node printed
-    revert_result: str | None = None  # the rollback's result, when one ran
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "applied"
-
-
-@dataclass(frozen=True, slots=True)
-class RevertOutcome:
-    fault_id: str
-    node: str | None
-    status: str  # reverted, already-reverted, not-reverted, unreachable, not-found
-    result: str  # one line for a person
-    output: str = ""  # what the node printed
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("reverted", "already-reverted")
-
-
-@dataclass(frozen=True, slots=True)
-class ActiveFault:
-    """A fault as `status` shows it; `state` is the ledger's, or `unconfirmed` when only the
-    local record knows of it (its node did not answer)."""
-
-    id: str
-    node: str
-    state: str
-    record: LedgerRecord | None
-    remaining: float | None  # seconds until the node's timer reverts it
-    timer: str
-    detail: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        record = self.record
-        return {
-            "id": self.id,
-            "node": self.node,
-            "state": self.state,
-            "kind": record.kind if record else None,
-            "summary": record.summary if record else None,
-            "params": record.params if record else None,
-            "ttl": record.ttl if record else None,
-            "remaining": None if self.remaining is None else round(self.remaining, 1),
-            "applied_at": record.applied_at if record else None,
-            "by": record.by if record else None,
-            "timer": self.timer,
-            "revert": record.revert if record else None,
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ChaosStatus:
-    faults: tuple[ActiveFault, ...]
-    unreachable: dict[str, str]  # node -> why
-    reverted_elsewhere: tuple[str, ...]  # local records whose fault left its node's ledger
 
 
 class Chaos:
@@ -207,7 +128,10 @@ class Chaos:
         except Exception as exc:  # the connection dropped mid-survey
             state, reason = classify(exc)
             return NodeDown(node.name, str(state), reason)
-        return parse_survey(node.name, str(result.stdout or ""))
+        try:
+            return parse_survey(node.name, str(result.stdout or ""))
+        except Exception as exc:  # node text is data: garbage makes this node, and only it, odd
+            return NodeDown(node.name, str(NodeState.PROBE_ERROR), f"its survey could not be read: {exc}")
 
     async def availability(self) -> dict[str, NodeAvailability]:
         """Per node, which faults can be applied and why not (`chaos list`)."""
@@ -232,24 +156,27 @@ class Chaos:
         faulted |= {r.node for r in self.records.for_cluster(self.cluster.name) if isinstance(surveys.get(r.node), NodeDown)}
         return faulted
 
-    def _guard(self, node: str, surveys: dict[str, SurveyResult], force: bool) -> None:
+    def _guard(self, node: str, surveys: dict[str, SurveyResult], force: bool, pending: Collection[str] = ()) -> None:
+        """Raise Refused unless `node` may take a fault now.  `pending`: nodes that this
+        same action faults too (one fault on several nodes is guarded as a whole)."""
         target = surveys[node]
         if isinstance(target, NodeDown):
             raise Refused(f"{node} is {target.state}: {target.reason}")
-        faulted = self._faulted(surveys)
+        faulted = self._faulted(surveys) | set(pending)
         reachable = {name for name, s in surveys.items() if isinstance(s, NodeSurvey)}
-        refusal = guards.blast_radius(self.cluster, node, faulted)
-        if refusal is None and not force:
-            refusal = guards.quorum(self.cluster, node, reachable, faulted)
+        refusal = guards.network_refusal(self.cluster, node, reachable, faulted, force=force)
         if refusal is not None:
             raise Refused(refusal)
 
     # -- plan and apply -------------------------------------------------------------------
 
-    async def plan(self, request: FaultRequest, *, force: bool = False, dry_run: bool = False) -> FaultPlan:
+    async def plan(
+        self, request: FaultRequest, *, force: bool = False, dry_run: bool = False, pending: Collection[str] = ()
+    ) -> FaultPlan:
         """Validate (InvalidInput), guard (Refused), survey, and plan one fault.
 
-        `force` overrides the quorum guard, and only it.  Refusals are audited; so is a dry
+        `force` overrides the quorum guard, and only it.  `pending`: nodes planned in the
+        same action, counted as faulted by the guards.  Refusals are audited; so is a dry
         run, which is a plan that is shown and never applied.
         """
         checked = check_request(self.cluster, request)
@@ -258,7 +185,7 @@ class Chaos:
             if refusal is not None:
                 raise Refused(refusal)
             surveys = await self.survey()
-            self._guard(checked.node.name, surveys, force)
+            self._guard(checked.node.name, surveys, force, pending)
             target = surveys[checked.node.name]
             assert isinstance(target, NodeSurvey)
             plan = plan_fault(self.cluster, checked, target, by=operator())
@@ -280,7 +207,7 @@ class Chaos:
             try:
                 self._guard(plan.node, await self.survey(), force)
             except Refused as exc:
-                return self._finish_apply(ApplyOutcome(plan, "refused", f"refused: {exc}"))
+                return self._finish_apply(ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {exc}"))
         self.records.save(plan.record)
         started = time.monotonic()
         running = asyncio.ensure_future(
@@ -289,15 +216,15 @@ class Chaos:
         try:
             result = await asyncio.shield(running)
         except NodeUnreachable as exc:
-            return self._finish_apply(ApplyOutcome(plan, "refused", f"refused: {exc}"))
+            return self._finish_apply(ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {exc}"))
         except asyncio.CancelledError:
             # The node finishes the apply whatever we do (the script ignores a dropped
             # channel); wait for it, so that the revert cannot run before the fault exists.
             with contextlib.suppress(Exception):
                 await running
-            rollback = await self._revert_on(node, plan.id, "exit", plan.record)
+            rollback = await self._revert_on(node, plan.id, RevertReason.EXIT, plan.record)
             self._finish_apply(
-                ApplyOutcome(plan, "interrupted", f"interrupted during the apply; {rollback.result}", rollback.output,
+                ApplyOutcome(plan, ApplyStatus.INTERRUPTED, f"interrupted during the apply; {rollback.result}", rollback.output,
                              revert_result=rollback.result, seconds=time.monotonic() - started)
             )
             raise
@@ -305,18 +232,21 @@ class Chaos:
             _, reason = classify(exc)
             return self._finish_apply(
                 ApplyOutcome(
-                    plan, "unknown",
+                    plan, ApplyStatus.UNKNOWN,
                     f"unknown: {reason} during the apply; if the fault took, the node's timer reverts it at its TTL",
                     seconds=time.monotonic() - started,
                 )
             )
-        return self._finish_apply(_apply_outcome(plan, result, time.monotonic() - started))
+        output = text(result.stdout, result.stderr)
+        return self._finish_apply(
+            apply_outcome(plan, result.exit_status, result.exit_signal, output, time.monotonic() - started)
+        )
 
     def _finish_apply(self, outcome: ApplyOutcome) -> ApplyOutcome:
         plan = outcome.plan
         if outcome.ok:
             self.applied[plan.id] = plan.node
-        elif outcome.status in ("refused", "rolled-back"):
+        elif outcome.status in (ApplyStatus.REFUSED, ApplyStatus.ROLLED_BACK):
             self.records.remove(plan.id)
         self._audit_plan(plan, "apply", outcome.result, revert_result=outcome.revert_result,
                          output=outcome.output, seconds=round(outcome.seconds, 3))
@@ -324,7 +254,7 @@ class Chaos:
 
     # -- revert ---------------------------------------------------------------------------
 
-    async def revert(self, fault_id: str, reason: str = "manual") -> RevertOutcome:
+    async def revert(self, fault_id: str, reason: RevertReason = RevertReason.MANUAL) -> RevertOutcome:
         """Revert one fault wherever it is: by this object's memory, the local record, or
         by asking every node's ledger (a fault applied by someone else)."""
         fault_id = validate.fault_id(fault_id)
@@ -340,19 +270,23 @@ class Chaos:
             else:
                 down = sorted(name for name, s in surveys.items() if isinstance(s, NodeDown))
                 where = f"; not asked: {', '.join(down)} (unreachable)" if down else ""
-                outcome = RevertOutcome(fault_id, None, "not-found", f"no fault {fault_id} in any node's ledger{where}")
+                outcome = RevertOutcome(fault_id, None, RevertStatus.NOT_FOUND, f"no fault {fault_id} in any node's ledger{where}")
                 self.audit.append("revert", self.cluster.name, node=None, fault=fault_id, reason=reason,
                                   result=outcome.result, revert_result=None)
                 return outcome
         return await self._revert_on(self.cluster.node(node_name), fault_id, reason, record)
 
-    async def revert_all(self, reason: str = "halt") -> list[RevertOutcome]:
+    async def revert_all(
+        self, reason: RevertReason = RevertReason.HALT, surveys: dict[str, SurveyResult] | None = None
+    ) -> list[RevertOutcome]:
         """Halt: revert every fault (and clear every leftover) in every reachable ledger.
 
+        Node by node, each on its own: whatever one node answers (or raises), every other
+        reachable node is reverted and verified, and each fault gets its own outcome.
         Faults that local records place on unreachable nodes are reported as failures:
-        only their nodes' timers can revert them now.
+        only their nodes' timers can revert them now.  `surveys`: a survey just taken.
         """
-        surveys = await self.survey()
+        surveys = surveys if surveys is not None else await self.survey()
         jobs = []
         for name, survey in surveys.items():
             if isinstance(survey, NodeSurvey):
@@ -363,12 +297,12 @@ class Chaos:
             down = surveys.get(record.node)
             if isinstance(down, NodeDown):
                 outcomes.append(
-                    RevertOutcome(record.id, record.node, "unreachable",
+                    RevertOutcome(record.id, record.node, RevertStatus.UNREACHABLE,
                                   f"{record.node} is {down.state}: {down.reason}; its timer reverts the fault at its TTL")
                 )
         return outcomes
 
-    async def revert_own(self, reason: str = "exit") -> list[RevertOutcome]:
+    async def revert_own(self, reason: RevertReason = RevertReason.EXIT) -> list[RevertOutcome]:
         """Revert what this object applied and nobody reverted yet (end of a drill, exit)."""
         jobs = [
             self._revert_on(self.cluster.node(node), fault_id, reason, self.records.get(fault_id))
@@ -376,28 +310,22 @@ class Chaos:
         ]
         return list(await asyncio.gather(*jobs))
 
-    async def _revert_on(self, node: Node, fault_id: str, reason: str, record: LedgerRecord | None) -> RevertOutcome:
-        if reason not in REVERT_REASONS:
-            raise InvalidInput(f"revert reason must be one of {', '.join(REVERT_REASONS)}")
+    async def _revert_on(
+        self, node: Node, fault_id: str, reason: RevertReason, record: LedgerRecord | None
+    ) -> RevertOutcome:
+        """Revert one fault on its node.  Never raises for what the node does or says: an
+        error becomes this fault's outcome, so a halt goes on with every other fault."""
+        reason = RevertReason(reason)
         script = revert_script_command(fault_id, reason)
         started = time.monotonic()
         try:
             result = await self._run(node, remote(SSHTarget.from_node(node), script), REVERT_TIMEOUT)
-            code, output = result.exit_status, _text(result.stdout, result.stderr)
-        except Exception as exc:  # unreachable, or the connection dropped: the timer remains
+            code, output = result.exit_status, text(result.stdout, result.stderr)
+        except Exception as exc:  # unreachable, the connection dropped, garbage: the timer remains
             why = str(exc) if isinstance(exc, NodeUnreachable) else classify(exc)[1]
             code, output = None, f"{why}; the node's timer reverts the fault at its TTL"
         seconds = time.monotonic() - started
-        if code == 0:
-            status, result_text = "reverted", "reverted and verified"
-        elif code == NO_SUCH_FAULT:
-            status, result_text = "already-reverted", "not in the ledger: already reverted (by its timer or another operator)"
-        elif code == NO_REVERT_SCRIPT:
-            status, result_text = "not-reverted", "the ledger holds a record but no revert script"
-        elif code is None:
-            status, result_text = "unreachable", f"not reverted: {output}"
-        else:
-            status, result_text = "not-reverted", "not reverted: " + (_last_line(output) or f"exit {code}")
+        status, result_text = revert_status(code, output)
         outcome = RevertOutcome(fault_id, node.name, status, result_text, output, seconds)
         if outcome.ok:
             self.records.remove(fault_id)
@@ -437,7 +365,7 @@ class Chaos:
                 continue
             if isinstance(survey, NodeDown):
                 found.append(
-                    ActiveFault(record.id, record.node, "unconfirmed", record, None, record.timer,
+                    ActiveFault(record.id, record.node, FaultState.UNCONFIRMED, record, None, record.timer,
                                 f"{record.node} is {survey.state}: {survey.reason}")
                 )
                 continue
@@ -467,50 +395,6 @@ class Chaos:
             params=_plain(checked.params), ttl=checked.ttl, commands=None, result=f"refused: {reason}",
             revert_result=None,
         )
-
-
-def revert_script_command(fault_id: str, reason: str) -> str:
-    """The remote command of a revert: run the ledger's revert script, or say why not.
-
-    Without a record or a script (leftovers of an interrupted run) it clears the leftovers.
-    """
-    revert_file, json_file = q(ledger_file(fault_id, "revert")), q(ledger_file(fault_id, "json"))
-    return (
-        f"[ -f {revert_file} ] || {{ [ ! -e {json_file} ] || exit {NO_REVERT_SCRIPT}; "
-        f"rm -f {ledger_file(fault_id, '*')}; exit {NO_SUCH_FAULT}; }}\n"
-        f"exec sh {revert_file} {q(reason)}"
-    )
-
-
-def _apply_outcome(plan: FaultPlan, result: asyncssh.SSHCompletedProcess, seconds: float) -> ApplyOutcome:
-    code = result.exit_status
-    output = _text(result.stdout, result.stderr)
-    reverted = next((line for line in output.splitlines() if line.startswith(("reverted ", "not reverted"))), None)
-    failure = next((line for line in output.splitlines() if line.startswith(("failed: ", "refused: "))), "")
-    if code == APPLIED:
-        return ApplyOutcome(plan, "applied", "applied and verified", output, None, seconds)
-    if code == REFUSED:
-        return ApplyOutcome(plan, "refused", failure or "refused by the node", output, None, seconds)
-    if code == ROLLED_BACK:
-        return ApplyOutcome(plan, "rolled-back", f"{failure}; rolled back", output, reverted, seconds)
-    if code == ROLLBACK_FAILED:
-        return ApplyOutcome(
-            plan, "not-rolled-back", f"{failure}; the rollback did not verify: the record and the timer stay",
-            output, reverted, seconds,
-        )
-    return ApplyOutcome(
-        plan, "unknown", f"unknown: the apply script ended with {code if code is not None else result.exit_signal}; "
-        "if the fault took, the node's timer reverts it at its TTL", output, None, seconds,
-    )
-
-
-def _text(*parts: object) -> str:
-    return "\n".join(str(part).strip() for part in parts if part and str(part).strip())
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else ""
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:

@@ -16,9 +16,24 @@ from typing import Any
 
 import click
 
-from clustertui.chaos import CATALOG, Chaos, FaultPlan, FaultRequest, InvalidInput, Refused, validate
+from clustertui.chaos import (
+    CATALOG,
+    ActiveFault,
+    ApplyOutcome,
+    ApplyStatus,
+    ChaosSession,
+    DryRun,
+    FaultPlan,
+    FaultRequest,
+    HaltReport,
+    InvalidInput,
+    Refused,
+    RevertOutcome,
+    RevertReason,
+    RevertStatus,
+    validate,
+)
 from clustertui.chaos.audit import AuditLog
-from clustertui.chaos.runner import ActiveFault, ApplyOutcome, RevertOutcome
 from clustertui.cli.completion import complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
@@ -74,8 +89,8 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
     cluster = _cluster(ctx)
 
     async def run() -> dict:
-        async with Chaos(cluster) as chaos:
-            return await chaos.availability()
+        async with ChaosSession.open(cluster) as session:
+            return await session.availability()
 
     nodes = asyncio.run(run())
     if as_json:
@@ -151,8 +166,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     cluster = _cluster(ctx)
 
     async def run():
-        async with Chaos(cluster) as chaos:
-            return await chaos.status()
+        async with ChaosSession.open(cluster) as session:
+            return await session.status()
 
     status = asyncio.run(run())
     code = CANNOT_RUN if status.unreachable else OK
@@ -212,7 +227,7 @@ def _apply_json(outcome: ApplyOutcome) -> dict:
         "ttl": plan.ttl,
         "timer": plan.timer.mechanism,
         "ok": outcome.ok,
-        "status": outcome.status,
+        "status": str(outcome.status),
         "result": outcome.result,
         "revert_result": outcome.revert_result,
         "output": outcome.output,
@@ -224,42 +239,24 @@ def _apply_json(outcome: ApplyOutcome) -> dict:
 def _apply_exit(outcome: ApplyOutcome) -> int:
     if outcome.ok:
         return OK
-    return CANNOT_RUN if outcome.status == "refused" else FAILED
+    return CANNOT_RUN if outcome.status is ApplyStatus.REFUSED else FAILED
 
 
-async def _hold(chaos: Chaos, plan: FaultPlan) -> RevertOutcome:
+async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
     """Keep the fault until its TTL ends or Ctrl-C/SIGTERM, then make sure it is reverted."""
     stop = stop_event()
     try:
         await asyncio.wait_for(stop.wait(), timeout=plan.ttl)
     except TimeoutError:
         pass
-    return await chaos.revert(plan.id, "exit")
+    return await session.revert(plan.id, RevertReason.EXIT)
 
 
-async def _dry_run(chaos: Chaos, cluster: Cluster, request: FaultRequest, force: bool, as_json: bool) -> int:
-    """The exact plan from the nodes' surveys; for a target that cannot be reached, the plan
-    against an assumed survey, with what is assumed (each is checked on the node at apply)."""
-    from clustertui.chaos import guards
-    from clustertui.chaos.audit import operator
-    from clustertui.chaos.offline import assumed_survey
-    from clustertui.chaos.planner import check_request, plan_fault
-    from clustertui.chaos.runner import NodeDown
-
-    checked = check_request(cluster, request)
-    assumed: tuple[str, ...] = ()
-    if guards.policy_refusal(cluster, checked.node) is None:
-        target = (await chaos.survey([checked.node.name]))[checked.node.name]
-        if isinstance(target, NodeDown):
-            survey, assumed = assumed_survey(checked)
-            plan = plan_fault(cluster, checked, survey, by=operator())
-            why = f"{target.node} is {target.state}: {target.reason}"
-            chaos.audit.append("dry-run", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
-                               params=plan.params, ttl=plan.ttl, summary=plan.summary, commands=plan.sections(),
-                               result=f"planned without the node ({why}), not applied", revert_result=None)
-            _say(f"{why}; planned without it, against what a Linux node usually has")
-    if not assumed:
-        plan = await chaos.plan(request, force=force, dry_run=True)
+def _show_dry_run(dry: DryRun, as_json: bool) -> int:
+    """The plan, and what it assumed when the target could not be surveyed."""
+    plan, assumed = dry.plan, dry.assumed
+    if dry.unreachable:
+        _say(f"{dry.unreachable}; planned without it, against what a Linux node usually has")
     if as_json:
         _emit_json({"dry_run": True, "assumed": list(assumed), **plan.to_json()})
     else:
@@ -320,18 +317,18 @@ def apply_command(
         fail(reason, CANNOT_RUN)
 
     async def run() -> int:
-        async with Chaos(cluster) as chaos:
+        async with ChaosSession.open(cluster, revert_on_exit=hold) as session:
             if dry_run:
-                return await _dry_run(chaos, cluster, request, force, as_json)
-            plan = await chaos.plan(request, force=force)
+                return _show_dry_run(await session.dry_run(request, force=force), as_json)
+            plan = await session.plan(request, force=force)
             if not yes:
                 _print_plan(plan, "about to apply")
                 if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):
-                    chaos.audit.append("apply", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
+                    session.chaos.audit.append("apply", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
                                        params=plan.params, commands=None, result="refused: not confirmed",
                                        revert_result=None)
                     raise Refused("not confirmed")
-            outcome = await chaos.apply(plan, force=force)
+            outcome = await session.apply(plan, force=force)
             if as_json:
                 _emit_json(_apply_json(outcome))
             elif outcome.ok:
@@ -346,7 +343,7 @@ def apply_command(
                     _say(outcome.output)
             if outcome.ok and hold:
                 _say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now")
-                reverted = await _hold(chaos, plan)
+                reverted = await _hold(session, plan)
                 _say(f"{plan.id}: {reverted.result}")
                 return OK if reverted.ok else FAILED
             return _apply_exit(outcome)
@@ -387,26 +384,55 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
         fail(str(exc), USAGE)
     cluster = _cluster(ctx)
 
+    if everything:
+        report = asyncio.run(_halt(cluster))
+        _show_halt(report, as_json)
+        if report.error:
+            fail(report.summary(), CANNOT_RUN)
+        raise SystemExit(CANNOT_RUN if report.unreachable else OK if report.ok else FAILED)
+
     async def run() -> list[RevertOutcome]:
-        async with Chaos(cluster) as chaos:
-            if everything:
-                return await chaos.revert_all("halt")
-            return list(await asyncio.gather(*(chaos.revert(fault_id) for fault_id in ids)))
+        async with ChaosSession.open(cluster) as session:
+            return await session.revert_many(ids)
 
     outcomes = asyncio.run(run())
     if as_json:
-        _emit_json(
-            [
-                {"id": o.fault_id, "node": o.node, "ok": o.ok, "status": o.status, "result": o.result,
-                 "output": o.output, "seconds": round(o.seconds, 3)}
-                for o in outcomes
-            ]
-        )
-    elif not outcomes:
-        click.echo("no active faults")
+        _emit_json([_revert_json(o) for o in outcomes])
     for outcome in outcomes if not as_json else ():
         where = f" on {outcome.node}" if outcome.node else ""
         click.echo(f"{outcome.fault_id}{where}: {outcome.result}")
-    if any(o.status == "unreachable" for o in outcomes):
+    if any(o.status is RevertStatus.UNREACHABLE for o in outcomes):
         raise SystemExit(CANNOT_RUN)
     raise SystemExit(OK if all(o.ok for o in outcomes) else FAILED)
+
+
+async def _halt(cluster: Cluster) -> HaltReport:
+    async with ChaosSession.open(cluster) as session:
+        return await session.halt()
+
+
+def _revert_json(outcome: RevertOutcome) -> dict:
+    return {"id": outcome.fault_id, "node": outcome.node, "ok": outcome.ok, "status": str(outcome.status),
+            "result": outcome.result, "output": outcome.output, "seconds": round(outcome.seconds, 3)}
+
+
+def _show_halt(report: HaltReport, as_json: bool) -> None:
+    """Each node's outcome, then each fault's: one node's trouble hides nobody else's."""
+    if as_json:
+        _emit_json({
+            "ok": report.ok,
+            "error": report.error or None,
+            "nodes": {
+                name: {"ok": node.ok, "unread": node.unread or None, "faults": [_revert_json(o) for o in node.outcomes]}
+                for name, node in report.nodes.items()
+            },
+        })
+        return
+    if not report.outcomes and not report.error:
+        click.echo("no active faults")
+    for node in report.nodes.values():
+        for outcome in node.outcomes:
+            click.echo(f"{outcome.fault_id} on {node.node}: {outcome.result}")
+    for node in report.nodes.values():
+        if node.outcomes or node.unread:
+            _say(node.line())

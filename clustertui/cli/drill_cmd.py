@@ -73,8 +73,8 @@ def _list(cluster) -> None:
 
 
 async def _run_headless(cluster, drill):
-    from clustertui.chaos import Chaos
-    from clustertui.drills.runner import DrillRunner
+    from clustertui.chaos import ChaosSession
+    from clustertui.drills.session import DrillSession
     from clustertui.engine.monitor import ClusterMonitor
 
     stop = stop_event()
@@ -90,9 +90,9 @@ async def _run_headless(cluster, drill):
             print(f"drill {drill.name}: {progress.phase}{target}{left}", file=sys.stderr)
 
     try:
-        async with Chaos(cluster, revert_on_exit=True, pool=monitor.pool) as chaos:
-            runner = DrillRunner(cluster, drill, monitor, chaos, on_change=show, stop=stop)
-            result = await runner.run()
+        async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
+            drills = DrillSession.for_monitor(chaos, monitor)
+            result = await drills.run(drills.start(drill, show, stop))
     finally:
         await monitor.stop()
     print(_summary(result), file=sys.stderr)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from clustertui.chaos import Chaos, ChaosError, FaultRequest
+from clustertui.chaos import ChaosError, ChaosSession, FaultRequest, RevertReason
 from clustertui.config import Cluster, Drill
 from clustertui.drills.measure import BUCKET, buckets, measure
 from clustertui.drills.result import ABORTED, FAILED, PASSED, Check, DrillResult, Phase, ProbeRecord
@@ -51,7 +51,7 @@ class DrillRunner:
         cluster: Cluster,
         drill: Drill,
         monitor: ClusterMonitor,
-        chaos: Chaos,
+        chaos: ChaosSession,
         rng: random.Random | None = None,
         on_change: Callable[[Progress], None] | None = None,
         stop: asyncio.Event | None = None,
@@ -181,7 +181,7 @@ class DrillRunner:
             )
         finally:
             self._phase("reverting")
-            revert = await asyncio.shield(self.chaos.revert(plan.id, "drill"))
+            revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
             state["t_revert"] = time.time()
             if not revert.ok:
                 self._error(f"revert: {revert.result}")

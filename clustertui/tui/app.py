@@ -1,34 +1,36 @@
-"""The clustertui Textual app: takes one snapshot per interval and shows it, and acts on the
-cluster through the chaos engine when asked to.
+"""The clustertui Textual app: takes one snapshot per interval and shows it, and wires the
+screens to the chaos and drill sessions.
 
-The app owns no cluster state.  A timer fires once per interval; the tick asks the source
-for an immutable snapshot and hands it to the top screen that shows snapshots (the overview,
-or a node's detail), which updates its widgets in place.  Collection runs in the engine's
-own asyncio tasks on the same loop, so the UI never waits on a node.
+The app owns no cluster state and decides no chaos rule.  A timer fires once per interval;
+the tick asks the source for an immutable snapshot and hands it to the top screen that shows
+snapshots (the overview, or a node's detail), which updates its widgets in place.
+Collection runs in the engine's own asyncio tasks on the same loop, so the UI never waits
+on a node.
 
-Everything that talks to nodes for chaos -- surveys, plans, applies, reverts, the faults'
-status, drills -- runs in workers, never in a key handler, and the status poll never has
-more than one survey in flight.  The faults this session applied are reverted when it
-quits (q, ctrl+c), and the terminal says which after the app has left the screen.
+Screens post typed messages (messages.py); the app answers them by pushing a modal, or by
+running one of the `ChaosSession`'s or `DrillSession`'s coroutines in a worker (never in a
+handler) and showing its outcome.  Guards, per-node halt, the single status survey in
+flight and the revert on exit are the sessions' (chaos/session.py, drills/session.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterable, Sequence
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from clustertui.chaos import FaultPlan, RevertOutcome
+from clustertui.chaos import ChaosSession, FaultPlan, HaltReport, RevertOutcome
+from clustertui.chaos.session import StatusReading
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
+from clustertui.drills.session import DrillRun, DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
-from clustertui.tui import keys
-from clustertui.tui.chaos_link import ChaosLink, DrillRun, aborted_result
+from clustertui.tui import keys, messages
 from clustertui.tui.commands import palette_commands
 from clustertui.tui.faults import FaultBook, FaultRow
 from clustertui.tui.palette import Palette
@@ -56,17 +58,18 @@ class ClusterApp(App[None]):
         theme: str | None = None,
         read_only: bool = False,
         notices: Sequence[str] = (),
-        link: ChaosLink | None = None,
+        session: DrillSession | None = None,
         start_drill: str | None = None,
     ) -> None:
-        """`link`: chaos on this cluster (None: no chaos at all, e.g. this machine alone);
-        `start_drill`: a drill to run at once (`clustertui drill FILE NAME`)."""
+        """`session`: chaos and drills on this cluster (None: no chaos at all, e.g. this
+        machine alone); `start_drill`: a drill to run at once (`clustertui drill FILE NAME`)."""
         super().__init__()
         self.source = source
         self.catalog = catalog
         self.read_only = read_only
         self.notices = list(notices)
-        self.link = link
+        self.drills = session
+        self.chaos: ChaosSession | None = session.chaos if session is not None else None
         self.latest: ClusterSnapshot | None = None
         self.faults = FaultBook()
         self.faults_note = ""  # why the last status is incomplete
@@ -75,8 +78,6 @@ class ClusterApp(App[None]):
         self.abandoned: list[str] = []  # faults left to their nodes' timers by a hurried quit
         self._start_drill = start_drill
         self._drill_worker: Worker[None] | None = None
-        self._status_busy = False
-        self._status_again = False
         self._quitting = False
         for entry in catalog.entries.values():
             self.register_theme(entry.theme)
@@ -92,7 +93,7 @@ class ClusterApp(App[None]):
     @property
     def chaos_off(self) -> bool:
         """No chaos actions: --read-only, or nothing to act through."""
-        return self.read_only or self.link is None
+        return self.read_only or self.chaos is None
 
     def get_default_screen(self) -> Screen:
         return OverviewScreen(self.palette, self.read_only)
@@ -116,8 +117,8 @@ class ClusterApp(App[None]):
         """The last chance to revert this session's faults (quitting normally did already);
         before the monitor stops, since chaos borrows its connections."""
         try:
-            if self.link is not None:
-                self.exit_reverts += await self.link.close()
+            if self.chaos is not None:
+                self.exit_reverts += await self.chaos.close()
         finally:
             await self.source.stop()
 
@@ -147,6 +148,10 @@ class ClusterApp(App[None]):
 
     # -- navigation --------------------------------------------------------------------
 
+    @on(messages.OpenNode)
+    def _open_node(self, message: messages.OpenNode) -> None:
+        self.open_node(message.node)
+
     def open_node(self, node: str) -> None:
         if self.overview is not None:
             self.overview.table.select_node(node)
@@ -154,9 +159,10 @@ class ClusterApp(App[None]):
             self.pop_screen()
         self.push_screen(DetailScreen(node, self.palette, self.source.series))
 
-    def reconnect(self, node: str) -> None:
-        self.source.retry(node)
-        self.notify(f"reconnecting to {node}", timeout=3)
+    @on(messages.Reconnect)
+    def _reconnect(self, message: messages.Reconnect) -> None:
+        self.source.retry(message.node)
+        self.notify(f"reconnecting to {message.node}", timeout=3)
 
     def action_interval(self, step: int) -> None:
         """+ and -: the next interval up or down, on every node, and the tick follows."""
@@ -167,45 +173,24 @@ class ClusterApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.chaos_off, local=self.link is None))
+            self.push_screen(HelpScreen(self.chaos_off, local=self.chaos is None))
 
     # -- active faults -----------------------------------------------------------------
 
     def fault_rows(self) -> list[FaultRow]:
-        return self.faults.rows(self.link.mine if self.link else ())
+        return self.faults.rows(self.chaos.mine if self.chaos else ())
 
     def poll_status(self, now: bool = False) -> None:
         """Survey the fault ledgers in a worker: every few seconds while faults exist, or
-        `now` (a new fault id, an apply, a revert).  One survey at a time; a request made
-        during one runs once after it."""
-        if self.link is None:
-            return
-        if self._status_busy:
-            self._status_again = self._status_again or now
-            return
-        if not now and not self.faults.ids():
-            return
-        self._status_busy = True
-        self.run_worker(self._status(self.link), group="status", exit_on_error=False)
+        `now` (a new fault id, an apply, a revert); the session keeps it to one at a time."""
+        if self.chaos is not None and self.chaos.want_status(now, bool(self.faults.ids())):
+            self.run_worker(self.chaos.refresh_status(self._see_status), group="status", exit_on_error=False)
 
-    async def _status(self, link: ChaosLink) -> None:
-        try:
-            while True:
-                self._status_again = False
-                taken = time.time()
-                try:
-                    status = await link.status()
-                except Exception as exc:  # keep the last details; say why they are old
-                    self.faults_note = f"fault status failed: {exc}"
-                else:
-                    self.faults.see_status(status, taken)
-                    down = sorted(status.unreachable)
-                    self.faults_note = f"ledgers not read: {', '.join(down)}" if down else ""
-                self._faults_changed()
-                if not self._status_again:
-                    return
-        finally:
-            self._status_busy = False
+    def _see_status(self, reading: StatusReading) -> None:
+        if reading.status is not None:
+            self.faults.see_status(reading.status, reading.taken)
+        self.faults_note = reading.note
+        self._faults_changed()
 
     def _faults_changed(self) -> None:
         screen = self.snapshot_screen
@@ -215,12 +200,12 @@ class ClusterApp(App[None]):
     # -- chaos: the menu, the form, the confirmation, the apply --------------------------
 
     def _may_act(self) -> bool:
-        """Chaos actions run only with a link, without --read-only, and not while quitting;
-        a refusal says why in one line."""
+        """Chaos actions run only with a session, without --read-only, and not while
+        quitting; a refusal says why in one line."""
         if self.read_only:
             self.notify("read-only: chaos actions are off (--read-only)", severity="warning", timeout=4)
             return False
-        if self.link is None:
+        if self.chaos is None:
             self.notify("no chaos here: it needs a cluster file (clustertui monitor FILE)", severity="warning")
             return False
         return not self._quitting
@@ -229,27 +214,24 @@ class ClusterApp(App[None]):
     def drill_running(self) -> bool:
         return self.drill_run is not None and self.drill_run.running
 
-    def open_chaos_menu(self, nodes: Iterable[str]) -> None:
-        if not self._may_act():
+    @on(messages.OpenChaosMenu)
+    def open_chaos_menu(self, message: messages.OpenChaosMenu) -> None:
+        if not self._may_act() or self.drills is None:
             return
-        assert self.link is not None
         by_name = {view.name: view for view in self.latest.nodes} if self.latest else {}
         faulted = {row.node for row in self.fault_rows()}
         listed = []
-        for node in self.link.cluster.nodes:
+        for node in self.drills.cluster.nodes:
             view = by_name.get(node.name)
             state = "" if view is None or view.state is NodeState.UP else f" {view.state}"
             listed.append((node.name, f"{','.join(node.roles)}{state}{' ⚡' if node.name in faulted else ''}"))
-        self.push_screen(ChaosMenu(self.link, listed, list(nodes), self.drill_running), self._menu_done)
+        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.drill_running), self._menu_done)
 
     def _menu_done(self, choice: FaultChoice | DrillChoice | None) -> None:
         if isinstance(choice, DrillChoice):
             self.confirm_drill(choice.name)
-        elif isinstance(choice, FaultChoice) and self.link is not None:
-            faulted = {row.node for row in self.fault_rows()}
-            reachable = {v.name for v in self.latest.nodes if v.state is NodeState.UP} if self.latest else set()
-            form = FaultForm(self.link, choice.kind, choice.nodes, choice.availability, faulted, reachable)
-            self.push_screen(form, self._form_done)
+        elif isinstance(choice, FaultChoice) and self.chaos is not None:
+            self.push_screen(FaultForm(self.chaos, choice.kind, choice.nodes, choice.availability), self._form_done)
 
     def _form_done(self, plans: list[FaultPlan] | None) -> None:
         if not plans:
@@ -264,11 +246,11 @@ class ClusterApp(App[None]):
             self.run_worker(self._apply_all(plans), group="chaos", exit_on_error=False)
 
     async def _apply_all(self, plans: list[FaultPlan]) -> None:
-        assert self.link is not None
+        assert self.chaos is not None
         try:
-            outcomes = await self.link.apply(plans)
+            outcomes = await self.chaos.apply_batch(plans)
         except Exception as exc:  # e.g. the local record could not be written
-            self.notify(f"apply failed: {exc}", title="fault not applied", severity="error", timeout=15)
+            self.notify(f"apply failed: {exc}", title="fault not applied", severity="error", timeout=15, markup=False)
             return
         finally:
             self.poll_status(now=True)
@@ -276,18 +258,20 @@ class ClusterApp(App[None]):
             plan = outcome.plan
             if outcome.ok:
                 self.notify(f"{plan.id}: {plan.summary}; the node reverts it by itself in {plan.ttl:g}s",
-                            title="fault applied", timeout=8)
+                            title="fault applied", timeout=8, markup=False)
             else:
                 self.notify(f"{plan.id} on {plan.node}: {outcome.result}", title=f"fault {outcome.status}",
-                            severity="error", timeout=20)
+                            severity="error", timeout=20, markup=False)
         for plan in plans[len(outcomes):]:
             self.notify(f"{plan.node}: not applied, since an earlier node's fault did not apply",
-                        severity="warning", timeout=20)
+                        severity="warning", timeout=20, markup=False)
 
     # -- reverting and halting ---------------------------------------------------------
 
-    def confirm_revert_node(self, node: str) -> None:
+    @on(messages.RevertNodeFaults)
+    def confirm_revert_node(self, message: messages.RevertNodeFaults) -> None:
         """Revert a node's faults, after a confirmation: they may be another operator's."""
+        node = message.node
         rows = [row for row in self.fault_rows() if row.node == node]
         if not self._may_act():
             return
@@ -298,6 +282,10 @@ class ClusterApp(App[None]):
         self.push_screen(ConfirmScreen(f"revert the faults on {node}?", body, "Revert"),
                          lambda yes: self.revert(row.id for row in rows) if yes else None)
 
+    @on(messages.RevertFaults)
+    def _revert_faults(self, message: messages.RevertFaults) -> None:
+        self.revert(message.fault_ids)
+
     def revert(self, fault_ids: Iterable[str]) -> None:
         ids = sorted(set(fault_ids))
         if ids and self._may_act():
@@ -305,22 +293,20 @@ class ClusterApp(App[None]):
             self.run_worker(self._revert_all(ids), group="chaos", exit_on_error=False)
 
     async def _revert_all(self, ids: list[str]) -> None:
-        assert self.link is not None
-        outcomes = await asyncio.gather(*(self.link.revert(fault_id) for fault_id in ids), return_exceptions=True)
-        for fault_id, outcome in zip(ids, outcomes):
-            self._report_revert(fault_id, outcome)
+        assert self.chaos is not None
+        for outcome in await self.chaos.revert_many(ids):
+            self._report_revert(outcome)
         self._faults_changed()
         self.poll_status(now=True)
 
-    def _report_revert(self, fault_id: str, outcome: RevertOutcome | BaseException) -> None:
-        if isinstance(outcome, BaseException):
-            self.notify(f"{fault_id}: revert failed: {outcome}", severity="error", timeout=20)
-        elif outcome.ok:
-            self.faults.forget([fault_id], time.time())
-            self.notify(f"{fault_id} on {outcome.node}: {outcome.result}", title="reverted", timeout=6)
+    def _report_revert(self, outcome: RevertOutcome) -> None:
+        if outcome.ok:
+            self.faults.forget([outcome.fault_id], time.time())
+            self.notify(f"{outcome.fault_id} on {outcome.node}: {outcome.result}", title="reverted", timeout=6,
+                        markup=False)
         else:
-            self.notify(f"{fault_id} on {outcome.node or '?'}: {outcome.result}", title=f"revert {outcome.status}",
-                        severity="error", timeout=20)
+            self.notify(f"{outcome.fault_id} on {outcome.node or '?'}: {outcome.result}",
+                        title=f"revert {outcome.status}", severity="error", timeout=20, markup=False)
 
     def action_halt(self) -> None:
         if isinstance(self.screen, ModalScreen) or not self._may_act():
@@ -339,66 +325,66 @@ class ClusterApp(App[None]):
         self.run_worker(self._halt_all(), group="chaos", exit_on_error=False)
 
     async def _halt_all(self) -> None:
-        assert self.link is not None
+        assert self.chaos is not None
         try:
-            outcomes = await self.link.halt()
-        except Exception as exc:
-            self.notify(f"halt failed: {exc}", severity="error", timeout=20)
-            return
+            report: HaltReport = await self.chaos.halt()
         finally:
             self.poll_status(now=True)
-        failed = [o for o in outcomes if not o.ok]
-        self.faults.forget([o.fault_id for o in outcomes if o.ok], time.time())
+        self.faults.forget([o.fault_id for o in report.outcomes if o.ok], time.time())
         self._faults_changed()
-        self.notify(f"{fmt.plural(len(outcomes) - len(failed), 'fault')} reverted" + (f", {len(failed)} not" if failed else ""),
-                    title="halt", severity="error" if failed else "information", timeout=10)
-        for outcome in failed:
-            self._report_revert(outcome.fault_id, outcome)
+        self.notify(report.summary(), title="halt", severity="information" if report.ok else "error", timeout=10,
+                    markup=False)
+        for node in report.nodes.values():
+            if node.unread:
+                self.notify(node.line(), title="halt", severity="error", timeout=20, markup=False)
+            for outcome in node.outcomes:
+                if not outcome.ok:
+                    self._report_revert(outcome)
 
     # -- drills ------------------------------------------------------------------------
 
+    @on(messages.ConfirmDrill)
+    def _confirm_drill(self, message: messages.ConfirmDrill) -> None:
+        self.confirm_drill(message.name)
+
     def confirm_drill(self, name: str) -> None:
-        if not self._may_act():
+        if not self._may_act() or self.drills is None:
             return
-        assert self.link is not None
         if self.drill_running:
             self.notify("a drill is running: stop it first (esc)", severity="warning")
             return
-        drill = self.link.drills[name]
+        drill = self.drills.drills[name]
         self.push_screen(ConfirmScreen(f"run drill {name}?", drill_text(drill), "Run"),
                          lambda yes: self.start_drill(name) if yes else None)
 
     def start_drill(self, name: str) -> None:
         """Run a drill now, in a worker, with the live drill panel on the overview."""
-        if not self._may_act() or self.drill_running:
+        if not self._may_act() or self.drill_running or self.drills is None:
             return
-        assert self.link is not None
-        run = self.link.start_drill(self.link.drills[name], on_change=lambda _progress: self._drill_changed())
+        run = self.drills.start(self.drills.drills[name], on_change=lambda _progress: self._drill_changed())
         self.drill_run = run
         self._drill_changed()
         self._drill_worker = self.run_worker(self._run_drill(run), group="drill", exit_on_error=False)
 
     async def _run_drill(self, run: DrillRun) -> None:
-        assert self.link is not None
-        try:
-            result = await run.runner.run()
-        except Exception as exc:  # the runner itself broke; it reverted in its finally
-            result = aborted_result(self.link.cluster, run.drill, run.started, f"the drill broke: {exc}")
-        run.result = result
+        assert self.drills is not None
+        result = await self.drills.run(run)
         self._drill_changed()
-        try:
-            run.report = await asyncio.to_thread(self.link.save_report, result)
-        except OSError as exc:
-            run.report_error = f"not saved: {exc}"
+        await self.drills.save(run)
         self._drill_changed()
         severity = "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
         self.notify(f"drill {result.drill}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""),
-                    severity=severity, timeout=15)
+                    severity=severity, timeout=15, markup=False)
         self.poll_status(now=True)
 
     def _drill_changed(self) -> None:
         if self.overview is not None and self.overview.is_mounted:
             self.overview.show_drill(self.drill_run)
+
+    @on(messages.DrillEscape)
+    def _drill_escape(self) -> None:
+        if not self.stop_drill():
+            self.close_drill()
 
     def stop_drill(self) -> bool:
         """Stop a running drill (the runner reverts and reports `aborted`); False if none runs."""
@@ -428,8 +414,8 @@ class ClusterApp(App[None]):
         """Quit, after stopping a running drill and reverting this session's faults; asked
         again while that runs, quit at once and leave the faults to their nodes' timers."""
         if self._quitting:
-            if self.link is not None:
-                self.abandoned = self.link.abandon()
+            if self.chaos is not None:
+                self.abandoned = self.chaos.abandon()
             self.exit()
             return
         self._quitting = True
@@ -443,11 +429,11 @@ class ClusterApp(App[None]):
                     await self._drill_worker.wait()
                 except (WorkerCancelled, WorkerFailed):
                     pass
-            if self.link is not None and self.link.mine:
-                mine = sorted(self.link.mine)
+            if self.chaos is not None and self.chaos.mine:
+                mine = sorted(self.chaos.mine)
                 self.notify(f"reverting what this session applied: {', '.join(mine)}… (q again quits at once; "
                             "the nodes' timers revert them at their TTL)", title="quitting", timeout=60)
-                self.exit_reverts += await self.link.close()
+                self.exit_reverts += await self.chaos.close()
         finally:
             self.exit()
 
@@ -474,7 +460,7 @@ class ClusterApp(App[None]):
         """Read-only mode (or a session without chaos) refuses every chaos action, and this
         machine alone the keys that need a cluster file, whichever way they are asked for (the
         screens ask here too): the footer hides them and their keys do nothing."""
-        return keys.allowed(action, self.chaos_off, local=self.link is None)
+        return keys.allowed(action, self.chaos_off, local=self.chaos is None)
 
 
 def exit_lines(app: ClusterApp) -> list[str]:
@@ -487,4 +473,3 @@ def exit_lines(app: ClusterApp) -> list[str]:
         if all(outcome.fault_id != fault_id for outcome in app.exit_reverts):
             lines.append(f"left {fault_id} to its node's timer: it reverts at its TTL")
     return lines
-

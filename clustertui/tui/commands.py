@@ -36,7 +36,7 @@ def palette_commands(app: ClusterApp, screen: Screen) -> Iterator[SystemCommand]
         scopes.append("detail")
     for scope in scopes:
         target = app if scope == "app" else screen
-        for key in keys.keys(scope, app.chaos_off, local=app.link is None):
+        for key in keys.keys(scope, app.chaos_off, local=app.chaos is None):
             if key.action not in BUILT_IN:
                 yield SystemCommand(key.label, f"{key.help}  (key: {keys.key_text(key)})",
                                     partial(target.run_action, key.action))
@@ -55,8 +55,8 @@ def palette_commands(app: ClusterApp, screen: Screen) -> Iterator[SystemCommand]
                 partial(app.open_node, view.name),
                 discover=False,
             )
-    if not app.chaos_off and app.link is not None:
-        for name, drill in app.link.drills.items():
+    if not app.chaos_off and app.drills is not None:
+        for name, drill in app.drills.drills.items():
             yield SystemCommand(f"Drill: {name}", drill.description or f"Run the drill {name} (asks first)",
                                 partial(app.confirm_drill, name), discover=False)
         for row in app.fault_rows():

@@ -12,10 +12,11 @@ import sys
 import time
 
 from clustertui.config import Cluster, Drill
+from clustertui.chaos import ChaosSession
 from clustertui.drills.result import DrillResult
+from clustertui.drills.session import DrillSession, aborted_result
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.tui.app import ClusterApp, exit_lines
-from clustertui.tui.chaos_link import ChaosLink, aborted_result
 from clustertui.tui.source import MonitorSource
 from clustertui.tui.themes import ThemeCatalog
 
@@ -43,8 +44,9 @@ def build_app(
     for notice in notices:
         print(f"clustertui: warning: {notice}", file=sys.stderr)
     monitor = ClusterMonitor(cluster, interval=interval, local=local)
-    link = None if local else ChaosLink.for_monitor(cluster, monitor)
-    return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, link=link, start_drill=drill)
+    session = None if local else DrillSession.for_monitor(ChaosSession.for_monitor(cluster, monitor), monitor)
+    return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
+                      start_drill=drill)
 
 
 def _run(app: ClusterApp) -> None:

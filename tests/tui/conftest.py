@@ -1,5 +1,5 @@
 """Fixtures for the TUI tests: a fixed clock, the built-in themes only, replayed states, and
-a fake chaos engine (tests/tui/fakes.py) behind the app's chaos link."""
+a fake chaos engine (tests/tui/fakes.py) under the app's real chaos and drill sessions."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 from clustertui.config import Cluster, load_cluster
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.tui.app import ClusterApp
-from clustertui.tui.chaos_link import ChaosLink
+from clustertui.chaos import ChaosSession
+from clustertui.drills.session import DrillSession
 from clustertui.tui.source import ReplaySource
 from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
 from tests.tui.fakes import FakeChaos, FakeRunner
@@ -67,13 +68,14 @@ def fake_chaos(lab_cluster) -> FakeChaos:
 
 
 @pytest.fixture
-def make_link(lab_cluster, fake_chaos, tmp_path) -> Callable[..., ChaosLink]:
-    """A chaos link on the fake engine; drills run FakeRunner; reports go to tmp_path."""
+def make_link(lab_cluster, fake_chaos, tmp_path) -> Callable[..., DrillSession]:
+    """The real sessions on the fake engine; drills run FakeRunner; reports go to tmp_path."""
 
-    def make(chaos: FakeChaos | None = None, phase_seconds: float = 0.2) -> ChaosLink:
+    def make(chaos: FakeChaos | None = None, phase_seconds: float = 0.2) -> DrillSession:
         runner = partial(FakeRunner, lab_cluster, seconds=phase_seconds)
         engine = chaos or fake_chaos
-        return ChaosLink(lab_cluster, engine, runner, reports_dir=tmp_path / "drills")  # type: ignore[arg-type]
+        session = ChaosSession(lab_cluster, engine)  # type: ignore[arg-type]
+        return DrillSession(session, runner, reports_dir=tmp_path / "drills")  # type: ignore[arg-type]
 
     return make
 
@@ -88,12 +90,12 @@ def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
         theme: str | None = None,
         read_only: bool = False,
         interval: float = NEVER,
-        link: ChaosLink | None | bool = True,
+        link: DrillSession | None | bool = True,
         start_drill: str | None = None,
     ) -> ClusterApp:
         source = ReplaySource(frames or [recorded[0]], recorded[1], interval=interval)
         chosen = make_link() if link is True else link or None
-        return ClusterApp(source, builtin_themes, theme=theme, read_only=read_only, link=chosen,
+        return ClusterApp(source, builtin_themes, theme=theme, read_only=read_only, session=chosen,
                           start_drill=start_drill)
 
     return make

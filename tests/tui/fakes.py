@@ -15,6 +15,7 @@ from typing import Any
 
 from clustertui.chaos import (
     CATALOG,
+    ApplyStatus,
     ActiveFault,
     ApplyOutcome,
     ChaosStatus,
@@ -23,6 +24,8 @@ from clustertui.chaos import (
     NodeAvailability,
     Refused,
     RevertOutcome,
+    RevertStatus,
+    guards,
 )
 from clustertui.chaos.ledger import LedgerRecord
 from clustertui.chaos.planner import check_request
@@ -99,22 +102,28 @@ class FakeChaos:
             result[node.name] = NodeAvailability(node.name, tuple(node.roles), True, "", kinds)
         return result
 
-    async def plan(self, request: FaultRequest) -> FakePlan:
+    async def plan(self, request: FaultRequest, *, force: bool = False, dry_run: bool = False,
+                   pending=()) -> FakePlan:
         self.calls.append(("plan", request))
         checked = check_request(self.cluster, request)  # the real validation: InvalidInput
         if self.refuse:
             raise Refused(self.refuse)
+        # the real guards, on the nodes of the same action (the ledgers are the tests' own)
+        reachable = {node.name for node in self.cluster.nodes}
+        refusal = guards.network_refusal(self.cluster, checked.node.name, reachable, pending, force=force)
+        if refusal is not None:
+            raise Refused(refusal)
         self._count += 1
         fault_id = f"f-{self._count:08x}"
         what = checked.params.get("service") or checked.params.get("port")
         return FakePlan(fault_id, checked.node.name, checked.node.host, checked.kind, checked.params, checked.ttl,
                         f"{checked.kind} {what} on {checked.node.name}")
 
-    async def apply(self, plan: FakePlan) -> ApplyOutcome:
+    async def apply(self, plan: FakePlan, *, force: bool = False) -> ApplyOutcome:
         self.calls.append(("apply", plan.id))
         self.applied[plan.id] = plan.node
         self.add(plan.id, plan.node, plan.kind, plan.summary, plan.ttl, self.by)
-        return ApplyOutcome(plan, "applied", "applied and verified")  # type: ignore[arg-type]
+        return ApplyOutcome(plan, ApplyStatus.APPLIED, "applied and verified")  # type: ignore[arg-type]
 
     async def status(self) -> ChaosStatus:
         self.status_started.append(time.monotonic())
@@ -126,10 +135,14 @@ class FakeChaos:
         fault = self.ledger.pop(fault_id, None)
         self.applied.pop(fault_id, None)
         if fault is None:
-            return RevertOutcome(fault_id, None, "not-found", f"no fault {fault_id} in any node's ledger")
-        return RevertOutcome(fault_id, fault.node, "reverted", "reverted and verified")
+            return RevertOutcome(fault_id, None, RevertStatus.NOT_FOUND, f"no fault {fault_id} in any node's ledger")
+        return RevertOutcome(fault_id, fault.node, RevertStatus.REVERTED, "reverted and verified")
 
-    async def revert_all(self, reason: str = "halt") -> list[RevertOutcome]:
+    async def survey(self) -> dict:
+        self.calls.append(("survey", None))
+        return {}
+
+    async def revert_all(self, reason: str = "halt", surveys=None) -> list[RevertOutcome]:
         self.calls.append(("revert_all", reason))
         return [await self.revert(fault_id, reason) for fault_id in list(self.ledger)]
 

@@ -107,8 +107,8 @@ async def test_kill_from_the_menu_shows_in_the_panel_and_x_reverts_it(lab, roomy
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 20)
             await pilot.press("y")
             applied = time.monotonic()
-            await until(pilot, lambda: bool(app.link.mine), 30)
-            [fault_id] = app.link.mine
+            await until(pilot, lambda: bool(app.chaos.mine), 30)
+            [fault_id] = app.chaos.mine
             shown = await until(pilot, lambda: fault_id in panel_ids(app), 10)
             print(f"\nkill nginx on web2: in the faults panel {time.monotonic() - applied:.2f}s after y "
                   f"({shown:.2f}s after the apply returned)")
@@ -120,7 +120,7 @@ async def test_kill_from_the_menu_shows_in_the_panel_and_x_reverts_it(lab, roomy
             panel.move_cursor(row=panel.get_row_index(fault_id))
             pressed = time.monotonic()
             await pilot.press("x")
-            await until(pilot, lambda: fault_id not in app.link.mine, 30)
+            await until(pilot, lambda: fault_id not in app.chaos.mine, 30)
             gone = await until(pilot, lambda: fault_id not in panel_ids(app), 10)
             print(f"reverted and gone from the panel {time.monotonic() - pressed:.2f}s after x")
             assert not [name for name in ledger(lab, "web2") if name.startswith(fault_id)]
@@ -158,7 +158,7 @@ async def test_web_node_loss_from_the_chaos_menu_passes(lab, roomy_file, builtin
             await until(pilot, lambda: app.drill_run.report is not None, 10)
             assert "PASSED" in str(app.screen_stack[0].query_one("#drill").render())
             assert app.drill_run.report.with_suffix(".json").exists()
-            assert not app.link.mine  # the runner reverted its fault
+            assert not app.chaos.mine  # the runner reverted its fault
     finally:
         for node, fault_id in fault_ids:
             revert_on_node(lab, node, fault_id)

@@ -66,7 +66,7 @@ def test_chaos_menu(snap_compare, make_app) -> None:
 
 def test_fault_confirmation_shows_the_commands(snap_compare, make_app) -> None:
     async def plan(pilot) -> None:  # what the form hands over after Enter (test_tui_chaos drives the keys)
-        pilot.app._form_done(await pilot.app.link.plan("kill", ["web2"], {"service": "nginx"}, "20s"))
+        pilot.app._form_done(await pilot.app.chaos.plan_batch("kill", ["web2"], {"service": "nginx"}, 20.0))
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=plan)

@@ -23,8 +23,8 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from clustertui.chaos import CATALOG, NodeAvailability
 from clustertui.config import Drill
+from clustertui.drills.session import DrillSession
 from clustertui.tui import format as fmt
-from clustertui.tui.chaos_link import ChaosLink
 
 KIND_WIDTH = 11
 
@@ -102,11 +102,11 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
     }
     """
 
-    def __init__(self, link: ChaosLink, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
+    def __init__(self, session: DrillSession, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
                  drill_running: bool) -> None:
         """`nodes`: (name, description) in display order; `selected`: checked at first."""
         super().__init__(id="chaos-menu")
-        self.link = link
+        self.session = session
         self.nodes = list(nodes)
         self.initially = set(selected)
         self.drill_running = drill_running
@@ -115,7 +115,7 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"chaos · {self.link.cluster.name}"
+            box.border_title = f"chaos · {self.session.cluster.name}"
             box.border_subtitle = "enter picks · space toggles a node · tab switches lists · esc cancels"
             with Horizontal(id="menu-columns"):
                 with Vertical(id="menu-nodes-box"):
@@ -151,7 +151,7 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
     @work(exclusive=True, group="survey")
     async def _survey(self) -> None:
         try:
-            self.availability = await self.link.availability()
+            self.availability = await self.session.chaos.availability()
         except Exception as exc:  # the survey itself failed: say why, offer drills only
             self.survey_error = f"survey failed: {exc}"
         self._fill(keep_highlight=False)
@@ -177,9 +177,9 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
                           overflow="ellipsis", end="")
             prompt.append(f"✖ {problem}" if problem else spec.summary, style="dim" if problem else "")
             actions.add_option(Option(prompt, id=f"kind:{kind}", disabled=bool(problem)))
-        if self.link.drills:
+        if self.session.drills:
             actions.add_option(None)
-        for name, drill in self.link.drills.items():
+        for name, drill in self.session.drills.items():
             why = "a drill is running" if self.drill_running else ""
             prompt = Text(f"▶ drill {name}  ", style="bold" if not why else "", no_wrap=True, overflow="ellipsis",
                           end="")
@@ -214,7 +214,7 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
             return
         what, name = option.id.split(":", 1)
         if what == "drill":
-            drill = self.link.drills[name]
+            drill = self.session.drills[name]
             detail.update(drill.description or drill_line(drill))
             return
         spec = CATALOG[name]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -17,13 +18,16 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
-from clustertui.tui import keys
+from clustertui.tui import keys, messages
 from clustertui.tui.palette import Palette
 from clustertui.tui.widgets.charts import WINDOW, MetricChart, rate_unit
 from clustertui.tui.widgets.core_bars import CoreBars
 from clustertui.tui.widgets.node_events import NodeEvents
 from clustertui.tui.widgets.node_header import NodeHeader
 from clustertui.tui.widgets.services_table import ServicesTable
+
+if TYPE_CHECKING:
+    from clustertui.tui.app import ClusterApp
 
 SeriesReader = Callable[[str, float], NodeSeries]
 
@@ -45,6 +49,11 @@ class DetailScreen(Screen):
         self.palette = palette
         self.read_series = read_series
         self.latest: ClusterSnapshot | None = None
+
+    @property
+    def app(self) -> ClusterApp:  # type: ignore[override]
+        """The app, typed: screens read its state and post it messages (messages.py)."""
+        return cast("ClusterApp", super().app)
 
     def compose(self) -> ComposeResult:
         yield NodeHeader(self.palette)
@@ -110,10 +119,10 @@ class DetailScreen(Screen):
         self.dismiss()
 
     def action_reconnect(self) -> None:
-        self.app.reconnect(self.node)
+        self.post_message(messages.Reconnect(self.node))
 
     def action_chaos_menu(self) -> None:
-        self.app.open_chaos_menu([self.node])
+        self.post_message(messages.OpenChaosMenu([self.node]))
 
     def action_revert_node_faults(self) -> None:
-        self.app.confirm_revert_node(self.node)
+        self.post_message(messages.RevertNodeFaults(self.node))

@@ -11,8 +11,6 @@ one line under the fields, leaving the form open to fix it or to cancel.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,8 +18,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from clustertui.chaos import CATALOG, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
-from clustertui.tui.chaos_link import ChaosLink
+from clustertui.chaos import CATALOG, ChaosSession, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
+from clustertui.chaos.catalog import ttl_seconds
 
 TTL_FIELD = "ttl"
 
@@ -77,23 +75,17 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
 
     def __init__(
         self,
-        link: ChaosLink,
+        session: ChaosSession,
         kind: str,
         nodes: tuple[str, ...],
         availability: dict[str, NodeAvailability],
-        faulted: Collection[str] = (),
-        reachable: Collection[str] = (),
     ) -> None:
-        """`faulted`, `reachable`: nodes under a fault and nodes up, from the latest snapshot
-        (to guard a fault on several nodes as a whole)."""
         super().__init__(id="fault-form")
-        self.link = link
+        self.session = session
         self.kind = kind
         self.spec = CATALOG[kind]
         self.nodes = nodes
         self.availability = availability
-        self.faulted = tuple(faulted)
-        self.reachable = tuple(reachable)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -107,7 +99,7 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
                         yield self._field(param)
                 with Horizontal(classes="field"):
                     yield Label(TTL_FIELD)
-                    yield Input(f"{self.link.default_ttl:g}s", placeholder="1s to 24h, e.g. 30s or 5m",
+                    yield Input(f"{self.session.default_ttl:g}s", placeholder="1s to 24h, e.g. 30s or 5m",
                                 id=f"field-{TTL_FIELD}", compact=True)
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
@@ -137,7 +129,7 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
                 for node in self.nodes if node in self.availability
             ]
         else:
-            cluster = self.link.cluster
+            cluster = self.session.cluster
             usable = [
                 {s.name for s in cluster.services_on(cluster.node(node)) if s.port is not None} for node in self.nodes
             ]
@@ -175,8 +167,8 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
     async def _plan(self) -> None:
         params, ttl = self.values()
         try:
-            plans = await self.link.plan(self.kind, list(self.nodes), params, ttl or None,
-                                         faulted=self.faulted, reachable=self.reachable)
+            seconds = ttl_seconds(ttl) if ttl else None
+            plans = await self.session.plan_batch(self.kind, self.nodes, params, seconds)
         except Refused as exc:
             problem = f"refused: {exc}"
         except InvalidInput as exc:

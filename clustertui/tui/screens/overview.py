@@ -3,14 +3,16 @@ active faults and a running drill."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual import on
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
 from clustertui.engine.snapshot import ClusterSnapshot
-from clustertui.tui import keys
-from clustertui.tui.chaos_link import DrillRun
+from clustertui.tui import keys, messages
+from clustertui.drills.session import DrillRun
 from clustertui.tui.filtering import parse_filter
 from clustertui.tui.palette import Palette
 from clustertui.tui.sorting import SORTS, next_mode
@@ -20,6 +22,9 @@ from clustertui.tui.widgets.faults_panel import FaultsPanel
 from clustertui.tui.widgets.filter_bar import FilterBar
 from clustertui.tui.widgets.header import ClusterHeader
 from clustertui.tui.widgets.node_table import NodeTable
+
+if TYPE_CHECKING:
+    from clustertui.tui.app import ClusterApp
 
 
 class OverviewScreen(Screen):
@@ -32,6 +37,11 @@ class OverviewScreen(Screen):
         self.latest: ClusterSnapshot | None = None
         self.faults_wanted: bool | None = None  # the faults panel: f's choice, None = shown when faults exist
         self._fault_ids: set[str] = set()
+
+    @property
+    def app(self) -> ClusterApp:  # type: ignore[override]
+        """The app, typed: screens read its state and post it messages (messages.py)."""
+        return cast("ClusterApp", super().app)
 
     def compose(self) -> ComposeResult:
         yield ClusterHeader(self.palette, self.read_only)
@@ -100,12 +110,12 @@ class OverviewScreen(Screen):
 
     @on(NodeTable.NodeSelected)
     def _node_selected(self, event: NodeTable.NodeSelected) -> None:
-        self.app.open_node(event.node)
+        self.post_message(messages.OpenNode(event.node))
 
     def action_open_node(self) -> None:
         node = self.table.cursor_node
         if node is not None:
-            self.app.open_node(node)
+            self.post_message(messages.OpenNode(node))
 
     # -- filter ------------------------------------------------------------------------
 
@@ -123,8 +133,8 @@ class OverviewScreen(Screen):
             self._close_filter()
         elif self.table.clear_marks():
             self.notify("marks cleared", timeout=2)
-        elif not self.app.stop_drill():
-            self.app.close_drill()
+        else:
+            self.post_message(messages.DrillEscape())
 
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -174,7 +184,7 @@ class OverviewScreen(Screen):
     def action_chaos_menu(self) -> None:
         """The chaos menu on the marked nodes (space), or else on the node under the cursor."""
         node = self.table.cursor_node
-        self.app.open_chaos_menu(self.table.marked_nodes or ([node] if node else []))
+        self.post_message(messages.OpenChaosMenu(self.table.marked_nodes or ([node] if node else [])))
 
     def action_toggle_faults(self) -> None:
         """f: to the faults panel (showing it if hidden); from it, hide it."""
@@ -194,11 +204,11 @@ class OverviewScreen(Screen):
             panel.focus()
             self.notify("pick the fault to revert (↑↓), then x", timeout=4)
             return
-        self.app.revert([panel.highlighted])
+        self.post_message(messages.RevertFaults([panel.highlighted]))
 
     @on(DataTable.RowSelected, "#faults")
     def _fault_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a fault opens its node."""
         node = self.faults_panel.node_of(str(event.row_key.value))
         if node is not None:
-            self.app.open_node(node)
+            self.post_message(messages.OpenNode(node))

@@ -1,0 +1,130 @@
+"""What chaos actions end in: typed states and outcomes, one vocabulary for every caller.
+
+The CLI prints these, the TUI styles them, drills judge them and the audit log records
+them; each is a `StrEnum`, so that a value compared in one module is the value written in
+another (and `str(status)` is what people read and JSON carries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clustertui.chaos.ledger import LedgerRecord
+
+
+class ApplyStatus(StrEnum):
+    APPLIED = "applied"
+    REFUSED = "refused"  # by a guard, or the node's precheck: nothing changed
+    ROLLED_BACK = "rolled-back"  # it failed after the ledger was written, and was undone
+    NOT_ROLLED_BACK = "not-rolled-back"  # ... and the undo did not verify: record and timer stay
+    INTERRUPTED = "interrupted"  # cancelled mid-way (Ctrl-C): reverted before letting go
+    UNKNOWN = "unknown"  # the connection broke: the node's timer is the backstop
+
+
+class RevertStatus(StrEnum):
+    REVERTED = "reverted"
+    ALREADY_REVERTED = "already-reverted"  # not in the ledger any more (timer, another operator)
+    NOT_REVERTED = "not-reverted"
+    UNREACHABLE = "unreachable"  # the node's timer reverts it at its TTL
+    NOT_FOUND = "not-found"  # no node's ledger holds it
+
+
+class RevertReason(StrEnum):
+    """Why a revert ran; the revert script records it (`sh ID.revert REASON`)."""
+
+    MANUAL = "manual"
+    HALT = "halt"
+    EXIT = "exit"
+    TTL = "ttl"
+    ROLLBACK = "rollback"
+    DRILL = "drill"
+
+
+class FaultState(StrEnum):
+    """A fault as `status` sees it: the ledger's states, and `unconfirmed` when only the
+    local record knows of it (its node did not answer)."""
+
+    APPLYING = "applying"
+    ACTIVE = "active"
+    REVERT_FAILED = "revert-failed"
+    LEFTOVER = "leftover"  # ledger files without a record (an interrupted run)
+    UNREADABLE = "unreadable"  # a record that is not valid JSON
+    UNCONFIRMED = "unconfirmed"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDown:
+    """A node the survey could not reach (or whose answer made no sense), and why."""
+
+    node: str
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyOutcome:
+    plan: Any  # a FaultPlan (typed loosely: planner imports nothing from here)
+    status: ApplyStatus
+    result: str  # one line for a person
+    output: str = ""  # what the node printed
+    revert_result: str | None = None  # the rollback's result, when one ran
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is ApplyStatus.APPLIED
+
+
+@dataclass(frozen=True, slots=True)
+class RevertOutcome:
+    fault_id: str
+    node: str | None
+    status: RevertStatus
+    result: str  # one line for a person
+    output: str = ""  # what the node printed
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (RevertStatus.REVERTED, RevertStatus.ALREADY_REVERTED)
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveFault:
+    """A fault as `status` shows it."""
+
+    id: str
+    node: str
+    state: FaultState
+    record: LedgerRecord | None
+    remaining: float | None  # seconds until the node's timer reverts it
+    timer: str
+    detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        record = self.record
+        return {
+            "id": self.id,
+            "node": self.node,
+            "state": str(self.state),
+            "kind": record.kind if record else None,
+            "summary": record.summary if record else None,
+            "params": record.params if record else None,
+            "ttl": record.ttl if record else None,
+            "remaining": None if self.remaining is None else round(self.remaining, 1),
+            "applied_at": record.applied_at if record else None,
+            "by": record.by if record else None,
+            "timer": self.timer,
+            "revert": record.revert if record else None,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ChaosStatus:
+    faults: tuple[ActiveFault, ...]
+    unreachable: dict[str, str]  # node -> why
+    reverted_elsewhere: tuple[str, ...]  # local records whose fault left its node's ledger

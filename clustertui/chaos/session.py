@@ -1,0 +1,306 @@
+"""`ChaosSession`: one operator's chaos workflow, the same for the CLI, the TUI and drills.
+
+`Chaos` is the engine: survey, guard, plan, apply and revert one fault on one node, audited.
+A session is what a person (or a drill) does with it over time, and it decides every rule of
+that workflow, so that no front end restates one:
+
+- a fault on several nodes is planned and guarded as a whole (the blast radius and the
+  quorum guard count the nodes of the same action as faulted);
+- several plans apply in order and stop at the first that did not apply;
+- reverts and halt never raise for what a node does: every fault and every node gets its own
+  outcome, and one odd node never stops the others' reverts (`HaltReport.nodes`);
+- the faults' status is read by at most one survey at a time; a request made during one
+  runs once after it (`want_status` / `refresh_status`);
+- on exit, what this session applied and nobody reverted is reverted (a second try on a
+  fresh connection when a borrowed one dropped), unless the operator abandons it to the
+  nodes' timers.
+
+It imports no Textual: the TUI runs these coroutines in its workers and shows the results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from clustertui.chaos import guards
+from clustertui.chaos.audit import operator
+from clustertui.chaos.errors import Refused
+from clustertui.chaos.offline import assumed_survey
+from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, RevertOutcome, RevertReason, RevertStatus
+from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
+from clustertui.chaos.runner import Chaos
+from clustertui.config import Cluster
+from clustertui.engine.monitor import ClusterMonitor
+
+
+@dataclass(frozen=True, slots=True)
+class NodeHalt:
+    """One node's part of a halt: each of its faults' outcome, or why its ledger could not
+    be read (its faults are unknown; its timers still revert them at their TTL)."""
+
+    node: str
+    outcomes: tuple[RevertOutcome, ...] = ()
+    unread: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.unread and all(outcome.ok for outcome in self.outcomes)
+
+    def line(self) -> str:
+        """The node's outcome in one line, for a person."""
+        if self.unread:
+            return f"{self.node}: ledger not read ({self.unread}); its faults revert at their TTL"
+        if not self.outcomes:
+            return f"{self.node}: no fault"
+        failed = sum(1 for outcome in self.outcomes if not outcome.ok)
+        return f"{self.node}: {len(self.outcomes) - failed} reverted" + (f", {failed} NOT reverted" if failed else "")
+
+
+@dataclass(frozen=True, slots=True)
+class HaltReport:
+    """A halt, node by node; `error` when the halt could not even start (nothing reverted)."""
+
+    nodes: dict[str, NodeHalt]
+    error: str = ""
+
+    @property
+    def outcomes(self) -> list[RevertOutcome]:
+        return [outcome for node in self.nodes.values() for outcome in node.outcomes]
+
+    @property
+    def failed(self) -> list[RevertOutcome]:
+        return [outcome for outcome in self.outcomes if not outcome.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and all(node.ok for node in self.nodes.values())
+
+    @property
+    def unreachable(self) -> bool:
+        """A node could not be asked: its ledger unread, or a fault's revert not sent."""
+        return any(node.unread for node in self.nodes.values()) or any(
+            outcome.status is RevertStatus.UNREACHABLE for outcome in self.outcomes
+        )
+
+    def summary(self) -> str:
+        if self.error:
+            return f"halt failed: {self.error}"
+        failed = len(self.failed)
+        unread = sorted(node.node for node in self.nodes.values() if node.unread)
+        done = len(self.outcomes) - failed
+        return (f"{done} fault{'' if done == 1 else 's'} reverted" + (f", {failed} not" if failed else "")
+                + (f"; ledgers not read: {', '.join(unread)}" if unread else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """A plan shown and never applied.  When the target could not be surveyed it is planned
+    against what a Linux node usually has: `assumed` lists those facts (each is read and
+    checked on the node at apply), `unreachable` says why the node was not asked."""
+
+    plan: FaultPlan
+    assumed: tuple[str, ...] = ()
+    unreachable: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReading:
+    """One read of every ledger: the status (None when the survey broke), when it started,
+    and why it is incomplete (empty when it is not)."""
+
+    status: ChaosStatus | None
+    taken: float
+    note: str = ""
+
+
+@dataclass
+class _StatusFlight:
+    busy: bool = False
+    again: bool = False
+
+
+@dataclass
+class ChaosSession:
+    cluster: Cluster
+    chaos: Chaos
+    closed: bool = False
+    _status: _StatusFlight = field(default_factory=_StatusFlight)
+
+    @classmethod
+    def open(cls, cluster: Cluster, *, revert_on_exit: bool = True, **engine: Any) -> ChaosSession:
+        """A session on its own `Chaos` (engine options: pool, audit, records)."""
+        return cls(cluster, Chaos(cluster, revert_on_exit=revert_on_exit, **engine))
+
+    @classmethod
+    def for_monitor(cls, cluster: Cluster, monitor: ClusterMonitor) -> ChaosSession:
+        """Chaos on the monitor's connection pool (a fault costs a channel, not a key
+        exchange), reverting this session's faults when it closes."""
+        return cls.open(cluster, pool=monitor.pool)
+
+    async def __aenter__(self) -> ChaosSession:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- what menus and forms read ---------------------------------------------------------
+
+    @property
+    def mine(self) -> set[str]:
+        """Fault ids this session applied and nobody has reverted yet."""
+        return set(self.chaos.applied)
+
+    @property
+    def default_ttl(self) -> float:
+        return self.cluster.chaos.default_ttl
+
+    async def availability(self) -> Any:
+        """Per node, which faults can be applied and why not."""
+        return await self.chaos.availability()
+
+    # -- faults --------------------------------------------------------------------------
+
+    async def plan(self, request: FaultRequest, *, force: bool = False, dry_run: bool = False) -> FaultPlan:
+        """One fault on one node: InvalidInput, Refused, or its plan."""
+        return await self.chaos.plan(request, force=force, dry_run=dry_run)
+
+    async def dry_run(self, request: FaultRequest, *, force: bool = False) -> DryRun:
+        """`--dry-run`: the exact plan from the node's survey, or, for a target that cannot
+        be reached, the plan against an assumed survey.  The policy guards (chaos enabled,
+        node allowed) refuse either way; audited as a dry run."""
+        checked = check_request(self.cluster, request)
+        if guards.policy_refusal(self.cluster, checked.node) is None:
+            target = (await self.chaos.survey([checked.node.name]))[checked.node.name]
+            if isinstance(target, NodeDown):
+                survey, assumed = assumed_survey(checked)
+                plan = plan_fault(self.cluster, checked, survey, by=operator())
+                why = f"{target.node} is {target.state}: {target.reason}"
+                self.chaos.audit.append(
+                    "dry-run", self.cluster.name, node=plan.node, fault=plan.id, kind=plan.kind, params=plan.params,
+                    ttl=plan.ttl, summary=plan.summary, commands=plan.sections(),
+                    result=f"planned without the node ({why}), not applied", revert_result=None,
+                )
+                return DryRun(plan, assumed, why)
+        return DryRun(await self.chaos.plan(request, force=force, dry_run=True))
+
+    async def plan_batch(
+        self, kind: str, nodes: Sequence[str], params: Mapping[str, object], ttl: float | None
+    ) -> list[FaultPlan]:
+        """One plan per node, guarded as a whole; raises InvalidInput or Refused (naming the
+        node when there are several)."""
+        plans: list[FaultPlan] = []
+        for index, node in enumerate(nodes):
+            try:
+                plans.append(await self.chaos.plan(FaultRequest(kind, node, dict(params), ttl), pending=nodes[:index]))
+            except Refused as exc:
+                raise Refused(f"{node}: {exc}" if len(nodes) > 1 else str(exc)) from None
+        return plans
+
+    async def apply(self, plan: FaultPlan, *, force: bool = False) -> ApplyOutcome:
+        return await self.chaos.apply(plan, force=force)
+
+    async def apply_batch(self, plans: Iterable[FaultPlan]) -> list[ApplyOutcome]:
+        """Apply in order; stop at the first that did not apply (the rest stay unapplied)."""
+        outcomes: list[ApplyOutcome] = []
+        for plan in plans:
+            outcome = await self.chaos.apply(plan)
+            outcomes.append(outcome)
+            if not outcome.ok:
+                break
+        return outcomes
+
+    # -- reverts and halt ----------------------------------------------------------------
+
+    async def revert(self, fault_id: str, reason: RevertReason = RevertReason.MANUAL) -> RevertOutcome:
+        """Revert one fault; whatever goes wrong is its outcome, never an exception."""
+        try:
+            return await self.chaos.revert(fault_id, reason)
+        except Exception as exc:  # e.g. the survey that looks for it broke
+            return RevertOutcome(fault_id, None, RevertStatus.NOT_REVERTED, f"revert failed: {exc}")
+
+    async def revert_many(self, fault_ids: Iterable[str]) -> list[RevertOutcome]:
+        """Revert these faults concurrently, each with its own outcome (each id once, in order)."""
+        return list(await asyncio.gather(*(self.revert(fault_id) for fault_id in dict.fromkeys(fault_ids))))
+
+    async def halt(self) -> HaltReport:
+        """Revert every fault in every node's ledger, whoever applied it, node by node: each
+        node's outcome is its own, whatever the others answer."""
+        try:
+            surveys = await self.chaos.survey()
+            outcomes = await self.chaos.revert_all(RevertReason.HALT, surveys=surveys)
+        except Exception as exc:  # the local records could not be read, say
+            return HaltReport({}, str(exc))
+        grouped: dict[str, list[RevertOutcome]] = {}
+        for outcome in outcomes:
+            grouped.setdefault(outcome.node or "?", []).append(outcome)
+        unread = {name: f"{s.state}: {s.reason}" for name, s in surveys.items() if isinstance(s, NodeDown)}
+        names = [node.name for node in self.cluster.nodes] + sorted(set(grouped) - {n.name for n in self.cluster.nodes})
+        return HaltReport({name: NodeHalt(name, tuple(grouped.get(name, ())), unread.get(name, "")) for name in names})
+
+    # -- status --------------------------------------------------------------------------
+
+    async def status(self) -> ChaosStatus:
+        return await self.chaos.status()
+
+    def want_status(self, now: bool, faults_known: bool) -> bool:
+        """Whether to start `refresh_status` now: `now` (a new fault id, an apply, a revert)
+        or, on the periodic poll, while there are faults.  During a survey, a `now` request
+        is remembered and runs once after it; the caller starts nothing."""
+        if self._status.busy:
+            self._status.again = self._status.again or now
+            return False
+        if not (now or faults_known):
+            return False
+        self._status.busy = True
+        return True
+
+    async def refresh_status(self, deliver: Callable[[StatusReading], None]) -> None:
+        """Read every ledger (again while requests came in meanwhile), delivering each
+        reading; call it after `want_status` said yes."""
+        self._status.busy = True
+        try:
+            while True:
+                self._status.again = False
+                taken = time.time()
+                try:
+                    status = await self.chaos.status()
+                except Exception as exc:  # keep the last details; say why they are old
+                    deliver(StatusReading(None, taken, f"fault status failed: {exc}"))
+                else:
+                    down = sorted(status.unreachable)
+                    deliver(StatusReading(status, taken, f"ledgers not read: {', '.join(down)}" if down else ""))
+                if not self._status.again:
+                    return
+        finally:
+            self._status.busy = False
+
+    # -- the end -------------------------------------------------------------------------
+
+    async def close(self) -> list[RevertOutcome]:
+        """Revert what this session applied and nobody reverted yet, then close."""
+        if self.closed:
+            return []
+        self.closed = True
+        try:
+            if not (self.chaos.revert_on_exit and self.chaos.applied):
+                return []
+            outcomes = {o.fault_id: o for o in await self.chaos.revert_own(RevertReason.EXIT)}
+            if any(o.status is RevertStatus.UNREACHABLE for o in outcomes.values()):
+                # A borrowed connection may have dropped under the revert: once more, on a
+                # fresh one, for what is still applied.
+                outcomes.update({o.fault_id: o for o in await self.chaos.revert_own(RevertReason.EXIT)})
+            return list(outcomes.values())
+        finally:
+            self.chaos.revert_on_exit = False  # reverted just above: closing must not try twice
+            await self.chaos.close()
+
+    def abandon(self) -> list[str]:
+        """Quit now without reverting (a second `q` while reverts hang): the nodes' timers
+        revert these at their TTL.  Returns the fault ids left behind."""
+        self.chaos.revert_on_exit = False
+        return sorted(self.chaos.applied)
+

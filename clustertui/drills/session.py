@@ -1,0 +1,105 @@
+"""`DrillSession`: running drills inside a chaos session, for the CLI and the TUI alike.
+
+A drill runs on a monitor and through the operator's `ChaosSession` (so its fault counts as
+the session's own, and is reverted with the session's if everything else fails).  This
+module owns what happens around a run: a stop event the operator can set, a runner that
+broke still giving an `aborted` verdict, and the HTML and JSON reports saved where the
+user can find them.  It imports no Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clustertui.chaos import ChaosSession
+from clustertui.chaos.audit import state_dir
+from clustertui.config import Cluster, Drill
+from clustertui.drills.export import RENDERERS
+from clustertui.drills.result import ABORTED, DrillResult
+from clustertui.drills.runner import DrillRunner, Progress
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.report.writer import write_atomic
+
+RunnerFactory = Callable[[Drill, Callable[[Progress], None], asyncio.Event], DrillRunner]
+
+
+@dataclass
+class DrillRun:
+    """A drill started in a session: its runner while it runs, its result and report after."""
+
+    drill: Drill
+    runner: DrillRunner
+    stop: asyncio.Event
+    started: float = field(default_factory=time.time)
+    result: DrillResult | None = None
+    report: Path | None = None  # the HTML report (the JSON one sits next to it)
+    report_error: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.result is None
+
+
+def aborted_result(cluster: Cluster, drill: Drill, started: float, reason: str) -> DrillResult:
+    """The verdict of a drill that could not give one itself (its runner broke, or the app
+    ended before it ran)."""
+    return DrillResult(drill=drill.name, cluster=cluster.name, description=drill.description, verdict=ABORTED,
+                       reason=reason, started=started, ended=time.time(), fault_kind=drill.fault.kind)
+
+
+class DrillSession:
+    def __init__(
+        self, chaos: ChaosSession, new_runner: RunnerFactory, reports_dir: Path | None = None
+    ) -> None:
+        self.chaos = chaos
+        self.cluster = chaos.cluster
+        self.new_runner = new_runner
+        self.reports_dir = reports_dir or state_dir() / "drills"
+
+    @classmethod
+    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor) -> DrillSession:
+        """Drills on `monitor`, their faults through `chaos`."""
+
+        def new_runner(drill: Drill, on_change: Callable[[Progress], None], stop: asyncio.Event) -> DrillRunner:
+            return DrillRunner(chaos.cluster, drill, monitor, chaos, on_change=on_change, stop=stop)
+
+        return cls(chaos, new_runner)
+
+    @property
+    def drills(self) -> Mapping[str, Drill]:
+        return self.cluster.drills
+
+    def start(self, drill: Drill, on_change: Callable[[Progress], None], stop: asyncio.Event | None = None) -> DrillRun:
+        """A run ready to go (`run` it); `stop` set by the operator aborts it, which reverts."""
+        stop = stop or asyncio.Event()
+        return DrillRun(drill, self.new_runner(drill, on_change, stop), stop)
+
+    async def run(self, run: DrillRun) -> DrillResult:
+        """Run the drill to its verdict; a runner that broke gives `aborted`, with why."""
+        try:
+            result = await run.runner.run()
+        except Exception as exc:  # the runner itself broke; it reverted in its finally
+            result = aborted_result(self.cluster, run.drill, run.started, f"the drill broke: {exc}")
+        run.result = result
+        return result
+
+    async def save(self, run: DrillRun) -> None:
+        """Write a finished run's HTML and JSON reports to the reports directory: its
+        `report`, or why not in `report_error`."""
+        assert run.result is not None
+        try:
+            run.report = await asyncio.to_thread(self.save_report, run.result)
+        except OSError as exc:
+            run.report_error = f"not saved: {exc}"
+
+    def save_report(self, result: DrillResult) -> Path:
+        """Write the drill's HTML and JSON reports; returns the HTML one's path."""
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(result.started))
+        paths = {suffix: self.reports_dir / f"{result.drill}-{stamp}{suffix}" for suffix in (".json", ".html")}
+        for suffix, path in paths.items():
+            write_atomic(path, RENDERERS[suffix](result))
+        return paths[".html"]
