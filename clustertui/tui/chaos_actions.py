@@ -1,0 +1,261 @@
+"""The app's chaos actions: the chaos menu, the fault form, the confirmations, applies,
+reverts, halt and drills -- as screens and workers around the sessions.
+
+Wiring only: every rule (guards, per-node halt, what is reverted on exit) is decided by
+`ChaosSession` and `DrillSession`; this shows their questions as modals and their outcomes
+as notifications.  `ClusterApp` (app.py) inherits it; split from app.py to keep each file
+about one job (the app's tick, navigation and lifetime there, the chaos actions here).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from textual import on
+from textual.app import App
+from textual.screen import ModalScreen
+from textual.worker import Worker
+
+from clustertui.chaos import ChaosSession, FaultPlan, HaltReport, RevertOutcome
+from clustertui.drills.result import ABORTED, PASSED, DrillResult
+from clustertui.drills.session import DrillRun, DrillSession
+from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.transport.states import NodeState
+from clustertui.tui import messages
+from clustertui.tui.faults import FaultBook, FaultRow
+from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice
+from clustertui.tui.screens.confirm import ConfirmScreen, drill_text, faults_text, plan_text
+from clustertui.tui.screens.fault_form import FaultForm
+
+
+class ChaosActions(App[None]):
+    """The chaos half of `ClusterApp`: what it needs of the app is declared here."""
+
+    read_only: bool
+    chaos: ChaosSession | None
+    drills: DrillSession | None
+    latest: ClusterSnapshot | None
+    faults: FaultBook
+    drill_run: DrillRun | None
+    _drill_worker: Worker[None] | None
+    _quitting: bool
+
+    def fault_rows(self) -> list[FaultRow]:
+        raise NotImplementedError
+
+    def poll_status(self, now: bool = False) -> None:
+        raise NotImplementedError
+
+    def _faults_changed(self) -> None:
+        raise NotImplementedError
+
+    def _drill_changed(self) -> None:
+        raise NotImplementedError
+
+    # -- chaos: the menu, the form, the confirmation, the apply --------------------------
+
+    def _may_act(self) -> bool:
+        """Chaos actions run only with a session, without --read-only, and not while
+        quitting; a refusal says why in one line."""
+        if self.read_only:
+            self.notify("read-only: chaos actions are off (--read-only)", severity="warning", timeout=4)
+            return False
+        if self.chaos is None:
+            self.notify("no chaos here: it needs a cluster file (clustertui monitor FILE)", severity="warning")
+            return False
+        return not self._quitting
+
+    @property
+    def drill_running(self) -> bool:
+        return self.drill_run is not None and self.drill_run.running
+
+    @on(messages.OpenChaosMenu)
+    def open_chaos_menu(self, message: messages.OpenChaosMenu) -> None:
+        if not self._may_act() or self.drills is None:
+            return
+        by_name = {view.name: view for view in self.latest.nodes} if self.latest else {}
+        faulted = {row.node for row in self.fault_rows()}
+        listed = []
+        for node in self.drills.cluster.nodes:
+            view = by_name.get(node.name)
+            state = "" if view is None or view.state is NodeState.UP else f" {view.state}"
+            listed.append((node.name, f"{','.join(node.roles)}{state}{' ⚡' if node.name in faulted else ''}"))
+        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.drill_running), self._menu_done)
+
+    def _menu_done(self, choice: FaultChoice | DrillChoice | None) -> None:
+        if isinstance(choice, DrillChoice):
+            self.confirm_drill(choice.name)
+        elif isinstance(choice, FaultChoice) and self.chaos is not None:
+            self.push_screen(FaultForm(self.chaos, choice.kind, choice.nodes, choice.availability), self._form_done)
+
+    def _form_done(self, plans: list[FaultPlan] | None) -> None:
+        if not plans:
+            return
+        where = ", ".join(plan.node for plan in plans)
+        confirm = ConfirmScreen(f"apply {plans[0].kind} on {where}?", plan_text(plans), "Apply")
+        self.push_screen(confirm, lambda yes: self._apply(plans) if yes else None)
+
+    def _apply(self, plans: list[FaultPlan]) -> None:
+        if self._may_act():
+            self.notify(f"applying: {'; '.join(plan.summary for plan in plans)}…", timeout=4)
+            self.run_worker(self._apply_all(plans), group="chaos", exit_on_error=False)
+
+    async def _apply_all(self, plans: list[FaultPlan]) -> None:
+        assert self.chaos is not None
+        try:
+            outcomes = await self.chaos.apply_batch(plans)
+        except Exception as exc:  # e.g. the local record could not be written
+            self.notify(f"apply failed: {exc}", title="fault not applied", severity="error", timeout=15, markup=False)
+            return
+        finally:
+            self.poll_status(now=True)
+        for outcome in outcomes:
+            plan = outcome.plan
+            if outcome.ok:
+                self.notify(f"{plan.id}: {plan.summary}; the node reverts it by itself in {plan.ttl:g}s",
+                            title="fault applied", timeout=8, markup=False)
+            else:
+                self.notify(f"{plan.id} on {plan.node}: {outcome.result}", title=f"fault {outcome.status}",
+                            severity="error", timeout=20, markup=False)
+        for plan in plans[len(outcomes):]:
+            self.notify(f"{plan.node}: not applied, since an earlier node's fault did not apply",
+                        severity="warning", timeout=20, markup=False)
+
+    # -- reverting and halting ---------------------------------------------------------
+
+    @on(messages.RevertNodeFaults)
+    def confirm_revert_node(self, message: messages.RevertNodeFaults) -> None:
+        """Revert a node's faults, after a confirmation: they may be another operator's."""
+        node = message.node
+        rows = [row for row in self.fault_rows() if row.node == node]
+        if not self._may_act():
+            return
+        if not rows:
+            self.notify(f"no active fault on {node}", timeout=4)
+            return
+        body = faults_text(f"Revert every fault on {node}, whoever applied it.", rows, time.time())
+        self.push_screen(ConfirmScreen(f"revert the faults on {node}?", body, "Revert"),
+                         lambda yes: self.revert(row.id for row in rows) if yes else None)
+
+    @on(messages.RevertFaults)
+    def _revert_faults(self, message: messages.RevertFaults) -> None:
+        self.revert(message.fault_ids)
+
+    def revert(self, fault_ids: Iterable[str]) -> None:
+        ids = sorted(set(fault_ids))
+        if ids and self._may_act():
+            self.notify(f"reverting {', '.join(ids)}…", timeout=4)
+            self.run_worker(self._revert_all(ids), group="chaos", exit_on_error=False)
+
+    async def _revert_all(self, ids: list[str]) -> None:
+        assert self.chaos is not None
+        for outcome in await self.chaos.revert_many(ids):
+            self._report_revert(outcome)
+        self._faults_changed()
+        self.poll_status(now=True)
+
+    def _report_revert(self, outcome: RevertOutcome) -> None:
+        if outcome.ok:
+            self.faults.forget([outcome.fault_id], time.time())
+            self.notify(f"{outcome.fault_id} on {outcome.node}: {outcome.result}", title="reverted", timeout=6,
+                        markup=False)
+        else:
+            self.notify(f"{outcome.fault_id} on {outcome.node or '?'}: {outcome.result}",
+                        title=f"revert {outcome.status}", severity="error", timeout=20, markup=False)
+
+    def action_halt(self) -> None:
+        if isinstance(self.screen, ModalScreen) or not self._may_act():
+            return
+        intro = "Revert every fault in every node's ledger, whoever applied it, and clear leftovers."
+        self.push_screen(ConfirmScreen("halt: revert every fault?", faults_text(intro, self.fault_rows(), time.time()),
+                                       "Halt all"), lambda yes: self._halt() if yes else None)
+
+    def _halt(self) -> None:
+        if not self._may_act():
+            return
+        if self.drill_running:
+            assert self.drill_run is not None
+            self.drill_run.stop.set()
+        self.notify("halt: reverting every fault on every node…", timeout=4)
+        self.run_worker(self._halt_all(), group="chaos", exit_on_error=False)
+
+    async def _halt_all(self) -> None:
+        assert self.chaos is not None
+        try:
+            report: HaltReport = await self.chaos.halt()
+        finally:
+            self.poll_status(now=True)
+        self.faults.forget([o.fault_id for o in report.outcomes if o.ok], time.time())
+        self._faults_changed()
+        self.notify(report.summary(), title="halt", severity="information" if report.ok else "error", timeout=10,
+                    markup=False)
+        for node in report.nodes.values():
+            if node.unread:
+                self.notify(node.line(), title="halt", severity="error", timeout=20, markup=False)
+            for outcome in node.outcomes:
+                if not outcome.ok:
+                    self._report_revert(outcome)
+
+    # -- drills ------------------------------------------------------------------------
+
+    @on(messages.ConfirmDrill)
+    def _confirm_drill(self, message: messages.ConfirmDrill) -> None:
+        self.confirm_drill(message.name)
+
+    def confirm_drill(self, name: str) -> None:
+        if not self._may_act() or self.drills is None:
+            return
+        if self.drill_running:
+            self.notify("a drill is running: stop it first (esc)", severity="warning")
+            return
+        drill = self.drills.drills[name]
+        self.push_screen(ConfirmScreen(f"run drill {name}?", drill_text(drill), "Run"),
+                         lambda yes: self.start_drill(name) if yes else None)
+
+    def start_drill(self, name: str) -> None:
+        """Run a drill now, in a worker, with the live drill panel on the overview."""
+        if not self._may_act() or self.drill_running or self.drills is None:
+            return
+        run = self.drills.start(self.drills.drills[name], on_change=lambda _progress: self._drill_changed())
+        self.drill_run = run
+        self._drill_changed()
+        self._drill_worker = self.run_worker(self._run_drill(run), group="drill", exit_on_error=False)
+
+    async def _run_drill(self, run: DrillRun) -> None:
+        assert self.drills is not None
+        result = await self.drills.run(run)
+        self._drill_changed()
+        await self.drills.save(run)
+        self._drill_changed()
+        severity = "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
+        self.notify(f"drill {result.drill}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""),
+                    severity=severity, timeout=15, markup=False)
+        self.poll_status(now=True)
+
+    @on(messages.DrillEscape)
+    def _drill_escape(self) -> None:
+        if not self.stop_drill():
+            self.close_drill()
+
+    def stop_drill(self) -> bool:
+        """Stop a running drill (the runner reverts and reports `aborted`); False if none runs."""
+        if not self.drill_running:
+            return False
+        assert self.drill_run is not None
+        if not self.drill_run.stop.is_set():
+            self.drill_run.stop.set()
+            self.notify("stopping the drill: its fault is reverted first…", timeout=6)
+        return True
+
+    def close_drill(self) -> bool:
+        """Hide a finished drill's panel; False if there is none."""
+        if self.drill_run is None or self.drill_run.running:
+            return False
+        self.drill_run = None
+        self._drill_changed()
+        return True
+
+    @property
+    def drill_result(self) -> DrillResult | None:
+        return self.drill_run.result if self.drill_run is not None else None
