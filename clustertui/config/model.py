@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -20,6 +20,7 @@ from .scalars import (
     ClusterType,
     Command,
     Count,
+    DrillHold,
     DrillName,
     Duration,
     EndpointName,
@@ -44,6 +45,7 @@ from .scalars import (
     Rate,
     RoleName,
     ServiceName,
+    Ttl,
     TcpAddress,
     Timeout,
     UnitName,
@@ -169,7 +171,7 @@ class ChaosPolicy(Frozen):
     allow_roles: list[RoleName] = []
     allow_nodes: list[NodeName] = []
     max_faulted_nodes: Count = 1
-    default_ttl: Duration = 60.0
+    default_ttl: Ttl = 60.0
     quorum_guard: bool = True
 
 
@@ -197,11 +199,11 @@ class SteadyState(Frozen):
     quorum: bool = True
 
 
-_NEEDS_SERVICE = ("kill", "stop", "start", "pause")
+_NEEDS_SERVICE = (FaultKind.KILL, FaultKind.STOP, FaultKind.START, FaultKind.PAUSE)
 
 
 class Fault(Frozen):
-    kind: FaultKind
+    kind: Annotated[FaultKind, Field(strict=False)]  # the name, as written, to the enum
     service: ServiceName | None = None
     port: Port | None = None
     params: dict[LabelKey, ParamValue] = {}
@@ -209,8 +211,8 @@ class Fault(Frozen):
     @model_validator(mode="after")
     def _has_subject(self) -> Fault:
         if self.kind in _NEEDS_SERVICE and self.service is None:
-            raise fail(f"expected a service for a {self.kind!r} fault, found none")
-        if self.kind == "block-port" and self.port is None and self.service is None:
+            raise fail(f"expected a service for a '{self.kind}' fault, found none")
+        if self.kind is FaultKind.BLOCK_PORT and self.port is None and self.service is None:
             raise fail("expected a port (or a service with a port) for a 'block-port' fault, found neither")
         return self
 
@@ -251,7 +253,7 @@ class DrillSpec(Frozen):
     steady_state: SteadyState = SteadyState()
     fault: Fault
     target: Target
-    hold: Duration = 30.0
+    hold: DrillHold = 30.0
     expect: Expectations = Expectations()
 
     @model_validator(mode="after")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from pathlib import Path
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -254,6 +255,59 @@ NonNegativeDuration = duration(f"{DURATION_EXPECTED} (or 0 to disable), at most 
 Interval = duration("a duration from 100ms to 1h, like 500ms, 1s or 5s", ge=0.1, le=MAX_INTERVAL)
 
 ClusterType = Literal["majority", "shared-disk", "single-node"]
-FaultKind = Literal[
-    "kill", "stop", "start", "pause", "block-port", "partition", "loss", "latency", "cpu-hog", "mem-hog", "disk-fill"
-]
+
+#: Every TTL a fault can get -- `chaos.default_ttl`, `chaos apply --ttl`, a drill's hold plus
+#: its margin, the TUI's form -- is at most this: a fault is meant to be short, and a typo
+#: (`9999999h`) must not arm a timer for a millennium.  One cap, checked where each enters.
+MIN_TTL, MAX_TTL = 1.0, 24 * 3600.0
+#: A drill's fault gets the TTL hold + this margin: the node's timer outlives the hold, as the
+#: backstop rather than the plan.
+DRILL_TTL_MARGIN = 30.0
+TTL_RULE = "from 1s to 24h"
+
+
+def ttl_problem(seconds: float) -> str | None:
+    """Why `seconds` cannot be a fault's TTL, or None (the one rule, for every caller)."""
+    if not MIN_TTL <= seconds <= MAX_TTL:  # NaN fails too
+        return f"expected a TTL {TTL_RULE}, found {seconds:g}s" if seconds < 1e6 else \
+            f"expected a TTL {TTL_RULE}, found {seconds:.0f}s"
+    return None
+
+
+def _ttl(seconds: float) -> float:
+    problem = ttl_problem(seconds)
+    if problem is not None:
+        raise fail(problem)
+    return seconds
+
+
+def _hold(seconds: float) -> float:
+    if seconds + DRILL_TTL_MARGIN > MAX_TTL:
+        raise fail(
+            f"expected a hold of at most {MAX_TTL - DRILL_TTL_MARGIN:g}s (the fault's TTL is the hold plus "
+            f"{DRILL_TTL_MARGIN:g}s, and a TTL is at most 24h), found {seconds:g}s"
+        )
+    return seconds
+
+
+#: A fault's TTL in seconds, written as a duration.
+Ttl = Annotated[Duration, AfterValidator(_ttl)]
+#: A drill's hold: a duration whose TTL (hold + margin) stays under the cap.
+DrillHold = Annotated[Duration, AfterValidator(_hold)]
+
+
+class FaultKind(StrEnum):
+    """The fault kinds a cluster file and a command line may name.  The chaos catalog
+    (chaos/catalog.py) describes each one and is checked at import to cover exactly these."""
+
+    KILL = "kill"
+    STOP = "stop"
+    START = "start"
+    PAUSE = "pause"
+    BLOCK_PORT = "block-port"
+    PARTITION = "partition"
+    LOSS = "loss"
+    LATENCY = "latency"
+    CPU_HOG = "cpu-hog"
+    MEM_HOG = "mem-hog"
+    DISK_FILL = "disk-fill"

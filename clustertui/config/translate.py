@@ -44,7 +44,7 @@ def explain(error: ErrorDetails, root: type[BaseModel]) -> tuple[Loc, str]:
         return loc, "expected a value (this field is required), found none"
     if kind == "extra_forbidden":
         return loc, _unknown(loc, root)
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return loc, f"expected one of {error.get('ctx', {}).get('expected', '?')}, found {found}"
     if kind in _EXPECTED:
         return loc, f"expected {_EXPECTED[kind]}, found {found}"

@@ -73,6 +73,10 @@ EXPECTED = {
     "negative_duration.yaml": "6: chaos.default_ttl: expected a positive duration like 250ms, 5s, 2m, 1h or 1d, at most 7d, found -5",
     "zero_duration.yaml": "6: chaos.default_ttl: expected a positive duration like 250ms, 5s, 2m, 1h or 1d, at most 7d, found '0s'",
     "interval_too_small.yaml": "3: interval: expected a duration from 100ms to 1h, like 500ms, 1s or 5s, found '50ms'",
+    "ttl_over_cap.yaml": "6: chaos.default_ttl: expected a TTL from 1s to 24h, found 172800s",
+    "ttl_under_a_second.yaml": "6: chaos.default_ttl: expected a TTL from 1s to 24h, found 0.5s",
+    "drill_hold_over_cap.yaml": "9: drills.long.hold: expected a hold of at most 86370s (the fault's TTL is the hold "
+    "plus 30s, and a TTL is at most 24h), found 86400s",
     "bad_cluster_type.yaml": "2: type: expected one of 'majority', 'shared-disk' or 'single-node', found 'quorum'",
     "missing_name.yaml": "1: name: expected a value (this field is required), found none",
     "no_nodes.yaml": "3: nodes: expected at least one node (under nodes: or from import:), found none",
