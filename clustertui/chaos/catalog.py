@@ -8,23 +8,29 @@ values, or raises `InvalidInput` naming the parameter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from clustertui.chaos import validate
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+
 from clustertui.chaos.errors import InvalidInput
+from clustertui.chaos.params import Directory, Peers, Percent, integer
+from clustertui.config.durations import parse_duration
+from clustertui.config.scalars import FaultKind, Port, ServiceName, duration, expect, ttl_problem
+from clustertui.config.translate import explain
 
-MAX_TTL = 24 * 3600.0  # a fault is meant to be short; a typo must not make it last a week
+__all__ = ["CATALOG", "FaultKind", "FaultSpec", "ParamSpec", "parse_params", "spec_for", "ttl_from_text", "ttl_seconds"]
 
 
 @dataclass(frozen=True, slots=True)
 class ParamSpec:
-    """One parameter of a fault kind, as a form or `--help` shows it."""
+    """One parameter of a fault kind, as a form or `--help` shows it; `type` is the pydantic
+    type its value is validated as (the cluster file's own types for names and ports)."""
 
     name: str
     help: str
-    check: Callable[[object, Iterable[str]], Any] = field(repr=False, compare=False)
+    type: Any
     required: bool = False
     default: Any = None
     choices: tuple[str, ...] = ()
@@ -34,7 +40,7 @@ class ParamSpec:
 class FaultSpec:
     """A fault kind: what it does, what it needs on the node, and how it is undone."""
 
-    kind: str
+    kind: FaultKind
     family: str  # process, firewall, latency, hog
     summary: str
     params: tuple[ParamSpec, ...]
@@ -47,71 +53,24 @@ class FaultSpec:
         return next((p for p in self.params if p.name == name), None)
 
 
-def _service(value: object, nodes: Iterable[str]) -> str:
-    return validate.name(value, "service")
+def _choice(name: str, help: str, options: tuple[str, ...], default: str) -> ParamSpec:
+    kind = Annotated[Literal[options], expect(f"one of {', '.join(options)}")]  # type: ignore[valid-type]
+    return ParamSpec(name, help, kind, default=default, choices=options)
 
 
-def _port(value: object, nodes: Iterable[str]) -> int:
-    return validate.port(value, "port")
+_Delay = duration("a duration from 1ms to 60s, like 100ms", ge=0.001, le=60.0)
 
-
-def _choice(what: str, options: tuple[str, ...]) -> Callable[[object, Iterable[str]], str]:
-    return lambda value, nodes: validate.choice(value, what, options)
-
-
-def _peers(value: object, nodes: Iterable[str]) -> tuple[str, ...]:
-    return validate.node_list(value, "peers", nodes)
-
-
-def _loss_percent(value: object, nodes: Iterable[str]) -> float:
-    percent = validate.decimal(value, "percent", 0.0, 100.0)
-    if round(percent * 100) != percent * 100:
-        raise InvalidInput(f"percent: expected at most two decimals, found {value!r}")
-    return percent
-
-
-def _fill_percent(value: object, nodes: Iterable[str]) -> int:
-    return validate.integer(value, "percent", 1, 100)
-
-
-def _delay(value: object, nodes: Iterable[str]) -> float:
-    return validate.duration(value, "delay", 0.001, 60.0)
-
-
-def _jitter(value: object, nodes: Iterable[str]) -> float:
-    return validate.duration(value, "jitter", 0.001, 60.0)
-
-
-def _cores(value: object, nodes: Iterable[str]) -> int:
-    return validate.integer(value, "cores", 1, 1024)
-
-
-def _mem_mb(value: object, nodes: Iterable[str]) -> int:
-    return validate.integer(value, "mb", 1, 1024 * 1024)
-
-
-def _disk_mb(value: object, nodes: Iterable[str]) -> int:
-    return validate.integer(value, "mb", 1, 64 * 1024 * 1024)
-
-
-def _path(value: object, nodes: Iterable[str]) -> str:
-    return validate.directory(value, "path")
-
-
-SERVICE = ParamSpec("service", "the service (from the cluster file) on the node", _service, required=True)
-BACKEND = ParamSpec(
-    "backend", "firewall to use: auto picks iptables, else nft", _choice("backend", ("auto", "iptables", "nft")),
-    default="auto", choices=("auto", "iptables", "nft"),
-)
-PEERS = ParamSpec("peers", "node names, comma-separated (default: every other node)", _peers)
+SERVICE = ParamSpec("service", "the service (from the cluster file) on the node", ServiceName, required=True)
+BACKEND = _choice("backend", "firewall to use: auto picks iptables, else nft", ("auto", "iptables", "nft"), "auto")
+PEERS = ParamSpec("peers", "node names, comma-separated (default: every other node)", Peers)
 
 _PROCESS_NEEDS = "root, procps (pgrep, pkill), the service's process name"
 
-CATALOG: dict[str, FaultSpec] = {
+CATALOG: dict[FaultKind, FaultSpec] = {
     spec.kind: spec
     for spec in (
         FaultSpec(
-            "kill", "process",
+            FaultKind.KILL, "process",
             "SIGKILL every process of the service (by its process name).",
             (SERVICE,),
             f"{_PROCESS_NEEDS}; a start command or systemd unit, so that the revert can restart it",
@@ -119,7 +78,7 @@ CATALOG: dict[str, FaultSpec] = {
             "apply: none of the killed PIDs is alive; revert: a process of the service runs within 10 s",
         ),
         FaultSpec(
-            "stop", "process",
+            FaultKind.STOP, "process",
             "Stop the service cleanly (its stop command, or systemctl stop).",
             (SERVICE,),
             "root; start and stop commands or a systemd unit; procps when checked by process name",
@@ -128,7 +87,7 @@ CATALOG: dict[str, FaultSpec] = {
             "revert: it runs again within 10 s",
         ),
         FaultSpec(
-            "start", "process",
+            FaultKind.START, "process",
             "Start a service that is not running (a standby, a second primary).",
             (SERVICE,),
             "root; start and stop commands or a systemd unit; procps when checked by process name",
@@ -136,7 +95,7 @@ CATALOG: dict[str, FaultSpec] = {
             "apply: the service runs within 10 s; revert: it no longer runs within 10 s",
         ),
         FaultSpec(
-            "pause", "process",
+            FaultKind.PAUSE, "process",
             "Freeze every process of the service with SIGSTOP: alive, holding its ports, not answering.",
             (SERVICE,),
             _PROCESS_NEEDS,
@@ -144,17 +103,14 @@ CATALOG: dict[str, FaultSpec] = {
             "apply: every process is in state T (stopped); revert: none is",
         ),
         FaultSpec(
-            "block-port", "firewall",
+            FaultKind.BLOCK_PORT, "firewall",
             "DROP packets to a port: incoming (in), outgoing connections (out) or both. "
             "The node's SSH port can never be blocked.",
             (
-                ParamSpec("port", "the port (default: the service's port)", _port),
-                ParamSpec("service", "take the port from this service", _service),
-                ParamSpec("proto", "tcp or udp", _choice("proto", ("tcp", "udp")), default="tcp", choices=("tcp", "udp")),
-                ParamSpec(
-                    "direction", "in, out or both", _choice("direction", ("in", "out", "both")),
-                    default="in", choices=("in", "out", "both"),
-                ),
+                ParamSpec("port", "the port (default: the service's port)", Port),
+                ParamSpec("service", "take the port from this service", ServiceName),
+                _choice("proto", "tcp or udp", ("tcp", "udp"), "tcp"),
+                _choice("direction", "in, out or both", ("in", "out", "both"), "in"),
                 BACKEND,
             ),
             "root; iptables (legacy or nft backend) or nft",
@@ -164,7 +120,7 @@ CATALOG: dict[str, FaultSpec] = {
             network=True,
         ),
         FaultSpec(
-            "partition", "firewall",
+            FaultKind.PARTITION, "firewall",
             "DROP all traffic to and from the peers (every other node, or a named set). "
             "Never the controller's address, never the SSH port.",
             (PEERS, BACKEND),
@@ -175,10 +131,10 @@ CATALOG: dict[str, FaultSpec] = {
             network=True,
         ),
         FaultSpec(
-            "loss", "firewall",
+            FaultKind.LOSS, "firewall",
             "Drop a percentage of the packets to and from the peers at random "
             "(iptables' statistic match, or nft's numgen).",
-            (ParamSpec("percent", "share of packets dropped, 0.01 to 100", _loss_percent, required=True), PEERS, BACKEND),
+            (ParamSpec("percent", "share of packets dropped, 0.01 to 100", Percent, required=True), PEERS, BACKEND),
             "root; iptables with the statistic match, or nft; IPv4 peer addresses",
             "delete the fault's own chains (iptables) or table (nft)",
             "apply: one random-drop rule per peer and direction is present; revert: the fault's "
@@ -186,12 +142,12 @@ CATALOG: dict[str, FaultSpec] = {
             network=True,
         ),
         FaultSpec(
-            "latency", "latency",
+            FaultKind.LATENCY, "latency",
             "Delay the packets the node sends to its peers (tc netem on a prio band; other "
             "traffic, the controller and the SSH port are not delayed).",
             (
-                ParamSpec("delay", "added delay, e.g. 100ms", _delay, required=True),
-                ParamSpec("jitter", "random variation, e.g. 10ms (less than delay)", _jitter),
+                ParamSpec("delay", "added delay, e.g. 100ms", _Delay, required=True),
+                ParamSpec("jitter", "random variation, e.g. 10ms (less than delay)", _Delay),
                 PEERS,
             ),
             "root; tc and ip (iproute2); a kernel with sch_netem; a default root qdisc on the interface",
@@ -200,28 +156,28 @@ CATALOG: dict[str, FaultSpec] = {
             network=True,
         ),
         FaultSpec(
-            "cpu-hog", "hog",
+            FaultKind.CPU_HOG, "hog",
             "Busy-loop sh processes, one per core, in their own process group.",
-            (ParamSpec("cores", "how many cores to load (default: all)", _cores),),
+            (ParamSpec("cores", "how many cores to load (default: all)", integer(1, 1024)),),
             "root; sh, setsid, nohup, procps",
             "SIGKILL the hog's process group (it also ends itself 30 s after the TTL)",
             "apply: one busy process per core runs in the group; revert: no process is left in it",
         ),
         FaultSpec(
-            "mem-hog", "hog",
+            FaultKind.MEM_HOG, "hog",
             "Hold MB MiB of anonymous memory: dd reads them into one buffer and blocks on a pipe.",
-            (ParamSpec("mb", "MiB to hold (less than the node's MemAvailable)", _mem_mb, required=True),),
+            (ParamSpec("mb", "MiB to hold (less than the node's MemAvailable)", integer(1, 1024 * 1024), required=True),),
             "root; dd, sh, setsid, nohup, procps",
             "SIGKILL the hog's process group (it also ends itself 30 s after the TTL)",
             "apply: dd's resident memory reaches 90% of MB; revert: no process is left in the group",
         ),
         FaultSpec(
-            "disk-fill", "hog",
+            FaultKind.DISK_FILL, "hog",
             "Fill a filesystem with one file: MB MiB, or up to PERCENT% used.",
             (
-                ParamSpec("path", "a directory on the filesystem to fill", _path, required=True),
-                ParamSpec("mb", "MiB to write", _disk_mb),
-                ParamSpec("percent", "fill until the filesystem is this % used", _fill_percent),
+                ParamSpec("path", "a directory on the filesystem to fill", Directory, required=True),
+                ParamSpec("mb", "MiB to write", integer(1, 64 * 1024 * 1024)),
+                ParamSpec("percent", "fill until the filesystem is this % used", integer(1, 100)),
             ),
             "root; df, and fallocate or dd",
             "delete the file",
@@ -231,10 +187,26 @@ CATALOG: dict[str, FaultSpec] = {
 }
 
 
+if set(CATALOG) != set(FaultKind) or list(CATALOG) != list(FaultKind):  # one entry per kind, in order
+    raise RuntimeError(f"the fault catalog must describe every FaultKind once: {sorted(set(FaultKind) ^ set(CATALOG))}")
+
+
+def _request_model(spec: FaultSpec) -> type[BaseModel]:
+    """The pydantic model of a kind's parameters, derived from its catalog entry (every
+    field optional here: `parse_params` says which are required, in its own words)."""
+    fields: dict[str, Any] = {param.name: (param.type | None, None) for param in spec.params}
+    name = "".join(part.title() for part in spec.kind.split("-")) + "Params"
+    return create_model(name, __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+
+
+#: Per kind, the model its parameters are validated with.
+REQUEST_MODELS: dict[FaultKind, type[BaseModel]] = {kind: _request_model(spec) for kind, spec in CATALOG.items()}
+
+
 def spec_for(kind: object) -> FaultSpec:
     if not isinstance(kind, str) or kind not in CATALOG:
         raise InvalidInput(f"unknown fault kind {kind!r}: expected one of {', '.join(CATALOG)}")
-    return CATALOG[kind]
+    return CATALOG[FaultKind(kind)]
 
 
 def parse_params(kind: str, raw: Mapping[str, object], nodes: Iterable[str]) -> dict[str, Any]:
@@ -244,22 +216,27 @@ def parse_params(kind: str, raw: Mapping[str, object], nodes: Iterable[str]) -> 
     not given, so that forms and the CLI can pass every field they have.
     """
     spec = spec_for(kind)
-    names = tuple(nodes)
     given = {key: value for key, value in raw.items() if value is not None}
     unknown = [key for key in given if spec.param(key) is None]
     if unknown:
         takes = ", ".join(p.name for p in spec.params)
         raise InvalidInput(f"{kind} takes no {', '.join(map(repr, unknown))} (it takes {takes})")
-    params: dict[str, Any] = {}
     for param in spec.params:
-        if param.name in given:
-            params[param.name] = param.check(given[param.name], names)
-        elif param.required:
+        if param.required and param.name not in given:
             raise InvalidInput(f"{kind} needs {param.name}: {param.help}")
-        else:
-            params[param.name] = param.default
-    _cross_check(kind, params)
+    try:
+        checked = REQUEST_MODELS[spec.kind].model_validate(given, context={"nodes": tuple(nodes)})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InvalidInput(f"{error['loc'][0]}: {_message(error)}") from None
+    params = {p.name: p.default if getattr(checked, p.name) is None else getattr(checked, p.name) for p in spec.params}
+    _cross_check(spec.kind, params)
     return params
+
+
+def _message(error: Any) -> str:
+    """One line: the type's own "expected ..., found ..." (pydantic's words otherwise)."""
+    return explain(error, BaseModel)[1]
 
 
 def _cross_check(kind: str, params: dict[str, Any]) -> None:
@@ -271,6 +248,20 @@ def _cross_check(kind: str, params: dict[str, Any]) -> None:
         raise InvalidInput("latency: jitter must be less than delay")
 
 
-def ttl_seconds(value: object) -> float:
-    """A fault's TTL: a duration from 1 s to 24 h."""
-    return validate.duration(value, "ttl", 1.0, MAX_TTL)
+def ttl_from_text(text: str) -> float:
+    """A TTL as a person types it (`30s`, `5m`), in seconds under the cap; else InvalidInput."""
+    try:
+        seconds = parse_duration(text)
+    except ValueError as exc:
+        raise InvalidInput(f"ttl: {exc}") from None
+    return ttl_seconds(seconds)
+
+
+def ttl_seconds(value: float) -> float:
+    """A fault's TTL in seconds, held to the one cap (config.scalars.MAX_TTL)."""
+    problem = ttl_problem(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else (
+        f"expected a TTL in seconds, found {value!r}"
+    )
+    if problem is not None:
+        raise InvalidInput(f"ttl: {problem}")
+    return float(value)

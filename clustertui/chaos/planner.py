@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from clustertui.chaos import catalog, faults, validate
 from clustertui.chaos.errors import InvalidInput, Refused
 from clustertui.chaos.facts import NodeSurvey
@@ -36,6 +38,10 @@ from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_file, rever
 from clustertui.chaos.shell import HELPERS, q
 from clustertui.chaos.timer import TimerPlan, plan_timer
 from clustertui.config import Cluster, Fault, Node, Service
+from clustertui.config.scalars import NodeName
+
+#: A node name, by the cluster file's own rule.
+_NODE_NAME: TypeAdapter[str] = TypeAdapter(NodeName)
 
 #: Exit codes of the apply script.
 APPLIED, REFUSED, ROLLED_BACK, ROLLBACK_FAILED = 0, 10, 11, 12
@@ -46,16 +52,18 @@ class FaultRequest:
     """What an operator, a form or a drill asks for; nothing is validated yet.
 
     `params` holds the kind's parameters (service, port, peers, percent, ...) as strings or
-    scalars; `ttl` is seconds or a duration text, None for the cluster's default_ttl.
+    scalars, validated by the kind's model (catalog.REQUEST_MODELS); `ttl` is seconds (a
+    text is parsed where it is typed: the CLI's --ttl, the TUI's form), None for the
+    cluster's default_ttl.
     """
 
     kind: str
     node: str
     params: Mapping[str, object] = field(default_factory=dict)
-    ttl: object = None
+    ttl: float | None = None
 
     @classmethod
-    def from_drill(cls, fault: Fault, node: str, ttl: object = None) -> FaultRequest:
+    def from_drill(cls, fault: Fault, node: str, ttl: float | None = None) -> FaultRequest:
         params: dict[str, object] = dict(fault.params)
         if fault.service is not None:
             params["service"] = fault.service
@@ -78,9 +86,10 @@ class CheckedRequest:
 def check_request(cluster: Cluster, request: FaultRequest) -> CheckedRequest:
     """Validate a request against the catalog and the cluster; raise InvalidInput."""
     spec = catalog.spec_for(request.kind)
-    validate.name(request.node, "node")
     try:
-        node = cluster.node(request.node)
+        node = cluster.node(_NODE_NAME.validate_python(request.node))
+    except ValidationError as exc:
+        raise InvalidInput(f"node: {exc.errors()[0]['msg']}") from None
     except KeyError:
         raise InvalidInput(f"no node called {request.node!r} in cluster {cluster.name}") from None
     params = catalog.parse_params(spec.kind, request.params, (n.name for n in cluster.nodes))

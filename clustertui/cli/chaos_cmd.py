@@ -42,6 +42,7 @@ from clustertui.cli.loading import load_or_exit
 from clustertui.cli.numbers import NUMBER
 from clustertui.cli.signals import stop_event
 from clustertui.config import Cluster
+from clustertui.config.scalars import ttl_problem
 
 
 @click.group(
@@ -278,11 +279,12 @@ def _show_dry_run(dry: DryRun, as_json: bool) -> int:
         "clustertui chaos prod.yaml apply cpu-hog --node web3 --cores 2 --ttl 1m --hold",
     ),
 )
-@click.argument("kind", type=click.Choice(list(CATALOG)), metavar="KIND")
+@click.argument("kind", type=click.Choice([str(kind) for kind in CATALOG]), metavar="KIND")
 @click.option("--node", required=True, shell_complete=complete_nodes, help="The node to fault.")
 @click.option("--service", help="Service (kill, stop, start, pause; block-port takes its port).")
 @click.option("--port", type=int, help="Port (block-port).")
-@click.option("--ttl", type=DURATION, help="Revert by itself after this long (default: the file's chaos.default_ttl).")
+@click.option("--ttl", type=DURATION,
+              help="Revert by itself after this long, 1s to 24h (default: the file's chaos.default_ttl).")
 @click.option("--proto", type=click.Choice(["tcp", "udp"]), help="block-port: tcp (default) or udp.")
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), help="block-port: in (default), out or both.")
 @click.option("--backend", type=click.Choice(["auto", "iptables", "nft"]), help="Firewall (default auto: iptables, else nft).")
@@ -308,6 +310,9 @@ def apply_command(
     The guards run first: chaos enabled in the file, the node allowed, the blast radius
     (counted from the nodes' ledgers) and the quorum guard; a refusal exits 3.
     """
+    problem = None if ttl is None else ttl_problem(ttl)
+    if problem is not None:
+        fail(f"--ttl: {problem}", USAGE)
     cluster = _cluster(ctx)
     request = FaultRequest(kind, node, {k: v for k, v in options.items() if v is not None}, ttl)
     if not (dry_run or yes or sys.stdin.isatty()):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from clustertui.chaos import ChaosError, ChaosSession, FaultRequest, RevertReason
 from clustertui.config import Cluster, Drill
+from clustertui.config.scalars import DRILL_TTL_MARGIN
 from clustertui.drills.measure import BUCKET, buckets, measure
 from clustertui.drills.result import ABORTED, FAILED, PASSED, Check, DrillResult, Phase, ProbeRecord
 from clustertui.drills.target import TargetError, resolve_target
@@ -25,7 +26,6 @@ from clustertui.transport.states import NodeState
 
 STEADY_SECONDS = 3.0  # traffic measured before the fault, against steady_state.min_success
 CONNECT_WAIT = 20.0  # for every node to leave `connecting` and services to be judged
-TTL_MARGIN = 30.0  # the node's timer outlives the hold: it is the backstop, not the plan
 RECOVERY_MIN, RECOVERY_SETTLE = 10.0, 2.0
 
 
@@ -162,7 +162,7 @@ class DrillRunner:
 
     async def _fault_and_recover(self, target: str, state: dict) -> None:
         drill = self.drill
-        request = FaultRequest.from_drill(drill.fault, target, ttl=drill.hold + TTL_MARGIN)
+        request = FaultRequest.from_drill(drill.fault, target, ttl=drill.hold + DRILL_TTL_MARGIN)
         self._phase("injecting")
         plan = await self.chaos.plan(request)
         state["plan"] = plan

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 
+import click
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from clustertui.chaos import CATALOG, InvalidInput, parse_params, validate
 from clustertui.chaos.catalog import ttl_seconds
 from clustertui.chaos.planner import FaultRequest, check_request
 from clustertui.chaos.shell import cmd, q
+from clustertui.cli.durations import DURATION
 from clustertui.config import load_cluster
 from tests.chaos.helpers import LAB_FILE, PAYLOADS
 
@@ -61,7 +63,9 @@ def test_node_ttl_and_fault_ids_refuse_metacharacters(cluster, payload: str) -> 
     with pytest.raises(InvalidInput):
         check_request(cluster, FaultRequest("cpu-hog", payload, {}))
     with pytest.raises(InvalidInput):
-        check_request(cluster, FaultRequest("cpu-hog", "web1", {}, ttl=payload))
+        check_request(cluster, FaultRequest("cpu-hog", "web1", {}, ttl=payload))  # type: ignore[arg-type]
+    with pytest.raises(click.BadParameter):  # a TTL typed as text is parsed where it is typed
+        DURATION.convert(payload, None, None)
     with pytest.raises(InvalidInput):
         validate.fault_id(payload)
 
@@ -99,14 +103,16 @@ def test_bad_values_say_why(cluster, kind: str, params: dict, message: str) -> N
 
 
 def test_defaults_and_conversions(cluster) -> None:
-    checked = check_request(cluster, FaultRequest("block-port", "web1", {"service": "nginx"}, ttl="90s"))
+    checked = check_request(cluster, FaultRequest("block-port", "web1", {"service": "nginx"}, ttl=90.0))
     assert checked.params["port"] == 80 and checked.params["proto"] == "tcp" and checked.params["direction"] == "in"
     assert checked.ttl == 90.0
     assert check_request(cluster, FaultRequest("cpu-hog", "web1", {})).ttl == cluster.chaos.default_ttl
     assert parse_params("partition", {"peers": "web2, web3,web2"}, NODES)["peers"] == ("web2", "web3")
     assert parse_params("loss", {"percent": "12.5"}, NODES)["percent"] == 12.5
-    with pytest.raises(InvalidInput, match="ttl"):
-        ttl_seconds("25h")
+    with pytest.raises(InvalidInput, match="ttl: expected a TTL from 1s to 24h, found 90000s"):
+        ttl_seconds(25 * 3600.0)
+    with pytest.raises(InvalidInput, match="ttl: expected a TTL from 1s to 24h"):
+        check_request(cluster, FaultRequest("cpu-hog", "web1", {}, ttl=0.5))
 
 
 @settings(max_examples=200, deadline=None)

@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 
 from clustertui.chaos import FaultPlan
 from clustertui.config import Drill
-from clustertui.drills.runner import TTL_MARGIN
+from clustertui.config.scalars import DRILL_TTL_MARGIN
 from clustertui.drills.traffic import describe
 from clustertui.tui.faults import FaultRow
 
@@ -69,7 +69,7 @@ def drill_text(drill: Drill) -> Text:
     text.append("\nexpect  ", "bold")
     text.append(", ".join(w for w in wanted if w) or "nothing (the drill only measures)")
     text.append(f"\n\nThe fault is reverted when the hold ends, on esc, and on quit; the node's own timer "
-                f"reverts it after {drill.hold + TTL_MARGIN:g}s if clustertui dies.  The report is saved "
+                f"reverts it after {drill.hold + DRILL_TTL_MARGIN:g}s if clustertui dies.  The report is saved "
                 "as HTML and JSON.", "italic")
     return text
 

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from clustertui.chaos import CATALOG, ChaosSession, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
-from clustertui.chaos.catalog import ttl_seconds
+from clustertui.chaos.catalog import ttl_from_text
 
 TTL_FIELD = "ttl"
 
@@ -167,7 +167,7 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
     async def _plan(self) -> None:
         params, ttl = self.values()
         try:
-            seconds = ttl_seconds(ttl) if ttl else None
+            seconds = ttl_from_text(ttl) if ttl else None
             plans = await self.session.plan_batch(self.kind, self.nodes, params, seconds)
         except Refused as exc:
             problem = f"refused: {exc}"
