@@ -47,10 +47,10 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(summary, indent=2))
         else:
-            click.echo(
-                f"{file}: valid: cluster {cluster.name!r}, {summary['nodes']} nodes, "
-                f"{summary['services']} services, {summary['endpoints']} endpoints, {summary['drills']} drills"
-            )
+            from clustertui.tui.format import plural  # plain text, no Textual
+
+            counts = ", ".join(plural(summary[what], what[:-1]) for what in ("nodes", "services", "endpoints", "drills"))
+            click.echo(f"{file}: valid: cluster {cluster.name!r}, {counts}")
         raise SystemExit(OK)
     from clustertui.cli.render import check_table, check_to_json
     from clustertui.engine.check import check_cluster

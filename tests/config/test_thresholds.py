@@ -61,3 +61,4 @@ def test_check_exits_2_with_one_line(write) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"clustertui: error: {path}:6: thresholds.psi: expected warn below bad, found warn 30 and bad 20"]
+
