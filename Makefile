@@ -1,6 +1,10 @@
 # Quick start on a fresh Debian machine, as root:  make demo   /   make test
 # Both create .venv, install clustertui into it, and install the Debian packages the lab
 # needs when they are missing (see `clustertui lab deps`).
+#
+#   make test-lowest   the unit and snapshot tests against the lowest allowed version of every
+#                      direct dependency (a separate venv, .venv/lowest; see docs/install.md)
+#   make dist          the sdist and the wheel, in dist/
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +12,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup lab-deps demo test bench clean
+LOWEST := $(VENV)/lowest
+
+.PHONY: setup lab-deps demo test test-lowest dist bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +35,18 @@ demo: lab-deps
 
 test: lab-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# pytest's own exit status decides (5, "no tests collected", fails like any other).
+test-lowest: setup
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
+	VIRTUAL_ENV=$(LOWEST) $(BIN)/uv pip install --quiet --resolution lowest-direct -e '.[test]'
+	VIRTUAL_ENV=$(LOWEST) $(BIN)/uv pip list 2>/dev/null | grep -Ei '^(textual|textual-plotext|plotext|asyncssh|psutil|pydantic|ruamel-yaml|click) '
+	$(LOWEST)/bin/python -m pytest -m 'not lab' --ignore=tests/packaging $(PYTEST_ARGS)
+
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
 
 bench: lab-deps
 	@command -v pdsh >/dev/null && command -v parallel-ssh >/dev/null || { \

@@ -21,6 +21,7 @@ from clustertui.lab.proc import LabError, MissingPrerequisite
 from clustertui.lab.spec import DEFAULT_SPEC, StatePaths
 from clustertui.lab.status import lab_status
 from clustertui.lab.up import lab_up
+from clustertui.resources import sample_cluster
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_RUN = 0, 1, 3
 
@@ -72,7 +73,7 @@ def up_cmd(timeout: float) -> None:
     click.echo(
         f"  ssh: ssh -i {paths.user_key} -o UserKnownHostsFile={paths.known_hosts} root@{first.address}"
     )
-    click.echo("  cluster file: sample_clusters/lab.yaml   remove: clustertui lab down")
+    click.echo(f"  cluster file: {sample_cluster('lab.yaml')}   remove: clustertui lab down")
 
 
 @lab_group.command("down", epilog=examples("sudo clustertui lab down"))

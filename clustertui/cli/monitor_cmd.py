@@ -18,12 +18,12 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.resources import sample_cluster
 
 if TYPE_CHECKING:
     from clustertui.config import Cluster
 
 MIN_INTERVAL = 0.1
-LAB_CLUSTER_FILE = Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml"
 
 
 def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False) -> None:
@@ -48,7 +48,7 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
-              help="Theme: a file name in themes/ or ~/.config/clustertui/themes/ (default: default).")
+              help="Theme: a built-in theme or a file name in ~/.config/clustertui/themes/ (default: default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every chaos action.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
 def monitor_command(file: str, theme: str | None, read_only: bool, interval: float | None) -> None:
@@ -80,7 +80,7 @@ def demo_command(theme: str | None) -> None:
     except LabError as exc:
         fail(f"lab up failed: {exc} (clean up with `clustertui lab down`)", CANNOT_RUN)
     try:
-        _run(load_or_exit(str(LAB_CLUSTER_FILE)), theme, read_only=False, interval=None)
+        _run(load_or_exit(str(sample_cluster("lab.yaml"))), theme, read_only=False, interval=None)
     finally:
         if report.already_up:
             click.echo("the lab was already up before the demo: leaving it running (`clustertui lab down` removes it)")

@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "themes"
+from clustertui.resources import themes_dir
+
+#: The built-in themes: in the installed package, or themes/ of the source tree.
+BUILTIN_DIR = themes_dir()
 
 
 def user_theme_dir() -> Path:

@@ -1,6 +1,7 @@
 """Themes as data: TOML files loaded at start-up, validated, switchable live.
 
-Built-in themes live in the repository's `themes/` directory; a user's own go in
+Built-in themes live in the repository's `themes/` directory (shipped in the wheel, found
+through clustertui.resources); a user's own go in
 `~/.config/clustertui/themes/` (or `$XDG_CONFIG_HOME/clustertui/themes/`) and override a
 built-in theme of the same name.  A theme's name is its file name without `.toml`.
 

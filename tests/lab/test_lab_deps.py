@@ -167,7 +167,7 @@ def _argv_literals(tree: ast.AST, constants: dict[str, str]) -> list[list[str]]:
                 lists.append(node.value)
     out = []
     for lst in lists:
-        words = [value(e) for e in lst.elts if not isinstance(e, ast.Starred)]
+        words = [DYNAMIC if isinstance(e, ast.Starred) else value(e) for e in lst.elts]
         if words and DYNAMIC not in words[0]:
             out.append(words)
     return out
