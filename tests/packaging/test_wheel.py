@@ -211,3 +211,15 @@ def _read_until(fd: int, done: Callable[[bytes], bool], timeout: float) -> bytes
                 break
             out += chunk
     return out
+
+
+@pytest.mark.lab
+def test_lab_up_from_the_wheel_names_the_packaged_cluster_file(installed: Installed, lab) -> None:
+    """`lab up` (idempotent on the running lab) from the installed tool; its hint is usable."""
+    res = installed.run("clustertui", "lab", "up", timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    site = installed.python("import clustertui, pathlib; print(pathlib.Path(clustertui.__file__).parent)")
+    hint = re.search(r"cluster file: (\S+)", res.stdout)
+    assert hint is not None and hint.group(1) == f"{site}/_data/sample_clusters/lab.yaml", res.stdout
+    check = installed.run("clustertui", "check", hint.group(1), timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
