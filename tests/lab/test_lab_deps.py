@@ -85,8 +85,9 @@ ONLY_WHERE_PRESENT = {
     "systemctl": "units are queried only on nodes whose PID 1 is systemd",
     "sudo": "only with `become: sudo`, on servers set up for it (never on the lab)",
 }
-#: Programs the tests run on the controller that come with the test environment itself.
-TEST_ENVIRONMENT = {"python3", "pytest"}
+#: Programs the tests run on the controller that come with the test environment itself (the
+#: venv's `[test]` extra: ansible-core brings ansible-inventory).
+TEST_ENVIRONMENT = {"python3", "pytest", "ansible-inventory"}
 #: Calls whose list arguments are argv (a program and its arguments).
 ARGV_CALLS = frozenset(
     "run Popen check_output check_call call node_exec node_popen with_cgroups _nsenter_argv ssh_argv "
@@ -144,7 +145,8 @@ def _probe_scripts() -> list[str]:
 
 
 def _argv_literals(tree: ast.AST, constants: dict[str, str]) -> list[list[str]]:
-    """argv lists written as literals: call arguments of ARGV_CALLS, and `argv = [...]`."""
+    """argv lists written as literals: call arguments of ARGV_CALLS, `argv = [...]`, and the
+    programs looked up with `shutil.which("NAME")` (then run through a variable)."""
 
     def value(node: ast.expr) -> str:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -162,6 +164,8 @@ def _argv_literals(tree: ast.AST, constants: dict[str, str]) -> list[list[str]]:
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name in ARGV_CALLS:
                 lists += [arg for arg in node.args if isinstance(arg, ast.List)]
+            elif name == "which" and node.args and isinstance(node.args[0], ast.Constant):
+                lists.append(ast.List(elts=[node.args[0]]))  # looked up to be run: `shutil.which("chromium")`
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
             if any(isinstance(t, ast.Name) and t.id in ARGV_NAMES for t in node.targets):
                 lists.append(node.value)
@@ -324,4 +328,4 @@ def test_the_programs_found_include_the_known_ones() -> None:
     assert {"awk", "df", "ss"} <= used["the probe"]
     assert {"ip", "nsenter", "unshare", "haproxy", "redis-server", "/usr/sbin/sshd", "lxcfs"} <= used["the lab"]
     assert {"curl", "redis-cli", "killall"} <= used["the lab's cluster file"]
-    assert {"nginx", "ps", "hostname"} <= used["the tests"]
+    assert {"nginx", "ps", "hostname", "chromium", "ssh"} <= used["the tests"]
