@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from clustertui.report.recording import Recording
 
 PROGRESS_EVERY = 5.0
+HISTORY_SLACK = 60.0  # seconds of history kept beyond --duration: samples of the start-up
 #: The report formats, by extension, for --help without importing the writers;
 #: tests/cli/test_cli_conventions.py checks them against clustertui.report.writer.RENDERERS.
 FORMATS = (".json", ".md", ".html", ".csv")
@@ -53,6 +54,7 @@ def report_command(file: str, duration: float, interval: float | None, output: s
     if interval is not None and interval < 0.1:
         fail("--interval must be at least 100ms", USAGE)
     cluster = load_or_exit(file)
+    _check_history_fits(duration, interval or cluster.interval, len(cluster.nodes))
     rec = asyncio.run(_record(cluster, duration, interval))
     write_report(rec, path)
     sampled = sum(1 for node in rec.nodes if node.points)
@@ -65,11 +67,39 @@ def report_command(file: str, duration: float, interval: float | None, output: s
     raise SystemExit(OK)
 
 
+def _check_history_fits(duration: float, interval: float, nodes: int) -> None:
+    """Refuse, before connecting, a recording whose history would not fit in memory.
+
+    History is preallocated (engine/history.py): `--duration 100000h` would otherwise die
+    with MemoryError, or record for days and lose everything. One line says what fits.
+    """
+    from clustertui.engine.history import MAX_HISTORY_BYTES, SAMPLE_BYTES, history_needed
+
+    needed = history_needed(duration + HISTORY_SLACK, interval, nodes)
+    if needed <= MAX_HISTORY_BYTES:
+        return
+    longest = MAX_HISTORY_BYTES // (SAMPLE_BYTES * nodes) * interval - HISTORY_SLACK
+    fits = f"record at most {_span(longest)} at this interval, or use" if longest >= 1 else "use"
+    fail(f"--duration {_span(duration)} of {nodes} node{'s' if nodes != 1 else ''} every {_span(interval)} needs "
+         f"{needed / 2**20:,.0f} MiB of history, over the cap of {MAX_HISTORY_BYTES // 2**20} MiB: "
+         f"{fits} a longer --interval", USAGE)
+
+
+def _span(seconds: float) -> str:
+    """A duration as the user would write it back: 250ms, 90s, 45m, 1234h."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds // size:.0f}{unit}"
+    return f"{seconds:g}s"
+
+
 async def _record(cluster, duration: float, interval: float | None) -> Recording:
     from clustertui.engine.monitor import ClusterMonitor
     from clustertui.report.recording import record
 
-    monitor = ClusterMonitor(cluster, interval=interval, history_seconds=duration + 60)
+    monitor = ClusterMonitor(cluster, interval=interval, history_seconds=duration + HISTORY_SLACK)
     stop = stop_event()
     await monitor.start()
     deadline = time.monotonic() + duration

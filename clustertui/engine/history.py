@@ -3,6 +3,11 @@
 One hour at one second for 200 nodes is 720k samples: keeping NodeSample objects would
 cost hundreds of MB, so history is a set of fixed-size typed arrays (float64 for time,
 float32 for values) written round-robin.  Only the latest full sample is kept as an object.
+
+The arrays are preallocated, so a capacity is memory spent at once: all nodes' history
+together is capped at MAX_HISTORY_BYTES. The monitor keeps the newest samples that fit;
+`report`, which needs every sample of its duration, refuses a recording that would not fit
+before it connects to anything (`history_needed` says what it would take).
 """
 
 from __future__ import annotations
@@ -34,13 +39,36 @@ class Point:
     psi_mem: float | None = None
 
 
+#: Bytes of history per sample: a float64 time and a float32 per series.
+SAMPLE_BYTES = 8 + 4 * len(SERIES)
+#: The most memory the history of all nodes may take together (docs/performance.md). At
+#: 48 bytes a sample: 24 h of 60 nodes at 1 s, or 1 h of 200 nodes at 200 ms.
+MAX_HISTORY_BYTES = 256 * 1024 * 1024
+
+
+def samples_for(seconds: float, interval: float) -> int:
+    """Samples per node that `seconds` of history at `interval` takes (at least 1)."""
+    return max(1, int(min(seconds / interval, 2.0**62)))
+
+
+def capacity_for(seconds: float, interval: float, nodes: int) -> int:
+    """Per-node capacity for `seconds` of history, cut to what fits in MAX_HISTORY_BYTES."""
+    return max(1, min(samples_for(seconds, interval), MAX_HISTORY_BYTES // (SAMPLE_BYTES * max(1, nodes))))
+
+
+def history_needed(seconds: float, interval: float, nodes: int) -> int:
+    """Bytes that `seconds` of history at `interval` for `nodes` nodes would take."""
+    return samples_for(seconds, interval) * SAMPLE_BYTES * max(1, nodes)
+
+
 class NodeHistory:
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("history capacity must be at least 1")
         self.capacity = capacity
-        self._t = array("d", bytes(8 * capacity))
-        self._values = {name: array("f", bytes(4 * capacity)) for name in SERIES}
+        # Repetition allocates exactly; array("d", bytes(n)) over-allocates ~6% and copies.
+        self._t = array("d", [0.0]) * capacity
+        self._values = {name: array("f", [0.0]) * capacity for name in SERIES}
         self._next = 0
         self.count = 0  # samples ever appended
 

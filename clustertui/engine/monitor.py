@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from clustertui.config import Cluster, Node
 from clustertui.engine.events import Event, EventKind
 from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
-from clustertui.engine.history import NodeHistory
+from clustertui.engine.history import NodeHistory, capacity_for
 from clustertui.engine.plan import probe_plan
 from clustertui.engine.snapshot import (
     SPARK_POINTS,
@@ -79,7 +79,7 @@ class ClusterMonitor:
         self.cluster = cluster
         self.local = local
         self.interval = interval or cluster.interval
-        capacity = max(1, int(history_seconds / self.interval))
+        capacity = capacity_for(history_seconds, self.interval, len(cluster.nodes))
         self.nodes: dict[str, NodeStatus] = {
             node.name: NodeStatus(node=node, history=NodeHistory(capacity)) for node in cluster.nodes
         }
