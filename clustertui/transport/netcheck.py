@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -200,6 +201,8 @@ async def tcp_check(host: str, port: int, timeout: float = 2.0) -> CheckOutcome:
         return CheckOutcome(False, _ms(started), error=f"timed out after {timeout:g}s")
     except OSError as exc:
         return CheckOutcome(False, _ms(started), error=_reason(exc))
+    except ValueError as exc:  # a host the resolver cannot even encode (IDNA: an empty or long label)
+        return CheckOutcome(False, _ms(started), error=f"bad address: {_printable(str(exc))}")
     writer.close()
     return CheckOutcome(True, _ms(started))
 
@@ -233,6 +236,8 @@ def _protocol_reason(exc: h11.ProtocolError) -> str:
 
 def _reason(exc: OSError) -> str:
     # asyncio's own messages ("Connect call failed (...)") hide the cause; errno names it.
+    if isinstance(exc, socket.gaierror):  # its errno is a negative EAI_* code, not an errno
+        return _printable(exc.strerror or str(exc)).lower()
     if exc.errno:
         return os.strerror(exc.errno).lower()
     return _printable(str(exc)).lower() or type(exc).__name__
