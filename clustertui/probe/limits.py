@@ -24,3 +24,11 @@ MAX_DIGITS = 24
 MAX_NUMBER = 2**53
 #: Characters of the hostname and of the kernel release in the header (uname allows 64).
 MAX_NAME = 255
+#: Frames the channel takes on average: at most FRAME_RATE per interval, in bursts of up to
+#: MAX_FRAME_BURST. The probe prints one frame per interval (and skips missed slots rather
+#: than bursting), so a node that sends more is flooding. A channel starts with credit for
+#: FRAME_START frames (the header and first frames come at once); the burst allowance is
+#: earned by sending slower than FRAME_RATE, and covers frames queued behind a network stall.
+FRAME_RATE = 2.0
+FRAME_START = 3
+MAX_FRAME_BURST = 30

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.limits import MAX_FRAME, MAX_LINE
+from clustertui.probe.limits import FRAME_RATE, FRAME_START, MAX_FRAME, MAX_FRAME_BURST, MAX_LINE
 from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import HostInfo, NodeSample
@@ -71,13 +71,35 @@ class FrameBuffer:
         return "".join(self._parts)
 
 
+class FrameRate:
+    """A token bucket over frames: FRAME_RATE per interval, bursts up to MAX_FRAME_BURST.
+
+    A frame at the bounds costs milliseconds to parse (docs/performance.md); a node that
+    sent them back to back could otherwise keep the event loop busy for every other node.
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._tokens = float(FRAME_START)
+        self._last = time.monotonic()
+
+    def take(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(MAX_FRAME_BURST, self._tokens + (now - self._last) * FRAME_RATE / self.interval)
+        self._last = now
+        if self._tokens < 1:
+            raise ProbeError(f"frames arrive faster than one per interval ({self.interval:g}s): the node floods")
+        self._tokens -= 1
+
+
 SampleCallback = Callable[[NodeSample, "HostInfo | None"], None]
 
 
 class ProbeChannel(asyncssh.SSHClientSession[str]):
-    def __init__(self, plan: ProbePlan, on_sample: SampleCallback) -> None:
+    def __init__(self, plan: ProbePlan, on_sample: SampleCallback, interval: float | None = None) -> None:
         self._plan = plan
         self._on_sample = on_sample
+        self._rate = FrameRate(interval) if interval else None
         self.info: HostInfo | None = None  # from the probe's one-off header line
         self._pending = FrameBuffer()
         self._stderr_tail = ""
@@ -97,6 +119,8 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
             return
         try:
             for chunk in self._pending.feed(data):
+                if self._rate is not None:
+                    self._rate.take()
                 if chunk.startswith("H "):
                     self.info, chunk = split_header(chunk)
                 self._on_sample(parse_frame(chunk, self._plan, time.time()), self.info)
@@ -136,15 +160,20 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
 
 
 async def run_probe(
-    conn: asyncssh.SSHClientConnection, command: str, plan: ProbePlan, on_sample: SampleCallback
+    conn: asyncssh.SSHClientConnection,
+    command: str,
+    plan: ProbePlan,
+    on_sample: SampleCallback,
+    interval: float | None = None,
 ) -> None:
     """Run the probe until its channel ends, handing on each sample as it arrives.
 
     Raises ConnectionResetError when the connection went, ProbeError when the probe failed
-    or ended (the only way out: even a count=1 probe "ends").
+    or ended (the only way out: even a count=1 probe "ends"). With the probe's `interval`,
+    frames faster than that are a ProbeError too (FrameRate).
     """
     _channel, probe = await conn.create_session(
-        lambda: ProbeChannel(plan, on_sample), command, encoding="utf-8", errors="replace"
+        lambda: ProbeChannel(plan, on_sample, interval), command, encoding="utf-8", errors="replace"
     )
     try:
         await probe.ended

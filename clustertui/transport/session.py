@@ -135,7 +135,7 @@ class NodeSession:
             while True:  # once, unless set_interval asks for a probe with another interval
                 self._restart.clear()
                 command = self.target.privileged(self.plan.command(self.interval))
-                probe = asyncio.ensure_future(run_probe(conn, command, self.plan, on_sample))
+                probe = asyncio.ensure_future(run_probe(conn, command, self.plan, on_sample, interval=self.interval))
                 restart = asyncio.ensure_future(self._restart.wait())
                 try:
                     await asyncio.wait((probe, restart), return_when=asyncio.FIRST_COMPLETED)

@@ -160,3 +160,22 @@ def test_a_line_without_newline_is_cut_at_the_line_bound() -> None:
     with pytest.raises(ProbeError, match="a line of over 64 KiB"):
         for _ in range(MAX_LINE // 1000 + 1):
             buffer.feed("1" * 1000)
+
+
+def test_frame_rate_allows_the_probe_and_a_stall_but_not_a_flood(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clustertui.probe.limits import FRAME_START, MAX_FRAME_BURST
+    from clustertui.transport import channel
+
+    now = [1000.0]
+    monkeypatch.setattr(channel.time, "monotonic", lambda: now[0])
+    rate = channel.FrameRate(interval=1.0)
+    for _ in range(FRAME_START):  # header and first frames at once
+        rate.take()
+    for _ in range(3600):  # an hour of one frame per interval, with jitter
+        now[0] += 0.9
+        rate.take()
+    for _ in range(MAX_FRAME_BURST - 2):  # frames queued behind a network stall arrive at once
+        rate.take()
+    with pytest.raises(ProbeError, match="faster than one per interval"):
+        for _ in range(MAX_FRAME_BURST):
+            rate.take()
