@@ -75,15 +75,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     biggest_nets = (MAX_FRAME - len(frame(cores=0)) - 1024) // len("n veth00000 123456789 987654321\n")
+    # The costliest valid frame: MAX_RECORDS lines filling MAX_FRAME (interfaces with long names).
+    name_len = (MAX_FRAME - 4096) // (MAX_RECORDS - 12) - len("n  123456789 987654321\n")
+    widest = frame(nets=0).replace("E\n", "".join(f"n {i:0{name_len}d} 123456789 987654321\n" for i in range(MAX_RECORDS - 12)) + "E\n")
     cases = [
         ("typical (8 cores, 2 interfaces)", frame()),
         (f"MAX_CORES ({MAX_CORES} cores)", frame(cores=MAX_CORES)),
         (f"MAX_RECORDS ({MAX_RECORDS - 12} interfaces)", frame(nets=MAX_RECORDS - 12)),
-        (f"~MAX_FRAME ({MAX_CORES} cores, {MAX_RECORDS // 2} interfaces, {MAX_RECORDS // 2 - 12} faults)",
-         frame(cores=MAX_CORES, nets=MAX_RECORDS // 2, faults=MAX_RECORDS // 2 - 12)),
+        (f"MAX_RECORDS and MAX_FRAME ({MAX_RECORDS - 12} interfaces, {name_len}-character names)", widest),
+        (f"MAX_CORES + MAX_RECORDS ({MAX_CORES} cores, {MAX_RECORDS - 12} interfaces)",
+         frame(cores=MAX_CORES, nets=MAX_RECORDS - 12)),
         ("rejected: frame over MAX_FRAME", frame(nets=biggest_nets * 3)),
         ("rejected: 9000 cores", frame(cores=9000)),
-        ("rejected: a line over MAX_LINE", frame().replace("x", "x") + "x " + "a" * (MAX_LINE + 1) + "\nE\n"),
+        ("rejected: a line over MAX_LINE", frame().replace("E\n", "x " + "a" * (MAX_LINE + 1) + "\nE\n")),
     ]
     print(f"{'frame':<60} {'size':>9} {'CPU per frame':>14}")
     for name, text in cases:
