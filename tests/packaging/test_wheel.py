@@ -98,6 +98,7 @@ def test_the_wheel_holds_the_package_and_its_data(installed: Installed) -> None:
     for expected in (
         "clustertui/_data/themes/nord.toml", "clustertui/_data/sample_clusters/lab.yaml",
         "clustertui/probe/probe.awk", "clustertui/lab/templates/node-init.sh",
+        "clustertui/report/templates/base.html.j2", "clustertui/report/templates/report.css",
     ):  # fmt: skip
         assert expected in names, f"{expected} is missing from the wheel"
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
@@ -144,6 +145,18 @@ def test_check_offline_on_every_packaged_sample(installed: Installed) -> None:
         res = installed.run("clustertui", "check", "--offline", sample)
         assert res.returncode == 0, res.stdout + res.stderr
         assert "valid" in res.stdout
+
+
+def test_init_writes_a_file_that_checks(installed: Installed) -> None:
+    """`clustertui init` from the wheel: a template, and nodes from an ssh_config."""
+    ssh_config = installed.workdir / "ssh_config"
+    ssh_config.write_text("Host web1\n    HostName 127.0.0.1\n    User sre\n")
+    for name, source in (("template.yaml", []), ("from-ssh.yaml", ["--from-ssh-config", "--ssh-config", str(ssh_config)])):
+        res = installed.run("clustertui", "init", "-o", name, *source)
+        assert res.returncode == 0, res.stdout + res.stderr
+        check = installed.run("clustertui", "check", "--offline", name)
+        assert check.returncode == 0, check.stdout + check.stderr
+    assert "web1" in (installed.workdir / "from-ssh.yaml").read_text()
 
 
 def test_the_theme_list(installed: Installed) -> None:
