@@ -12,28 +12,10 @@ import asyncio
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from clustertui.chaos import (
-    CATALOG,
-    ActiveFault,
-    ApplyOutcome,
-    ApplyStatus,
-    ChaosSession,
-    DryRun,
-    FaultPlan,
-    FaultRequest,
-    HaltReport,
-    InvalidInput,
-    Refused,
-    RevertOutcome,
-    RevertReason,
-    RevertStatus,
-    validate,
-)
-from clustertui.chaos.audit import AuditLog
 from clustertui.cli.completion import complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
@@ -41,8 +23,24 @@ from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.numbers import NUMBER
 from clustertui.cli.signals import stop_event
-from clustertui.config import Cluster
-from clustertui.config.scalars import ttl_problem
+
+if TYPE_CHECKING:
+    from clustertui.chaos import (
+        ActiveFault,
+        ApplyOutcome,
+        ChaosSession,
+        DryRun,
+        FaultPlan,
+        HaltReport,
+        RevertOutcome,
+    )
+    from clustertui.config import Cluster
+
+#: The fault kinds, for the KIND argument without importing the chaos package (it is
+#: imported when a chaos command runs, not for --help or a Tab: docs/cli.md, "Start-up
+#: time"); tests/cli/test_cli_conventions.py checks them against the catalog.
+KINDS = ("kill", "stop", "start", "pause", "block-port", "partition", "loss", "latency", "cpu-hog", "mem-hog",
+         "disk-fill")
 
 
 @click.group(
@@ -87,6 +85,8 @@ def _say(text: str) -> None:
 @click.pass_context
 def list_command(ctx: click.Context, as_json: bool) -> None:
     """The fault catalog and, per node, which faults are available and why not."""
+    from clustertui.chaos import CATALOG, ChaosSession
+
     cluster = _cluster(ctx)
 
     async def run() -> dict:
@@ -164,6 +164,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
 
     Exit 3 when a node could not be read (its faults are unknown), 0 otherwise.
     """
+    from clustertui.chaos import ChaosSession
+
     cluster = _cluster(ctx)
 
     async def run():
@@ -238,6 +240,8 @@ def _apply_json(outcome: ApplyOutcome) -> dict:
 
 
 def _apply_exit(outcome: ApplyOutcome) -> int:
+    from clustertui.chaos import ApplyStatus
+
     if outcome.ok:
         return OK
     return CANNOT_RUN if outcome.status is ApplyStatus.REFUSED else FAILED
@@ -245,6 +249,8 @@ def _apply_exit(outcome: ApplyOutcome) -> int:
 
 async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
     """Keep the fault until its TTL ends or Ctrl-C/SIGTERM, then make sure it is reverted."""
+    from clustertui.chaos import RevertReason
+
     stop = stop_event()
     try:
         await asyncio.wait_for(stop.wait(), timeout=plan.ttl)
@@ -279,7 +285,7 @@ def _show_dry_run(dry: DryRun, as_json: bool) -> int:
         "clustertui chaos prod.yaml apply cpu-hog --node web3 --cores 2 --ttl 1m --hold",
     ),
 )
-@click.argument("kind", type=click.Choice([str(kind) for kind in CATALOG]), metavar="KIND")
+@click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
 @click.option("--node", required=True, shell_complete=complete_nodes, help="The node to fault.")
 @click.option("--service", help="Service (kill, stop, start, pause; block-port takes its port).")
 @click.option("--port", type=int, help="Port (block-port).")
@@ -310,6 +316,10 @@ def apply_command(
     The guards run first: chaos enabled in the file, the node allowed, the blast radius
     (counted from the nodes' ledgers) and the quorum guard; a refusal exits 3.
     """
+    from clustertui.chaos import ChaosSession, FaultRequest, InvalidInput, Refused
+    from clustertui.chaos.audit import AuditLog
+    from clustertui.config.scalars import ttl_problem
+
     problem = None if ttl is None else ttl_problem(ttl)
     if problem is not None:
         fail(f"--ttl: {problem}", USAGE)
@@ -381,6 +391,8 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
     Exit 0 when every revert is verified, 1 when one is not (or an id is unknown), 3 when
     a node could not be reached (its timer still reverts its faults at their TTL).
     """
+    from clustertui.chaos import ChaosSession, InvalidInput, RevertStatus, validate
+
     if bool(ids) == everything:
         fail("give fault ids, or --all (not both)", USAGE)
     try:
@@ -412,6 +424,8 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
 
 
 async def _halt(cluster: Cluster) -> HaltReport:
+    from clustertui.chaos import ChaosSession
+
     async with ChaosSession.open(cluster) as session:
         return await session.halt()
 

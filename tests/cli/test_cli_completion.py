@@ -71,7 +71,7 @@ def test_completion_imports_no_heavy_package(run: Run) -> None:
     """A Tab must start fast: no textual, asyncssh or pydantic (see docs/performance.md)."""
     code = (
         "import os, sys; os.environ.update(_CLUSTERTUI_COMPLETE='bash_complete', "
-        f"COMP_WORDS='clustertui drill {LAB} w', COMP_CWORD='3')\n"
+        f"COMP_WORDS='clustertui chaos {LAB} apply kill --node w', COMP_CWORD='6')\n"
         "from clustertui.cli.main import cli\n"
         "try:\n    cli.main(prog_name='clustertui')\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in ('textual', 'asyncssh', 'pydantic') if m in sys.modules)\n"

@@ -121,7 +121,8 @@ def test_report_formats_in_help_are_the_writers() -> None:
     assert FORMATS == tuple(RENDERERS)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["init", "--help"], ["drill", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["init", "--help"], ["drill", "--help"],
+                                  ["chaos", "FILE", "apply", "--help"], ["report", "--help"]])
 def test_help_imports_no_heavy_package(args: list[str]) -> None:
     """`--help` must start fast: no textual, asyncssh, pydantic or engine (docs/performance.md)."""
     import os
@@ -136,3 +137,10 @@ def test_help_imports_no_heavy_package(args: list[str]) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": str(Path(LAB).parents[1])})
     assert "HEAVY []" in done.stderr, done.stderr
+
+
+def test_fault_kinds_for_the_argument_are_the_catalog() -> None:
+    from clustertui.chaos import CATALOG
+    from clustertui.cli.chaos_cmd import KINDS
+
+    assert KINDS == tuple(str(kind) for kind in CATALOG)
