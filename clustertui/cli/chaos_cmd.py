@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from clustertui.cli.completion import complete_nodes
+from clustertui.cli.completion import complete_node_list, complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
@@ -294,7 +294,7 @@ def _show_dry_run(dry: DryRun, as_json: bool) -> int:
 @click.option("--proto", type=click.Choice(["tcp", "udp"]), help="block-port: tcp (default) or udp.")
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), help="block-port: in (default), out or both.")
 @click.option("--backend", type=click.Choice(["auto", "iptables", "nft"]), help="Firewall (default auto: iptables, else nft).")
-@click.option("--peers", help="partition, loss, latency: node names, comma-separated (default: every other node).")
+@click.option("--peers", shell_complete=complete_node_list, help="partition, loss, latency: node names, comma-separated (default: every other node).")
 @click.option("--percent", type=NUMBER, help="loss: share of packets dropped; disk-fill: fill up to this % used.")
 @click.option("--delay", help="latency: added delay, like 100ms.")
 @click.option("--jitter", help="latency: random variation, like 10ms.")

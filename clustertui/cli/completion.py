@@ -78,6 +78,14 @@ def complete_nodes(ctx: click.Context, param: click.Parameter, incomplete: str) 
     return [CompletionItem(name) for name in node_names_in(ctx) if name.startswith(incomplete)]
 
 
+def complete_node_list(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """A comma-separated list (`--peers web2,db1`): completes its last name, keeps the rest."""
+    done, _, last = incomplete.rpartition(",")
+    given = set(done.split(",")) if done else set()
+    prefix = done + "," if done else ""
+    return [CompletionItem(prefix + name) for name in node_names_in(ctx) if name.startswith(last) and name not in given]
+
+
 def complete_drills(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
     drills = _raw(ctx).get("drills")
     names = [str(name) for name in drills] if isinstance(drills, dict) else []

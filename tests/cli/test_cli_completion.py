@@ -34,6 +34,12 @@ def test_node_names_from_the_file_on_the_line(run: Run) -> None:
         "lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"]
 
 
+def test_peers_complete_the_last_name_of_the_list(run: Run) -> None:
+    assert complete(run, f"clustertui chaos {LAB} apply partition --node web1 --peers web2,d") == [
+        "web2,db1", "web2,db2", "web2,db3"]
+    assert "web2,web2" not in complete(run, f"clustertui chaos {LAB} apply partition --node web1 --peers web2,")
+
+
 def test_node_names_from_pdsh_ranges_and_imports(run: Run, tmp_path: Path) -> None:
     (tmp_path / "inventory.ini").write_text("[db]\ndb01 ansible_host=127.0.0.21\ndb02 ansible_host=127.0.0.22\n")
     (tmp_path / "c.yaml").write_text(
