@@ -96,10 +96,13 @@ SampleCallback = Callable[[NodeSample, "HostInfo | None"], None]
 
 
 class ProbeChannel(asyncssh.SSHClientSession[str]):
-    def __init__(self, plan: ProbePlan, on_sample: SampleCallback, interval: float | None = None) -> None:
+    def __init__(
+        self, plan: ProbePlan, on_sample: SampleCallback, interval: float | None = None, max_frames: int | None = None
+    ) -> None:
         self._plan = plan
         self._on_sample = on_sample
         self._rate = FrameRate(interval) if interval else None
+        self._frames_left = max_frames  # None: until the channel ends
         self.info: HostInfo | None = None  # from the probe's one-off header line
         self._pending = FrameBuffer()
         self._stderr_tail = ""
@@ -124,6 +127,10 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
                 if chunk.startswith("H "):
                     self.info, chunk = split_header(chunk)
                 self._on_sample(parse_frame(chunk, self._plan, time.time()), self.info)
+                if self._frames_left is not None:
+                    self._frames_left -= 1
+                    if self._frames_left == 0:  # all we asked for: whatever else the node sends is not read
+                        raise ProbeError("probe ended")
         except ProbeError as exc:
             self._finish(exc)
 
@@ -165,15 +172,17 @@ async def run_probe(
     plan: ProbePlan,
     on_sample: SampleCallback,
     interval: float | None = None,
+    max_frames: int | None = None,
 ) -> None:
     """Run the probe until its channel ends, handing on each sample as it arrives.
 
     Raises ConnectionResetError when the connection went, ProbeError when the probe failed
     or ended (the only way out: even a count=1 probe "ends"). With the probe's `interval`,
-    frames faster than that are a ProbeError too (FrameRate).
+    frames faster than that are a ProbeError too (FrameRate); after `max_frames` frames the
+    channel is closed.
     """
     _channel, probe = await conn.create_session(
-        lambda: ProbeChannel(plan, on_sample, interval), command, encoding="utf-8", errors="replace"
+        lambda: ProbeChannel(plan, on_sample, interval, max_frames), command, encoding="utf-8", errors="replace"
     )
     try:
         await probe.ended
@@ -193,7 +202,7 @@ async def probe_once(
     """Run the probe for one frame (`command` built with count=1) and return it parsed."""
     got: list[tuple[NodeSample, HostInfo | None]] = []
     try:
-        await run_probe(conn, command, plan, lambda sample, info: got.append((sample, info)))
+        await run_probe(conn, command, plan, lambda sample, info: got.append((sample, info)), max_frames=1)
     except ProbeError:
         if not got:
             raise

@@ -10,6 +10,7 @@ that wants to wake every 10 ms records how late it woke.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +22,7 @@ import pytest
 from clustertui.config import load_cluster
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.states import NodeState
-from tests.hostile.cluster import write_cluster
+from tests.hostile.cluster import run_cli, write_cluster
 from tests.hostile.node import HostileNode, Kind
 
 HEADER = b"H evil 6.1.0 4096\n"
@@ -129,3 +130,15 @@ async def test_a_flooding_node_is_a_probe_error_and_its_neighbour_goes_on(
     assert seen.honest_state is NodeState.UP
     assert len(seen.honest_gaps) >= 2, seen
     assert max(seen.honest_gaps) <= 1.5 * INTERVAL, seen.honest_gaps
+
+
+def test_check_reads_one_frame_of_a_node_that_floods_frames(hostile: HostileNode, tmp_path: Path) -> None:
+    """`check` asks for one frame: it reads that and closes the channel, instead of reading
+    the flood until its own timeout and blaming the node for sending nothing."""
+    hostile.behaviour.reply[Kind.PROBE] = _script(HEADER, repeat=GOOD_FRAME, limit=64 << 20)
+    cluster = write_cluster(tmp_path / "c.yaml", [hostile.node_yaml()])
+    started = time.monotonic()
+    result = run_cli("check", str(cluster), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["nodes"][0]["state"] == "up"
+    assert time.monotonic() - started < 8
