@@ -78,6 +78,7 @@ class HostileNode:
     port: int = 0
     commands: list[str] = field(default_factory=list)
     _server: asyncssh.SSHAcceptor | None = None
+    _serving: set[asyncio.Task] = field(default_factory=set)  # replies in progress, ended by stop()
 
     @property
     def identity(self) -> Path:
@@ -117,6 +118,11 @@ class HostileNode:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
             self._server = None
+        # A reply still running (a relayed probe, a hang) would outlive the loop: end it here,
+        # so that its local probe process is killed and reaped.
+        for task in list(self._serving):
+            task.cancel()
+        await asyncio.gather(*self._serving, return_exceptions=True)
 
     def node_yaml(self, name: str = "evil", roles: tuple[str, ...] = ("web",)) -> dict[str, object]:
         """The cluster-file entry for this node (its own key, known_hosts and port)."""
@@ -133,6 +139,10 @@ class HostileNode:
     async def _serve(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
         command = process.command or ""
         self.commands.append(command)
+        task = asyncio.current_task()
+        if task is not None:
+            self._serving.add(task)
+            task.add_done_callback(self._serving.discard)
         kind = kind_of(command)
         try:
             script = self.behaviour.reply.get(kind)
