@@ -139,6 +139,9 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
 
 
 _CORE = "tag:yaml.org,2002:"
+#: Python's own limit on int() of a decimal string (sys.get_int_max_str_digits()); every
+#: numeric field has a far lower bound of its own (scalars.py), checked with the field's name.
+_MAX_INT_CHARS = 4300
 _SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "merge")}
 
 
@@ -172,6 +175,11 @@ def _check_tags(path: Path, root: Node | None, resolver: BaseResolver) -> None:
             todo.extend(node.value)
         else:
             implied = str(resolver.resolve(ScalarNode, node.value, (True, False)))
+            if implied == _CORE + "int" and len(node.value) > _MAX_INT_CHARS:  # int() would refuse it, lineless
+                raise ConfigError(
+                    path, node.start_mark.line + 1, YAML_FIELD,
+                    f"expected a number of at most {_MAX_INT_CHARS} digits, found a {len(node.value)}-character number",
+                )
             ok = tag in _SCALAR_TAGS and (
                 tag in (implied, _CORE + "str") or (tag, implied) == (_CORE + "float", _CORE + "int")
             )

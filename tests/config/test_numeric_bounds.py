@@ -95,3 +95,11 @@ def test_check_with_an_absurd_interval_exits_2_with_one_line(tmp_path: Path, int
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "c.yaml:3: interval: expected a duration from 100ms to 1h" in lines[0], result.stderr
+
+
+def test_a_number_too_long_for_python_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, max_faulted_nodes="9" * 5000)
+    with pytest.raises(ConfigError) as caught:
+        load_cluster(path, check_files=False)
+    assert caught.value.line == 11, str(caught.value)
+    assert "expected a number of at most 4300 digits, found a 5000-character number" in str(caught.value)
