@@ -22,9 +22,19 @@ LYING_SURVEY_LINES = [
 ]
 
 
+DEFECT_2 = pytest.mark.xfail(strict=True, reason="issue 9 defect 2: one odd survey stops halt/status for every node")
+
+
 @pytest.mark.parametrize(("prefix", "line"), LYING_SURVEY_LINES)
-@pytest.mark.parametrize("command", [("status",), ("status", "--json"), ("revert", "--all"), ("list",)])
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 2: one odd survey stops halt/status for every node")
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(("status",), marks=DEFECT_2),
+        pytest.param(("status", "--json"), marks=DEFECT_2),
+        pytest.param(("revert", "--all"), marks=DEFECT_2),
+        pytest.param(("list",), id="list"),  # the chaos session surveys each node on its own
+    ],
+)
 def test_a_lying_survey_never_gives_a_traceback(
     hostile: HostileNode, tmp_path: Path, prefix: bytes, line: bytes, command: tuple[str, ...]
 ) -> None:
