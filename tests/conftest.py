@@ -10,22 +10,32 @@ Several pytest sessions may run at once on one machine (engineers sharing a host
 session holds a shared flock on ``/run/lock/clustertui-lab-users.lock`` while it uses the
 lab; a session removes a lab built by tests only when it is the last user, and tests that
 take the lab down (``lab.exclusive()``) skip while another session uses it.
+
+Before each lab test gets the lab, ``_lab_healthy`` surveys every node and heals what an
+earlier test left damaged (tests/support/lab_health.py), so one broken test cannot fail the
+tests after it; what it healed is reported as a ``LabHealed`` warning naming that test.
+
+``wait_for`` and ``nginx_stopped`` are the shared helpers of the tests (tests/support holds
+the rest); no test module imports another.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-LAB_CLUSTER_FILE = REPO / "sample_clusters" / "lab.yaml"
+from tests.support import lab_health, waiting
+from tests.support.nodes import pids
+from tests.support.paths import LAB_FILE as LAB_CLUSTER_FILE
 
 
 @dataclass
@@ -165,6 +175,69 @@ def _lab_for_marked_tests(request: pytest.FixtureRequest) -> None:
     """Tests marked ``@pytest.mark.lab`` get the lab without naming the fixture."""
     if request.node.get_closest_marker("lab") is not None and "lab" not in request.fixturenames:
         request.getfixturevalue("lab")
+
+
+class LabHealed(UserWarning):
+    """A lab test found the lab damaged by an earlier test, and healed it first."""
+
+
+#: The lab test that ran last: whoever left damage that the next survey finds.
+_last_lab_test: list[str] = ["(before this session)"]
+
+
+@pytest.fixture(autouse=True)
+def _lab_healthy(request: pytest.FixtureRequest, _lab_for_marked_tests: None) -> Iterator[None]:
+    """Every node healthy before a lab test starts; heals (or rebuilds) a damaged node.
+
+    Runs for the tests that use the lab, after ``lab`` is set up.  Costs one survey of
+    every node (~0.1 s; ``CLUSTERTUI_LAB_HEALTH_TIMES=1`` prints it per test).
+    """
+    if "lab" not in request.fixturenames and request.node.get_closest_marker("lab") is None:
+        yield
+        return
+    lab: LabHandle = request.getfixturevalue("lab")
+    started = time.monotonic()
+    healed: list[str] = []
+    if lab.node_init_pid(lab.spec.names[0]) is not None:  # a lab test may have taken it down
+        lab_health.check_and_heal(lab, healed.append)
+    else:
+        lab.ensure_up()
+        healed.append("the lab was down: brought it up")
+    if healed:
+        warnings.warn(LabHealed(f"left by {_last_lab_test[0]}: " + " | ".join(healed)), stacklevel=1)
+    if os.environ.get("CLUSTERTUI_LAB_HEALTH_TIMES") == "1":
+        print(f"\nLAB-HEALTH {time.monotonic() - started:.3f}s {request.node.nodeid}")
+    try:
+        yield
+    finally:
+        _last_lab_test[0] = request.node.nodeid
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., float]:
+    """``wait_for(predicate, timeout=10, step=0.1, what=...)``: seconds until it held;
+    fails the test on timeout (tests/support/waiting.py)."""
+    return waiting.wait_for
+
+
+@pytest.fixture
+def nginx_stopped(lab: LabHandle) -> Callable[[str], AbstractContextManager[None]]:
+    """``with nginx_stopped("web2"):`` nginx is stopped on that node, and serves again after."""
+
+    @contextmanager
+    def stopped(node: str) -> Iterator[None]:
+        from clustertui.lab import http_get
+
+        lab.node_exec(node, ["nginx", "-s", "stop"], check=True)
+        waiting.wait_for(lambda: not pids(lab, node, "nginx"), timeout=5, step=0.02, what=f"nginx to stop on {node}")
+        try:
+            yield
+        finally:
+            lab.node_exec(node, ["nginx"], check=True)
+            address = lab.spec.node(node).address
+            waiting.wait_for(lambda: http_get(f"http://{address}/health")[0] == 200, what=f"nginx to serve on {node}")
+
+    return stopped
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,7 +17,8 @@ import pytest
 
 from clustertui.chaos import AuditLog, Chaos, LocalRecords
 from clustertui.config import load_cluster
-from tests.chaos.helpers import LAB_FILE, write_cluster
+from tests.support.clusters import write_cluster
+from tests.support.paths import LAB_FILE
 
 
 @pytest.fixture(scope="session")

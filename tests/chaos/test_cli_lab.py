@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from clustertui.chaos import AuditLog
-from tests.chaos.helpers import CANARY, LAB_FILE, PAYLOADS, leftovers, sh, write_cluster
-from tests.integration.helpers import run_cli
+from tests.support.cli import run_cli
+from tests.support.clusters import CANARY, PAYLOADS, write_cluster
+from tests.support.nodes import leftovers, sh
+from tests.support.paths import LAB_FILE
 
 pytestmark = pytest.mark.lab
 

@@ -22,14 +22,8 @@ import pytest
 from clustertui.chaos import Chaos, FaultPlan, FaultRequest, Refused, plan_fault
 from clustertui.config import load_cluster
 from clustertui.lab import http_get
-from tests.chaos.helpers import (
-    busy_jiffies,
-    leftovers,
-    mem_available_kb,
-    sh,
-    tcp_connects,
-)
-from tests.integration.helpers import wait_for
+from tests.support.nodes import busy_jiffies, leftovers, mem_available_kb, pids, sh, tcp_connects
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -68,10 +62,6 @@ def status(url: str, timeout: float = 1.0) -> int:
     return http_get(url, timeout)[0]
 
 
-def pids(lab, node: str, name: str) -> set[int]:
-    return {int(p) for p in sh(lab, node, f"pgrep -x {name}").split()}
-
-
 def states(lab, node: str, name: str) -> set[str]:
     return set(sh(lab, node, f"for p in $(pgrep -x {name}); do ps -o stat= -p $p; done").split())
 
@@ -79,7 +69,7 @@ def states(lab, node: str, name: str) -> set[str]:
 def ensure_nginx(lab, node: str) -> None:
     if not pids(lab, node, "nginx"):
         lab.node_exec(node, ["nginx"])
-    assert wait_for(lambda: status(f"http://{WEB[node]}/health") == 200, 10)
+    wait_for(lambda: status(f"http://{WEB[node]}/health") == 200, 10, what=f"nginx to serve on {node}")
 
 
 async def test_kill(lab, chaos) -> None:
@@ -110,10 +100,10 @@ async def test_stop(lab, chaos) -> None:
 async def test_start(lab, chaos) -> None:
     lab.node_exec("web3", ["nginx", "-s", "stop"])
     try:
-        assert wait_for(lambda: not pids(lab, "web3", "nginx"), 10)
+        wait_for(lambda: not pids(lab, "web3", "nginx"), 10, what="nginx to stop on web3")
         async with applied(chaos, "start", "web3", service="nginx") as plan:
             assert pids(lab, "web3", "nginx")
-            assert wait_for(lambda: status("http://198.18.0.13/health") == 200, 5)
+            wait_for(lambda: status("http://198.18.0.13/health") == 200, 5, what="nginx to serve on web3")
             await revert(chaos, plan)
         assert not pids(lab, "web3", "nginx")
         assert leftovers(lab, "web3", plan.id) == []
@@ -219,7 +209,7 @@ async def test_mem_hog(lab, chaos) -> None:
         assert held >= 40 * 1024, f"MemAvailable dropped by {held} kB only"
         assert "ctui-hog-" + plan.id in sh(lab, "db3", "ps -eo args")
         await revert(chaos, plan)
-    assert wait_for(lambda: before - mem_available_kb(lab, "db3") < 10 * 1024, 5)
+    wait_for(lambda: before - mem_available_kb(lab, "db3") < 10 * 1024, 5, what="the memory to come back")
     assert leftovers(lab, "db3", plan.id) == []
 
 

@@ -22,7 +22,8 @@ from clustertui.chaos.planner import FaultRequest, check_request
 from clustertui.chaos.shell import cmd, q
 from clustertui.cli.durations import DURATION
 from clustertui.config import load_cluster
-from tests.chaos.helpers import LAB_FILE, PAYLOADS
+from tests.support.clusters import PAYLOADS
+from tests.support.paths import LAB_FILE
 
 NODES = ("lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3")
 #: A valid value of each parameter, so that one parameter at a time can be made hostile.

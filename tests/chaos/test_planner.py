@@ -16,7 +16,7 @@ from clustertui.chaos import CATALOG, FaultRequest, Refused, plan_fault
 from clustertui.chaos.facts import TOOLS, NodeFacts, NodeSurvey, Route
 from clustertui.chaos.planner import check_request
 from clustertui.config import load_cluster
-from tests.chaos.helpers import LAB_FILE
+from tests.support.paths import LAB_FILE
 
 FACTS = NodeFacts(
     controller="198.18.0.1",

@@ -12,7 +12,7 @@ from clustertui.chaos.facts import SSH_LINE, parse_survey, survey_script
 from clustertui.chaos.ledger import LedgerRecord
 from clustertui.chaos.shell import HELPERS
 from clustertui.config import load_cluster
-from tests.chaos.helpers import LAB_FILE
+from tests.support.paths import LAB_FILE
 
 RECORD = LedgerRecord(
     id="f-0123abcd", kind="block-port", cluster="lab", node="web1", host="198.18.0.11",

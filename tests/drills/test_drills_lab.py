@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import REPO
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.lab
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import nginx_stopped, run_cli, sshd_killed
+from tests.support.cli import run_cli
+from tests.support.nodes import sshd_killed
 
 pytestmark = pytest.mark.lab
 
@@ -27,8 +28,8 @@ def test_all_up_exits_0(lab) -> None:
     assert all(e["ok"] for e in data["endpoints"])
 
 
-def test_nginx_stopped_on_web2_names_service_and_node(lab) -> None:
-    with nginx_stopped(lab, "web2"):
+def test_nginx_stopped_on_web2_names_service_and_node(lab, nginx_stopped) -> None:
+    with nginx_stopped("web2"):
         result = run_cli("check", str(lab.cluster_file))
         data = json.loads(run_cli("check", str(lab.cluster_file), "--json").stdout)
     assert result.returncode == 1

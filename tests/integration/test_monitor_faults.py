@@ -18,7 +18,7 @@ import pytest
 from clustertui.config import load_cluster
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.states import NodeState
-from tests.integration.helpers import pids, start_sshd
+from tests.support.nodes import pids, start_sshd, unmount
 
 pytestmark = pytest.mark.lab
 
@@ -153,20 +153,24 @@ async def test_probe_prints_garbage(lab) -> None:
     # The node's /tmp is its own tmpfs: write the fake awk there, and bind it over mawk in
     # the node's private mount namespace only.
     lab.node_exec("web1", ["sh", "-c", "cat > /tmp/garbage-awk && chmod 755 /tmp/garbage-awk"], input=script, check=True)
-    # No fake awk may be left over from an interrupted run: unmount until none is stacked.
-    lab.node_exec("web1", ["sh", "-c", "while grep -q ' /usr/bin/mawk ' /proc/self/mountinfo; do umount /usr/bin/mawk; done"])
+    # No fake awk may be left over from an interrupted run.
+    unmount(lab, "web1", "/usr/bin/mawk")
 
     def apply() -> None:
         lab.node_exec("web1", ["mount", "--bind", "/tmp/garbage-awk", "/usr/bin/mawk"], check=True)
         lab.node_exec("web1", ["pkill", "-x", "awk"])  # the probe restarts, now printing garbage
 
     def lift() -> None:
-        lab.node_exec("web1", ["umount", "/usr/bin/mawk"], check=True)
+        # The fake awk runs from the mount (its shell holds the script open): `umount` alone
+        # fails with "target is busy" and leaves web1 broken for the tests after this one.
+        # unmount() stops it first; the probe then restarts with the real awk.
+        unmount(lab, "web1", "/usr/bin/mawk")
 
     try:
         await run_case(lab, "web1", apply, lift, {NodeState.PROBE_ERROR})
     finally:
-        lab.node_exec("web1", ["umount", "/usr/bin/mawk"])
+        unmount(lab, "web1", "/usr/bin/mawk")
+        lab.node_exec("web1", ["rm", "-f", "/tmp/garbage-awk"])
 
 
 async def test_host_key_swapped_waits_for_the_user(lab, tmp_path: Path) -> None:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import REPO, nginx_stopped, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.lab
 
 
-def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path) -> None:
+def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path, nginx_stopped) -> None:
     out = tmp_path / "report.json"
     report = subprocess.Popen(
         [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "10s", "-o", str(out)],
@@ -26,7 +27,7 @@ def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path) -
         time.sleep(3)
         burner = lab.node_popen("web1", ["timeout", "5", "sh", "-c", "while :; do :; done"])
         time.sleep(1)
-        with nginx_stopped(lab, "web2"):
+        with nginx_stopped("web2"):
             stopped_at = time.time()
             time.sleep(3)
         burner.wait(timeout=10)

@@ -10,7 +10,7 @@ import pytest
 from clustertui.config import load_cluster
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.states import NodeState
-from tests.integration.helpers import wait_for
+from tests.support.nodes import unmount
 
 pytestmark = pytest.mark.lab
 
@@ -79,7 +79,7 @@ exit 1
 """
 
 
-async def test_become_sudo_runs_the_probe_through_sudo_n(lab, tmp_path: Path) -> None:
+async def test_become_sudo_runs_the_probe_through_sudo_n(lab, tmp_path: Path, wait_for) -> None:
     # A private tmpfs over /usr/local/bin in db2's own mount namespace holds a fake sudo.
     lab.node_exec("db2", ["mount", "-t", "tmpfs", "fake-sudo", "/usr/local/bin"], check=True)
 
@@ -100,12 +100,13 @@ async def test_become_sudo_runs_the_probe_through_sudo_n(lab, tmp_path: Path) ->
             install(FAKE_SUDO_PASSWORD)
             lab.node_exec("db2", ["pkill", "-x", "awk"])
             # The killed probe is one probe-error; the retry meets the password prompt.
-            assert await asyncio.to_thread(
-                wait_for, lambda: "sudo asks for a password" in monitor.nodes["db2"].detail, 10
-            ), monitor.nodes["db2"].detail
+            await asyncio.to_thread(
+                wait_for, lambda: "sudo asks for a password" in monitor.nodes["db2"].detail, 10,
+                what="the probe to report the password prompt",
+            )
             assert monitor.nodes["db2"].state is NodeState.PROBE_ERROR
         finally:
             await monitor.stop()
     finally:
-        lab.node_exec("db2", ["umount", "/usr/local/bin"])
+        unmount(lab, "db2", "/usr/local/bin")
         lab.node_exec("db2", ["rm", "-f", "/tmp/fake-sudo.log"])

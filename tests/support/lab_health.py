@@ -1,0 +1,218 @@
+"""What a test may leave damaged on a lab node, found cheaply, and healed.
+
+The lab is shared by every lab test of a session: one test that leaves a fake binary
+mounted, a firewall rule, a netem qdisc, a stopped (SIGSTOP) process, a fault in a node's
+ledger or a dead service breaks the tests after it, far from the cause.  So before a test
+gets the lab, ``check_and_heal`` looks at every node and repairs what it finds:
+
+- mounts that neither the lab nor the host made (``nodes.unmount``: stop the users first);
+- chaos faults still in a node's ledger (their own revert script, which verifies);
+- firewall rules, non-default root qdiscs, stopped processes;
+- services that do not run (started again with the lab's own command line) or do not answer.
+
+What cannot be repaired in place (a node whose init is gone, a service that stays down) is
+rebuilt: ``lab_up`` notices the unhealthy lab and builds it again.  The cost is one pass over
+/proc plus one short command per node, in parallel (~0.1 s), paid per lab test.
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support.nodes import mount_points, unmount
+
+#: Files LXCFS may cover under a node's /proc (node-init.sh mounts those that exist).
+_LXCFS_FILES = ("stat", "meminfo", "loadavg", "uptime", "cpuinfo", "diskstats", "swaps")
+
+#: One command per node: firewall rules, root qdiscs, process states, ledger revert scripts.
+_SURVEY = (
+    "echo '## iptables'; iptables -w 5 -S 2>&1; "
+    "echo '## nft'; if command -v nft >/dev/null; then nft list tables 2>&1; fi; "
+    "echo '## tc'; tc qdisc show 2>&1; "
+    "echo '## ps'; ps -eo pid=,stat=,comm= 2>&1; "
+    "echo '## ledger'; ls /run/clustertui/faults/ 2>/dev/null | grep '\\.revert$'; true"
+)
+
+#: How long a service that runs may take to answer again (HAProxy's rise, a replica resync).
+SETTLE = 15.0
+
+
+@dataclass
+class NodeReport:
+    """What one node looked like, and what was done to it."""
+
+    node: str
+    found: list[str] = field(default_factory=list)
+    healed: list[str] = field(default_factory=list)
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = out.setdefault(line[3:].strip(), [])
+        elif line.strip():
+            current.append(line.strip())
+    return out
+
+
+def lab_mount_points(lab: Any, node: str) -> Counter[str]:
+    """Mount points the lab itself makes in a node (node-init.sh and ``ip netns exec``)."""
+    from clustertui.lab.spec import StatePaths
+
+    node_dir = StatePaths(lab.state_dir).node_dir(node)
+    points: Counter[str] = Counter(["/proc", "/sys", str(node_dir)])
+    points.update(f"/proc/{name}" for name in _LXCFS_FILES)
+    for name in ("tmpfs.list", "binds.list"):
+        for line in (node_dir / name).read_text().splitlines():
+            words = line.split()
+            if words:
+                points[words[0] if name == "tmpfs.list" else words[1]] += 1
+    return points
+
+
+def extra_mounts(lab: Any, node: str, init_pid: int) -> list[str]:
+    """Mounts in the node that neither the lab nor the host made: a test's."""
+    allowed = lab_mount_points(lab, node) + Counter(mount_points("self"))
+    return sorted((Counter(mount_points(init_pid)) - allowed).elements())
+
+
+def _service_commands(lab: Any, node: str) -> dict[str, list[str]]:
+    """Service name → the argv that node-init.sh starts it with (the node's services.sh)."""
+    from clustertui.lab.spec import StatePaths
+
+    commands: dict[str, list[str]] = {}
+    services = StatePaths(lab.state_dir).node_dir(node) / "services.sh"
+    for line in services.read_text().splitlines():
+        words = shlex.split(line, comments=True)
+        if len(words) > 2 and words[0] in ("start_service", "start_background"):
+            commands[words[1]] = words[2:]
+    return commands
+
+
+def _answers(address: str, port: int, timeout: float = 1.0) -> bool:
+    """Something accepts TCP on address:port (sshd's banner is not awaited: no login)."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _service_checks(lab: Any, node: str) -> list[Any]:
+    """The lab's own checks of the node's services, with sshd's login swapped for a TCP
+    connect (a login costs ~0.1 s of CPU; the per-test check must stay cheap)."""
+    from clustertui.lab.checks import Check, CheckResult, lab_checks
+    from clustertui.lab.spec import StatePaths
+
+    spec = lab.spec.node(node)
+    checks = [c for c in lab_checks(lab.spec, StatePaths(lab.state_dir)) if c.node == node and c.service != "sshd"]
+    checks.append(Check(node, "sshd", lambda: CheckResult(_answers(spec.address, 22), "port 22")))
+    return checks
+
+
+def survey(lab: Any, node: str) -> NodeReport:
+    """What is wrong with ``node`` now (nothing is changed)."""
+    report = NodeReport(node)
+    init_pid = lab.node_init_pid(node)
+    if init_pid is None:
+        report.found.append("the node's init is gone")
+        return report
+    report.found += [f"mount on {point}" for point in extra_mounts(lab, node, init_pid)]
+    parts = _sections(lab.node_exec(node, ["sh", "-c", _SURVEY], timeout=15).stdout)
+    report.found += [f"ledger: {name}" for name in parts.get("ledger", [])]
+    report.found += [f"iptables: {rule}" for rule in parts.get("iptables", []) if rule != "-P INPUT ACCEPT"
+                     and rule != "-P FORWARD ACCEPT" and rule != "-P OUTPUT ACCEPT"]
+    report.found += [f"nft: {table}" for table in parts.get("nft", [])]
+    report.found += [f"tc: {qdisc}" for qdisc in parts.get("tc", []) if " root " in qdisc and "noqueue" not in qdisc]
+    for line in parts.get("ps", []):
+        pid, stat, comm = (line.split(None, 2) + ["", ""])[:3]
+        if stat.startswith("T"):
+            report.found.append(f"stopped: {comm} (pid {pid})")
+    for check in _service_checks(lab, node):
+        result = check.probe()
+        if not result.ok:
+            report.found.append(f"service {check.service}: {result.detail}")
+    return report
+
+
+def _heal_node(lab: Any, report: NodeReport) -> None:
+    """Repair in place what ``survey`` found; what stays broken shows in the next survey."""
+    node = report.node
+
+    def run(script: str) -> None:
+        lab.node_exec(node, ["sh", "-c", script], timeout=30)
+        report.healed.append(script)
+
+    init_pid = lab.node_init_pid(node)
+    if init_pid is None:
+        return
+    for item in report.found:
+        kind, _, what = item.partition(": ")
+        if item.startswith("mount on "):
+            report.healed += unmount(lab, node, item.removeprefix("mount on "))
+        elif kind == "ledger":
+            run(f"sh /run/clustertui/faults/{shlex.quote(what)} halt || rm -f /run/clustertui/faults/{shlex.quote(what)}")
+        elif kind == "stopped":
+            run(f"kill -CONT {shlex.quote(what.rsplit('pid ', 1)[-1].rstrip(')'))}")
+    # Rules and qdiscs after the ledger: a fault's own revert removes its own first.
+    if any(item.startswith(("iptables:", "nft:")) for item in report.found):
+        run("iptables -w 5 -F; iptables -w 5 -X; iptables -w 5 -P INPUT ACCEPT; iptables -w 5 -P OUTPUT ACCEPT;"
+            " iptables -w 5 -P FORWARD ACCEPT; if command -v nft >/dev/null; then"
+            " nft list tables | grep clustertui_ | while read -r _ family name; do nft delete table \"$family\" \"$name\"; done; fi")
+    if any(item.startswith("tc:") for item in report.found):
+        run("for dev in $(ls /sys/class/net); do tc qdisc del dev \"$dev\" root 2>/dev/null; done; true")
+    from clustertui.lab.checks import process_running
+
+    spec = lab.spec.node(node)
+    for service in spec.services:
+        if not process_running(spec, service.process):
+            argv = _service_commands(lab, node).get(service.name)
+            if argv:
+                run(f"setsid {shlex.join(argv)} </dev/null >/dev/null 2>&1 &")
+
+
+def check_and_heal(lab: Any, on_heal: Callable[[str], None] | None = None) -> list[NodeReport]:
+    """Survey every node; heal what is wrong; rebuild the lab if healing is not enough.
+
+    Returns the reports of the nodes that were found damaged (empty: nothing was wrong).
+    ``on_heal`` gets one line per damaged node, for the test report.
+    """
+    names = list(lab.spec.names)
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        damaged = [r for r in pool.map(lambda n: survey(lab, n), names) if r.found]
+    if not damaged:
+        return []
+    for report in damaged:
+        if on_heal:
+            on_heal(f"{report.node}: " + "; ".join(report.found))
+        _heal_node(lab, report)
+    deadline = time.monotonic() + SETTLE
+    while True:
+        still = [survey(lab, r.node) for r in damaged]
+        still = [r for r in still if r.found]
+        if not still or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if still:
+        if on_heal:
+            on_heal("rebuilding the lab: " + "; ".join(f"{r.node}: {', '.join(r.found)}" for r in still))
+        _rebuild(lab)
+    return damaged
+
+
+def _rebuild(lab: Any) -> None:
+    """``lab down`` then ``lab up``: slow (~15 s) but sure; only when healing failed."""
+    from clustertui.lab import lab_down, lab_up
+
+    lab_down(lab.state_dir)
+    lab_up(lab.state_dir)
