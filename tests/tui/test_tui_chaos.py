@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
-from collections.abc import Callable
 
 from textual.widgets import Input, Select, SelectionList, Static
 
@@ -21,6 +19,8 @@ from clustertui.tui.screens.fault_form import FaultForm
 from clustertui.tui.screens.overview import OverviewScreen
 from clustertui.tui.widgets.faults_panel import FaultsPanel
 from clustertui.tui.widgets.node_events import NodeEvents
+from tests.support.pilot import open_menu
+from tests.support.waiting import until
 from tests.tui.fakes import NO_NETEM, FakeChaos
 from tests.tui.tui_state import with_node
 
@@ -28,13 +28,6 @@ from tests.tui.tui_state import with_node
 def alice_on_web1(snapshot):
     """The recording with one fault in web1's ledger, as the probe reports it."""
     return dataclasses.replace(with_node(snapshot, "web1", faults=("f-0badc0de",)), active_faults=1)
-
-
-async def until(pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        await pilot.pause(0.02)
 
 
 def prompt(menu: ChaosMenu, option_id: str) -> tuple[str, bool]:
@@ -45,13 +38,6 @@ def prompt(menu: ChaosMenu, option_id: str) -> tuple[str, bool]:
 def panel_rows(app) -> dict[str, list[str]]:
     panel = app.screen_stack[0].query_one(FaultsPanel)
     return {str(key.value): [str(cell) for cell in panel.get_row(key)] for key in panel.rows}
-
-
-async def open_menu(app, pilot, node: str = "web2") -> ChaosMenu:
-    app.screen_stack[0].table.select_node(node)
-    await pilot.press("c")
-    await until(pilot, lambda: isinstance(app.screen, ChaosMenu) and app.screen.availability is not None)
-    return app.screen
 
 
 async def open_form(app, pilot, kind: str = "kill", node: str = "web2") -> FaultForm:

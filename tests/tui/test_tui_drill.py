@@ -20,7 +20,8 @@ from clustertui.tui.screens.chaos_menu import ChaosMenu
 from clustertui.tui.screens.confirm import ConfirmScreen
 from clustertui.tui.screens.overview import OverviewScreen
 from clustertui.tui.widgets.drill_panel import DrillPanel
-from tests.tui.test_tui_chaos import open_menu, until
+from tests.support.pilot import open_menu
+from tests.support.waiting import until
 
 LAB_FILE = str(Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml")
 

@@ -3,10 +3,6 @@ within two intervals, the filter, and Enter opening a node."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 import pytest
 
 from clustertui.config import load_cluster
@@ -16,6 +12,7 @@ from clustertui.tui.app import ClusterApp
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.source import MonitorSource
 from clustertui.tui.widgets.node_table import NodeTable
+from tests.support.waiting import until
 
 pytestmark = pytest.mark.lab
 
@@ -23,31 +20,8 @@ INTERVAL = 1.0
 LAB_NODES = {"lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"}
 
 
-async def wait_for(pilot, predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> float:
-    """Seconds until `predicate` held (fails after `timeout`)."""
-    started = time.monotonic()
-    while not predicate():
-        assert time.monotonic() - started < timeout, "timed out"
-        await pilot.pause(step)
-    return time.monotonic() - started
-
-
-@contextmanager
-def nginx_stopped(lab, node: str) -> Iterator[None]:
-    lab.node_exec(node, ["nginx", "-s", "stop"], check=True)
-    try:
-        deadline = time.monotonic() + 5
-        while lab.node_exec(node, ["pgrep", "-x", "nginx"]).returncode == 0:
-            assert time.monotonic() < deadline, "nginx did not stop"
-            time.sleep(0.02)
-        yield
-    finally:
-        lab.node_exec(node, ["nginx"], check=True)
-
-
 @pytest.fixture
 def lab_app(lab, builtin_themes) -> ClusterApp:
-    lab.ensure_up()  # another test may have broken or rebuilt it
     cluster = load_cluster(lab.cluster_file)
     return ClusterApp(MonitorSource(ClusterMonitor(cluster, interval=INTERVAL)), builtin_themes)
 
@@ -62,30 +36,30 @@ def all_up(app: ClusterApp) -> bool:
     )
 
 
-async def test_rows_for_all_nodes_and_nginx_turns_red_within_two_intervals(lab, lab_app) -> None:
+async def test_rows_for_all_nodes_and_nginx_turns_red_within_two_intervals(lab, lab_app, nginx_stopped) -> None:
     async with lab_app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: all_up(lab_app), timeout=20)
+        await until(pilot, lambda: all_up(lab_app), timeout=20)
         assert set(table(lab_app).visible_names) == LAB_NODES
         def web2_red() -> bool:
             return ("✖", "bad") in table(lab_app).cell("web2", "services")
 
         assert not web2_red()
-        with nginx_stopped(lab, "web2"):
-            took = await wait_for(pilot, web2_red, timeout=4 * INTERVAL)
+        with nginx_stopped("web2"):
+            took = await until(pilot, web2_red, timeout=4 * INTERVAL)
             assert took <= 2 * INTERVAL + 0.25, f"red after {took:.2f}s"
             assert table(lab_app).visible_names[0] == "web2"  # the worst node comes first
-        await wait_for(pilot, lambda: not web2_red(), timeout=6 * INTERVAL)
+        await until(pilot, lambda: not web2_red(), timeout=6 * INTERVAL)
 
 
 async def test_filter_narrows_and_enter_opens_the_detail(lab, lab_app) -> None:
     async with lab_app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: all_up(lab_app), timeout=20)
+        await until(pilot, lambda: all_up(lab_app), timeout=20)
         await pilot.press("slash", *"role:db", "enter")
         assert sorted(table(lab_app).visible_names) == ["db1", "db2", "db3"]
         await pilot.press("down", "enter")
         await pilot.pause()
         screen = lab_app.screen
         assert isinstance(screen, DetailScreen) and screen.node == table(lab_app).visible_names[1]
-        await wait_for(pilot, lambda: screen.query_one("#services").row_count == 2, timeout=3 * INTERVAL)
+        await until(pilot, lambda: screen.query_one("#services").row_count == 2, timeout=3 * INTERVAL)
         await pilot.press("escape")
         assert lab_app.screen is lab_app.screen_stack[0]
