@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from clustertui.drills.measure import BUCKET, buckets
-from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, Verdict
 from clustertui.drills.traffic import Request
 from clustertui.engine.events import Event, EventKind
 from clustertui.report.escape import md_text as md
@@ -91,7 +91,7 @@ def from_json(data: dict[str, Any]) -> DrillResult:
     started = datetime.fromisoformat(data["started"]).timestamp()
     fault = data["fault"]
     return DrillResult(
-        drill=data["drill"], cluster=data["cluster"], description=data["description"], verdict=data["verdict"],
+        drill=data["drill"], cluster=data["cluster"], description=data["description"], verdict=Verdict(data["verdict"]),
         reason=data["reason"], started=started, ended=started + data["duration_s"], target=data["target"],
         fault_kind=fault["kind"], fault_id=fault["id"], fault_summary=fault["summary"],
         t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"),
@@ -195,12 +195,12 @@ def render_junit(result: DrillResult) -> str:
         name=xml_text(f"clustertui drill {result.drill}"),
         tests=str(max(1, len(cases))),
         failures=str(sum(1 for c in cases if not c.passed)),
-        errors="1" if result.verdict == "aborted" else "0",
+        errors="1" if result.verdict == Verdict.ABORTED else "0",
         time=f"{result.ended - result.started:.3f}",
         timestamp=iso(result.started),
     )
     classname = xml_text(f"{result.cluster}.{result.drill}")
-    if result.verdict == "aborted":
+    if result.verdict == Verdict.ABORTED:
         case = ET.SubElement(suite, "testcase", classname=classname, name="drill")
         reason = xml_text(result.reason)
         ET.SubElement(case, "error", message=reason, type="aborted").text = reason
@@ -209,7 +209,7 @@ def render_junit(result: DrillResult) -> str:
         if not check.passed:
             message = xml_text(f"expected {check.expected}, measured {check.measured}")
             ET.SubElement(case, "failure", message=message, type="expectation").text = message
-    if result.verdict != "aborted" and not cases:
+    if result.verdict != Verdict.ABORTED and not cases:
         ET.SubElement(suite, "testcase", classname=classname, name="drill")
     ET.SubElement(suite, "system-out").text = xml_text(render_md(result))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

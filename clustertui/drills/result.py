@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from clustertui.drills.traffic import Request
 from clustertui.engine.events import Event
 
-PASSED, FAILED, ABORTED = "passed", "failed", "aborted"
+
+class Verdict(StrEnum):
+    """How a drill ended: its expectations held, did not, or it could not run."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+#: The verdicts by name, for the modules that import them so.
+PASSED, FAILED, ABORTED = Verdict.PASSED, Verdict.FAILED, Verdict.ABORTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +49,7 @@ class DrillResult:
     drill: str
     cluster: str
     description: str
-    verdict: str
+    verdict: Verdict
     reason: str  # why it failed or aborted; empty when passed
     started: float
     ended: float
@@ -62,4 +73,4 @@ class DrillResult:
 
     @property
     def exit_code(self) -> int:
-        return {PASSED: 0, FAILED: 1}.get(self.verdict, 3)
+        return {Verdict.PASSED: 0, Verdict.FAILED: 1}.get(self.verdict, 3)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from clustertui.chaos import ChaosError, ChaosSession, FaultRequest, RevertReason
 from clustertui.config import Cluster, Drill
 from clustertui.config.scalars import DRILL_TTL_MARGIN
-from clustertui.drills.measure import BUCKET, buckets, measure
-from clustertui.drills.result import ABORTED, FAILED, PASSED, Check, DrillResult, Phase, ProbeRecord
+from clustertui.drills.measure import BUCKET, buckets
+from clustertui.drills.result import DrillResult, ProbeRecord, Verdict
 from clustertui.drills.target import TargetError, resolve_target
 from clustertui.drills.traffic import TrafficProbe, success_ratio
+from clustertui.drills.verdict import RunState, verdict
 from clustertui.engine.events import Event
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.states import NodeState
@@ -42,7 +43,7 @@ class Progress:
     target: str | None = None
     fault_id: str | None = None
     errors: list[str] = field(default_factory=list)
-    verdict: str | None = None
+    verdict: Verdict | None = None
 
 
 class DrillRunner:
@@ -100,20 +101,20 @@ class DrillRunner:
     async def run(self) -> DrillResult:
         started = time.time()
         traffic: list[asyncio.Task] = []
-        state: dict = {"started": started}
+        state = RunState(started=started)
         try:
             await self._wait_for_nodes()
             traffic = [asyncio.create_task(p.run(), name=f"traffic {p.label}") for p in self.probes]
             self._phase("steady", STEADY_SECONDS)
             await self._sleep(STEADY_SECONDS)
-            state["steady_success"] = self._check_steady_state(started)
+            state.steady_success = self._check_steady_state(started)
             target = await self._resolve()
-            state["target"] = target
+            state.target = target
             await self._fault_and_recover(target, state)
         except Aborted as exc:
-            state["aborted"] = str(exc)
+            state.aborted = str(exc)
         except ChaosError as exc:
-            state["aborted"] = f"chaos refused: {exc}"
+            state.aborted = f"chaos refused: {exc}"
         finally:
             for task in traffic:
                 task.cancel()
@@ -160,37 +161,37 @@ class DrillRunner:
         self.progress.target = target
         return target
 
-    async def _fault_and_recover(self, target: str, state: dict) -> None:
+    async def _fault_and_recover(self, target: str, state: RunState) -> None:
         drill = self.drill
         request = FaultRequest.from_drill(drill.fault, target, ttl=drill.hold + DRILL_TTL_MARGIN)
         self._phase("injecting")
         plan = await self.chaos.plan(request)
-        state["plan"] = plan
+        state.plan = plan
         self.progress.fault_id = plan.id
-        state["applying"] = time.time()
+        state.applying = time.time()
         try:
             outcome = await self.chaos.apply(plan)
             if not outcome.ok:
                 raise Aborted(f"the fault was not applied: {outcome.result}")
-            state["t_fault"] = time.time()
+            state.t_fault = time.time()
             self._phase("fault", drill.hold)
             await self._sleep(drill.hold)
             target_status = self.monitor.nodes[target]
-            state["target_down_at_revert"] = target_status.state is not NodeState.UP or any(
+            state.target_down_at_revert = target_status.state is not NodeState.UP or any(
                 s.up is False for s in target_status.services.values()
             )
         finally:
             self._phase("reverting")
             revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
-            state["t_revert"] = time.time()
+            state.t_revert = time.time()
             if not revert.ok:
                 self._error(f"revert: {revert.result}")
-                state["revert_failed"] = revert.result
+                state.revert_failed = revert.result
         await self._observe_recovery(target, state)
         if self._stop.is_set():
             raise Aborted("interrupted by the operator during recovery; the fault was reverted")
 
-    async def _observe_recovery(self, target: str, state: dict) -> None:
+    async def _observe_recovery(self, target: str, state: RunState) -> None:
         limit = max(RECOVERY_MIN, 2 * (self.drill.expect.recover_within or 0.0))
         self._phase("recovery", limit)
         deadline = time.monotonic() + limit
@@ -208,83 +209,12 @@ class DrillRunner:
                     break
             else:
                 settled_since = None
-        state["ended"] = time.time()
+        state.ended = time.time()
 
     # -- the verdict -------------------------------------------------------------------
 
-    def _result(self, state: dict) -> DrillResult:
-        drill = self.drill
-        ended = state.get("ended", time.time())
-        plan = state.get("plan")
-        requests = [r for p in self.probes for r in p.requests]
-        base = dict(
-            drill=drill.name,
-            cluster=self.cluster.name,
-            description=drill.description,
-            started=state["started"],
-            ended=ended,
-            target=state.get("target"),
-            fault_kind=drill.fault.kind,
-            fault_id=plan.id if plan else None,
-            fault_summary=plan.summary if plan else "",
-            steady_success=state.get("steady_success"),
-            events=tuple(e for e in self._events if e.t >= state["started"]),
-            probes=tuple(ProbeRecord(p.label, tuple(p.requests)) for p in self.probes),
-            commands={"apply": plan.apply_script, "revert": plan.revert_script} if plan else {},
-            t_fault=state.get("t_fault"),
-            t_revert=state.get("t_revert"),
-        )
-        if "aborted" in state or "t_fault" not in state:
-            reason = state.get("aborted", "the fault was never applied")
-            if "revert_failed" in state:
-                reason += f"; revert: {state['revert_failed']}"
-            self.progress.verdict = ABORTED
-            return DrillResult(verdict=ABORTED, reason=reason, **base)
-        t_fault, t_revert = state["t_fault"], state["t_revert"]
-        timings = measure(
-            requests, self._events, state["target"], drill.steady_state.min_success,
-            state["applying"], t_fault, t_revert, ended, state.get("target_down_at_revert", False),
-        )
-        checks = self._checks(timings)
-        if "revert_failed" in state:
-            checks.append(Check("revert", "verified", state["revert_failed"], False))
-        failed = [c for c in checks if not c.passed]
-        verdict = FAILED if failed else PASSED
-        self.progress.verdict = verdict
-        return DrillResult(
-            verdict=verdict,
-            reason="; ".join(f"{c.name}: expected {c.expected}, measured {c.measured}" for c in failed),
-            availability=timings.availability,
-            time_to_detect_s=timings.detect,
-            time_to_failover_s=timings.failover,
-            time_to_recover_s=timings.recover,
-            longest_outage_s=timings.longest_outage,
-            phases=(
-                Phase("steady", state["started"], state["applying"]),
-                Phase("fault", t_fault, t_revert),
-                Phase("recovery", t_revert, ended),
-            ),
-            checks=tuple(checks),
-            **base,
-        )
-
-    def _checks(self, timings) -> list[Check]:
-        expect = self.drill.expect
-        checks: list[Check] = []
-
-        def seconds(value: float | None) -> str:
-            return "never" if value is None else f"{value:.1f}s"
-
-        if expect.availability is not None:
-            measured = timings.availability
-            checks.append(Check("availability", f">= {expect.availability:.1%}",
-                                "no traffic" if measured is None else f"{measured:.1%}",
-                                measured is not None and measured >= expect.availability))
-        for name, limit, value in (
-            ("detect_within", expect.detect_within, timings.detect),
-            ("failover_within", expect.failover_within, timings.failover),
-            ("recover_within", expect.recover_within, timings.recover),
-        ):
-            if limit is not None:
-                checks.append(Check(name, f"<= {limit:g}s", seconds(value), value is not None and value <= limit))
-        return checks
+    def _result(self, state: RunState) -> DrillResult:
+        probes = [ProbeRecord(p.label, tuple(p.requests)) for p in self.probes]
+        result = verdict(self.cluster, self.drill, state, probes, self._events, time.time())
+        self.progress.verdict = result.verdict
+        return result

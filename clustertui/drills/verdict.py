@@ -1,0 +1,117 @@
+"""A drill's verdict from what its run recorded: pure, so that every branch is unit-tested.
+
+The runner fills a ``RunState`` as the drill goes (one field per milestone, ``None`` until
+reached) and hands it, with the traffic and the engine's events, to ``verdict``:
+
+- aborted: the run stopped before the fault was verified (steady state missing, target
+  unknown, fault refused, interrupted) — with why, and the revert's failure if any;
+- failed: an expectation (availability, detect, failover, recover within) did not hold,
+  or the revert could not be verified;
+- passed: otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clustertui.config import Cluster, Drill
+from clustertui.drills.measure import Timings, measure
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, Verdict
+from clustertui.engine.events import Event
+
+
+@dataclass
+class RunState:
+    """What a drill run has reached so far (epoch seconds; ``None``: not reached)."""
+
+    started: float
+    steady_success: float | None = None
+    target: str | None = None
+    plan: Any = None  # the chaos FaultPlan once planned
+    applying: float | None = None  # the apply script started: the fault may act from here
+    t_fault: float | None = None  # the fault was applied and verified
+    target_down_at_revert: bool = False
+    t_revert: float | None = None  # the revert returned (verified unless revert_failed)
+    revert_failed: str | None = None
+    ended: float | None = None
+    aborted: str | None = None  # why the run stopped early
+
+
+def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[ProbeRecord],
+            events: Sequence[Event], now: float) -> DrillResult:
+    """The ``DrillResult`` of a run; ``now`` stands for its end when the run never set one."""
+    ended = run.ended if run.ended is not None else now
+    plan = run.plan
+    base: dict[str, Any] = dict(
+        drill=drill.name,
+        cluster=cluster.name,
+        description=drill.description,
+        started=run.started,
+        ended=ended,
+        target=run.target,
+        fault_kind=drill.fault.kind,
+        fault_id=plan.id if plan else None,
+        fault_summary=plan.summary if plan else "",
+        steady_success=run.steady_success,
+        events=tuple(e for e in events if e.t >= run.started),
+        probes=tuple(probes),
+        commands={"apply": plan.apply_script, "revert": plan.revert_script} if plan else {},
+        t_fault=run.t_fault,
+        t_revert=run.t_revert,
+    )
+    if run.aborted is not None or run.t_fault is None or run.t_revert is None or run.applying is None:
+        reason = run.aborted if run.aborted is not None else "the fault was never applied"
+        if run.revert_failed is not None:
+            reason += f"; revert: {run.revert_failed}"
+        return DrillResult(verdict=Verdict.ABORTED, reason=reason, **base)
+    assert run.target is not None  # resolved before the fault was applied
+    requests = [r for probe in probes for r in probe.requests]
+    timings = measure(
+        requests, list(events), run.target, drill.steady_state.min_success,
+        run.applying, run.t_fault, run.t_revert, ended, run.target_down_at_revert,
+    )
+    checks = expectation_checks(drill, timings)
+    if run.revert_failed is not None:
+        checks.append(Check("revert", "verified", run.revert_failed, False))
+    failed = [c for c in checks if not c.passed]
+    return DrillResult(
+        verdict=Verdict.FAILED if failed else Verdict.PASSED,
+        reason="; ".join(f"{c.name}: expected {c.expected}, measured {c.measured}" for c in failed),
+        availability=timings.availability,
+        time_to_detect_s=timings.detect,
+        time_to_failover_s=timings.failover,
+        time_to_recover_s=timings.recover,
+        longest_outage_s=timings.longest_outage,
+        phases=(
+            Phase("steady", run.started, run.applying),
+            Phase("fault", run.t_fault, run.t_revert),
+            Phase("recovery", run.t_revert, ended),
+        ),
+        checks=tuple(checks),
+        **base,
+    )
+
+
+def expectation_checks(drill: Drill, timings: Timings) -> list[Check]:
+    """One check per expectation the drill states (none stated: no checks, a pass)."""
+    expect = drill.expect
+    checks: list[Check] = []
+
+    def seconds(value: float | None) -> str:
+        return "never" if value is None else f"{value:.1f}s"
+
+    if expect.availability is not None:
+        measured = timings.availability
+        checks.append(Check("availability", f">= {expect.availability:.1%}",
+                            "no traffic" if measured is None else f"{measured:.1%}",
+                            measured is not None and measured >= expect.availability))
+    for name, limit, value in (
+        ("detect_within", expect.detect_within, timings.detect),
+        ("failover_within", expect.failover_within, timings.failover),
+        ("recover_within", expect.recover_within, timings.recover),
+    ):
+        if limit is not None:
+            checks.append(Check(name, f"<= {limit:g}s", seconds(value), value is not None and value <= limit))
+    return checks
