@@ -176,10 +176,7 @@ class DrillRunner:
             state.t_fault = time.time()
             self._phase("fault", drill.hold)
             await self._sleep(drill.hold)
-            target_status = self.monitor.nodes[target]
-            state.target_down_at_revert = target_status.state is not NodeState.UP or any(
-                s.up is False for s in target_status.services.values()
-            )
+            state.target_down_at_revert = self.monitor.nodes[target].service_down
         finally:
             self._phase("reverting")
             revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
@@ -198,8 +195,7 @@ class DrillRunner:
         settled_since = None
         while time.monotonic() < deadline and not self._stop.is_set():
             await asyncio.sleep(BUCKET)
-            status = self.monitor.nodes[target]
-            healthy = status.state is NodeState.UP and all(s.up for s in status.services.values())
+            healthy = self.monitor.nodes[target].healthy
             now = time.time()
             ratios = [success_ratio(p.requests, now - 1.0, now)[0] for p in self.probes]
             traffic_ok = all(r is None or r >= self.drill.steady_state.min_success for r in ratios)

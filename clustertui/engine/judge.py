@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from clustertui.probe.sample import ServiceProbe
+from clustertui.probe.sample import ServiceProbe, Sign
 from clustertui.transport.netcheck import CheckOutcome, HttpOptions, http_check, tcp_check
 
 
 def service_problems(service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
-    """Why a service is down (empty when up): every configured sign of life must hold."""
+    """Why a service is down (empty when up): every sign of life the probe saw must hold
+    (``ServiceProbe.failed``, the one rule), and the HTTP check if one is configured."""
     problems: list[str] = []
     if probe is not None:
-        if probe.process_count == 0:
-            problems.append(f"no {service.process} process")
-        if probe.listening is False:
-            problems.append(f"port {service.port} not listening")
-        if probe.systemd is not None and probe.systemd != "active":
-            problems.append(f"{service.systemd} {probe.systemd}")
+        failed = {
+            Sign.PROCESS: f"no {service.process} process",
+            Sign.PORT: f"port {service.port} not listening",
+            Sign.SYSTEMD: f"{service.systemd} {probe.systemd}",
+        }
+        problems += [failed[sign] for sign in probe.failed]
     if http is not None and not http.ok:
         problems.append(http.describe())
     return problems
@@ -25,12 +26,13 @@ def service_signs(service, probe: ServiceProbe | None, http: CheckOutcome | None
     """The signs of life that did hold, for a human reading `check`."""
     signs: list[str] = []
     if probe is not None:
-        if probe.process_count:
-            signs.append(f"{probe.process_count} pid{'s' if probe.process_count > 1 else ''}")
-        if probe.listening:
-            signs.append(f"port {service.port} listening")
-        if probe.systemd == "active":
-            signs.append(f"{service.systemd} active")
+        count = probe.process_count or 0
+        held = {
+            Sign.PROCESS: f"{count} pid{'s' if count > 1 else ''}",
+            Sign.PORT: f"port {service.port} listening",
+            Sign.SYSTEMD: f"{service.systemd} active",
+        }
+        signs += [held[sign] for sign in probe.held]
     if http is not None and http.ok:
         signs.append(http.describe())
     return signs

@@ -1,8 +1,11 @@
 """ClusterMonitor: owns the node sessions, folds samples into state, emits events.
 
 Data flows one way: sessions push samples and state changes in; the monitor keeps history,
-judges services and quorum, checks endpoints, and hands out immutable views.  Readers (the
-TUI, the report writers, drills) never reach into sessions.
+judges services and quorum, and checks endpoints.  Readers never reach into sessions; they
+read either the immutable snapshots (``snapshot()``: the TUI) or, in the same event loop,
+the live per-node ``NodeStatus`` records in ``nodes`` and ``health()`` (drills and the
+report recorder, which poll often and need no copy).  ``nodes`` is the monitor's own
+state: read it, never write it.
 """
 
 from __future__ import annotations
@@ -65,6 +68,16 @@ class NodeStatus:
     @property
     def name(self) -> str:
         return self.node.name
+
+    @property
+    def healthy(self) -> bool:
+        """Up, and every service judged on it is up (the rule drills wait for)."""
+        return self.state is NodeState.UP and all(s.up for s in self.services.values())
+
+    @property
+    def service_down(self) -> bool:
+        """Down, or one of its services is judged down (unknown is not down)."""
+        return self.state is not NodeState.UP or any(s.up is False for s in self.services.values())
 
 
 class ClusterMonitor:

@@ -7,6 +7,7 @@ the report writers only ever read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,14 @@ class NetRate:
     tx_bps: float
 
 
+class Sign(StrEnum):
+    """A sign of life of a service that the probe checks."""
+
+    PROCESS = "process"  # a process with the configured name runs
+    PORT = "port"  # something listens on the configured port
+    SYSTEMD = "systemd"  # the configured unit is active
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceProbe:
     """What the probe saw of one configured service on one node."""
@@ -58,15 +67,32 @@ class ServiceProbe:
     listening: bool | None
     systemd: str | None
 
+    def _holds(self) -> dict[Sign, bool]:
+        """Each sign of life the probe looked at (None fields were not configured)."""
+        signs: dict[Sign, bool] = {}
+        if self.process_count is not None:
+            signs[Sign.PROCESS] = self.process_count > 0
+        if self.listening is not None:
+            signs[Sign.PORT] = self.listening
+        if self.systemd is not None:
+            signs[Sign.SYSTEMD] = self.systemd == "active"
+        return signs
+
+    @property
+    def failed(self) -> tuple[Sign, ...]:
+        """The signs of life that did not hold."""
+        return tuple(sign for sign, held in self._holds().items() if not held)
+
+    @property
+    def held(self) -> tuple[Sign, ...]:
+        """The signs of life that held."""
+        return tuple(sign for sign, held in self._holds().items() if held)
+
     @property
     def up(self) -> bool:
-        if self.process_count is not None and self.process_count == 0:
-            return False
-        if self.listening is not None and not self.listening:
-            return False
-        if self.systemd is not None and self.systemd != "active":
-            return False
-        return True
+        """The one rule: a service is up when every configured sign of life holds (the
+        engine adds the HTTP check on top, in engine/judge.py)."""
+        return not self.failed
 
 
 @dataclass(frozen=True, slots=True)
