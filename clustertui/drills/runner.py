@@ -126,9 +126,9 @@ class DrillRunner:
         self._phase("connecting", CONNECT_WAIT)
         deadline = time.monotonic() + CONNECT_WAIT
         while time.monotonic() < deadline and not self._stop.is_set():
-            statuses = self.monitor.nodes.values()
-            if all(s.state is not NodeState.CONNECTING for s in statuses) and all(
-                s.state is not NodeState.UP or s.services or not self.cluster.services_on(s.node) for s in statuses
+            views = self.monitor.snapshot().nodes
+            if all(v.state is not NodeState.CONNECTING for v in views) and all(
+                v.state is not NodeState.UP or v.services_judged for v in views
             ):
                 return
             await asyncio.sleep(0.1)
@@ -176,7 +176,7 @@ class DrillRunner:
             state.t_fault = time.time()
             self._phase("fault", drill.hold)
             await self._sleep(drill.hold)
-            state.target_down_at_revert = self.monitor.nodes[target].service_down
+            state.target_down_at_revert = self.monitor.view(target).degraded
         finally:
             self._phase("reverting")
             revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
@@ -195,7 +195,7 @@ class DrillRunner:
         settled_since = None
         while time.monotonic() < deadline and not self._stop.is_set():
             await asyncio.sleep(BUCKET)
-            healthy = self.monitor.nodes[target].healthy
+            healthy = self.monitor.view(target).healthy
             now = time.time()
             ratios = [success_ratio(p.requests, now - 1.0, now)[0] for p in self.probes]
             traffic_ok = all(r is None or r >= self.drill.steady_state.min_success for r in ratios)

@@ -1,11 +1,11 @@
 """ClusterMonitor: owns the node sessions, folds samples into state, emits events.
 
 Data flows one way: sessions push samples and state changes in; the monitor keeps history,
-judges services and quorum, and checks endpoints.  Readers never reach into sessions; they
-read either the immutable snapshots (``snapshot()``: the TUI) or, in the same event loop,
-the live per-node ``NodeStatus`` records in ``nodes`` and ``health()`` (drills and the
-report recorder, which poll often and need no copy).  ``nodes`` is the monitor's own
-state: read it, never write it.
+judges services and quorum, checks endpoints, and hands out immutable views: ``snapshot()``
+(the whole cluster: the TUI, drills waiting for nodes), ``view(node)`` (one node: a drill
+watching its target), ``health()`` and ``series()``.  Readers never reach into sessions.
+``nodes`` holds the monitor's own mutable records: only the report recorder reads them, at
+the end of a recording, for what views do not carry (the whole history, up-sample counts).
 """
 
 from __future__ import annotations
@@ -68,16 +68,6 @@ class NodeStatus:
     @property
     def name(self) -> str:
         return self.node.name
-
-    @property
-    def healthy(self) -> bool:
-        """Up, and every service judged on it is up (the rule drills wait for)."""
-        return self.state is NodeState.UP and all(s.up for s in self.services.values())
-
-    @property
-    def service_down(self) -> bool:
-        """Down, or one of its services is judged down (unknown is not down)."""
-        return self.state is not NodeState.UP or any(s.up is False for s in self.services.values())
 
 
 class ClusterMonitor:
@@ -286,6 +276,10 @@ class ClusterMonitor:
             endpoint_targets={n: e.http or e.tcp for n, e in self.cluster.endpoints.items()},
             thresholds=self.cluster.thresholds,
         )
+
+    def view(self, node: str) -> NodeView:
+        """One node's immutable view (cheaper than a snapshot, for a reader that polls one)."""
+        return self._node_view(self.nodes[node], time.time())
 
     def _node_view(self, status: NodeStatus, now: float) -> NodeView:
         sample = status.sample

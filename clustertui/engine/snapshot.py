@@ -51,6 +51,21 @@ class NodeView:
     def services_down(self) -> int:
         return sum(1 for s in self.services if s.up is False)
 
+    @property
+    def services_judged(self) -> bool:
+        """Every service on it has a verdict (none is still waiting for a first sample)."""
+        return all(s.up is not None for s in self.services)
+
+    @property
+    def healthy(self) -> bool:
+        """Up, and every service on it is up: the node does its job."""
+        return self.state is NodeState.UP and all(s.up for s in self.services)
+
+    @property
+    def degraded(self) -> bool:
+        """Not up, or a service on it is down (a service not yet judged is not down)."""
+        return self.state is not NodeState.UP or self.services_down > 0
+
 
 @dataclass(frozen=True, slots=True)
 class ClusterSnapshot:
