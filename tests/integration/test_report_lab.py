@@ -38,6 +38,7 @@ def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path, n
     data = json.loads(out.read_text())
     assert data["cluster"] == "lab" and data["interval_s"] == 1.0
     nodes = {n["name"]: n for n in data["nodes"]}
+    assert set(nodes) == {"lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"}
     for name, node in nodes.items():
         assert len(node["samples"]) >= 9, f"{name}: {len(node['samples'])} samples"
         assert node["state"] == "up"
@@ -89,7 +90,7 @@ def test_ctrl_c_writes_what_was_collected(lab, tmp_path: Path) -> None:
     assert "interrupted" in stderr and "Traceback" not in stderr
     data = json.loads(out.read_text())
     assert data["interrupted"] is True
-    assert all(len(n["samples"]) >= 2 for n in data["nodes"])
+    assert len(data["nodes"]) == 8 and all(len(n["samples"]) >= 2 for n in data["nodes"])
 
 
 def test_bad_arguments_exit_2(tmp_path: Path) -> None:
