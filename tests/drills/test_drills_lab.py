@@ -85,7 +85,7 @@ def assert_plausible(data: dict) -> None:
 def assert_passed(lab, code: int, data: dict, stderr: str) -> None:
     assert (code, data["verdict"]) == (0, "passed"), f"{data['reason']}\n{stderr}"
     assert_plausible(data)
-    assert all(c["passed"] for c in data["checks"])
+    assert data["checks"] and all(c["passed"] for c in data["checks"])
     ledgers_empty(lab, data)
 
 
