@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from clustertui.chaos import ChaosError, ChaosSession, FaultRequest, RevertReason
 from clustertui.config import Cluster, Drill
@@ -34,11 +35,24 @@ class Aborted(Exception):
     """The drill cannot run (steady state missing, target unknown, fault refused)."""
 
 
+class Stage(StrEnum):
+    """Where a running drill is, in order (what the live panel and the CLI show)."""
+
+    STARTING = "starting"
+    CONNECTING = "connecting"
+    STEADY = "steady"
+    RESOLVING = "resolving target"
+    INJECTING = "injecting"
+    FAULT = "fault"
+    REVERTING = "reverting"
+    RECOVERY = "recovery"
+
+
 @dataclass
 class Progress:
     """What a live drill panel shows; updated by the runner as it goes."""
 
-    phase: str = "starting"
+    phase: Stage = Stage.STARTING
     phase_ends: float | None = None  # epoch seconds, for a countdown
     target: str | None = None
     fault_id: str | None = None
@@ -79,7 +93,7 @@ class DrillRunner:
 
     # -- live view ---------------------------------------------------------------------
 
-    def _phase(self, name: str, seconds: float | None = None) -> None:
+    def _phase(self, name: Stage, seconds: float | None = None) -> None:
         self.progress.phase = name
         self.progress.phase_ends = None if seconds is None else time.time() + seconds
         if self._on_change:
@@ -105,7 +119,7 @@ class DrillRunner:
         try:
             await self._wait_for_nodes()
             traffic = [asyncio.create_task(p.run(), name=f"traffic {p.label}") for p in self.probes]
-            self._phase("steady", STEADY_SECONDS)
+            self._phase(Stage.STEADY, STEADY_SECONDS)
             await self._sleep(STEADY_SECONDS)
             state.steady_success = self._check_steady_state(started)
             target = await self._resolve()
@@ -123,7 +137,7 @@ class DrillRunner:
         return self._result(state)
 
     async def _wait_for_nodes(self) -> None:
-        self._phase("connecting", CONNECT_WAIT)
+        self._phase(Stage.CONNECTING, CONNECT_WAIT)
         deadline = time.monotonic() + CONNECT_WAIT
         while time.monotonic() < deadline and not self._stop.is_set():
             views = self.monitor.snapshot().nodes
@@ -153,7 +167,7 @@ class DrillRunner:
         return min(measured) if measured else None
 
     async def _resolve(self) -> str:
-        self._phase("resolving target")
+        self._phase(Stage.RESOLVING)
         try:
             target = await resolve_target(self.cluster, self.drill.target, self.monitor.pool, self.rng)
         except TargetError as exc:
@@ -164,7 +178,7 @@ class DrillRunner:
     async def _fault_and_recover(self, target: str, state: RunState) -> None:
         drill = self.drill
         request = FaultRequest.from_drill(drill.fault, target, ttl=drill.hold + DRILL_TTL_MARGIN)
-        self._phase("injecting")
+        self._phase(Stage.INJECTING)
         plan = await self.chaos.plan(request)
         state.plan = plan
         self.progress.fault_id = plan.id
@@ -174,11 +188,11 @@ class DrillRunner:
             if not outcome.ok:
                 raise Aborted(f"the fault was not applied: {outcome.result}")
             state.t_fault = time.time()
-            self._phase("fault", drill.hold)
+            self._phase(Stage.FAULT, drill.hold)
             await self._sleep(drill.hold)
             state.target_down_at_revert = self.monitor.view(target).degraded
         finally:
-            self._phase("reverting")
+            self._phase(Stage.REVERTING)
             revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
             state.t_revert = time.time()
             if not revert.ok:
@@ -190,7 +204,7 @@ class DrillRunner:
 
     async def _observe_recovery(self, target: str, state: RunState) -> None:
         limit = max(RECOVERY_MIN, 2 * (self.drill.expect.recover_within or 0.0))
-        self._phase("recovery", limit)
+        self._phase(Stage.RECOVERY, limit)
         deadline = time.monotonic() + limit
         settled_since = None
         while time.monotonic() < deadline and not self._stop.is_set():
