@@ -135,7 +135,7 @@ def measure(
     bad_end = last_bad_window_end(after, threshold)
     traffic_back = 0.0 if bad_end is None else bad_end - t_revert
     traffic_ok = bad_end is None or bad_end < end - BUCKET / 2
-    service_back = 0.0
+    service_back: float | None = 0.0
     if target_down_at_revert:
         back = first_back(events, target, t_revert)
         service_back = None if back is None else back - t_revert
