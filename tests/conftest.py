@@ -66,6 +66,16 @@ class LabHandle:
         finally:
             fcntl.flock(self.users_fd, fcntl.LOCK_SH)
 
+    def alone(self) -> bool:
+        """No other pytest session uses the lab right now (so healing cannot undo its faults)."""
+        try:
+            fcntl.flock(self.users_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fcntl.flock(self.users_fd, fcntl.LOCK_SH)  # a failed conversion dropped ours
+            return False
+        fcntl.flock(self.users_fd, fcntl.LOCK_SH)
+        return True
+
     def node_exec(self, node: str, argv: Sequence[str], **kwargs: Any) -> Any:
         from clustertui.lab import node_exec
 
@@ -189,8 +199,9 @@ _last_lab_test: list[str] = ["(before this session)"]
 def _lab_healthy(request: pytest.FixtureRequest, _lab_for_marked_tests: None) -> Iterator[None]:
     """Every node healthy before a lab test starts; heals (or rebuilds) a damaged node.
 
-    Runs for the tests that use the lab, after ``lab`` is set up.  Costs one survey of
-    every node (~0.1 s; ``CLUSTERTUI_LAB_HEALTH_TIMES=1`` prints it per test).
+    Runs for the tests that use the lab, after ``lab`` is set up, when no other pytest
+    session uses the lab.  Costs one survey of every node (~0.15-0.2 s;
+    ``CLUSTERTUI_LAB_HEALTH_TIMES=1`` prints it per test).
     """
     if "lab" not in request.fixturenames and request.node.get_closest_marker("lab") is None:
         yield
@@ -198,11 +209,14 @@ def _lab_healthy(request: pytest.FixtureRequest, _lab_for_marked_tests: None) ->
     lab: LabHandle = request.getfixturevalue("lab")
     started = time.monotonic()
     healed: list[str] = []
-    if lab.node_init_pid(lab.spec.names[0]) is not None:  # a lab test may have taken it down
-        lab_health.check_and_heal(lab, healed.append)
-    else:
-        lab.ensure_up()
-        healed.append("the lab was down: brought it up")
+    # With another session on the lab, its test may be mid-fault: "healing" would undo it
+    # (lab tests are meant to run one session at a time, in the lab lock).
+    if lab.alone():
+        if lab.node_init_pid(lab.spec.names[0]) is not None:  # a lab test may have taken it down
+            lab_health.check_and_heal(lab, healed.append)
+        else:
+            lab.ensure_up()
+            healed.append("the lab was down: brought it up")
     if healed:
         warnings.warn(LabHealed(f"left by {_last_lab_test[0]}: " + " | ".join(healed)), stacklevel=1)
     if os.environ.get("CLUSTERTUI_LAB_HEALTH_TIMES") == "1":
