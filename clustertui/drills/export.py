@@ -91,7 +91,8 @@ def from_json(data: dict[str, Any]) -> DrillResult:
     started = datetime.fromisoformat(data["started"]).timestamp()
     fault = data["fault"]
     return DrillResult(
-        drill=data["drill"], cluster=data["cluster"], description=data["description"], verdict=Verdict(data["verdict"]),
+        drill=data["drill"], cluster=data["cluster"], description=data["description"],
+        verdict=Verdict(data["verdict"]),
         reason=data["reason"], started=started, ended=started + data["duration_s"], target=data["target"],
         fault_kind=fault["kind"], fault_id=fault["id"], fault_summary=fault["summary"],
         t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"),
