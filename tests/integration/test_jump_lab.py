@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LAB_CLUSTER_FILE
-from tests.integration.helpers import run_cli
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.lab
 
