@@ -43,6 +43,18 @@ def test_the_tui_package_does_import_textual() -> None:
     assert "textual" in _imported_roots(PACKAGE / "tui" / "app.py")
 
 
+#: Modules of the tui package that hold plain-text helpers and import no Textual, which a
+#: headless command may use (`check --offline` words its counts with `format.plural`).
+#: Loading Textual itself still fails the test, whatever module pulls it in.
+TEXT_ONLY = ("clustertui.tui", "clustertui.tui.format")
+
+
+def test_the_text_only_modules_import_no_textual() -> None:
+    for module in TEXT_ONLY:
+        path = REPO / (module.replace(".", "/") + ("/__init__.py" if module == "clustertui.tui" else ".py"))
+        assert not _imported_roots(path) & set(UI_MODULES), module
+
+
 PROBE = """
 import json, sys
 from clustertui.cli.main import cli
@@ -52,10 +64,11 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in {ui} or m.startswith("clustertui.tui"))
+loaded = sorted(m for m in sys.modules if (m.split(".")[0] in {ui} or m.startswith("clustertui.tui"))
+                and m not in {text_only})
 with open(sys.argv[1], "w") as out:
     json.dump({{"code": code, "loaded": loaded}}, out)
-""".format(ui=set(UI_MODULES))
+""".format(ui=set(UI_MODULES), text_only=set(TEXT_ONLY))
 
 
 def _closed_port() -> int:
