@@ -5,6 +5,7 @@
 #   make test-lowest   the tests except the lab's against the lowest allowed version of every
 #                      direct dependency (a separate venv, .venv/lowest; see docs/install.md)
 #   make dist          the sdist and the wheel, in dist/
+#   make lint          the layers contract (import-linter), ruff and mypy; `make test` runs it first
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +15,7 @@ PYTEST_ARGS ?=
 
 LOWEST := $(VENV)/lowest
 
-.PHONY: setup lab-deps demo test test-lowest dist bench clean
+.PHONY: setup lab-deps demo lint test test-lowest dist bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +33,12 @@ lab-deps: setup
 
 demo: lab-deps
 	$(BIN)/clustertui demo
+
+# The structure checks itself: layers (import-linter), style (ruff), types (mypy); configured in pyproject.toml.
+lint: setup
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: lab-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

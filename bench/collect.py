@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from clustertui.config import load_cluster
+from clustertui.engine.monitor import ClusterMonitor
 from clustertui.engine.plan import probe_plan
 from clustertui.transport.channel import probe_once
-from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState

@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clustertui.config import Cluster  # noqa: E402
-from clustertui.engine.monitor import ClusterMonitor  # noqa: E402
-from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries  # noqa: E402
-from clustertui.probe.sample import CpuBreakdown, DiskUsage, NetRate, NodeSample, ServiceProbe  # noqa: E402
-from clustertui.transport.states import NodeState  # noqa: E402
-from clustertui.tui.app import ClusterApp  # noqa: E402
-from clustertui.tui.themes import ThemeCatalog  # noqa: E402
+from clustertui.config import Cluster
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
+from clustertui.probe.sample import CpuBreakdown, DiskUsage, NetRate, NodeSample, ServiceProbe
+from clustertui.transport.states import NodeState
+from clustertui.tui.app import ClusterApp
+from clustertui.tui.themes import ThemeCatalog
 
 ROLES = {"web": ["nginx"], "db": ["postgres", "pgbouncer"], "cache": ["redis"], "lb": ["haproxy", "keepalived"]}
 WARMUP = 3.0

@@ -27,8 +27,6 @@ from clustertui.chaos.audit import AuditLog
 from clustertui.chaos.availability import KindAvailability, NodeAvailability
 from clustertui.chaos.catalog import CATALOG, FaultSpec, ParamSpec, parse_params
 from clustertui.chaos.errors import ChaosError, InvalidInput, NodeUnreachable, Refused
-from clustertui.chaos.planner import FaultPlan, FaultRequest, plan_fault
-from clustertui.chaos.records import LocalRecords
 from clustertui.chaos.outcomes import (
     ActiveFault,
     ApplyOutcome,
@@ -40,6 +38,8 @@ from clustertui.chaos.outcomes import (
     RevertReason,
     RevertStatus,
 )
+from clustertui.chaos.planner import FaultPlan, FaultRequest, plan_fault
+from clustertui.chaos.records import LocalRecords
 from clustertui.chaos.runner import Chaos
 from clustertui.chaos.session import ChaosSession, DryRun, HaltReport, NodeHalt
 

@@ -105,7 +105,7 @@ class Chaos:
         conn = await self._connect(node)
         try:
             return await conn.run(command, check=False, timeout=timeout)
-        except (asyncssh.Error, OSError, asyncio.TimeoutError):
+        except (TimeoutError, asyncssh.Error, OSError):
             self.pool.forget(node.name)
             raise
 
@@ -116,7 +116,7 @@ class Chaos:
         wanted = None if names is None else set(names)
         nodes = [node for node in self.cluster.nodes if wanted is None or node.name in wanted]
         results = await asyncio.gather(*(self._survey_one(node) for node in nodes))
-        return {node.name: result for node, result in zip(nodes, results)}
+        return {node.name: result for node, result in zip(nodes, results, strict=True)}
 
     async def _survey_one(self, node: Node) -> SurveyResult:
         processes = tuple(dict.fromkeys(s.process for s in self.cluster.services_on(node) if s.process))

@@ -49,9 +49,25 @@ _WHERE = {
 }
 
 __all__ = [
-    "ChaosPolicy", "Cluster", "ConfigError", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary",
-    "SSHSettings", "Service", "SteadyState", "Target", "Traffic", "load_cluster", "parse_duration",
-    "JumpHop", "JumpSpecError", "parse_jump_chain",
+    "ChaosPolicy",
+    "Cluster",
+    "ConfigError",
+    "Drill",
+    "Endpoint",
+    "Expectations",
+    "Fault",
+    "JumpHop",
+    "JumpSpecError",
+    "Node",
+    "Primary",
+    "SSHSettings",
+    "Service",
+    "SteadyState",
+    "Target",
+    "Traffic",
+    "load_cluster",
+    "parse_duration",
+    "parse_jump_chain",
 ]
 
 

@@ -298,20 +298,20 @@ def _ansible_yaml(path: Path, text: str) -> list[_Host]:
             raise lines.error(loc, f"expected a group mapping (hosts, vars, children), found {describe(body)}")
         for key in body:
             if key not in ("hosts", "vars", "children"):
-                raise lines.error(loc + (key,), "expected hosts, vars or children, found an unknown key")
+                raise lines.error((*loc, key), "expected hosts, vars or children, found an unknown key")
             if body[key] is not None and not isinstance(body[key], dict):
-                raise lines.error(loc + (key,), f"expected a mapping, found {describe(body[key])}")
+                raise lines.error((*loc, key), f"expected a mapping, found {describe(body[key])}")
         inventory.group_vars.setdefault(group, {}).update(body.get("vars") or {})
         inventory.members.setdefault(group, [])
         for pattern, options in (body.get("hosts") or {}).items():
-            where = lines.origin(loc + ("hosts", pattern))
+            where = lines.origin((*loc, "hosts", pattern))
             if options is not None and not isinstance(options, dict):
                 raise where.error(f"expected host variables as a mapping, found {describe(options)}")
             for name in _ansible_names(str(pattern), path, where.line):
                 inventory.add_host(name, where.line, group, options or {})
         for child, child_body in (body.get("children") or {}).items():
             inventory.add_child(group, str(child))
-            walk(str(child), child_body, loc + ("children", child))
+            walk(str(child), child_body, (*loc, "children", child))
 
     for group, body in data.items():
         walk(str(group), body, (group,))

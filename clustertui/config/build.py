@@ -142,12 +142,12 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
         if target.primary is not None:
             must(target.primary.node, node_names, "a node name", (*at, "target", "primary", "node"))
         fault = drill.fault
-        if fault.kind == "block-port" and fault.port is None and fault.service is not None:
-            if spec.services[fault.service].port is None:
-                raise lines.error(
-                    (*at, "fault"), f"expected a port for 'block-port' (fault.port or the service's port), "
-                    f"found service {fault.service!r} without a port"
-                )
+        if (fault.kind == "block-port" and fault.port is None and fault.service is not None
+                and spec.services[fault.service].port is None):
+            raise lines.error(
+                (*at, "fault"), f"expected a port for 'block-port' (fault.port or the service's port), "
+                f"found service {fault.service!r} without a port"
+            )
 
 
 def _check_files(ssh: SSHSettings, where: Callable[[str], Origin], fields: Iterable[str] | None = None) -> None:
@@ -160,12 +160,12 @@ def _check_files(ssh: SSHSettings, where: Callable[[str], Origin], fields: Itera
         _readable(ssh.identity, "a readable private key file", where("identity"))
     if "config" in wanted and ssh.config is not None:
         _readable(ssh.config, "a readable ssh_config file", where("config"))
-    if wanted & {"known_hosts", "trust_on_first_use"} and ssh.known_hosts is not None and not ssh.trust_on_first_use:
-        if not ssh.known_hosts.is_file():
-            found = "a directory" if ssh.known_hosts.is_dir() else "no such file"
-            raise where("known_hosts").error(
-                f"expected an existing known_hosts file (or trust_on_first_use: true), found {found}: {ssh.known_hosts}"
-            )
+    checked = bool(wanted & {"known_hosts", "trust_on_first_use"}) and not ssh.trust_on_first_use
+    if checked and ssh.known_hosts is not None and not ssh.known_hosts.is_file():
+        found = "a directory" if ssh.known_hosts.is_dir() else "no such file"
+        raise where("known_hosts").error(
+            f"expected an existing known_hosts file (or trust_on_first_use: true), found {found}: {ssh.known_hosts}"
+        )
 
 
 def _check_ca_files(spec: ClusterFile, lines: LineMap) -> None:

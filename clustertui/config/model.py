@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .frozen import Frozen
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .scalars import (
     ClusterName,
@@ -45,14 +46,13 @@ from .scalars import (
     Rate,
     RoleName,
     ServiceName,
-    Ttl,
     TcpAddress,
     Timeout,
+    Ttl,
     UnitName,
     User,
     fail,
 )
-from .frozen import Frozen
 from .thresholds import Thresholds
 
 

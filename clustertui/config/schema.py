@@ -11,7 +11,6 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, Frozen, ServiceSpec, SSHSettings
 from .ranges import expand_range
-from .thresholds import Thresholds
 from .scalars import (
     NAME_RULE,
     ClusterName,
@@ -29,6 +28,7 @@ from .scalars import (
     is_host,
     is_name,
 )
+from .thresholds import Thresholds
 
 
 def _expand(text: str) -> list[str]:

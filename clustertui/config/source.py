@@ -224,14 +224,14 @@ def _find_duplicate(node: Node, loc: Loc) -> tuple[Loc, int, int] | None:
         for key, value in node.value:
             name = key.value if isinstance(key.value, str) else str(key.value)
             if name in seen and key.tag != "tag:yaml.org,2002:merge":
-                return loc + (name,), key.start_mark.line + 1, seen[name]
+                return (*loc, name), key.start_mark.line + 1, seen[name]
             seen[name] = key.start_mark.line + 1
-            found = _find_duplicate(value, loc + (name,))
+            found = _find_duplicate(value, (*loc, name))
             if found:
                 return found
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            found = _find_duplicate(item, loc + (index,))
+            found = _find_duplicate(item, (*loc, index))
             if found:
                 return found
     return None
@@ -267,8 +267,8 @@ class _Converter:
         for key, value in node.items():
             position = positions.get(key)
             key = self._key(key, loc)
-            self.lines.lines.setdefault(loc + (key,), position[0] + 1 if position else own_line)
-            out[key] = self.plain(value, loc + (key,))
+            self.lines.lines.setdefault((*loc, key), position[0] + 1 if position else own_line)
+            out[key] = self.plain(value, (*loc, key))
         return out
 
     def _sequence(self, node: CommentedSeq, loc: Loc) -> list[Any]:
@@ -276,8 +276,8 @@ class _Converter:
         own_line, positions = _line(node), node.lc.data or {}
         for index, item in enumerate(node):
             position = positions.get(index)
-            self.lines.lines.setdefault(loc + (index,), position[0] + 1 if position else own_line)
-            out.append(self.plain(item, loc + (index,)))
+            self.lines.lines.setdefault((*loc, index), position[0] + 1 if position else own_line)
+            out.append(self.plain(item, (*loc, index)))
         return out
 
     def _key(self, key: Any, loc: Loc) -> Any:

@@ -44,7 +44,9 @@ def _config_classes() -> tuple[Any, Any]:
             args.clear()  # not evaluated here (no `Match exec`): only Host lines are collected
             self._matching = True
 
-        _handlers = {  # every other option is skipped: it is evaluated per host below
+        # every other option is skipped: it is evaluated per host below.  (A ClassVar annotation
+        # would clash with asyncssh's, which declares the table as a plain attribute.)
+        _handlers = {  # noqa: RUF012
             "host": ("Host", _record_host),
             "match": ("Match", _enter_match),
             "include": SSHClientConfig._handlers["include"],

@@ -157,7 +157,7 @@ class DrillRunner:
             if running < needed:
                 raise Aborted(f"steady state does not hold: {service} runs on {running} node(s), needs {needed}")
         ratios = [success_ratio(p.requests, since, time.time()) for p in self.probes]
-        for probe, (ratio, sent) in zip(self.probes, ratios):
+        for probe, (ratio, sent) in zip(self.probes, ratios, strict=True):
             if sent == 0:
                 raise Aborted(f"steady state: no traffic was sent to {probe.label}")
             if ratio < steady.min_success:

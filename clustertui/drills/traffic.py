@@ -97,7 +97,7 @@ class TrafficProbe:
         except asyncio.CancelledError:
             self._record(sent, CheckOutcome(False, _since(sent), error="still in flight when the drill ended"))
             raise
-        except Exception as exc:  # noqa: BLE001 -- e.g. no file descriptor left: a failed request, with why
+        except Exception as exc:
             outcome = CheckOutcome(False, _since(sent), error=f"could not send: {type(exc).__name__}: {exc}"[:160])
         self._record(sent, outcome)
 

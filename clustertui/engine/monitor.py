@@ -20,6 +20,7 @@ from clustertui.config import Cluster, Node
 from clustertui.engine.events import Event, EventKind
 from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
 from clustertui.engine.history import NodeHistory, capacity_for
+from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
 from clustertui.engine.plan import probe_plan
 from clustertui.engine.snapshot import (
     SPARK_POINTS,
@@ -31,7 +32,6 @@ from clustertui.engine.snapshot import (
 )
 from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe
 from clustertui.transport.local import LocalSession
-from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
 from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.session import NodeSession, watch_silence
@@ -339,7 +339,7 @@ class ClusterMonitor:
         names = list(self.cluster.endpoints)
         timeout = max(0.5, self.interval)
         outcomes = await asyncio.gather(*(check_endpoint(self.cluster.endpoints[n], timeout) for n in names))
-        for name, outcome in zip(names, outcomes):
+        for name, outcome in zip(names, outcomes, strict=True):
             previous = self.endpoints[name]
             self.endpoints[name] = outcome
             if previous is not None and previous.ok != outcome.ok:
@@ -356,5 +356,5 @@ class ClusterMonitor:
                     check = check_service_url(service, status.node.host, max(0.5, self.interval))
                     jobs.append((status, service.name, check))
         outcomes = await asyncio.gather(*(job for _, _, job in jobs))
-        for (status, name, _), outcome in zip(jobs, outcomes):
+        for (status, name, _), outcome in zip(jobs, outcomes, strict=True):
             status.http[name] = outcome

@@ -132,7 +132,7 @@ def _safe(fn: Callable[[], CheckResult]) -> Callable[[], CheckResult]:
     def wrapped() -> CheckResult:
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - a check reports, never raises
+        except Exception as exc:
             return CheckResult(False, f"{type(exc).__name__}: {exc}")
 
     return wrapped
@@ -181,7 +181,7 @@ def check_sentinel(node: NodeSpec, spec: LabSpec) -> CheckResult:
     reply = redis_command(node.address, 26379, "SENTINEL", "MASTER", spec.redis_master_name)
     if not isinstance(reply, list):
         return CheckResult(False, f"unexpected reply {reply!r}")
-    fields = dict(zip(reply[::2], reply[1::2]))
+    fields = dict(zip(reply[::2], reply[1::2], strict=False))  # an odd last item is dropped
     others = int(fields.get("num-other-sentinels", 0))
     want = len(spec.with_role("db")) - 1
     flags = fields.get("flags", "")
@@ -285,4 +285,4 @@ def wait_until_ok(
 
     with ThreadPoolExecutor(max_workers=max(workers, len(checks))) as pool:
         results = list(pool.map(poll, checks))
-    return {c.label: r for c, r in zip(checks, results)}
+    return {c.label: r for c, r in zip(checks, results, strict=True)}

@@ -89,7 +89,7 @@ def lab_status(state_dir: Path | None = None, spec: LabSpec = DEFAULT_SPEC) -> L
         layout = None
     inits = nodes.find_inits([n.netns for n in spec.nodes])
     all_checks = checks.lab_checks(spec, paths)
-    results = dict(zip((c.label for c in all_checks), checks.run_once(all_checks)))
+    results = dict(zip((c.label for c in all_checks), checks.run_once(all_checks), strict=True))
     for node in spec.nodes:
         ns = netns.netns_exists(node.netns)
         ns_status = NodeStatus(

@@ -91,7 +91,7 @@ def nice_ceiling(value: float, floor: float = 1.0) -> float:
 def _segments(times: list[float], values: list[float | None]) -> list[list[tuple[float, float]]]:
     """Split a series at unknown values so a gap shows as a gap, not as a slope."""
     segments: list[list[tuple[float, float]]] = [[]]
-    for t, v in zip(times, values):
+    for t, v in zip(times, values, strict=True):
         if v is None or math.isnan(v):
             if segments[-1]:
                 segments.append([])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 #: Scopes: "app" keys work everywhere, the others on their screen only.
 SCOPES = {
@@ -98,7 +98,7 @@ def keys(scope: str, read_only: bool = False, local: bool = False) -> list[Key]:
     return [k for k in KEYS if k.scope == scope and not (read_only and k.chaos) and not (local and k.cluster)]
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings of a scope.  Chaos keys are bound even in read-only mode so that the
     app's `check_action` can refuse them visibly rather than let the key fall through."""
     return [Binding(k.key, k.action, k.label, show=k.show) for k in KEYS if k.scope == scope]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from clustertui.config import Cluster, Drill
 from clustertui.chaos import ChaosSession
+from clustertui.config import Cluster, Drill
 from clustertui.drills.result import DrillResult
 from clustertui.drills.session import DrillSession, aborted_result
 from clustertui.engine.monitor import ClusterMonitor

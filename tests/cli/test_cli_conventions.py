@@ -118,7 +118,7 @@ def test_report_formats_in_help_are_the_writers() -> None:
     from clustertui.cli.report_cmd import FORMATS
     from clustertui.report.writer import RENDERERS
 
-    assert FORMATS == tuple(RENDERERS)
+    assert tuple(RENDERERS) == FORMATS
 
 
 @pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["init", "--help"], ["drill", "--help"],
@@ -143,4 +143,4 @@ def test_fault_kinds_for_the_argument_are_the_catalog() -> None:
     from clustertui.chaos import CATALOG
     from clustertui.cli.chaos_cmd import KINDS
 
-    assert KINDS == tuple(str(kind) for kind in CATALOG)
+    assert tuple(str(kind) for kind in CATALOG) == KINDS

@@ -17,6 +17,7 @@ import pytest
 
 from tests.hostile.node import HostileNode
 
+
 class ThreadedNode:
     """A HostileNode served by a private event loop in a daemon thread."""
 

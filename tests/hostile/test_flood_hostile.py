@@ -10,6 +10,7 @@ that wants to wake every 10 ms records how late it woke.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections import defaultdict
@@ -107,7 +108,7 @@ async def _watch(cluster_path: Path, seconds: float) -> Observed:
             error_after=error_after,
             detail=detail,
             max_lag=max(lags),
-            honest_gaps=[b - a for a, b in zip(times[1:], times[2:])],  # from the second sample: the first has no rates
+            honest_gaps=[b - a for a, b in itertools.pairwise(times[1:])],  # from the second sample: the first has no rates
             honest_state=good.state,
         )
     finally:

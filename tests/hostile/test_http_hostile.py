@@ -37,7 +37,7 @@ ANSWERS: dict[str, bytes | None] = {
     "garbage": b"\x00\xff\xfe\x1b]0;owned\x07 not http\r\n\r\n",
     "truncated-head": b"HTTP/1.1 200 OK\r\nContent-Le",
     "status-400-digits": b"HTTP/1.1 " + b"9" * 400 + b" OK\r\n\r\n",
-    "status-fullwidth-digits": "HTTP/1.1 ２００ OK\r\n\r\n".encode(),
+    "status-fullwidth-digits": "HTTP/1.1 ２００ OK\r\n\r\n".encode(),  # noqa: RUF001 (the point of the case)
     "negative-content-length": b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
     "control-in-reason": b"HTTP/1.1 500 \x1b[2J\x1b]0;x\x07\r\n\r\n",
     "redirect-to-control-bytes": b"HTTP/1.1 302 Found\r\nLocation: http://\x1b[31m\xff/\r\n\r\n",

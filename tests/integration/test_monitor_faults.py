@@ -8,6 +8,7 @@ a host-key mismatch, which waits for the user).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import subprocess
 import time
 from collections import defaultdict
@@ -52,7 +53,7 @@ class Recorder:
     def max_gap(self, node: str, since: float) -> float:
         times = [t for t in self.arrivals[node] if t >= since - INTERVAL]
         assert len(times) >= 2, f"{node}: too few samples"
-        return max(b - a for a, b in zip(times, times[1:]))
+        return max(b - a for a, b in itertools.pairwise(times))
 
     def assert_others_steady(self, faulted: str, since: float) -> None:
         for node in self.monitor.nodes:

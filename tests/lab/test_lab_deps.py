@@ -166,9 +166,9 @@ def _argv_literals(tree: ast.AST, constants: dict[str, str]) -> list[list[str]]:
                 lists += [arg for arg in node.args if isinstance(arg, ast.List)]
             elif name == "which" and node.args and isinstance(node.args[0], ast.Constant):
                 lists.append(ast.List(elts=[node.args[0]]))  # looked up to be run: `shutil.which("chromium")`
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
-            if any(isinstance(t, ast.Name) and t.id in ARGV_NAMES for t in node.targets):
-                lists.append(node.value)
+        elif (isinstance(node, ast.Assign) and isinstance(node.value, ast.List)
+              and any(isinstance(t, ast.Name) and t.id in ARGV_NAMES for t in node.targets)):
+            lists.append(node.value)
     out = []
     for lst in lists:
         words = [DYNAMIC if isinstance(e, ast.Starred) else value(e) for e in lst.elts]

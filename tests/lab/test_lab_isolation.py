@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_lxcfs_memtotal_is_the_node_limit(lab) -> None:
 
 def test_lxcfs_uptime_is_the_nodes(lab) -> None:
     node_up = float(lab.node_exec("web1", ["cat", "/proc/uptime"], check=True).stdout.split()[0])
-    host_up = float(open("/proc/uptime").read().split()[0])
+    host_up = float(Path("/proc/uptime").read_text().split()[0])
     assert node_up < host_up
 
 

@@ -57,7 +57,7 @@ def test_redis_replication_and_sentinels(lab) -> None:
         assert isinstance(master, list) and master[1] == "6379"
         fields = redis_command(db.address, 26379, "SENTINEL", "MASTER", "mymaster")
         assert isinstance(fields, list)
-        info = dict(zip(fields[::2], fields[1::2]))
+        info = dict(zip(fields[::2], fields[1::2], strict=True))
         assert int(info["num-other-sentinels"]) == 2
     roles = [str(redis_command(db.address, 6379, "ROLE")[0]) for db in dbs]  # type: ignore[index]
     assert sorted(roles) == ["master", "slave", "slave"]

@@ -65,7 +65,7 @@ def test_probe_matches_psutil(kernel: str) -> None:
         assert sample.cpu_count == len(cores_b)
         assert sample.cpu.percent == pytest.approx(psutil_percent(cpu_a, cpu_b), abs=1.0)
         assert sample.cpu.steal == pytest.approx(psutil_steal(cpu_a, cpu_b), abs=1.0)
-        for ours, before, after in zip(sample.cores, cores_a, cores_b):
+        for ours, before, after in zip(sample.cores, cores_a, cores_b, strict=True):
             assert ours == pytest.approx(psutil_percent(before, after), abs=1.0)
     assert sample.mem_total == mem_b.total
     assert sample.mem_available == pytest.approx(mem_b.available, rel=0.001)

@@ -3,6 +3,7 @@ ProbeError that names the bound; the channel's frame cutting is linear whatever 
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -58,7 +59,7 @@ def test_cores_at_and_over_the_bound() -> None:
 
 
 def test_a_line_over_the_bound() -> None:
-    with pytest.raises(ProbeError, match="line of .* over the limit"):
+    with pytest.raises(ProbeError, match=r"line of .* over the limit"):
         parse_frame(_with("x f-0123abcd", "x " + "a" * MAX_LINE), PLAN, 1.0)
 
 
@@ -73,7 +74,7 @@ def test_records_at_and_over_the_bound() -> None:
 
 def test_a_frame_over_the_bound() -> None:
     faults = "".join(f"x f-{i:08x}{'z' * 200}\n" for i in range(MAX_FRAME // 200))
-    with pytest.raises(ProbeError, match="frame of .* over the limit"):
+    with pytest.raises(ProbeError, match=r"frame of .* over the limit"):
         parse_frame(GOOD.replace("x f-0123abcd\n", faults), PLAN, 1.0)
 
 
@@ -104,7 +105,7 @@ def test_any_packet_boundaries_give_the_same_frames(cuts: list[int], tail: str) 
     stream = GOOD * 3 + tail.replace("\nE\n", "")
     points = sorted({min(c, len(stream)) for c in cuts} | {0, len(stream)})
     buffer = FrameBuffer()
-    frames = [f for a, b in zip(points, points[1:]) for f in buffer.feed(stream[a:b])]
+    frames = [f for a, b in itertools.pairwise(points) for f in buffer.feed(stream[a:b])]
     assert frames == [GOOD] * 3
     assert buffer.rest() == stream[len(GOOD) * 3 :]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import time
 
@@ -79,7 +80,7 @@ def test_probe_paces_frames_at_the_interval() -> None:
     elapsed = time.monotonic() - started
     assert len(frames) == 5
     uptimes = [parse_frame(frame, ProbePlan(), 0.0).uptime for frame in frames]
-    gaps = [b - a for a, b in zip(uptimes, uptimes[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(uptimes)]
     assert all(0.15 <= gap <= 0.4 for gap in gaps), gaps
     assert elapsed < 5
 

@@ -139,7 +139,7 @@ def survey(lab: Any, node: str) -> NodeReport:
     report.found += [f"nft: {table}" for table in parts.get("nft", []) if "clustertui_" in table]
     report.found += [f"tc: {qdisc}" for qdisc in parts.get("tc", []) if " root " in qdisc and "noqueue" not in qdisc]
     for line in parts.get("ps", []):
-        pid, stat, comm = (line.split(None, 2) + ["", ""])[:3]
+        pid, stat, comm = [*line.split(None, 2), "", ""][:3]
         if stat.startswith("T"):
             report.found.append(f"stopped: {comm} (pid {pid})")
     for check in _service_checks(lab, node):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from clustertui.chaos import ChaosSession
 from clustertui.config import Cluster, load_cluster
+from clustertui.drills.session import DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.tui.app import ClusterApp
-from clustertui.chaos import ChaosSession
-from clustertui.drills.session import DrillSession
 from clustertui.tui.source import ReplaySource
 from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
 from tests.tui.fakes import FakeChaos, FakeRunner
@@ -90,7 +90,7 @@ def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
         theme: str | None = None,
         read_only: bool = False,
         interval: float = NEVER,
-        link: DrillSession | None | bool = True,
+        link: DrillSession | bool | None = True,
         start_drill: str | None = None,
     ) -> ClusterApp:
         source = ReplaySource(frames or [recorded[0]], recorded[1], interval=interval)

@@ -15,9 +15,9 @@ from typing import Any
 
 from clustertui.chaos import (
     CATALOG,
-    ApplyStatus,
     ActiveFault,
     ApplyOutcome,
+    ApplyStatus,
     ChaosStatus,
     FaultRequest,
     KindAvailability,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -81,7 +82,7 @@ def lab_calls(monkeypatch: pytest.MonkeyPatch, started: list[dict], tmp_path: Pa
 
 
 class _Down:
-    failures: list[str] = []
+    failures: ClassVar[list[str]] = []
 
 
 @pytest.mark.parametrize("already_up", [False, True])

@@ -55,7 +55,7 @@ def test_the_text_only_modules_import_no_textual() -> None:
         assert not _imported_roots(path) & set(UI_MODULES), module
 
 
-PROBE = """
+PROBE = f"""
 import json, sys
 from clustertui.cli.main import cli
 try:
@@ -64,11 +64,11 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-loaded = sorted(m for m in sys.modules if (m.split(".")[0] in {ui} or m.startswith("clustertui.tui"))
-                and m not in {text_only})
+loaded = sorted(m for m in sys.modules if (m.split(".")[0] in {set(UI_MODULES)} or m.startswith("clustertui.tui"))
+                and m not in {set(TEXT_ONLY)})
 with open(sys.argv[1], "w") as out:
     json.dump({{"code": code, "loaded": loaded}}, out)
-""".format(ui=set(UI_MODULES), text_only=set(TEXT_ONLY))
+"""
 
 
 def _closed_port() -> int:

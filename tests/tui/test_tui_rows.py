@@ -7,8 +7,8 @@ import math
 
 import pytest
 from hypothesis import given
-from rich.cells import cell_len
 from hypothesis import strategies as st
+from rich.cells import cell_len
 
 from clustertui.config.thresholds import Thresholds
 from clustertui.transport.states import NodeState

@@ -108,5 +108,5 @@ async def test_switching_theme_live_recolours_rows(make_app) -> None:
             app.theme = name
             await pilot.pause()
             table = app.screen.query_one("#nodes")
-            [(glyph, style)] = table.cell("web1", "services")
+            [(_glyph, style)] = table.cell("web1", "services")
             assert table.palette is app.palette and table.palette.style(style).color.name == app.palette.ok.lower()

@@ -67,8 +67,5 @@ def incident(snapshot: ClusterSnapshot) -> ClusterSnapshot:
     up = sum(1 for v in snap.nodes if v.state is NodeState.UP)
     health = ClusterHealth(quorum_for(snap.cluster_type, up, len(snap.nodes)), snap.health.services,
                            snap.health.endpoints)
-    events = snap.events + (
-        Event(snap.t - 14.0, EventKind.NODE_DOWN, "db3", "unreachable: connection refused"),
-        Event(snap.t - 3.0, EventKind.NODE_DOWN, "lb2", "stale: no frame for 3 intervals"),
-    )
+    events = (*snap.events, Event(snap.t - 14.0, EventKind.NODE_DOWN, "db3", "unreachable: connection refused"), Event(snap.t - 3.0, EventKind.NODE_DOWN, "lb2", "stale: no frame for 3 intervals"))
     return dataclasses.replace(snap, health=health, events=events)

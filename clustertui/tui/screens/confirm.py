@@ -7,10 +7,12 @@ not confirm: a key pressed out of habit must not inject a fault.  Esc or `n` can
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -87,7 +89,7 @@ def faults_text(intro: str, rows: list[FaultRow], now: float) -> Text:
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Confirm"),
         Binding("n,escape", "answer(False)", "Cancel"),
     ]

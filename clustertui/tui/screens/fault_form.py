@@ -11,9 +11,11 @@ one line under the fields, leaving the form open to fix it or to cancel.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -25,7 +27,7 @@ TTL_FIELD = "ttl"
 
 
 class FaultForm(ModalScreen[list[FaultPlan] | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     FaultForm {
         align: center middle;

@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
 
+from clustertui.drills.session import DrillRun
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.tui import keys, messages
-from clustertui.drills.session import DrillRun
 from clustertui.tui.filtering import parse_filter
 from clustertui.tui.palette import Palette
 from clustertui.tui.sorting import SORTS, next_mode

@@ -62,9 +62,9 @@ class MetricChart(PlotextPlot):
         plt.clear_data()
         plt.title(title)
         for label, values, colour in lines:
-            points = [(x, y) for x, y in zip(ages, values) if not math.isnan(y) and x >= -WINDOW]
+            points = [(x, y) for x, y in zip(ages, values, strict=True) if not math.isnan(y) and x >= -WINDOW]
             if points:
-                xs, ys = zip(*points)
+                xs, ys = zip(*points, strict=True)
                 plt.plot(list(xs), list(ys), label=label, color=rgb(colour), marker="braille")
         plt.xlim(-WINDOW, 0)
         self.top = top

@@ -17,8 +17,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
-from clustertui.tui import format as fmt
 from clustertui.drills.session import DrillRun
+from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 
 REFRESH = 0.5  # seconds between redraws while the drill runs

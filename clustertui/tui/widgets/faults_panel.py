@@ -88,7 +88,7 @@ class FaultsPanel(DataTable):
             if shown is None:
                 self.add_row(*(self._text(cell) for cell in cells), key=fault_id)
             elif shown != cells:
-                for (key, _), cell, old in zip(COLUMNS, cells, shown):
+                for (key, _), cell, old in zip(COLUMNS, cells, shown, strict=True):
                     if cell != old:
                         self.update_cell(fault_id, key, self._text(cell), update_width=True)
             self._shown[fault_id] = cells
@@ -107,7 +107,7 @@ class FaultsPanel(DataTable):
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
         for fault_id, cells in self._shown.items():
-            for (key, _), cell in zip(COLUMNS, cells):
+            for (key, _), cell in zip(COLUMNS, cells, strict=True):
                 self.update_cell(fault_id, key, self._text(cell))
 
     def _text(self, cell: tuple[str, str]) -> Text:

@@ -14,6 +14,8 @@ a column header sorts by that column.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -37,7 +39,7 @@ MARK = "▌"  # drawn in a marked row's first cell (the column gap before the na
 
 class NodeTable(ScrollView, can_focus=True):
     BINDINGS = keys.bindings("table")
-    COMPONENT_CLASSES = {"node-table--header", "node-table--cursor", "node-table--marked"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"node-table--header", "node-table--cursor", "node-table--marked"}
     DEFAULT_CSS = """
     NodeTable {
         height: 1fr;

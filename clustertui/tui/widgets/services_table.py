@@ -59,7 +59,7 @@ class ServicesTable(DataTable):
             if shown is None:
                 self.add_row(*(self._text(cell) for cell in cells), key=service.name)
             elif shown != cells:
-                for (key, _), cell, old in zip(COLUMNS, cells, shown):
+                for (key, _), cell, old in zip(COLUMNS, cells, shown, strict=True):
                     if cell != old:
                         self.update_cell(service.name, key, self._text(cell), update_width=True)
             self._shown[service.name] = cells
@@ -67,7 +67,7 @@ class ServicesTable(DataTable):
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
         for name, cells in self._shown.items():
-            for (key, _), cell in zip(COLUMNS, cells):
+            for (key, _), cell in zip(COLUMNS, cells, strict=True):
                 self.update_cell(name, key, self._text(cell))
 
     def _text(self, cell: tuple[str, str]) -> Text:
