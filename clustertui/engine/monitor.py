@@ -166,10 +166,11 @@ class ClusterMonitor:
 
     def set_interval(self, seconds: float) -> float:
         """Sample every `seconds` from now on (bounded to 100ms..60s); returns the interval
-        in effect.  Each node's probe restarts on its open connection with the new interval
-        (a new channel, not a new login), so its next frame carries no CPU or network rates
-        yet; staleness, the checks and the history's time window follow at once.  The
-        history keeps its number of samples, so a shorter interval spans less time."""
+        in effect.  Each node's probe starts again on its open connection with the new
+        interval (a new channel, not a new login; see NodeSession.set_interval for how the
+        old one hands over); staleness, the checks and the history's time window follow at
+        once.  The history keeps its number of samples, so a shorter interval spans less
+        time."""
         seconds = min(MAX_INTERVAL, max(MIN_INTERVAL, float(seconds)))
         if seconds != self.interval:
             self.interval = seconds

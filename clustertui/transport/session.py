@@ -16,7 +16,7 @@ import asyncssh
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.plan import ProbePlan
 from clustertui.probe.sample import HostInfo, NodeSample
-from clustertui.transport.channel import run_probe
+from clustertui.transport.channel import SampleCallback, run_probe
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify
@@ -53,7 +53,8 @@ class NodeSession:
         self.connection: asyncssh.SSHClientConnection | None = None
         self.last_frame = 0.0  # monotonic time of the last good frame
         self._retry = asyncio.Event()
-        self._restart = asyncio.Event()  # set_interval: run the probe again with the new interval
+        self._wake = asyncio.Event()  # set_interval asked for a new probe, or a new probe took over
+        self._restart_wanted = False
         self._stopping = False
         self._streaming = False
 
@@ -69,10 +70,13 @@ class NodeSession:
         self._retry.set()
 
     def set_interval(self, interval: float) -> None:
-        """Sample every `interval` from now on: a streaming probe is restarted on the same
-        connection (its interval is an argument of the remote program)."""
+        """Sample every `interval` from now on: a streaming probe is replaced on the same
+        connection (its interval is an argument of the remote program); `_stream` hands
+        over from the old probe to the new one without a frame that lacks rates when the
+        interval gets shorter."""
         self.interval = interval
-        self._restart.set()
+        self._restart_wanted = True
+        self._wake.set()
 
     async def stop(self) -> None:
         self._stopping = True
@@ -131,23 +135,59 @@ class NodeSession:
 
         self.last_frame = time.monotonic()
         self._streaming = True
-        try:
-            while True:  # once, unless set_interval asks for a probe with another interval
-                self._restart.clear()
-                command = self.target.privileged(self.plan.command(self.interval))
-                probe = asyncio.ensure_future(run_probe(conn, command, self.plan, on_sample, interval=self.interval))
-                restart = asyncio.ensure_future(self._restart.wait())
-                try:
-                    await asyncio.wait((probe, restart), return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    restart.cancel()
-                    if not probe.done():
-                        probe.cancel()
-                        await asyncio.gather(probe, return_exceptions=True)
-                if not probe.cancelled():
-                    probe.result()  # the probe ended by itself: its error says why
+        probes: dict[int, asyncio.Future[None]] = {}
+        live = 0  # the generation whose frames are delivered
+        running_interval = self.interval  # of the newest probe
+
+        def deliver(generation: int, patient: bool) -> SampleCallback:
+            """A new probe's first frame has no CPU or network rates (nothing to compare
+            with yet).  When the interval got shorter (`patient`), the old probe keeps
+            sampling until the new one's second frame, one short interval later, so the
+            change leaves no gap; when it got longer, the new probe takes over at once."""
+            frames = 0
+
+            def on_frame(sample: NodeSample, info: HostInfo | None) -> None:
+                nonlocal live, frames
+                frames += 1
+                if generation < live or (generation > live and patient and frames == 1 and sample.cpu is None):
                     return
+                if generation > live:
+                    live = generation
+                    self._wake.set()  # retire the old probe now
+                on_sample(sample, info)
+
+            return on_frame
+
+        try:
+            while True:
+                for generation in [g for g in probes if g < live]:  # taken over: stop it
+                    retired = probes.pop(generation)
+                    retired.cancel()
+                    await asyncio.gather(retired, return_exceptions=True)
+                for probe in probes.values():
+                    if probe.done():
+                        probe.result()  # a probe ended by itself: its error says why
+                        return
+                if not probes or self._restart_wanted:
+                    self._restart_wanted = False
+                    patient = bool(probes) and self.interval < running_interval
+                    running_interval = self.interval
+                    command = self.target.privileged(self.plan.command(self.interval))
+                    generation = max(probes, default=-1) + 1
+                    probes[generation] = asyncio.ensure_future(
+                        run_probe(conn, command, self.plan, deliver(generation, patient), interval=self.interval))
+                self._wake.clear()
+                if self._restart_wanted or any(g < live for g in probes):
+                    continue
+                waiter = asyncio.ensure_future(self._wake.wait())
+                try:
+                    await asyncio.wait((*probes.values(), waiter), return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    waiter.cancel()
         finally:
+            for probe in probes.values():
+                probe.cancel()
+            await asyncio.gather(*probes.values(), return_exceptions=True)
             self._streaming = False
 
     def check_silence(self, now: float) -> None:

@@ -1,5 +1,6 @@
 """`ClusterMonitor.set_interval` on the lab: every node's probe really samples at the new
-rate (the remote program restarts on the open connection), without a new login."""
+rate (the remote program is replaced on the open connection), without a new login, and
+without a sample that lacks its CPU rate (the old probe samples until the new one has one)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,14 @@ def rate(arrivals: dict[str, list[float]], since: float, until: float) -> dict[s
 async def test_the_sample_rate_follows_set_interval(lab) -> None:
     monitor = ClusterMonitor(load_cluster(lab.cluster_file), interval=1.0)
     arrivals: dict[str, list[float]] = defaultdict(list)
-    monitor.on_sample(lambda node, sample: arrivals[node].append(time.monotonic()))
+    no_cpu: list[tuple[str, float]] = []
+
+    def seen(node: str, sample) -> None:
+        arrivals[node].append(time.monotonic())
+        if sample.cpu is None:
+            no_cpu.append((node, time.monotonic()))
+
+    monitor.on_sample(seen)
     await monitor.start()
     try:
         deadline = time.monotonic() + 20
@@ -32,6 +40,7 @@ async def test_the_sample_rate_follows_set_interval(lab) -> None:
             await asyncio.sleep(0.1)
         assert all(s.state is NodeState.UP for s in monitor.nodes.values())
         connections = {name: monitor.session(name).connection for name in monitor.nodes}
+        no_cpu.clear()  # each node's very first frame has no rate yet
         start = time.monotonic()
         await asyncio.sleep(3.0)
         slow = rate(arrivals, start, time.monotonic())
@@ -48,6 +57,7 @@ async def test_the_sample_rate_follows_set_interval(lab) -> None:
         assert all(3.5 <= fast[node] <= 6.0 for node in monitor.nodes), fast
         assert max(first_fast.values()) < 0.5, first_fast  # at once, not at the next old interval
         assert all(monitor.session(name).connection is connections[name] for name in monitor.nodes)  # no new login
+        assert no_cpu == []  # no gap: the new probe took over with its first frame that has a CPU rate
         assert all(s.state is NodeState.UP for s in monitor.nodes.values())
         snapshot = monitor.snapshot()
         assert snapshot.interval == 0.2 and all(view.sample_age < 0.6 for view in snapshot.nodes)
