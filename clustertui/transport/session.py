@@ -135,7 +135,7 @@ class NodeSession:
 
         self.last_frame = time.monotonic()
         self._streaming = True
-        probes: dict[int, asyncio.Future[None]] = {}
+        probes: dict[int, asyncio.Future[object]] = {}
         live = 0  # the generation whose frames are delivered
         running_interval = self.interval  # of the newest probe
 
@@ -179,9 +179,10 @@ class NodeSession:
                 self._wake.clear()
                 if self._restart_wanted or any(g < live for g in probes):
                     continue
-                waiter = asyncio.ensure_future(self._wake.wait())
+                waiter: asyncio.Future[object] = asyncio.ensure_future(self._wake.wait())
+                watched: set[asyncio.Future[object]] = {waiter, *probes.values()}
                 try:
-                    await asyncio.wait((*probes.values(), waiter), return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     waiter.cancel()
         finally:

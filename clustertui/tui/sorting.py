@@ -37,17 +37,17 @@ def pressure(view: NodeView, thresholds: Thresholds) -> int:
     return 2 if Level.BAD in levels else 1 if Level.WARN in levels else 0
 
 
-SortKey = Callable[[NodeView, Thresholds], tuple]
+SortKey = Callable[[NodeView, Thresholds], tuple[object, ...]]
 
 
-def _health(view: NodeView, thresholds: Thresholds) -> tuple:
+def _health(view: NodeView, thresholds: Thresholds) -> tuple[object, ...]:
     return (STATE_RANK[view.state], -view.services_down, -len(view.faults), -pressure(view, thresholds), view.name)
 
 
 def _metric(get: Callable[[NodeView], float | None]) -> SortKey:
     """Biggest first; nodes without a sample last."""
 
-    def key(view: NodeView, thresholds: Thresholds) -> tuple:
+    def key(view: NodeView, thresholds: Thresholds) -> tuple[object, ...]:
         value = get(view) if view.sample is not None else None
         return (value is None, -(value or 0.0), view.name)
 
