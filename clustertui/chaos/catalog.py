@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 from clustertui.chaos.errors import InvalidInput
 from clustertui.chaos.params import Directory, Peers, Percent, integer
 from clustertui.config.durations import parse_duration
-from clustertui.config.scalars import FaultKind, Port, ServiceName, duration, expect, ttl_problem
+from clustertui.config.scalars import DurationRule, FaultKind, Port, ServiceName, expect, ttl_problem
 from clustertui.config.translate import explain
 
 __all__ = ["CATALOG", "FaultKind", "FaultSpec", "ParamSpec", "parse_params", "spec_for", "ttl_from_text", "ttl_seconds"]
@@ -58,7 +58,7 @@ def _choice(name: str, help: str, options: tuple[str, ...], default: str) -> Par
     return ParamSpec(name, help, kind, default=default, choices=options)
 
 
-_Delay = duration("a duration from 1ms to 60s, like 100ms", ge=0.001, le=60.0)
+_Delay = Annotated[float, DurationRule("a duration from 1ms to 60s, like 100ms", ge=0.001, le=60.0)]
 
 SERVICE = ParamSpec("service", "the service (from the cluster file) on the node", ServiceName, required=True)
 BACKEND = _choice("backend", "firewall to use: auto picks iptables, else nft", ("auto", "iptables", "nft"), "auto")

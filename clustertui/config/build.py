@@ -29,12 +29,27 @@ class _Placed:
     where: Callable[[Loc], Origin]
 
 
+def _under(lines: LineMap, prefix: Loc) -> Callable[[Loc], Origin]:
+    """Where a field under `prefix` of the file is (an entry's own lines)."""
+    return lambda sub: lines.origin((*prefix, *sub))
+
+
+def _always(origin: Origin) -> Callable[[Loc], Origin]:
+    """Every field at one place (an imported node: its inventory line)."""
+    return lambda _sub: origin
+
+
+def _ssh_field(where: Callable[[Loc], Origin]) -> Callable[[str], Origin]:
+    """Where a field of an entry's `ssh:` block is."""
+    return lambda field: where(("ssh", field))
+
+
 def build_cluster(
     spec: ClusterFile, imported: list[ImportedNode], lines: LineMap, source: Path, check_files: bool
 ) -> Cluster:
     """The public Cluster: file nodes then imported ones, expanded and checked; errors via `lines`."""
-    placed = [_Placed(entry, lambda sub, i=i: lines.origin(("nodes", i, *sub))) for i, entry in enumerate(spec.nodes)]
-    placed += [_Placed(node.entry, lambda sub, o=node.origin: o) for node in imported]
+    placed = [_Placed(entry, _under(lines, ("nodes", i))) for i, entry in enumerate(spec.nodes)]
+    placed += [_Placed(node.entry, _always(node.origin)) for node in imported]
     nodes = _nodes(spec.ssh, placed)
     if not nodes:
         raise lines.error(("nodes",), "expected at least one node (under nodes: or from import:), found none")
@@ -44,7 +59,7 @@ def build_cluster(
         for item in placed:
             if item.entry.ssh is not None:
                 merged = _merge(spec.ssh, item.entry.ssh)
-                _check_files(merged, lambda field, item=item: item.where(("ssh", field)), item.entry.ssh.model_fields_set)
+                _check_files(merged, _ssh_field(item.where), item.entry.ssh.model_fields_set)
         _check_ca_files(spec, lines)
     return Cluster(
         name=spec.name,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+from annotated_types import GroupedMetadata
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -195,25 +198,41 @@ def _param_value(value: Any) -> Any:
     return value
 
 
-def name(kind: str) -> Any:
-    """A name that reaches remote shells: node, role, service, ... (`kind` is for the message)."""
-    return Annotated[
-        str, Field(pattern=f"^{NAME_PATTERN}$", max_length=253), expect(f"a {kind} name ({NAME_RULE})")
-    ]
+@dataclass(frozen=True, slots=True)
+class NameRule(GroupedMetadata):
+    """A name that reaches remote shells: node, role, service, ... (`kind` is for the message).
+    Grouped metadata rather than a function returning `Annotated[...]`, so that each name type
+    is a static alias the type checker sees as `str`."""
+
+    kind: str
+
+    def __iter__(self) -> Iterator[object]:
+        yield Field(pattern=f"^{NAME_PATTERN}$", max_length=253)
+        yield expect(f"a {self.kind} name ({NAME_RULE})")
 
 
-def duration(phrase: str, **bounds: float) -> Any:
-    """Seconds, written as a duration; `bounds` are pydantic's gt/ge on the seconds."""
-    return Annotated[float, BeforeValidator(parse_duration), Field(**bounds), expect(phrase)]
+@dataclass(frozen=True, slots=True)
+class DurationRule(GroupedMetadata):
+    """Seconds, written as a duration, between pydantic-style bounds (`gt`/`ge`, `le`)."""
+
+    phrase: str
+    gt: float | None = None
+    ge: float | None = None
+    le: float | None = None
+
+    def __iter__(self) -> Iterator[object]:
+        yield BeforeValidator(parse_duration)
+        yield Field(gt=self.gt, ge=self.ge, le=self.le)
+        yield expect(self.phrase)
 
 
-NodeName = name("node")
-RoleName = name("role")
-ServiceName = name("service")
-EndpointName = name("endpoint")
-DrillName = name("drill")
-ClusterName = name("cluster")
-LabelKey = name("label")
+NodeName = Annotated[str, NameRule("node")]
+RoleName = Annotated[str, NameRule("role")]
+ServiceName = Annotated[str, NameRule("service")]
+EndpointName = Annotated[str, NameRule("endpoint")]
+DrillName = Annotated[str, NameRule("drill")]
+ClusterName = Annotated[str, NameRule("cluster")]
+LabelKey = Annotated[str, NameRule("label")]
 
 LabelValue = Annotated[str, BeforeValidator(_label_value), expect("a label value (a string or a number)")]
 Host = Annotated[str, AfterValidator(_host), expect("a hostname or IP address")]
@@ -249,10 +268,16 @@ Count = Annotated[int, Field(ge=1, le=MAX_COUNT), expect(f"an integer from 1 to 
 HttpStatus = Annotated[int, Field(ge=100, le=599), expect("an HTTP status code from 100 to 599")]
 ParamValue = Annotated[Any, AfterValidator(_param_value), expect("a string, number or boolean")]
 
-Duration = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 7d", gt=0, le=MAX_DURATION)
-Timeout = duration(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 10m", gt=0, le=MAX_TIMEOUT)
-NonNegativeDuration = duration(f"{DURATION_EXPECTED} (or 0 to disable), at most 1h", ge=0, le=MAX_KEEPALIVE)
-Interval = duration("a duration from 100ms to 1h, like 500ms, 1s or 5s", ge=0.1, le=MAX_INTERVAL)
+Duration = Annotated[
+    float, DurationRule(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 7d", gt=0, le=MAX_DURATION)
+]
+Timeout = Annotated[
+    float, DurationRule(f"a positive {DURATION_EXPECTED.removeprefix('a ')}, at most 10m", gt=0, le=MAX_TIMEOUT)
+]
+NonNegativeDuration = Annotated[
+    float, DurationRule(f"{DURATION_EXPECTED} (or 0 to disable), at most 1h", ge=0, le=MAX_KEEPALIVE)
+]
+Interval = Annotated[float, DurationRule("a duration from 100ms to 1h, like 500ms, 1s or 5s", ge=0.1, le=MAX_INTERVAL)]
 
 ClusterType = Literal["majority", "shared-disk", "single-node"]
 

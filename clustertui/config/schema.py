@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .model import ChaosPolicy, DrillSpec, EndpointSpec, Frozen, ServiceSpec, SSHSettings
+from .frozen import Frozen
+from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
 from .ranges import expand_range
 from .scalars import (
     NAME_RULE,

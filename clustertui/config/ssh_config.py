@@ -26,7 +26,7 @@ def _config_classes() -> tuple[Any, Any]:
     """asyncssh's parser, and a variant of it that records Host lines (imported on first use)."""
     from asyncssh.config import ConfigParseError, SSHClientConfig
 
-    class HostLines(SSHClientConfig):  # type: ignore[misc]
+    class HostLines(SSHClientConfig):
         """Parses like asyncssh, but enters every block and reads only Host, Match and Include."""
 
         def __init__(self, *args: Any) -> None:

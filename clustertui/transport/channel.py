@@ -108,10 +108,10 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
         self._stderr_tail = ""
         self.exit_status: int | None = None
         self.exit_signal: str | None = None
-        self._channel: asyncssh.SSHClientChannel | None = None
+        self._channel: asyncssh.SSHClientChannel[str] | None = None
         self.ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def connection_made(self, chan: asyncssh.SSHClientChannel) -> None:
+    def connection_made(self, chan: asyncssh.SSHClientChannel[str]) -> None:
         self._channel = chan
 
     def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
@@ -181,9 +181,8 @@ async def run_probe(
     frames faster than that are a ProbeError too (FrameRate); after `max_frames` frames the
     channel is closed.
     """
-    _channel, probe = await conn.create_session(
-        lambda: ProbeChannel(plan, on_sample, interval, max_frames), command, encoding="utf-8", errors="replace"
-    )
+    probe = ProbeChannel(plan, on_sample, interval, max_frames)
+    await conn.create_session(lambda: probe, command, encoding="utf-8", errors="replace")
     try:
         await probe.ended
     except (asyncssh.Error, OSError) as exc:

@@ -10,6 +10,7 @@ import asyncio
 import os
 import socket
 import time
+from typing import Any
 
 import psutil
 
@@ -18,7 +19,7 @@ from clustertui.transport.session import SessionSink
 from clustertui.transport.states import NodeState
 
 
-def _breakdown(times) -> CpuBreakdown:
+def _breakdown(times: Any) -> CpuBreakdown:  # psutil's scputimes: its fields vary by platform
     return CpuBreakdown(
         percent=100.0 - times.idle - getattr(times, "iowait", 0.0),
         user=times.user + times.nice,
