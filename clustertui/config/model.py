@@ -163,6 +163,14 @@ class Endpoint(EndpointSpec):
 
     name: EndpointName
 
+    @property
+    def target(self) -> str:
+        """What is checked: the URL, or host:port (the validator keeps exactly one of them)."""
+        target = self.http or self.tcp
+        if target is None:  # unreachable past validation; a plain check, kept under `python -O`
+            raise ValueError(f"endpoint {self.name!r} has neither http nor tcp")
+        return target
+
 
 class ChaosPolicy(Frozen):
     """What chaos may touch. Off unless `enabled: true`, and then only allowed roles/nodes."""

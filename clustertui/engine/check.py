@@ -10,7 +10,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from clustertui.config import Cluster, Node
+from clustertui.config import Cluster, Endpoint, Node, Service
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
@@ -67,22 +67,18 @@ class CheckReport:
 
 async def check_cluster(cluster: Cluster, pool: ConnectionPool | None = None) -> CheckReport:
     own = pool or ConnectionPool()
-    node_checks = [check_node(cluster, node, own) for node in cluster.nodes]
-    endpoint_checks = [endpoint_result(name, endpoint) for name, endpoint in cluster.endpoints.items()]
+    node_checks = asyncio.gather(*(check_node(cluster, node, own) for node in cluster.nodes))
+    endpoint_checks = asyncio.gather(*(endpoint_result(name, e) for name, e in cluster.endpoints.items()))
     try:
-        results = await asyncio.gather(*node_checks, *endpoint_checks)
+        nodes, endpoints = await asyncio.gather(node_checks, endpoint_checks)
     finally:
         if pool is None:
             own.close()
-    return CheckReport(
-        cluster=cluster.name,
-        nodes=tuple(results[: len(node_checks)]),
-        endpoints=tuple(results[len(node_checks) :]),
-    )
+    return CheckReport(cluster=cluster.name, nodes=tuple(nodes), endpoints=tuple(endpoints))
 
 
-async def endpoint_result(name: str, endpoint) -> EndpointResult:
-    return EndpointResult(name, endpoint.http or endpoint.tcp, await check_endpoint(endpoint))
+async def endpoint_result(name: str, endpoint: Endpoint) -> EndpointResult:
+    return EndpointResult(name, endpoint.target, await check_endpoint(endpoint))
 
 
 async def check_node(cluster: Cluster, node: Node, pool: ConnectionPool) -> NodeCheck:
@@ -113,7 +109,7 @@ async def check_node(cluster: Cluster, node: Node, pool: ConnectionPool) -> Node
     return NodeCheck(node.name, node.host, NodeState.UP, "", rtt_ms, info, sample, tuple(services))
 
 
-async def judge_service(service, node: Node, sample: NodeSample) -> ServiceResult:
+async def judge_service(service: Service, node: Node, sample: NodeSample) -> ServiceResult:
     probe = sample.services[service.name]
     http = await check_service_url(service, node.host, timeout=2.0)
     problems = service_problems(service, probe, http)

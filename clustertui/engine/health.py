@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from clustertui.transport.netcheck import CheckOutcome
 
@@ -58,7 +59,7 @@ class ClusterHealth:
             and all(e is not None and e.ok for e in self.endpoints.values())
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "quorum": {
                 "up": self.quorum.up,

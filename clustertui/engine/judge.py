@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from clustertui.config import Endpoint, Service
 from clustertui.probe.sample import ServiceProbe, Sign
 from clustertui.transport.netcheck import CheckOutcome, HttpOptions, http_check, tcp_check
 
 
-def service_problems(service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
+def service_problems(service: Service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
     """Why a service is down (empty when up): every sign of life the probe saw must hold
     (``ServiceProbe.failed``, the one rule), and the HTTP check if one is configured."""
     problems: list[str] = []
@@ -22,7 +23,7 @@ def service_problems(service, probe: ServiceProbe | None, http: CheckOutcome | N
     return problems
 
 
-def service_signs(service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
+def service_signs(service: Service, probe: ServiceProbe | None, http: CheckOutcome | None) -> list[str]:
     """The signs of life that did hold, for a human reading `check`."""
     signs: list[str] = []
     if probe is not None:
@@ -38,15 +39,15 @@ def service_signs(service, probe: ServiceProbe | None, http: CheckOutcome | None
     return signs
 
 
-async def check_service_url(service, host: str, timeout: float) -> CheckOutcome | None:
+async def check_service_url(service: Service, host: str, timeout: float) -> CheckOutcome | None:
     if not service.http:
         return None
     return await http_check(service.http.replace("{host}", host), timeout=timeout, options=HttpOptions.of(service))
 
 
-async def check_endpoint(endpoint, timeout: float | None = None) -> CheckOutcome:
+async def check_endpoint(endpoint: Endpoint, timeout: float | None = None) -> CheckOutcome:
     timeout = endpoint.timeout if timeout is None else min(endpoint.timeout, timeout)
     if endpoint.http:
         return await http_check(endpoint.http, endpoint.expect_status, timeout, HttpOptions.of(endpoint))
-    host, _, port = endpoint.tcp.rpartition(":")
+    host, _, port = endpoint.target.rpartition(":")
     return await tcp_check(host.strip("[]"), int(port), timeout)

@@ -62,7 +62,7 @@ class NodeStatus:
     sample: NodeSample | None = None
     services: dict[str, ServiceStatus] = field(default_factory=dict)
     http: dict[str, CheckOutcome] = field(default_factory=dict)
-    service_up_samples: collections.Counter = field(default_factory=collections.Counter)
+    service_up_samples: collections.Counter[str] = field(default_factory=collections.Counter)
     samples: int = 0
 
     @property
@@ -101,7 +101,7 @@ class ClusterMonitor:
         self.pool = pool or ConnectionPool()
         self._owns_pool = pool is None
         self._sessions: dict[str, NodeSession | LocalSession] = {}
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._quorum_held: bool | None = None
 
     # -- listeners -----------------------------------------------------------------------
@@ -274,7 +274,7 @@ class ClusterMonitor:
             nodes=nodes,
             events=tuple(self.events)[-max_events:],
             active_faults=faults,
-            endpoint_targets={n: e.http or e.tcp for n, e in self.cluster.endpoints.items()},
+            endpoint_targets={n: e.target for n, e in self.cluster.endpoints.items()},
             thresholds=self.cluster.thresholds,
         )
 
@@ -358,4 +358,5 @@ class ClusterMonitor:
                     jobs.append((status, service.name, check))
         outcomes = await asyncio.gather(*(job for _, _, job in jobs))
         for (status, name, _), outcome in zip(jobs, outcomes, strict=True):
-            status.http[name] = outcome
+            if outcome is not None:  # None only for a service without a URL, which has no job
+                status.http[name] = outcome
