@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import Any
 
 from clustertui.chaos.ledger import LEDGER_DIR, LedgerEntry, entries_from_files
 from clustertui.chaos.shell import HELPERS, q
@@ -138,7 +139,7 @@ def _netem(rest: str) -> tuple[bool | None, str]:
 
 def parse_survey(node: str, text: str) -> NodeSurvey:
     """Read the survey's output; unknown lines are ignored (newer probes may say more)."""
-    values: dict = {"tools": set(), "firewalls": [], "routes": [], "processes": {}}
+    values: dict[str, Any] = {"tools": set(), "firewalls": [], "routes": [], "processes": {}}
     files: dict[str, str] = {}
     for line in text.splitlines():
         key, _, rest = line.partition(" ")

@@ -38,7 +38,7 @@ from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_file, rever
 from clustertui.chaos.shell import HELPERS, q
 from clustertui.chaos.timer import TimerPlan, plan_timer
 from clustertui.config import Cluster, Fault, Node, Service
-from clustertui.config.scalars import NodeName
+from clustertui.config.scalars import FaultKind, NodeName
 
 #: A node name, by the cluster file's own rule.
 _NODE_NAME: TypeAdapter[str] = TypeAdapter(NodeName)
@@ -76,7 +76,7 @@ class FaultRequest:
 class CheckedRequest:
     """A request whose every value passed validation."""
 
-    kind: str
+    kind: FaultKind
     node: Node
     params: dict[str, Any]
     ttl: float
@@ -235,7 +235,8 @@ def plan_fault(
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}))
+    plain: dict[str, Any] = json.loads(json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}))
+    return plain
 
 
 def _address(host: str, node: str) -> str:
@@ -255,7 +256,8 @@ def _peers(cluster: Cluster, checked: CheckedRequest, controller: str | None) ->
     names = checked.params.get("peers") or tuple(n.name for n in cluster.nodes if n.name != checked.node.name)
     if checked.kind == "block-port":
         return (), ()
-    peers, skipped = [], []
+    peers: list[Peer] = []
+    skipped: list[Peer] = []
     own = _address(checked.node.host, checked.node.name)
     for name in names:
         address = _address(cluster.node(name).host, name)

@@ -85,7 +85,7 @@ class Chaos:
     async def close(self) -> None:
         try:
             if self.revert_on_exit and self.applied:
-                await self.revert_own("exit")
+                await self.revert_own(RevertReason.EXIT)
         finally:
             if self._owns_pool:
                 self.pool.close()
@@ -360,13 +360,13 @@ class Chaos:
         seen = {fault.id for fault in found}
         gone = []
         for record in self.records.for_cluster(self.cluster.name):
-            survey = surveys.get(record.node)
-            if record.id in seen or survey is None:
+            on_node = surveys.get(record.node)
+            if record.id in seen or on_node is None:
                 continue
-            if isinstance(survey, NodeDown):
+            if isinstance(on_node, NodeDown):
                 found.append(
                     ActiveFault(record.id, record.node, FaultState.UNCONFIRMED, record, None, record.timer,
-                                f"{record.node} is {survey.state}: {survey.reason}")
+                                f"{record.node} is {on_node.state}: {on_node.reason}")
                 )
                 continue
             gone.append(record.id)

@@ -114,7 +114,7 @@ class DrillRunner:
 
     async def run(self) -> DrillResult:
         started = time.time()
-        traffic: list[asyncio.Task] = []
+        traffic: list[asyncio.Task[None]] = []
         state = RunState(started=started)
         try:
             await self._wait_for_nodes()
@@ -157,8 +157,8 @@ class DrillRunner:
             if running < needed:
                 raise Aborted(f"steady state does not hold: {service} runs on {running} node(s), needs {needed}")
         ratios = [success_ratio(p.requests, since, time.time()) for p in self.probes]
-        for probe, (ratio, sent) in zip(self.probes, ratios, strict=True):
-            if sent == 0:
+        for probe, (ratio, _sent) in zip(self.probes, ratios, strict=True):
+            if ratio is None:  # nothing sent in the window
                 raise Aborted(f"steady state: no traffic was sent to {probe.label}")
             if ratio < steady.min_success:
                 raise Aborted(f"steady state does not hold: {probe.label} succeeded {ratio:.1%}, "

@@ -78,7 +78,7 @@ class TrafficProbe:
         self.label = describe(traffic)
         self.requests: list[Request] = []
         self.sent = 0
-        self._in_flight: set[asyncio.Task] = set()
+        self._in_flight: set[asyncio.Task[None]] = set()
         self._http_options = HttpOptions.of(traffic)
 
     async def _send(self) -> CheckOutcome:
@@ -88,7 +88,9 @@ class TrafficProbe:
         if spec.tcp:
             host, _, port = spec.tcp.rpartition(":")
             return await tcp_check(host.strip("[]"), int(port), spec.timeout)
-        return await _command(spec.command, spec.timeout)
+        if spec.command:
+            return await _command(spec.command, spec.timeout)
+        raise ValueError(f"traffic {self.label!r} has no http, tcp or command")  # the cluster file rules this out
 
     async def _one(self) -> None:
         sent = time.time()

@@ -8,6 +8,7 @@ the master and sees its two peers.  HTTP never goes through a proxy from the env
 
 from __future__ import annotations
 
+import functools
 import socket
 import subprocess
 import time
@@ -233,7 +234,7 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
     out: list[Check] = []
     for node in spec.nodes:
         n = node  # bind for the lambdas
-        out.append(Check(n.name, "sshd", _safe(lambda n=n: check_ssh(paths, n))))
+        out.append(Check(n.name, "sshd", _safe(functools.partial(check_ssh, paths, n))))
         for svc in n.services[1:]:
             if svc.name == "haproxy":
                 probe = lambda n=n: check_haproxy(n, spec)  # noqa: E731

@@ -37,11 +37,12 @@ def _usec(seconds: float) -> str:
 
 def build(ctx: FaultContext) -> FaultSteps:
     devs = {ctx.facts.dev_for(peer.address) for peer in ctx.peers}
-    if None in devs:
+    routed = {dev for dev in devs if dev is not None}
+    if len(routed) < len(devs):
         raise Refused(f"{ctx.node.name} has no route to some of the peers")
-    if len(devs) != 1:
-        raise Refused(f"{ctx.node.name} reaches the peers through several interfaces ({', '.join(sorted(devs))})")
-    dev = devs.pop()
+    if len(routed) != 1:
+        raise Refused(f"{ctx.node.name} reaches the peers through several interfaces ({', '.join(sorted(routed))})")
+    dev = routed.pop()
     delay, jitter = ctx.params["delay"], ctx.params["jitter"]
     netem = ["delay", _usec(delay)] + ([_usec(jitter)] if jitter else [])
     tc_filter = ("tc", "filter", "add", "dev", dev, "parent", ROOT, "protocol", "ip")
