@@ -40,7 +40,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lab-deps
+test: lint lab-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # pytest's own exit status decides (5, "no tests collected", fails like any other).

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from textual import on
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.worker import Worker
 
@@ -228,7 +229,7 @@ class ChaosActions(App[None]):
         self._drill_changed()
         await self.drills.save(run)
         self._drill_changed()
-        severity = "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
+        severity: SeverityLevel = "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
         self.notify(f"drill {result.drill}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""),
                     severity=severity, timeout=15, markup=False)
         self.poll_status(now=True)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from clustertui.config.thresholds import Level, Thresholds
 from clustertui.engine.snapshot import NodeView
+from clustertui.probe.sample import NodeSample
 from clustertui.transport.states import NodeState
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -44,11 +45,11 @@ def _health(view: NodeView, thresholds: Thresholds) -> tuple[object, ...]:
     return (STATE_RANK[view.state], -view.services_down, -len(view.faults), -pressure(view, thresholds), view.name)
 
 
-def _metric(get: Callable[[NodeView], float | None]) -> SortKey:
+def _metric(get: Callable[[NodeView, NodeSample], float | None]) -> SortKey:
     """Biggest first; nodes without a sample last."""
 
     def key(view: NodeView, thresholds: Thresholds) -> tuple[object, ...]:
-        value = get(view) if view.sample is not None else None
+        value = get(view, view.sample) if view.sample is not None else None
         return (value is None, -(value or 0.0), view.name)
 
     return key
@@ -58,11 +59,11 @@ def _metric(get: Callable[[NodeView], float | None]) -> SortKey:
 SORTS: dict[str, tuple[SortKey, str]] = {
     "health": (_health, "state"),
     "name": (lambda v, t: (v.name,), "node"),
-    "cpu": (_metric(lambda v: v.sample.cpu_percent), "cpu"),
-    "mem": (_metric(lambda v: v.sample.mem_percent), "mem"),
-    "load": (_metric(lambda v: v.sample.load1), "load"),
-    "net": (_metric(lambda v: v.sample.rx_bps + v.sample.tx_bps), "net"),
-    "age": (_metric(lambda v: v.sample_age), "age"),
+    "cpu": (_metric(lambda v, s: s.cpu_percent), "cpu"),
+    "mem": (_metric(lambda v, s: s.mem_percent), "mem"),
+    "load": (_metric(lambda v, s: s.load1), "load"),
+    "net": (_metric(lambda v, s: s.rx_bps + s.tx_bps), "net"),
+    "age": (_metric(lambda v, s: v.sample_age), "age"),
 }
 
 

@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from clustertui.chaos import CATALOG, NodeAvailability
 from clustertui.config import Drill
+from clustertui.config.scalars import FaultKind
 from clustertui.drills.session import DrillSession
 from clustertui.tui import format as fmt
 
@@ -218,7 +219,7 @@ class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
             drill = self.session.drills[name]
             detail.update(drill.description or drill_line(drill))
             return
-        spec = CATALOG[name]
+        spec = CATALOG[FaultKind(name)]
         services = self._services(name)
         detail.update(f"{spec.summary}  needs: {spec.needs}" + (f"  services: {services}" if services else ""))
 

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from clustertui.chaos import CATALOG, ChaosSession, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
 from clustertui.chaos.catalog import ttl_from_text
+from clustertui.config.scalars import FaultKind
 
 TTL_FIELD = "ttl"
 
@@ -85,7 +86,7 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
         super().__init__(id="fault-form")
         self.session = session
         self.kind = kind
-        self.spec = CATALOG[kind]
+        self.spec = CATALOG[FaultKind(kind)]
         self.nodes = nodes
         self.availability = availability
 

@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 
 WINDOW = 300.0
 #: x ticks, from the most to the fewest, each with the plot width (cells) it needs.
-X_TICKS = (
+X_TICKS: tuple[tuple[int, list[float], list[str]], ...] = (
     (32, [-300, -240, -180, -120, -60, 0], ["-5m", "-4m", "-3m", "-2m", "-1m", "now"]),
     (16, [-300, -180, -60], ["-5m", "-3m", "-1m"]),
     (0, [-300, -60], ["-5m", "-1m"]),

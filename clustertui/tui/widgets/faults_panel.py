@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from clustertui.tui.faults import FaultRow
@@ -102,7 +103,7 @@ class FaultsPanel(DataTable):
         """The fault id under the cursor."""
         if not self._shown or not 0 <= self.cursor_row < self.row_count:
             return None
-        return str(self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value)
+        return str(self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
