@@ -1,0 +1,54 @@
+"""The import contracts in pyproject.toml (checked by `make lint`) cover every package.
+
+import-linter checks only the modules a contract names: a new package left out of the layers,
+or out of the "Textual only under tui" sources, would be free to import anything. These tests
+fail as soon as the package tree and the contracts drift apart.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import tomllib
+from pathlib import Path
+
+import clustertui
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACTS = {
+    c["name"]: c for c in tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+}
+TOP = {f"clustertui.{m.name}" for m in pkgutil.iter_modules(clustertui.__path__)}
+PACKAGES = {f"clustertui.{m.name}" for m in pkgutil.iter_modules(clustertui.__path__) if m.ispkg}
+ENTRY = "clustertui.__main__"  # `python -m clustertui`: only calls the CLI
+
+
+def _contract(start: str) -> dict:
+    [contract] = [c for name, c in CONTRACTS.items() if name.startswith(start)]
+    return contract
+
+
+def test_every_package_but_the_lab_is_a_layer() -> None:
+    assert set(_contract("Layers")["layers"]) == PACKAGES - {"clustertui.lab"}
+
+
+def test_the_layers_are_in_the_documented_order() -> None:
+    order = ["cli", "tui", "drills", "chaos", "report", "engine", "transport", "probe", "config"]
+    assert _contract("Layers")["layers"] == [f"clustertui.{name}" for name in order]
+
+
+def test_only_the_cli_may_import_the_lab() -> None:
+    contract = _contract("Only the CLI imports the lab")
+    assert contract["forbidden_modules"] == ["clustertui.lab"]
+    assert set(contract["source_modules"]) == TOP - {"clustertui.cli", "clustertui.lab", ENTRY}
+
+
+def test_the_lab_imports_no_product_package() -> None:
+    contract = _contract("The lab imports no product package")
+    assert contract["source_modules"] == ["clustertui.lab"]
+    assert set(contract["forbidden_modules"]) == PACKAGES - {"clustertui.lab"}
+
+
+def test_nothing_outside_the_tui_may_import_textual() -> None:
+    contract = _contract("Textual only under clustertui.tui")
+    assert set(contract["forbidden_modules"]) == {"textual", "textual_plotext"}
+    assert set(contract["source_modules"]) == TOP - {"clustertui.tui", ENTRY}
