@@ -16,9 +16,11 @@ flight and the revert on exit are the sessions' (chaos/session.py, drills/sessio
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import cast
 
 from textual import on
 from textual.app import SystemCommand
+from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -45,6 +47,9 @@ STATUS_EVERY = 3.0  # seconds between surveys of the fault ledgers, while there 
 class ClusterApp(ChaosActions):
     TITLE = "clustertui"
     BINDINGS = keys.bindings("app")
+    CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
+    #: The current theme's status colours; widgets that draw cells watch it (widgets/paletted.py).
+    palette: var[Palette] = var(cast(Palette, None), init=False)
 
     def __init__(
         self,
@@ -80,10 +85,7 @@ class ClusterApp(ChaosActions):
         for name in list(self.available_themes):  # only themes that have a status palette
             if name not in catalog.entries:
                 self.unregister_theme(name)
-
-    @property
-    def palette(self) -> Palette:
-        return self.catalog.entries[self.theme].palette
+        self.set_reactive(ClusterApp.palette, catalog.entries[self.theme].palette)
 
     @property
     def chaos_off(self) -> bool:
@@ -231,12 +233,9 @@ class ClusterApp(ChaosActions):
         self.theme = self.catalog.next_after(self.theme)
 
     def watch_theme(self, name: str) -> None:
-        if name not in self.catalog.entries:
-            return
-        palette = self.catalog.entries[name].palette
-        for screen in self.screen_stack:
-            if isinstance(screen, SnapshotScreens) and screen.is_mounted:
-                screen.set_palette(palette)
+        """A theme switch sets the palette; the widgets that draw cells follow it."""
+        if name in self.catalog.entries:
+            self.palette = self.catalog.entries[name].palette
 
     # -- palette and read-only ---------------------------------------------------------
 

@@ -110,3 +110,33 @@ async def test_switching_theme_live_recolours_rows(make_app) -> None:
             table = app.screen.query_one("#nodes")
             [(_glyph, style)] = table.cell("web1", "services")
             assert table.palette is app.palette and table.palette.style(style).color.name == app.palette.ok.lower()
+
+
+async def test_a_theme_switch_reaches_every_widget_that_draws_cells(make_app) -> None:
+    """One reactive (`ClusterApp.palette`): the widgets follow it themselves, on the
+    overview and on a node's detail alike, without the app naming them."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("web1")
+        await pilot.pause()
+        app.theme = "light"
+        await pilot.pause()
+        light = app.catalog.entries["light"].palette
+        drawn = [w for screen in app.screen_stack for w in screen.query("*") if hasattr(w, "set_palette")]
+        assert {type(w).__name__ for w in drawn} >= {
+            "ClusterHeader", "NodeTable", "EventLog", "FaultsPanel", "DrillPanel",
+            "NodeHeader", "CoreBars", "ServicesTable", "NodeEvents",
+        }
+        assert all(w.palette is light for w in drawn) and app.screen.palette is light
+
+
+def test_the_stylesheets_ship_inside_the_package() -> None:
+    """CSS_PATH is relative to the app's module: the .tcss files live in the package (and
+    pyproject's package-data puts them in the wheel)."""
+    from importlib.resources import files
+
+    from clustertui.tui.app import ClusterApp
+
+    for path in ClusterApp.CSS_PATH:
+        assert (files("clustertui.tui") / path).is_file()

@@ -18,7 +18,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
@@ -27,6 +26,7 @@ from clustertui.config import Drill
 from clustertui.config.scalars import FaultKind
 from clustertui.drills.session import DrillSession
 from clustertui.tui import format as fmt
+from clustertui.tui.screens.modal import Modal
 
 KIND_WIDTH = 11
 
@@ -61,76 +61,36 @@ def drill_line(drill: Drill) -> str:
     return f"{what} on {where}, hold {drill.hold:g}s"
 
 
-class ChaosMenu(ModalScreen[FaultChoice | DrillChoice | None]):
+class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    ChaosMenu {
-        align: center middle;
-    }
-    ChaosMenu > Vertical {
-        width: 96%;
-        max-width: 120;
-        height: 94%;
-        max-height: 34;
-        border: round $warning;
-        border-title-color: $warning;
-        border-subtitle-color: $text-muted;
-        background: $surface;
-        padding: 0 1;
-    }
-    ChaosMenu #menu-columns {
-        height: 1fr;
-    }
-    ChaosMenu #menu-nodes-box {
-        width: 26;
-        margin-right: 1;
-    }
-    ChaosMenu Label {
-        color: $text-muted;
-    }
-    ChaosMenu SelectionList, ChaosMenu OptionList,
-    ChaosMenu SelectionList:focus, ChaosMenu OptionList:focus {
-        height: 1fr;
-        border: none;
-        padding: 0;
-        background: $surface;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    ChaosMenu #menu-detail {
-        height: 3;
-        color: $text-muted;
-        border-top: solid $panel-lighten-2;
-    }
-    """
 
     def __init__(self, session: DrillSession, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
                  drill_running: bool) -> None:
         """`nodes`: (name, description) in display order; `selected`: checked at first."""
         super().__init__(id="chaos-menu")
         self.session = session
+        self.box_title = f"chaos · {session.cluster.name}"
         self.nodes = list(nodes)
         self.initially = set(selected)
         self.drill_running = drill_running
         self.availability: dict[str, NodeAvailability] | None = None
         self.survey_error = ""
 
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = f"chaos · {self.session.cluster.name}"
-            box.border_subtitle = "enter picks · space toggles a node · tab switches lists · esc cancels"
-            with Horizontal(id="menu-columns"):
-                with Vertical(id="menu-nodes-box"):
-                    yield Label("nodes")
-                    yield SelectionList[str](
-                        *((Text.assemble(name, (f" {text}", "dim")), name, name in self.initially)
-                          for name, text in self.nodes),
-                        id="menu-nodes",
-                    )
-                with Vertical():
-                    yield Label("fault, or drill")
-                    yield OptionList(id="menu-actions")
-            yield Static("surveying the nodes…", id="menu-detail")
+    hint = "enter picks · space toggles a node · tab switches lists · esc cancels"
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="menu-columns"):
+            with Vertical(id="menu-nodes-box"):
+                yield Label("nodes")
+                yield SelectionList[str](
+                    *((Text.assemble(name, (f" {text}", "dim")), name, name in self.initially)
+                      for name, text in self.nodes),
+                    id="menu-nodes",
+                )
+            with Vertical():
+                yield Label("fault, or drill")
+                yield OptionList(id="menu-actions")
+        yield Static("surveying the nodes…", id="menu-detail")
 
     @property
     def node_list(self) -> SelectionList[str]:

@@ -13,8 +13,7 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from clustertui.chaos import FaultPlan
@@ -22,6 +21,7 @@ from clustertui.config import Drill
 from clustertui.config.scalars import DRILL_TTL_MARGIN
 from clustertui.drills.traffic import describe
 from clustertui.tui.faults import FaultRow
+from clustertui.tui.screens.modal import Modal
 
 
 def plan_text(plans: list[FaultPlan]) -> Text:
@@ -88,54 +88,26 @@ def faults_text(intro: str, rows: list[FaultRow], now: float) -> Text:
     return text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Modal[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Confirm"),
         Binding("n,escape", "answer(False)", "Cancel"),
     ]
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    ConfirmScreen > Vertical {
-        width: 96%;
-        max-width: 140;
-        height: auto;
-        max-height: 94%;
-        border: round $warning;
-        border-title-color: $warning;
-        border-subtitle-color: $text-muted;
-        background: $surface;
-        padding: 0 1;
-    }
-    ConfirmScreen #confirm-body {
-        height: auto;
-    }
-    ConfirmScreen #confirm-buttons {
-        height: 1;
-        margin-top: 1;
-        align-horizontal: right;
-    }
-    ConfirmScreen Button {
-        margin-left: 2;
-    }
-    """
+
+    hint = "y confirms · n or esc cancels · ↑↓ scroll"
 
     def __init__(self, title: str, body: RenderableType, confirm: str) -> None:
         super().__init__(id="confirm")
-        self.title_text = title
+        self.box_title = title
         self.body = body
         self.confirm_label = confirm
 
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = self.title_text
-            box.border_subtitle = "y confirms · n or esc cancels · ↑↓ scroll"
-            with VerticalScroll(id="confirm-body"):
-                yield Static(self.body, id="confirm-text")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes", compact=True)
-                yield Button("Cancel (esc)", id="confirm-no", compact=True)
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="confirm-body"):
+            yield Static(self.body, id="confirm-text")
+        with Horizontal(id="confirm-buttons"):
+            yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes", compact=True)
+            yield Button("Cancel (esc)", id="confirm-no", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#confirm-body").focus()

@@ -20,6 +20,7 @@ from textual.widgets import Footer
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.tui import keys, messages
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.widgets.charts import WINDOW, MetricChart, rate_unit
 from clustertui.tui.widgets.core_bars import CoreBars
 from clustertui.tui.widgets.node_events import NodeEvents
@@ -34,14 +35,6 @@ SeriesReader = Callable[[str, float], NodeSeries]
 
 class DetailScreen(Screen):
     BINDINGS = keys.bindings("detail")
-    DEFAULT_CSS = """
-    DetailScreen #charts, DetailScreen #panels {
-        height: 1fr;
-    }
-    DetailScreen #node-side {
-        width: 3fr;
-    }
-    """
 
     def __init__(self, node: str, palette: Palette, read_series: SeriesReader) -> None:
         super().__init__(id="detail")
@@ -107,11 +100,12 @@ class DetailScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.app.check_action(action, parameters)
 
-    def set_palette(self, palette: Palette) -> None:
+    def on_mount(self) -> None:
+        follow_palette(self, self._palette_changed)
+
+    def _palette_changed(self, palette: Palette) -> None:
+        """The charts take the new colours (the widgets follow the palette themselves)."""
         self.palette = palette
-        for widget in (self.query_one(NodeHeader), self.query_one(CoreBars), self.query_one(ServicesTable),
-                       self.query_one(NodeEvents)):
-            widget.set_palette(palette)
         if self.latest is not None:
             self.show_snapshot(self.latest)
 

@@ -16,65 +16,19 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from clustertui.chaos import CATALOG, ChaosSession, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
 from clustertui.chaos.catalog import ttl_from_text
-from clustertui.config.scalars import FaultKind
+from clustertui.config.scalars import TTL_RULE, FaultKind
+from clustertui.tui.screens.modal import Modal
 
 TTL_FIELD = "ttl"
 
 
-class FaultForm(ModalScreen[list[FaultPlan] | None]):
+class FaultForm(Modal[list[FaultPlan] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-    DEFAULT_CSS = """
-    FaultForm {
-        align: center middle;
-    }
-    FaultForm > Vertical {
-        width: 96%;
-        max-width: 100;
-        height: auto;
-        max-height: 94%;
-        border: round $warning;
-        border-title-color: $warning;
-        border-subtitle-color: $text-muted;
-        background: $surface;
-        padding: 0 1;
-    }
-    FaultForm #form-fields {
-        height: auto;
-        max-height: 1fr;
-    }
-    FaultForm .field {
-        height: auto;
-        margin-bottom: 1;
-    }
-    FaultForm .field > Label {
-        width: 12;
-        color: $text-muted;
-    }
-    FaultForm .field > Input, FaultForm .field > Select {
-        width: 1fr;
-    }
-    FaultForm #form-help {
-        color: $text-muted;
-        margin-bottom: 1;
-    }
-    FaultForm #form-error {
-        height: auto;
-        color: $error;
-    }
-    FaultForm #form-buttons {
-        height: 1;
-        align-horizontal: right;
-    }
-    FaultForm Button {
-        margin-left: 2;
-    }
-    """
 
     def __init__(
         self,
@@ -85,29 +39,29 @@ class FaultForm(ModalScreen[list[FaultPlan] | None]):
     ) -> None:
         super().__init__(id="fault-form")
         self.session = session
+        self.box_title = f"{kind} on {', '.join(nodes)}"
         self.kind = kind
         self.spec = CATALOG[FaultKind(kind)]
         self.nodes = nodes
         self.availability = availability
 
-    def compose(self) -> ComposeResult:
-        with Vertical() as box:
-            box.border_title = f"{self.kind} on {', '.join(self.nodes)}"
-            box.border_subtitle = "enter shows the commands · tab next field · esc cancels"
-            yield Static(self.spec.summary, id="form-help")
-            with VerticalScroll(id="form-fields"):
-                for param in self.spec.params:
-                    with Horizontal(classes="field"):
-                        yield Label(param.name + ("" if param.required else "?"))
-                        yield self._field(param)
+    hint = "enter shows the commands · tab next field · esc cancels"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.spec.summary, id="form-help")
+        with VerticalScroll(id="form-fields"):
+            for param in self.spec.params:
                 with Horizontal(classes="field"):
-                    yield Label(TTL_FIELD)
-                    yield Input(f"{self.session.default_ttl:g}s", placeholder="1s to 24h, e.g. 30s or 5m",
-                                id=f"field-{TTL_FIELD}", compact=True)
-            yield Static("", id="form-error")
-            with Horizontal(id="form-buttons"):
-                yield Button("Show the commands (enter)", variant="warning", id="form-plan", compact=True)
-                yield Button("Cancel (esc)", id="form-cancel", compact=True)
+                    yield Label(param.name + ("" if param.required else "?"))
+                    yield self._field(param)
+            with Horizontal(classes="field"):
+                yield Label(TTL_FIELD)
+                yield Input(f"{self.session.default_ttl:g}s", placeholder=f"{TTL_RULE}, e.g. 30s or 5m",
+                            id=f"field-{TTL_FIELD}", compact=True)
+        yield Static("", id="form-error")
+        with Horizontal(id="form-buttons"):
+            yield Button("Show the commands (enter)", variant="warning", id="form-plan", compact=True)
+            yield Button("Cancel (esc)", id="form-cancel", compact=True)
 
     def _field(self, param: ParamSpec) -> Input | Select[str]:
         widget_id = f"field-{param.name}"

@@ -11,10 +11,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from clustertui.tui import keys
+from clustertui.tui.screens.modal import Modal
 
 MOUSE = (
     ("click", "select a row; click it again to open the node"),
@@ -45,32 +45,16 @@ def help_table(chaos_off: bool, local: bool = False) -> Group:
     return Group(*parts[:-1])
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen > VerticalScroll {
-        width: 96%;
-        max-width: 100;
-        height: auto;
-        max-height: 90%;
-        border: round $primary;
-        border-title-color: $primary;
-        border-subtitle-color: $text-muted;
-        background: $surface;
-        padding: 0 1;
-    }
-    """
+    box_title = "clustertui keys"
+    hint = "esc closes"
 
     def __init__(self, chaos_off: bool, local: bool = False) -> None:
         super().__init__(id="help")
         self.chaos_off = chaos_off
         self.local = local
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
-            scroll.border_title = "clustertui keys"
-            scroll.border_subtitle = "esc closes"
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
             yield Static(help_table(self.chaos_off, self.local))

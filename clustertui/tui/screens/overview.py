@@ -98,14 +98,6 @@ class OverviewScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.app.check_action(action, parameters)
 
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
-        self.query_one(ClusterHeader).set_palette(palette)
-        self.table.set_palette(palette)
-        self.query_one(EventLog).set_palette(palette)
-        self.faults_panel.set_palette(palette)
-        self.query_one(DrillPanel).set_palette(palette)
-
     # -- opening a node ----------------------------------------------------------------
 
     @on(NodeTable.NodeSelected)

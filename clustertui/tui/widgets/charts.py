@@ -41,12 +41,6 @@ def rate_unit(peak: float) -> tuple[float, str]:
 
 
 class MetricChart(PlotextPlot):
-    DEFAULT_CSS = """
-    MetricChart {
-        width: 1fr;
-        height: 1fr;
-    }
-    """
     top: float | None = None  # fixed y range 0..top (percentages), or None for plotext's own
 
     def draw(

@@ -8,6 +8,7 @@ from textual.widget import Widget
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import level_style
 
 BAR = 8
@@ -15,14 +16,6 @@ CELL = len("99 ") + BAR + len(" 100%") + 2  # index, bar, percent, gap
 
 
 class CoreBars(Widget):
-    DEFAULT_CSS = """
-    CoreBars {
-        width: 1fr;
-        height: 1fr;
-        border-top: solid $panel-lighten-2;
-        border-title-color: $text-muted;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="cores")
@@ -36,6 +29,9 @@ class CoreBars(Widget):
         if (cores, limits) != (self.cores, self.limits):
             self.cores, self.limits = cores, limits
             self.refresh()
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

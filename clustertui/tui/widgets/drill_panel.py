@@ -20,6 +20,7 @@ from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 
 REFRESH = 0.5  # seconds between redraws while the drill runs
 SPARK_SECONDS = 30.0  # the sparkline's window
@@ -53,20 +54,6 @@ def home_relative(path: Path) -> str:
 
 
 class DrillPanel(Widget):
-    DEFAULT_CSS = """
-    DrillPanel {
-        height: auto;
-        max-height: 10;
-        border-top: solid $accent;
-        border-title-color: $accent;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-        display: none;
-    }
-    DrillPanel.-shown {
-        display: block;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="drill")
@@ -97,6 +84,9 @@ class DrillPanel(Widget):
                     self._timer.stop()
                     self._timer = None
         self.refresh(layout=True)
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

@@ -14,23 +14,12 @@ from textual.widgets import RichLog
 from clustertui.engine.events import Event
 from clustertui.tui.events_text import event_line, new_events
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 
 MAX_LINES = 1000
 
 
 class EventLog(RichLog):
-    DEFAULT_CSS = """
-    EventLog {
-        height: 9;
-        border-top: solid $primary;
-        border-title-color: $primary;
-        scrollbar-size-vertical: 1;
-        display: none;
-    }
-    EventLog.-shown {
-        display: block;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="events", max_lines=MAX_LINES, wrap=False, markup=False, highlight=False)
@@ -43,6 +32,9 @@ class EventLog(RichLog):
         for event in fresh:
             self.kept.append(event)
             self.write(event_line(event, self.palette))
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 
 from clustertui.tui.faults import FaultRow
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 
 COLUMNS = (("id", "ID"), ("node", "NODE"), ("kind", "KIND"), ("left", "LEFT"), ("by", "BY"), ("what", "WHAT"))
 COUNTDOWN_EVERY = 1.0  # seconds: the LEFT column between ticks (an interval may be longer)
@@ -40,19 +41,6 @@ def _cells(row: FaultRow, now: float) -> tuple[tuple[str, str], ...]:
 
 
 class FaultsPanel(DataTable):
-    DEFAULT_CSS = """
-    FaultsPanel {
-        height: auto;
-        max-height: 9;
-        border-top: solid $warning;
-        border-title-color: $warning;
-        scrollbar-size-vertical: 1;
-        display: none;
-    }
-    FaultsPanel.-shown {
-        display: block;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="faults", cursor_type="row", zebra_stripes=False)
@@ -64,6 +52,7 @@ class FaultsPanel(DataTable):
         self._actions = True
 
     def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
         for key, label in COLUMNS:
             self.add_column(label, key=key)
         self.set_interval(COUNTDOWN_EVERY, self._count_down)

@@ -17,37 +17,6 @@ PLACEHOLDER = "name, role:web, state:up, zone=a …  (Enter keeps, Esc clears)"
 
 
 class FilterBar(Horizontal):
-    DEFAULT_CSS = """
-    FilterBar {
-        height: 1;
-        display: none;
-        background: $panel;
-    }
-    FilterBar.-shown {
-        display: block;
-    }
-    FilterBar > Label {
-        width: auto;
-        padding: 0 1;
-        color: $primary;
-        text-style: bold;
-    }
-    FilterBar > Input {
-        width: 1fr;
-        height: 1;
-        border: none;
-        padding: 0;
-        background: $panel;
-    }
-    FilterBar > Input:focus {
-        border: none;
-    }
-    FilterBar > #filter-count {
-        width: auto;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    """
 
     def compose(self) -> ComposeResult:
         yield Label("filter /")

@@ -13,16 +13,10 @@ from textual.widget import Widget
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 
 
 class ClusterHeader(Widget):
-    DEFAULT_CSS = """
-    ClusterHeader {
-        height: 2;
-        background: $panel;
-        color: $foreground;
-    }
-    """
 
     def __init__(self, palette: Palette, read_only: bool) -> None:
         super().__init__(id="cluster-header")
@@ -33,6 +27,9 @@ class ClusterHeader(Widget):
     def show(self, snapshot: ClusterSnapshot) -> None:
         self.snapshot = snapshot
         self.refresh()
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

@@ -12,16 +12,10 @@ from textual.widget import Widget
 from clustertui.engine.events import Event
 from clustertui.tui.events_text import event_line
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 
 
 class NodeEvents(Widget):
-    DEFAULT_CSS = """
-    NodeEvents {
-        height: 1fr;
-        border-top: solid $panel-lighten-2;
-        border-title-color: $text-muted;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="node-events")
@@ -34,6 +28,9 @@ class NodeEvents(Widget):
         if (faults, events) != (self.faults, self.events):
             self.faults, self.events = faults, events
             self.refresh()
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

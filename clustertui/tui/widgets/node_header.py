@@ -13,16 +13,11 @@ from clustertui.probe.sample import NodeSample
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import STATES, level_style
 
 
 class NodeHeader(Widget):
-    DEFAULT_CSS = """
-    NodeHeader {
-        height: 3;
-        background: $panel;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="node-header")
@@ -33,6 +28,9 @@ class NodeHeader(Widget):
     def show(self, view: NodeView, thresholds: Thresholds) -> None:
         self.view, self.thresholds = view, thresholds
         self.refresh()
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

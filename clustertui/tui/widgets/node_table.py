@@ -30,6 +30,7 @@ from clustertui.tui import keys
 from clustertui.tui.columns import GAP, Layout, layout_for
 from clustertui.tui.filtering import NO_FILTER, NodeFilter
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import Parts, RowBuilder, header
 from clustertui.tui.sorting import arrow_column, ordered
 
@@ -40,27 +41,6 @@ MARK = "▌"  # drawn in a marked row's first cell (the column gap before the na
 class NodeTable(ScrollView, can_focus=True):
     BINDINGS = keys.bindings("table")
     COMPONENT_CLASSES: ClassVar[set[str]] = {"node-table--header", "node-table--cursor", "node-table--marked"}
-    DEFAULT_CSS = """
-    NodeTable {
-        height: 1fr;
-        overflow-x: hidden;
-        scrollbar-size-vertical: 1;
-    }
-    NodeTable > .node-table--header {
-        background: $panel;
-        text-style: bold;
-    }
-    NodeTable > .node-table--cursor {
-        background: $primary 30%;
-    }
-    NodeTable:focus > .node-table--cursor {
-        background: $primary 50%;
-    }
-    NodeTable > .node-table--marked {
-        color: $accent;
-        text-style: bold;
-    }
-    """
 
     class NodeSelected(Message):
         """Enter, or a click on the selected row: open this node."""
@@ -120,6 +100,9 @@ class NodeTable(ScrollView, can_focus=True):
     def set_sort(self, mode: str, reverse: bool) -> None:
         self.sort_mode, self.sort_reverse = mode, reverse
         self._apply()
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
 
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette

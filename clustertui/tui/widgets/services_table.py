@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from clustertui.engine.snapshot import ServiceView
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import service_glyph
 
 COLUMNS = (("service", "SERVICE"), ("state", "STATE"), ("pids", "PIDS"), ("port", "PORT"), ("http", "HTTP"),
@@ -32,15 +33,6 @@ def _cells(service: ServiceView) -> tuple[tuple[str, str], ...]:
 
 
 class ServicesTable(DataTable):
-    DEFAULT_CSS = """
-    ServicesTable {
-        height: auto;
-        max-height: 50%;
-        border-top: solid $panel-lighten-2;
-        border-title-color: $text-muted;
-        scrollbar-size-vertical: 1;
-    }
-    """
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="services", cursor_type="none", zebra_stripes=False)
@@ -49,6 +41,7 @@ class ServicesTable(DataTable):
         self._shown: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
         for key, label in COLUMNS:
             self.add_column(label, key=key)
 
