@@ -126,5 +126,6 @@ class ActiveFault:
 @dataclass(frozen=True, slots=True)
 class ChaosStatus:
     faults: tuple[ActiveFault, ...]
-    unreachable: dict[str, str]  # node -> why
+    unreachable: dict[str, str]  # node -> why its ledger was not read
     reverted_elsewhere: tuple[str, ...]  # local records whose fault left its node's ledger
+    garbled: tuple[str, ...] = ()  # of `unreachable`: nodes that answered, with nonsense (probe-error)

@@ -378,7 +378,8 @@ class Chaos:
                 revert_result=None,
             )
         unreachable = {name: f"{s.state}: {s.reason}" for name, s in surveys.items() if isinstance(s, NodeDown)}
-        return ChaosStatus(tuple(found), unreachable, tuple(gone))
+        garbled = tuple(name for name, s in surveys.items() if isinstance(s, NodeDown) and s.state == NodeState.PROBE_ERROR)
+        return ChaosStatus(tuple(found), unreachable, tuple(gone), garbled)
 
     # -- audit ----------------------------------------------------------------------------
 

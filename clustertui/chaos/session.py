@@ -35,6 +35,7 @@ from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, pla
 from clustertui.chaos.runner import Chaos
 from clustertui.config import Cluster
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.transport.states import NodeState
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class NodeHalt:
     node: str
     outcomes: tuple[RevertOutcome, ...] = ()
     unread: str = ""
+    garbled: bool = False  # unread because the node answered nonsense, not because it is down
 
     @property
     def ok(self) -> bool:
@@ -81,8 +83,9 @@ class HaltReport:
 
     @property
     def unreachable(self) -> bool:
-        """A node could not be asked: its ledger unread, or a fault's revert not sent."""
-        return any(node.unread for node in self.nodes.values()) or any(
+        """A node could not be reached: its ledger unread (not for nonsense it answered), or
+        a fault's revert not sent."""
+        return any(node.unread and not node.garbled for node in self.nodes.values()) or any(
             outcome.status is RevertStatus.UNREACHABLE for outcome in self.outcomes
         )
 
@@ -237,9 +240,15 @@ class ChaosSession:
         grouped: dict[str, list[RevertOutcome]] = {}
         for outcome in outcomes:
             grouped.setdefault(outcome.node or "?", []).append(outcome)
-        unread = {name: f"{s.state}: {s.reason}" for name, s in surveys.items() if isinstance(s, NodeDown)}
+        down = {name: s for name, s in surveys.items() if isinstance(s, NodeDown)}
         names = [node.name for node in self.cluster.nodes] + sorted(set(grouped) - {n.name for n in self.cluster.nodes})
-        return HaltReport({name: NodeHalt(name, tuple(grouped.get(name, ())), unread.get(name, "")) for name in names})
+        return HaltReport({
+            name: NodeHalt(
+                name, tuple(grouped.get(name, ())), f"{down[name].state}: {down[name].reason}" if name in down else "",
+                name in down and down[name].state == NodeState.PROBE_ERROR,
+            )
+            for name in names
+        })
 
     # -- status --------------------------------------------------------------------------
 

@@ -162,7 +162,8 @@ def _remaining(fault: ActiveFault) -> str:
 def status_command(ctx: click.Context, as_json: bool) -> None:
     """Active faults, read from every node's ledger (whoever applied them).
 
-    Exit 3 when a node could not be read (its faults are unknown), 0 otherwise.
+    Exit 3 when a node could not be reached, 1 when one answered nonsense (its faults are
+    unknown either way), 0 otherwise.
     """
     from clustertui.chaos import ChaosSession
 
@@ -173,7 +174,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
             return await session.status()
 
     status = asyncio.run(run())
-    code = CANNOT_RUN if status.unreachable else OK
+    # A node that could not be reached: 3 (could not run); one that answered nonsense: 1.
+    code = CANNOT_RUN if set(status.unreachable) - set(status.garbled) else FAILED if status.garbled else OK
     if as_json:
         _emit_json(
             {

@@ -125,6 +125,7 @@ async def test_halt_reverts_every_other_node_whatever_one_prints(tmp_path: Path)
     assert "its survey could not be read" in report.nodes["web2"].unread and not report.nodes["web2"].ok
     [lost] = report.nodes["web3"].outcomes
     assert lost.status is RevertStatus.UNREACHABLE and "timer reverts" in lost.result
+    assert report.nodes["web2"].garbled and not report.nodes["db2"].garbled  # nonsense, not down
     assert "refused" in report.nodes["db2"].unread
     assert report.nodes["lb1"].line() == "lb1: no fault"
     assert not report.ok and report.unreachable
