@@ -66,7 +66,7 @@ PEERS = ParamSpec("peers", "node names, comma-separated (default: every other no
 
 _PROCESS_NEEDS = "root, procps (pgrep, pkill), the service's process name"
 
-CATALOG: dict[FaultKind, FaultSpec] = {
+CATALOG: dict[str, FaultSpec] = {  # keyed by FaultKind (a str), checked below
     spec.kind: spec
     for spec in (
         FaultSpec(
@@ -200,7 +200,7 @@ def _request_model(spec: FaultSpec) -> type[BaseModel]:
 
 
 #: Per kind, the model its parameters are validated with.
-REQUEST_MODELS: dict[FaultKind, type[BaseModel]] = {kind: _request_model(spec) for kind, spec in CATALOG.items()}
+REQUEST_MODELS: dict[str, type[BaseModel]] = {kind: _request_model(spec) for kind, spec in CATALOG.items()}
 
 
 def spec_for(kind: object) -> FaultSpec:

@@ -16,7 +16,8 @@ flight and the revert on exit are the sessions' (chaos/session.py, drills/sessio
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import cast
+from pathlib import PurePath
+from typing import ClassVar, cast
 
 from textual import on
 from textual.app import SystemCommand
@@ -47,7 +48,7 @@ STATUS_EVERY = 3.0  # seconds between surveys of the fault ledgers, while there 
 class ClusterApp(ChaosActions):
     TITLE = "clustertui"
     BINDINGS = keys.bindings("app")
-    CSS_PATH = ["styles/global.tcss", "styles/app.tcss"]
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/global.tcss", "styles/app.tcss"]
     #: The current theme's status colours; widgets that draw cells watch it (widgets/paletted.py).
     palette: var[Palette] = var(cast(Palette, None), init=False)
 

@@ -229,7 +229,9 @@ class ChaosActions(App[None]):
         self._drill_changed()
         await self.drills.save(run)
         self._drill_changed()
-        severity: SeverityLevel = "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
+        severity: SeverityLevel = (
+            "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"
+        )
         self.notify(f"drill {result.drill}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""),
                     severity=severity, timeout=15, markup=False)
         self.poll_status(now=True)

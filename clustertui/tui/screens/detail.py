@@ -20,11 +20,11 @@ from textual.widgets import Footer
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.tui import keys, messages
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.widgets.charts import WINDOW, MetricChart, rate_unit
 from clustertui.tui.widgets.core_bars import CoreBars
 from clustertui.tui.widgets.node_events import NodeEvents
 from clustertui.tui.widgets.node_header import NodeHeader
+from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.widgets.services_table import ServicesTable
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from textual.widget import Widget
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import level_style
+from clustertui.tui.widgets.paletted import follow_palette
 
 BAR = 8
 CELL = len("99 ") + BAR + len(" 100%") + 2  # index, bar, percent, gap

@@ -13,8 +13,8 @@ from clustertui.probe.sample import NodeSample
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import STATES, level_style
+from clustertui.tui.widgets.paletted import follow_palette
 
 
 class NodeHeader(Widget):

@@ -30,9 +30,9 @@ from clustertui.tui import keys
 from clustertui.tui.columns import GAP, Layout, layout_for
 from clustertui.tui.filtering import NO_FILTER, NodeFilter
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import Parts, RowBuilder, header
 from clustertui.tui.sorting import arrow_column, ordered
+from clustertui.tui.widgets.paletted import follow_palette
 
 HEADER_LINES = 1
 MARK = "▌"  # drawn in a marked row's first cell (the column gap before the name)

@@ -8,8 +8,8 @@ from textual.widgets import DataTable
 from clustertui.engine.snapshot import ServiceView
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
 from clustertui.tui.rows import service_glyph
+from clustertui.tui.widgets.paletted import follow_palette
 
 COLUMNS = (("service", "SERVICE"), ("state", "STATE"), ("pids", "PIDS"), ("port", "PORT"), ("http", "HTTP"),
            ("detail", "DETAIL"))
