@@ -14,8 +14,21 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from clustertui.chaos.ledger import LEDGER_DIR, LedgerEntry, entries_from_files
+from clustertui.chaos.ledger import LEDGER_DIR, LedgerEntry, entries_from_files, shown
 from clustertui.chaos.shell import HELPERS, q
+
+#: Bounds on the survey's output (DESIGN, "Node text is data").  A real survey is a few KiB;
+#: a ledger file's content is at most 64 KiB (`head -c 65536`), so a line is at most a
+#: little more.  Past a bound the node's survey is unreadable, never a slow parse.
+MAX_SURVEY = 8 * 1024 * 1024
+MAX_SURVEY_LINE = 65536 + 256
+MAX_SURVEY_LINES = 8192
+#: Digits of one number: 2^64 - 1 has 20.
+MAX_DIGITS = 20
+#: Lines the survey script always prints; without one it was cut short (or is not ours).
+_REQUIRED = ("uid", "now", "nproc", "end")
+#: Lines that the script prints once: a second one is injected.
+_ONCE = frozenset((*_REQUIRED, "ssh", "memavail", "pid1"))
 
 TOOLS = (
     "iptables", "nft", "tc", "ip", "unshare", "setsid", "nohup", "pgrep", "pkill",
@@ -38,14 +51,19 @@ elif ! command -v tc >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; th
 elif ctui_e=$(unshare -n tc qdisc add dev lo root netem delay 1ms 2>&1); then echo 'netem yes'
 else printf 'netem fail %s\n' "$(printf '%s' "$ctui_e" | head -n 1)"; fi
 ip -o -4 route show 2>/dev/null | sed 's/^/route /'
-for ctui_name in PROCS; do printf 'proc %s' "$ctui_name"; for ctui_p in $(ctui_live "$ctui_name"); do printf ' %s' "$ctui_p"; done; echo; done
+PROCS
 if [ -d LEDGER ]; then for ctui_f in LEDGER/f-*; do
   [ -e "$ctui_f" ] || continue
-  case ${ctui_f##*/} in
-    *.json|*.timer|*.error) printf 'file %s %s\n' "${ctui_f##*/}" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
-    *) printf 'file %s\n' "${ctui_f##*/}" ;;
+  ctui_n=$(printf '%s' "${ctui_f##*/}" | tr '\n' '?')
+  case $ctui_n in
+    *.json|*.timer|*.error) printf 'file %s %s\n' "$ctui_n" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
+    *) printf 'file %s\n' "$ctui_n" ;;
   esac
-done; fi"""
+done; fi
+echo end"""
+
+#: One `proc NAME PID...` line per service process (none at all when the node runs none).
+_PROCS = """for ctui_name in NAMES; do printf 'proc %s' "$ctui_name"; for ctui_p in $(ctui_live "$ctui_name"); do printf ' %s' "$ctui_p"; done; echo; done"""
 
 #: Printed before the privileged part: sudo may clear $SSH_CONNECTION from the environment.
 SSH_LINE = """sh -c 'printf "ssh %s\\n" "${SSH_CONNECTION:-}"'"""
@@ -55,8 +73,8 @@ def survey_script(process_names: tuple[str, ...]) -> str:
     """The privileged part of the survey (run through `shell.remote`)."""
     body = (
         _BODY.replace("TOOLS", " ".join(TOOLS))
-        .replace("PROCS", " ".join(q(name) for name in process_names) or "''")
         .replace("LEDGER", q(LEDGER_DIR))
+        .replace("PROCS", _PROCS.replace("NAMES", " ".join(q(name) for name in process_names)) if process_names else ":")
     )
     return HELPERS + "\n" + body
 
@@ -110,6 +128,8 @@ class NodeSurvey:
     node: str
     facts: NodeFacts
     ledger: tuple[LedgerEntry, ...]
+    #: Ledger file names that are not a fault's (escaped for display): reported, left alone.
+    corrupt: tuple[str, ...] = ()
 
 
 def _route(rest: str) -> Route | None:
@@ -137,21 +157,65 @@ def _netem(rest: str) -> tuple[bool | None, str]:
     return None, detail
 
 
+class SurveyError(ValueError):
+    """The survey's output cannot be read: where (`line N`) and what, the node text escaped."""
+
+
+def _number(key: str, value: str, lineno: int, *, empty_ok: bool = False) -> int | None:
+    """An ASCII decimal of at most MAX_DIGITS digits (`str.isdigit()` also accepts `³`)."""
+    value = value.strip()
+    if not value and empty_ok:  # `nproc` and `memavail` are empty where the tool is missing
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
+        raise SurveyError(f"line {lineno}: {key} is not a number: {shown(value)}")
+    return int(value)
+
+
+def _ssh(rest: str, lineno: int) -> dict[str, Any]:
+    """`$SSH_CONNECTION` (client address, client port, server address, server port), or empty."""
+    words = rest.split()
+    if not words:
+        return {}
+    if len(words) != 4:
+        raise SurveyError(f"line {lineno}: ssh connection is not 4 fields: {shown(rest)}")
+    port = _number("ssh port", words[3], lineno)
+    if not 0 < port < 65536:
+        raise SurveyError(f"line {lineno}: ssh port out of range: {port}")
+    return {"controller": words[0], "ssh_port": port}
+
+
 def parse_survey(node: str, text: str) -> NodeSurvey:
-    """Read the survey's output; unknown lines are ignored (newer probes may say more)."""
+    """Read the survey's output, within bounds; SurveyError when it cannot be read.
+
+    Node text is data: every number is ASCII digits, every line and the whole output are
+    bounded, and a survey without the lines the script always prints (`uid`, `now`,
+    `nproc`, the final `end`) is truncated or not ours.  Unknown lines are ignored (newer
+    surveys may say more); ledger file names are checked by `entries_from_files`.
+    """
+    if len(text) > MAX_SURVEY:
+        raise SurveyError(f"the survey is over {MAX_SURVEY} characters")
+    lines = text.splitlines()
+    if len(lines) > MAX_SURVEY_LINES:
+        raise SurveyError(f"the survey is over {MAX_SURVEY_LINES} lines")
     values: dict[str, Any] = {"tools": set(), "firewalls": [], "routes": [], "processes": {}}
     files: dict[str, str] = {}
-    for line in text.splitlines():
+    seen: set[str] = set()
+    for lineno, line in enumerate(lines, 1):
+        if len(line) > MAX_SURVEY_LINE:
+            raise SurveyError(f"line {lineno}: over {MAX_SURVEY_LINE} characters")
         key, _, rest = line.partition(" ")
+        if key in _ONCE:
+            if key in seen:
+                raise SurveyError(f"line {lineno}: a second {key} line")
+            seen.add(key)
         if key == "ssh":
-            words = rest.split()
-            if len(words) == 4:
-                values["controller"] = words[0]
-                values["ssh_port"] = int(words[3]) if words[3].isdigit() else None
-        elif key in ("uid", "nproc", "memavail") and rest.strip().isdigit():
-            values[{"memavail": "mem_available_kb"}.get(key, key)] = int(rest)
-        elif key == "now" and rest.strip().isdigit():
-            values["node_now"] = float(rest)
+            values.update(_ssh(rest, lineno))
+        elif key in ("uid", "nproc", "memavail"):
+            number = _number(key, rest, lineno, empty_ok=key != "uid")
+            if number is not None:
+                values[{"memavail": "mem_available_kb"}.get(key, key)] = number
+        elif key == "now":
+            values["node_now"] = float(_number(key, rest, lineno))
         elif key == "tool":
             values["tools"].add(rest.strip())
         elif key == "pid1":
@@ -168,11 +232,16 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
             if route is not None:
                 values["routes"].append(route)
         elif key == "proc":
-            name, *pids = rest.split()
-            values["processes"][name] = tuple(int(p) for p in pids if p.isdigit())
+            name, *pids = rest.split() or [""]
+            if name:  # a bare `proc`: an older survey on a node without service processes
+                values["processes"][name] = tuple(_number(f"a pid of {shown(name)}", p, lineno) for p in pids)
         elif key == "file":
             name, _, content = rest.partition(" ")
             files[name] = content
+    missing = [key for key in _REQUIRED if key not in seen]
+    if missing:
+        raise SurveyError(f"the survey is incomplete (no {', '.join(missing)} line): cut short, or not clustertui's")
+    values["nproc"] = max(1, values.get("nproc", 1))
     tools = frozenset(values.pop("tools"))
     pid1_systemd = values.pop("pid1_systemd", False)
     facts = NodeFacts(
@@ -182,4 +251,5 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
         routes=tuple(values.pop("routes")),
         **values,
     )
-    return NodeSurvey(node, facts, tuple(entries_from_files(node, facts.node_now, files)))
+    entries, corrupt = entries_from_files(node, facts.node_now, files)
+    return NodeSurvey(node, facts, tuple(entries), corrupt)

@@ -16,11 +16,16 @@ The ledger lives in /run (tmpfs), so it is gone after a reboot, as are most faul
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from typing import Any
+import math
+import re
+from dataclasses import MISSING, asdict, dataclass
+from typing import Any, get_type_hints
+
+from pydantic import ConfigDict, ValidationError, create_model
 
 from clustertui.chaos.outcomes import FaultState
 from clustertui.chaos.shell import q
+from clustertui.chaos.validate import FAULT_ID_RE
 from clustertui.probe.plan import FAULT_LEDGER_DIR
 
 LEDGER_DIR = FAULT_LEDGER_DIR
@@ -30,6 +35,14 @@ RECORD_VERSION = 1
 def ledger_file(fault_id: str, suffix: str) -> str:
     """Path of one of the fault's ledger files (`fault_id` is validated by the caller)."""
     return f"{LEDGER_DIR}/{fault_id}.{suffix}"
+
+
+def ledger_files(fault_id: str) -> str:
+    """All of a fault's ledger files as a shell word (`'/run/clustertui/faults/ID.'*`), for
+    `rm -f`: the id is checked here, since a glob cannot be quoted whole."""
+    if not FAULT_ID_RE.fullmatch(fault_id):
+        raise ValueError(f"not a fault id: {shown(fault_id)}")
+    return q(f"{LEDGER_DIR}/{fault_id}.") + "*"
 
 
 def revert_command(fault_id: str, why: str = "manual") -> str:
@@ -61,11 +74,46 @@ class LedgerRecord:
 
     @classmethod
     def from_json(cls, text: str) -> LedgerRecord:
-        data = json.loads(text)
+        """A record, type-checked field by field (strictly: `"ttl": "60"` is not a number);
+        ValueError naming the first wrong field otherwise.  Unknown fields are ignored."""
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
         if not isinstance(data, dict):
             raise ValueError("a ledger record is a JSON object")
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
-        return cls(**known)
+        try:
+            record = cls(**_RECORD.model_validate(known).model_dump())
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(part) for part in error["loc"]) or "record"
+            raise ValueError(f"{where}: {error['msg'].lower()}") from None
+        if not FAULT_ID_RE.fullmatch(record.id):
+            raise ValueError(f"id: not a fault id: {shown(record.id)}")
+        if not (math.isfinite(record.ttl) and math.isfinite(record.applied_at)):
+            raise ValueError("ttl and applied_at must be finite")
+        return record
+
+
+#: The record's fields as a strict model: types checked, never coerced (a node wrote it:
+#: `"ttl": "60"` is wrong).  Derived from the dataclass, so the two cannot drift apart.
+_RECORD = create_model(
+    "LedgerRecordFields",
+    __config__=ConfigDict(strict=True),
+    **{
+        name: (hint, LedgerRecord.__dataclass_fields__[name].default)
+        if LedgerRecord.__dataclass_fields__[name].default is not MISSING else (hint, ...)
+        for name, hint in get_type_hints(LedgerRecord).items()
+    },
+)
+
+
+def shown(name: str, limit: int = 120) -> str:
+    """Node text as one printable line: control and non-ASCII characters escaped (\\x1b),
+    cut at `limit` characters (a ledger file name, a wrong value in the survey)."""
+    escaped = name.encode("unicode_escape").decode("ascii")
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +176,28 @@ class LedgerEntry:
         return self.recorded or self.applying
 
 
-def entries_from_files(node: str, node_now: float, files: dict[str, str]) -> list[LedgerEntry]:
+#: A ledger file: a fault id and one of the suffixes the scripts write.
+LEDGER_FILE_RE = re.compile(r"(f-[0-9a-f]{8})\.(json|revert|timer|applying|error|pgid|json\.tmp)")
+
+
+def entries_from_files(
+    node: str, node_now: float, files: dict[str, str]
+) -> tuple[list[LedgerEntry], tuple[str, ...]]:
     """Group a ledger directory listing (file name -> its first line) into entries.
 
     Files without a `.json` record are leftovers of an interrupted apply or revert; they are
-    reported too, so that nothing clustertui left on a node is invisible.
+    reported too, so that nothing clustertui left on a node is invisible.  A name that is
+    not a fault id and a known suffix (`f-$(cmd).timer`, `f-*.json`) is no fault of ours:
+    it never reaches a command, and is returned apart, escaped, as a corrupt entry.
     """
     grouped: dict[str, dict[str, str]] = {}
+    corrupt: list[str] = []
     for name, content in files.items():
-        fault_id, dot, suffix = name.partition(".")
-        if dot:
-            grouped.setdefault(fault_id, {})[suffix] = content
+        match = LEDGER_FILE_RE.fullmatch(name)
+        if match is None:
+            corrupt.append(shown(name))
+        else:
+            grouped.setdefault(match[1], {})[match[2]] = content
     entries = []
     for fault_id, found in sorted(grouped.items()):
         record, problem = None, ""
@@ -149,8 +208,10 @@ def entries_from_files(node: str, node_now: float, files: dict[str, str]) -> lis
         else:
             try:
                 record = LedgerRecord.from_json(found["json"])
-            except (ValueError, TypeError) as exc:
-                problem = f"unreadable record: {exc}"
+                if record.id != fault_id:
+                    raise ValueError(f"it names {record.id}")
+            except (ValueError, TypeError, RecursionError) as exc:
+                record, problem = None, f"corrupt record: {shown(str(exc), 200)}"
         entries.append(
             LedgerEntry(
                 id=fault_id,
@@ -164,4 +225,4 @@ def entries_from_files(node: str, node_now: float, files: dict[str, str]) -> lis
                 recorded="json" in found,
             )
         )
-    return entries
+    return entries, tuple(sorted(corrupt))

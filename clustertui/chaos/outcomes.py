@@ -7,7 +7,7 @@ another (and `str(status)` is what people read and JSON carries).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +62,12 @@ class NodeDown:
     node: str
     state: str
     reason: str
+
+    @property
+    def answered(self) -> bool:
+        """The node answered, but its answer could not be read (garbage, cut short): a
+        failure of that node, not a network problem (the CLI exits 1, not 3)."""
+        return self.state == "probe-error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +135,4 @@ class ChaosStatus:
     unreachable: dict[str, str]  # node -> why its ledger was not read
     reverted_elsewhere: tuple[str, ...]  # local records whose fault left its node's ledger
     garbled: tuple[str, ...] = ()  # of `unreachable`: nodes that answered, with nonsense (probe-error)
+    corrupt: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node -> escaped names

@@ -34,7 +34,7 @@ from clustertui.chaos.errors import InvalidInput, Refused
 from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.faults import FaultContext, FaultSteps, Peer
 from clustertui.chaos.faults.process import unavailable as service_problem
-from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_file, revert_command
+from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_file, ledger_files, revert_command
 from clustertui.chaos.shell import HELPERS, q
 from clustertui.chaos.timer import TimerPlan, plan_timer
 from clustertui.config import Cluster, Fault, Node, Service
@@ -149,7 +149,7 @@ class FaultPlan:
                 *(f"{c.test}   # else: not reverted, {c.problem}" for c in self.steps.verify_revert),
                 *self.timer.cancel,
                 f"{self.timer.cancelled}   # the timer is cancelled",
-                f"rm -f {ledger_file(self.id, '*')}",
+                f"rm -f {ledger_files(self.id)}",
             ],
         }
 
@@ -295,7 +295,7 @@ def _revert_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: L
         *(f"  {_block(step)}" for step in timer.cancel),
         f"  {_block(timer.cancelled)} || ctui_fail 'the dead-man timer is still armed'",
         "fi",
-        f"rm -f {ledger_file(fault_id, '*')}",
+        f"rm -f {ledger_files(fault_id)}",
         f"printf 'reverted %s (%s)\\n' {q(fault_id)} \"$ctui_why\"",
     ]
     return "\n".join(lines) + "\n"
@@ -326,7 +326,7 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         f"mkdir -p {q(LEDGER_DIR)} || ctui_refuse {q(f'cannot create {LEDGER_DIR}')}",
         f"[ ! -e {q(json_file)} ] && [ ! -e {q(revert_file)} ] || ctui_refuse {q(f'{fault_id} is already in the ledger')}",
         f"{{ {_write_ledger(fault_id, record, q(revert))}; }}"
-        f" || {{ rm -f {ledger_file(fault_id, '*')}; ctui_refuse {q(f'cannot write the ledger in {LEDGER_DIR}')}; }}",
+        f" || {{ rm -f {ledger_files(fault_id)}; ctui_refuse {q(f'cannot write the ledger in {LEDGER_DIR}')}; }}",
         "# dead-man timer: reverts the fault at its TTL, whatever happens to clustertui",
         *(f"{_block(step)} || ctui_rollback 'cannot arm the dead-man timer'" for step in timer.arm),
         "# the fault",

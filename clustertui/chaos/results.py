@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clustertui.chaos.ledger import ledger_file
+from clustertui.chaos.ledger import ledger_file, ledger_files
 from clustertui.chaos.outcomes import ApplyOutcome, ApplyStatus, RevertReason, RevertStatus
 from clustertui.chaos.planner import APPLIED, REFUSED, ROLLBACK_FAILED, ROLLED_BACK
 from clustertui.chaos.shell import q
@@ -26,7 +26,7 @@ def revert_script_command(fault_id: str, reason: RevertReason) -> str:
     revert_file, json_file = q(ledger_file(fault_id, "revert")), q(ledger_file(fault_id, "json"))
     return (
         f"[ -f {revert_file} ] || {{ [ ! -e {json_file} ] || exit {NO_REVERT_SCRIPT}; "
-        f"rm -f {ledger_file(fault_id, '*')}; exit {NO_SUCH_FAULT}; }}\n"
+        f"rm -f {ledger_files(fault_id)}; exit {NO_SUCH_FAULT}; }}\n"
         f"exec sh {revert_file} {q(str(reason))}"
     )
 

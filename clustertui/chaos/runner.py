@@ -377,9 +377,12 @@ class Chaos:
                 params=record.params, result="no longer in the node's ledger: reverted by its timer or another operator",
                 revert_result=None,
             )
-        unreachable = {name: f"{s.state}: {s.reason}" for name, s in surveys.items() if isinstance(s, NodeDown)}
-        garbled = tuple(name for name, s in surveys.items() if isinstance(s, NodeDown) and s.state == NodeState.PROBE_ERROR)
-        return ChaosStatus(tuple(found), unreachable, tuple(gone), garbled)
+        down = {name: s for name, s in surveys.items() if isinstance(s, NodeDown)}
+        return ChaosStatus(
+            tuple(found), {name: f"{s.state}: {s.reason}" for name, s in down.items()}, tuple(gone),
+            garbled=tuple(name for name, s in down.items() if s.answered),
+            corrupt={name: s.corrupt for name, s in surveys.items() if isinstance(s, NodeSurvey) and s.corrupt},
+        )
 
     # -- audit ----------------------------------------------------------------------------
 

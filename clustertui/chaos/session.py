@@ -29,37 +29,42 @@ from typing import Any
 from clustertui.chaos import guards
 from clustertui.chaos.audit import operator
 from clustertui.chaos.errors import Refused
+from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.offline import assumed_survey
 from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, RevertOutcome, RevertReason, RevertStatus
 from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
-from clustertui.chaos.runner import Chaos
+from clustertui.chaos.runner import Chaos, SurveyResult
 from clustertui.config import Cluster
 from clustertui.engine.monitor import ClusterMonitor
-from clustertui.transport.states import NodeState
 
 
 @dataclass(frozen=True, slots=True)
 class NodeHalt:
     """One node's part of a halt: each of its faults' outcome, or why its ledger could not
-    be read (its faults are unknown; its timers still revert them at their TTL)."""
+    be read (its faults are unknown; its timers still revert them at their TTL), and the
+    ledger files that are no fault's (escaped names, left alone)."""
 
     node: str
     outcomes: tuple[RevertOutcome, ...] = ()
     unread: str = ""
     garbled: bool = False  # unread because the node answered nonsense, not because it is down
+    corrupt: tuple[str, ...] = ()  # ledger file names that are no fault's (escaped), left alone
 
     @property
     def ok(self) -> bool:
-        return not self.unread and all(outcome.ok for outcome in self.outcomes)
+        return not self.unread and not self.corrupt and all(outcome.ok for outcome in self.outcomes)
 
     def line(self) -> str:
         """The node's outcome in one line, for a person."""
+        corrupt = (f"; corrupt ledger entr{'y' if len(self.corrupt) == 1 else 'ies'} left alone: "
+                   + ", ".join(self.corrupt)) if self.corrupt else ""
         if self.unread:
-            return f"{self.node}: ledger not read ({self.unread}); its faults revert at their TTL"
+            return f"{self.node}: NOT reverted, ledger not read ({self.unread}); its faults revert at their TTL"
         if not self.outcomes:
-            return f"{self.node}: no fault"
+            return f"{self.node}: no fault{corrupt}"
         failed = sum(1 for outcome in self.outcomes if not outcome.ok)
-        return f"{self.node}: {len(self.outcomes) - failed} reverted" + (f", {failed} NOT reverted" if failed else "")
+        return (f"{self.node}: {len(self.outcomes) - failed} reverted"
+                + (f", {failed} NOT reverted" if failed else "") + corrupt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +99,18 @@ class HaltReport:
             return f"halt failed: {self.error}"
         failed = len(self.failed)
         unread = sorted(node.node for node in self.nodes.values() if node.unread)
+        corrupt = sorted(node.node for node in self.nodes.values() if node.corrupt)
         done = len(self.outcomes) - failed
         return (f"{done} fault{'' if done == 1 else 's'} reverted" + (f", {failed} not" if failed else "")
-                + (f"; ledgers not read: {', '.join(unread)}" if unread else ""))
+                + (f"; ledgers not read: {', '.join(unread)}" if unread else "")
+                + (f"; corrupt ledger entries on: {', '.join(corrupt)}" if corrupt else ""))
+
+
+def _node_halt(name: str, outcomes: Iterable[RevertOutcome], survey: SurveyResult | None) -> NodeHalt:
+    """A node's part of a halt from its reverts and its survey (None: not in the cluster)."""
+    if isinstance(survey, NodeDown):
+        return NodeHalt(name, tuple(outcomes), f"{survey.state}: {survey.reason}", garbled=survey.answered)
+    return NodeHalt(name, tuple(outcomes), corrupt=survey.corrupt if isinstance(survey, NodeSurvey) else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,15 +254,8 @@ class ChaosSession:
         grouped: dict[str, list[RevertOutcome]] = {}
         for outcome in outcomes:
             grouped.setdefault(outcome.node or "?", []).append(outcome)
-        down = {name: s for name, s in surveys.items() if isinstance(s, NodeDown)}
         names = [node.name for node in self.cluster.nodes] + sorted(set(grouped) - {n.name for n in self.cluster.nodes})
-        return HaltReport({
-            name: NodeHalt(
-                name, tuple(grouped.get(name, ())), f"{down[name].state}: {down[name].reason}" if name in down else "",
-                name in down and down[name].state == NodeState.PROBE_ERROR,
-            )
-            for name in names
-        })
+        return HaltReport({name: _node_halt(name, grouped.get(name, ()), surveys.get(name)) for name in names})
 
     # -- status --------------------------------------------------------------------------
 

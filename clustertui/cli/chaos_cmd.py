@@ -162,8 +162,8 @@ def _remaining(fault: ActiveFault) -> str:
 def status_command(ctx: click.Context, as_json: bool) -> None:
     """Active faults, read from every node's ledger (whoever applied them).
 
-    Exit 3 when a node could not be reached, 1 when one answered nonsense (its faults are
-    unknown either way), 0 otherwise.
+    Exit 3 when a node could not be reached, 1 when one answered nonsense (a garbled
+    survey, a corrupt ledger entry; its faults are unknown either way), 0 otherwise.
     """
     from clustertui.chaos import ChaosSession
 
@@ -175,7 +175,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
 
     status = asyncio.run(run())
     # A node that could not be reached: 3 (could not run); one that answered nonsense: 1.
-    code = CANNOT_RUN if set(status.unreachable) - set(status.garbled) else FAILED if status.garbled else OK
+    nonsense = status.garbled or status.corrupt
+    code = CANNOT_RUN if set(status.unreachable) - set(status.garbled) else FAILED if nonsense else OK
     if as_json:
         _emit_json(
             {
@@ -183,6 +184,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
                 "faults": [fault.to_json() for fault in status.faults],
                 "unreachable": status.unreachable,
                 "reverted_elsewhere": list(status.reverted_elsewhere),
+                "corrupt": {node: list(names) for node, names in status.corrupt.items()},
             }
         )
         raise SystemExit(code)
@@ -201,6 +203,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
         _say(f"{fault_id}: no longer on its node (reverted by its timer or another operator)")
     for node, why in status.unreachable.items():
         _say(f"{node}: ledger not read: {why}")
+    for node, names in status.corrupt.items():
+        _say(f"{node}: corrupt ledger entries, left alone: {', '.join(names)}")
     raise SystemExit(code)
 
 
@@ -390,8 +394,9 @@ def apply_command(
 def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, as_json: bool) -> None:
     """Revert faults by ID (from any operator or run), or all of them with --all.
 
-    Exit 0 when every revert is verified, 1 when one is not (or an id is unknown), 3 when
-    a node could not be reached (its timer still reverts its faults at their TTL).
+    Exit 0 when every revert is verified, 1 when one is not (or an id is unknown; with
+    --all also a node whose survey is garbled or whose ledger holds a corrupt entry), 3
+    when a node could not be reached (its timer still reverts its faults at their TTL).
     """
     from clustertui.chaos import ChaosSession, InvalidInput, RevertStatus, validate
 
@@ -444,7 +449,8 @@ def _show_halt(report: HaltReport, as_json: bool) -> None:
             "ok": report.ok,
             "error": report.error or None,
             "nodes": {
-                name: {"ok": node.ok, "unread": node.unread or None, "faults": [_revert_json(o) for o in node.outcomes]}
+                name: {"ok": node.ok, "unread": node.unread or None, "corrupt": list(node.corrupt),
+                       "faults": [_revert_json(o) for o in node.outcomes]}
                 for name, node in report.nodes.items()
             },
         })
@@ -455,5 +461,5 @@ def _show_halt(report: HaltReport, as_json: bool) -> None:
         for outcome in node.outcomes:
             click.echo(f"{outcome.fault_id} on {node.node}: {outcome.result}")
     for node in report.nodes.values():
-        if node.outcomes or node.unread:
+        if node.outcomes or node.unread or node.corrupt:
             _say(node.line())
