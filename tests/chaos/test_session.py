@@ -45,7 +45,7 @@ def survey_text(node: str, fault_ids: tuple[str, ...] = ()) -> str:
                               f"sh /run/clustertui/faults/{fault_id}.revert manual")
         lines += [f"file {fault_id}.json {record.to_json()}", f"file {fault_id}.timer pid 42 1700000080",
                   f"file {fault_id}.revert"]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "end"]) + "\n"
 
 
 @dataclass
@@ -111,7 +111,7 @@ def session_on(nodes: dict[str, Node], tmp_path: Path, cluster_file: Path = LAB_
 async def test_halt_reverts_every_other_node_whatever_one_prints(tmp_path: Path) -> None:
     nodes = {
         "web1": Node(survey_text("web1", ("f-00000001",))),
-        "web2": Node(survey_text("web2", ("f-00000002",)) + "nproc ³\n"),  # garbage: int() fails
+        "web2": Node(survey_text("web2", ("f-00000002",)).replace("nproc 2", "nproc ³")),  # isdigit(), not int()
         "web3": Node(survey_text("web3", ("f-00000003",)), revert=ConnectionResetError("connection lost")),
         "db1": Node(survey_text("db1", ("f-00000004",))),
         "db2": Node(down=True),
@@ -128,7 +128,7 @@ async def test_halt_reverts_every_other_node_whatever_one_prints(tmp_path: Path)
     assert report.nodes["web2"].garbled and not report.nodes["db2"].garbled  # nonsense, not down
     assert "refused" in report.nodes["db2"].unread
     assert report.nodes["lb1"].line() == "lb1: no fault"
-    assert not report.ok and report.unreachable
+    assert not report.ok and report.unreachable and report.node_failed  # web2 answered garbage: exit 1
     assert report.summary() == "2 faults reverted, 1 not; ledgers not read: db2, web2"
 
 

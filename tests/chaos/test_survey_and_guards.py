@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 
 import pytest
 
 from clustertui.chaos import guards
 from clustertui.chaos.availability import node_availability
-from clustertui.chaos.facts import SSH_LINE, parse_survey, survey_script
-from clustertui.chaos.ledger import LedgerRecord
-from clustertui.chaos.shell import HELPERS
+from clustertui.chaos.facts import SSH_LINE, SurveyError, parse_survey, survey_script
+from clustertui.chaos.ledger import LedgerRecord, ledger_files
+from clustertui.chaos.shell import HELPERS, q
 from clustertui.config import load_cluster
 from tests.support.paths import LAB_FILE
 
@@ -44,7 +46,10 @@ file f-0123abcd.timer pid 4242 1700000080
 file f-0123abcd.revert
 file f-99999999.timer pid 5 1
 something new that an old parser ignores
+end
 """
+#: The lines every survey prints (a survey without one is cut short).
+HEAD = "uid 0\nnow 1700000100\nnproc 2\n"
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +70,15 @@ def test_parse_survey() -> None:
     assert active.record == RECORD and active.state == "active" and active.counts
     assert active.timer.ref == "4242" and active.remaining == 40.0  # armed 20 s ago, 60 s TTL
     assert leftover.state == "leftover" and not leftover.counts and "f-99999999.timer" in leftover.problem
-    failed = parse_survey("web1", SURVEY + "file f-0123abcd.error ttl: iptables -S still lists ...\n").ledger[0]
+    failed = parse_survey("web1", SURVEY.replace("end\n", "file f-0123abcd.error ttl: iptables -S still lists ...\nend\n")).ledger[0]
     assert failed.state == "revert-failed" and failed.error == "ttl: iptables -S still lists ..." and failed.counts
 
 
 def test_netem_verdicts() -> None:
-    assert parse_survey("n", "netem yes\n").facts.netem is True
-    unknown = parse_survey("n", "netem fail unshare: unshare failed: Operation not permitted\n").facts
+    assert parse_survey("n", HEAD + "netem yes\nend\n").facts.netem is True
+    unknown = parse_survey("n", HEAD + "netem fail unshare: unshare failed: Operation not permitted\nend\n").facts
     assert unknown.netem is None and "cannot tell" in unknown.netem_problem
-    assert parse_survey("n", "netem untested: needs tc and unshare\n").facts.netem is None
+    assert parse_survey("n", HEAD + "netem untested: needs tc and unshare\nend\n").facts.netem is None
 
 
 def test_survey_script_is_valid_sh_and_read_only() -> None:
@@ -136,3 +141,84 @@ def test_availability_says_why_not(cluster) -> None:
     )
     down = node_availability(cluster, cluster.node("db1"), None, "connection refused")
     assert all(a.reason == "unreachable: connection refused" for a in down.faults.values())
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("nproc ³", "line 3: nproc is not a number: \\xb3"),  # str.isdigit() is true, int() fails
+        ("nproc 1" + "0" * 30, "line 3: nproc is not a number"),
+        ("uid ²", "line 1: uid is not a number: \\xb2"),
+        ("ssh a b c ²", "ssh port is not a number: \\xb2"),
+        ("ssh a b c 99999", "ssh port out of range"),
+        ("ssh a b", "ssh connection is not 4 fields"),
+        ("proc nginx 35 ³", "a pid of nginx is not a number"),
+        ("uid 0", "a second uid line"),  # injected after the real one
+        ("x" * 70000, "over 65792 characters"),
+    ],
+)
+def test_a_garbled_survey_says_where_and_what(line: str, why: str) -> None:
+    text = HEAD.replace("nproc 2\n", "") if line.startswith("nproc") else HEAD
+    text = text.replace("uid 0\n", "") if line.startswith("uid ²") else text
+    if line.startswith(("nproc", "uid ²")):
+        head = HEAD.splitlines()
+        key = line.split()[0]
+        text = "\n".join(line if h.startswith(key + " ") else h for h in head) + "\n"
+    with pytest.raises(SurveyError, match=re.escape(why)):
+        parse_survey("n", text + line + "\nend\n")
+
+
+def test_a_survey_cut_short_or_too_big_is_unreadable() -> None:
+    with pytest.raises(SurveyError, match="incomplete .no end line"):
+        parse_survey("n", HEAD + "proc nginx 35\n")
+    with pytest.raises(SurveyError, match="incomplete .no uid, now, nproc line"):
+        parse_survey("n", "end\n")
+    with pytest.raises(SurveyError, match="over 8192 lines"):
+        parse_survey("n", HEAD + "tool x\n" * 9000 + "end\n")
+
+
+def test_a_node_without_service_processes() -> None:
+    """An older survey printed a bare `proc` line there; the script now prints none."""
+    assert parse_survey("n", HEAD + "proc \nproc\nend\n").facts.processes == {}
+    assert "printf 'proc %s'" not in survey_script(()) and "printf 'proc %s'" in survey_script(("nginx",))
+
+
+@pytest.mark.parametrize(
+    ("name", "shown_as"),
+    [
+        ("f-$(touch${IFS}X)x.timer", "f-$(touch${IFS}X)x.timer"),
+        ("f-*.applying", "f-*.applying"),
+        ("f-1a2b3c4d;reboot.json", "f-1a2b3c4d;reboot.json"),
+        ("f-\x1b]0;owned\x07.json", "f-\\x1b]0;owned\\x07.json"),
+        ("f-1a2b3c4d.sh", "f-1a2b3c4d.sh"),
+        ("f-1A2B3C4D.json", "f-1A2B3C4D.json"),
+    ],
+)
+def test_ledger_names_that_are_no_fault_are_corrupt_entries(name: str, shown_as: str) -> None:
+    survey = parse_survey("web1", SURVEY.replace("end\n", f"file {name} {{}}\nend\n"))
+    assert survey.corrupt == (shown_as,)
+    assert [entry.id for entry in survey.ledger] == ["f-0123abcd", "f-99999999"]  # the real ones, untouched
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"ttl": "60"}, "ttl: input should be a valid number"),
+        ({"params": []}, "params: input should be a valid dictionary"),
+        ({"id": "f-$(x)"}, "id: not a fault id"),
+        ({"id": "f-99999999"}, "it names f-99999999"),
+        ({"ttl": 1e400}, "finite"),
+    ],
+)
+def test_a_ledger_record_of_the_wrong_type_is_corrupt(change: dict, why: str) -> None:
+    data = {**json.loads(RECORD.to_json()), **change}
+    survey = parse_survey("web1", SURVEY.replace(RECORD.to_json(), json.dumps(data)))
+    entry = survey.ledger[0]
+    assert entry.record is None and entry.state == "unreadable" and entry.problem.startswith("corrupt record: ")
+    assert why in entry.problem
+
+
+def test_ledger_globs_are_quoted_and_checked() -> None:
+    assert ledger_files("f-0123abcd") == q("/run/clustertui/faults/f-0123abcd.") + "*"
+    with pytest.raises(ValueError, match="not a fault id"):
+        ledger_files("f-*")
