@@ -14,7 +14,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from clustertui.chaos.ledger import LEDGER_DIR, LedgerEntry, entries_from_files, shown
+from clustertui.chaos.ledger import KEEP_SH, LEDGER_DIR, LedgerEntry, entries_from_files, shown
 from clustertui.chaos.shell import HELPERS, q
 
 #: Bounds on the survey's output (DESIGN, "Node text is data").  A real survey is a few KiB;
@@ -52,14 +52,20 @@ elif ctui_e=$(unshare -n tc qdisc add dev lo root netem delay 1ms 2>&1); then ec
 else printf 'netem fail %s\n' "$(printf '%s' "$ctui_e" | head -n 1)"; fi
 ip -o -4 route show 2>/dev/null | sed 's/^/route /'
 PROCS
-if [ -d LEDGER ]; then for ctui_f in LEDGER/f-*; do
-  [ -e "$ctui_f" ] || continue
-  ctui_n=$(printf '%s' "${ctui_f##*/}" | tr '\n' '?')
-  case $ctui_n in
-    *.json|*.timer|*.error) printf 'file %s %s\n' "$ctui_n" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
-    *) printf 'file %s\n' "$ctui_n" ;;
-  esac
-done; fi
+ctui_ledger() {
+  [ -d "$2" ] || return 0
+  for ctui_f in "$2"/f-*; do
+    [ -e "$ctui_f" ] || continue
+    ctui_n=$(printf '%s' "${ctui_f##*/}" | tr '\n' '?')
+    case $ctui_n in
+      *.json|*.timer|*.error) printf '%s %s %s\n' "$1" "$ctui_n" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
+      *) printf '%s %s\n' "$1" "$ctui_n" ;;
+    esac
+  done
+}
+ctui_ledger file LEDGER
+KEEPSH
+ctui_ledger kept "$ctui_keep"
 echo end"""
 
 #: One `proc NAME PID...` line per service process (none at all when the node runs none).
@@ -74,6 +80,7 @@ def survey_script(process_names: tuple[str, ...]) -> str:
     body = (
         _BODY.replace("TOOLS", " ".join(TOOLS))
         .replace("LEDGER", q(LEDGER_DIR))
+        .replace("KEEPSH", KEEP_SH)
         .replace("PROCS", _PROCS.replace("NAMES", " ".join(q(name) for name in process_names)) if process_names else ":")
     )
     return HELPERS + "\n" + body
@@ -199,6 +206,7 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
         raise SurveyError(f"the survey is over {MAX_SURVEY_LINES} lines")
     values: dict[str, Any] = {"tools": set(), "firewalls": [], "routes": [], "processes": {}}
     files: dict[str, str] = {}
+    kept: dict[str, str] = {}
     seen: set[str] = set()
     for lineno, line in enumerate(lines, 1):
         if len(line) > MAX_SURVEY_LINE:
@@ -235,9 +243,9 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
             name, *pids = rest.split() or [""]
             if name:  # a bare `proc`: an older survey on a node without service processes
                 values["processes"][name] = tuple(_number(f"a pid of {shown(name)}", p, lineno) for p in pids)
-        elif key == "file":
+        elif key in ("file", "kept"):
             name, _, content = rest.partition(" ")
-            files[name] = content
+            (files if key == "file" else kept)[name] = content
     missing = [key for key in _REQUIRED if key not in seen]
     if missing:
         raise SurveyError(f"the survey is incomplete (no {', '.join(missing)} line): cut short, or not clustertui's")
@@ -251,5 +259,5 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
         routes=tuple(values.pop("routes")),
         **values,
     )
-    entries, corrupt = entries_from_files(node, facts.node_now, files)
+    entries, corrupt = entries_from_files(node, facts.node_now, files, kept)
     return NodeSurvey(node, facts, tuple(entries), corrupt)

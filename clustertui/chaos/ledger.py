@@ -10,7 +10,12 @@ A fault `f-1a2b3c4d` owns the files `f-1a2b3c4d.*` in that directory:
 - `.error`     why the last revert did not verify (the record stays: the fault is still on)
 - `.pgid`      the process group of a hog
 
-The ledger lives in /run (tmpfs), so it is gone after a reboot, as are most faults.
+The ledger lives in /run (tmpfs), so it is gone after a reboot, as are most faults and
+their timers.  A fault whose effect outlives a reboot (disk-fill's file) also keeps its
+`.json` and `.revert` in the persistent ledger, `/var/lib/clustertui/faults/HOSTNAME/`
+(per host name: a directory shared by several hosts, as /var/lib is across the lab's
+nodes, never mixes them up).  A fault found there but not in /run outlived a reboot: the
+next survey reverts it with the kept script (`FaultState.OUTLIVED`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from clustertui.chaos.validate import FAULT_ID_RE
 from clustertui.probe.plan import FAULT_LEDGER_DIR
 
 LEDGER_DIR = FAULT_LEDGER_DIR
+KEEP_DIR = "/var/lib/clustertui/faults"
+#: Sets `$ctui_keep`, this host's persistent ledger (the host name reduced to safe bytes).
+KEEP_SH = f"ctui_keep={q(KEEP_DIR)}/$(uname -n | tr -cd 'A-Za-z0-9._-')"
 RECORD_VERSION = 1
 
 
@@ -43,6 +51,13 @@ def ledger_files(fault_id: str) -> str:
     if not FAULT_ID_RE.fullmatch(fault_id):
         raise ValueError(f"not a fault id: {shown(fault_id)}")
     return q(f"{LEDGER_DIR}/{fault_id}.") + "*"
+
+
+def kept_files(fault_id: str) -> str:
+    """The fault's files in the persistent ledger, as a shell word (needs `KEEP_SH` first)."""
+    if not FAULT_ID_RE.fullmatch(fault_id):
+        raise ValueError(f"not a fault id: {shown(fault_id)}")
+    return f'"$ctui_keep"/{fault_id}.*'
 
 
 def revert_command(fault_id: str, why: str = "manual") -> str:
@@ -151,6 +166,7 @@ class LedgerEntry:
     error: str = ""  # the last failed revert, if any
     applying: bool = False
     recorded: bool = True  # the .json record exists (readable or not): the fault is on
+    outlived: bool = False  # only in the persistent ledger: the node rebooted, the fault stayed
 
     @property
     def remaining(self) -> float | None:
@@ -161,7 +177,10 @@ class LedgerEntry:
 
     @property
     def state(self) -> FaultState:
-        """applying, leftover (files without a record), revert-failed, active or unreadable."""
+        """applying, leftover (files without a record), revert-failed, active or unreadable;
+        outlived-reboot when only the persistent ledger holds it."""
+        if self.outlived:
+            return FaultState.OUTLIVED
         if self.applying:
             return FaultState.APPLYING
         if not self.recorded:
@@ -181,7 +200,7 @@ LEDGER_FILE_RE = re.compile(r"(f-[0-9a-f]{8})\.(json|revert|timer|applying|error
 
 
 def entries_from_files(
-    node: str, node_now: float, files: dict[str, str]
+    node: str, node_now: float, files: dict[str, str], kept: dict[str, str] | None = None
 ) -> tuple[list[LedgerEntry], tuple[str, ...]]:
     """Group a ledger directory listing (file name -> its first line) into entries.
 
@@ -189,15 +208,20 @@ def entries_from_files(
     reported too, so that nothing clustertui left on a node is invisible.  A name that is
     not a fault id and a known suffix (`f-$(cmd).timer`, `f-*.json`) is no fault of ours:
     it never reaches a command, and is returned apart, escaped, as a corrupt entry.
+    `kept`: the persistent ledger's files; a fault there and not in /run outlived a reboot.
     """
     grouped: dict[str, dict[str, str]] = {}
     corrupt: list[str] = []
-    for name, content in files.items():
-        match = LEDGER_FILE_RE.fullmatch(name)
-        if match is None:
-            corrupt.append(shown(name))
-        else:
-            grouped.setdefault(match[1], {})[match[2]] = content
+    outlived: set[str] = set()
+    for listing, where in ((files, ""), (kept or {}, f"{KEEP_DIR}/")):
+        in_run = set(grouped)
+        for name, content in listing.items():
+            match = LEDGER_FILE_RE.fullmatch(name)
+            if match is None:
+                corrupt.append(where + shown(name))
+            elif match[1] not in in_run:  # a kept copy of a fault still in /run says nothing new
+                grouped.setdefault(match[1], {})[match[2]] = content
+                outlived.update((match[1],) if where else ())
     entries = []
     for fault_id, found in sorted(grouped.items()):
         record, problem = None, ""
@@ -223,6 +247,7 @@ def entries_from_files(
                 error=found.get("error", "").strip(),
                 applying="applying" in found,
                 recorded="json" in found,
+                outlived=fault_id in outlived,
             )
         )
     return entries, tuple(sorted(corrupt))

@@ -41,6 +41,7 @@ class RevertReason(StrEnum):
     TTL = "ttl"
     ROLLBACK = "rollback"
     DRILL = "drill"
+    REBOOT = "reboot"  # the node lost its /run ledger and timer: reverted at the next survey
 
 
 class FaultState(StrEnum):
@@ -53,6 +54,9 @@ class FaultState(StrEnum):
     LEFTOVER = "leftover"  # ledger files without a record (an interrupted run)
     UNREADABLE = "unreadable"  # a record that is not valid JSON
     UNCONFIRMED = "unconfirmed"
+    #: In the persistent ledger only: the node rebooted (its /run ledger and timer are gone)
+    #: while the fault's effect stayed; the next survey reverts it.
+    OUTLIVED = "outlived-reboot"
 
 
 @dataclass(frozen=True, slots=True)

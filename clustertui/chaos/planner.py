@@ -34,7 +34,16 @@ from clustertui.chaos.errors import InvalidInput, Refused
 from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.faults import FaultContext, FaultSteps, Peer
 from clustertui.chaos.faults.process import unavailable as service_problem
-from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_file, ledger_files, revert_command
+from clustertui.chaos.ledger import (
+    KEEP_DIR,
+    KEEP_SH,
+    LEDGER_DIR,
+    LedgerRecord,
+    kept_files,
+    ledger_file,
+    ledger_files,
+    revert_command,
+)
 from clustertui.chaos.shell import HELPERS, q
 from clustertui.chaos.timer import TimerPlan, plan_timer
 from clustertui.config import Cluster, Fault, Node, Service
@@ -283,6 +292,7 @@ def _revert_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: L
         "# the dead-man timer.  Usage: sh THIS_FILE [manual|halt|exit|drill|ttl|rollback]",
         "trap '' HUP PIPE",
         'ctui_why=${1:-manual}',
+        *((KEEP_SH,) if steps.persists else ()),
         HELPERS,
         f"ctui_fail() {{ printf '%s: %s\\n' \"$ctui_why\" \"$1\" > {error}; printf 'not reverted: %s\\n' \"$1\" >&2; exit 1; }}",
         "# a running apply finishes first (it removes its .applying mark)",
@@ -295,7 +305,7 @@ def _revert_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: L
         *(f"  {_block(step)}" for step in timer.cancel),
         f"  {_block(timer.cancelled)} || ctui_fail 'the dead-man timer is still armed'",
         "fi",
-        f"rm -f {ledger_files(fault_id)}",
+        f"rm -f {ledger_files(fault_id)}" + (f" {kept_files(fault_id)}" if steps.persists else ""),
         f"printf 'reverted %s (%s)\\n' {q(fault_id)} \"$ctui_why\"",
     ]
     return "\n".join(lines) + "\n"
@@ -307,6 +317,17 @@ def _write_ledger(fault_id: str, record: LedgerRecord, quoted_revert: str) -> st
     return (
         f": > {q(ledger_file(fault_id, 'applying'))} && printf '%s' {quoted_revert} > {q(revert_file)} && "
         f"printf '%s\\n' {q(record.to_json())} > {q(json_file + '.tmp')} && mv -f {q(json_file + '.tmp')} {q(json_file)}"
+    )
+
+
+def _keep_ledger(fault_id: str) -> tuple[str, ...]:
+    """The record and revert also in the persistent ledger: the fault outlives a reboot."""
+    keep = f"{KEEP_DIR}/HOSTNAME"
+    return (
+        "# persistent ledger: the fault outlives a reboot, /run and the timer do not",
+        f'{{ {KEEP_SH}; mkdir -p "$ctui_keep" && cp -f {q(ledger_file(fault_id, "json"))} '
+        f'{q(ledger_file(fault_id, "revert"))} "$ctui_keep"/; }}'
+        f" || {{ rm -f {ledger_files(fault_id)} {kept_files(fault_id)}; ctui_refuse {q(f'cannot write the persistent ledger in {keep}')}; }}",
     )
 
 
@@ -327,6 +348,7 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         f"[ ! -e {q(json_file)} ] && [ ! -e {q(revert_file)} ] || ctui_refuse {q(f'{fault_id} is already in the ledger')}",
         f"{{ {_write_ledger(fault_id, record, q(revert))}; }}"
         f" || {{ rm -f {ledger_files(fault_id)}; ctui_refuse {q(f'cannot write the ledger in {LEDGER_DIR}')}; }}",
+        *(_keep_ledger(fault_id) if steps.persists else ()),
         "# dead-man timer: reverts the fault at its TTL, whatever happens to clustertui",
         *(f"{_block(step)} || ctui_rollback 'cannot arm the dead-man timer'" for step in timer.arm),
         "# the fault",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clustertui.chaos.ledger import ledger_file, ledger_files
+from clustertui.chaos.ledger import KEEP_SH, kept_files, ledger_file, ledger_files
 from clustertui.chaos.outcomes import ApplyOutcome, ApplyStatus, RevertReason, RevertStatus
 from clustertui.chaos.planner import APPLIED, REFUSED, ROLLBACK_FAILED, ROLLED_BACK
 from clustertui.chaos.shell import q
@@ -22,11 +22,15 @@ def revert_script_command(fault_id: str, reason: RevertReason) -> str:
     """The remote command of a revert: run the ledger's revert script, or say why not.
 
     Without a record or a script (leftovers of an interrupted run) it clears the leftovers.
+    A fault whose /run ledger is gone (a reboot) is reverted by its persistent copy.
     """
     revert_file, json_file = q(ledger_file(fault_id, "revert")), q(ledger_file(fault_id, "json"))
+    kept = f'"$ctui_keep"/{fault_id}.revert'
     return (
+        f"{KEEP_SH}\n"
+        f"[ -f {revert_file} ] || [ ! -f {kept} ] || exec sh {kept} {q(str(reason))}\n"
         f"[ -f {revert_file} ] || {{ [ ! -e {json_file} ] || exit {NO_REVERT_SCRIPT}; "
-        f"rm -f {ledger_files(fault_id)}; exit {NO_SUCH_FAULT}; }}\n"
+        f"rm -f {ledger_files(fault_id)} {kept_files(fault_id)}; exit {NO_SUCH_FAULT}; }}\n"
         f"exec sh {revert_file} {q(str(reason))}"
     )
 

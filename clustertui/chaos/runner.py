@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Collection, Iterable
+from dataclasses import replace
 from typing import Any
 
 import asyncssh
@@ -129,9 +130,27 @@ class Chaos:
             state, reason = classify(exc)
             return NodeDown(node.name, str(state), reason)
         try:
-            return parse_survey(node.name, str(result.stdout or ""))
+            survey = parse_survey(node.name, str(result.stdout or ""))
         except Exception as exc:  # node text is data: garbage makes this node, and only it, odd
             return NodeDown(node.name, str(NodeState.PROBE_ERROR), f"its survey could not be read: {exc}")
+        return await self._revert_outlived(node, survey)
+
+    async def _revert_outlived(self, node: Node, survey: NodeSurvey) -> NodeSurvey:
+        """Faults that outlived a reboot of their node (only the persistent ledger holds
+        them; their timer is gone) are reverted at this contact.  A reverted one leaves the
+        survey (its local record goes once the node confirmed the revert); one that did not
+        revert stays, with why."""
+        outlived = [entry for entry in survey.ledger if entry.outlived]
+        if not outlived:
+            return survey
+        outcomes = await asyncio.gather(
+            *(self._revert_on(node, entry.id, RevertReason.REBOOT, entry.record) for entry in outlived)
+        )
+        failed = {outcome.fault_id: outcome.result for outcome in outcomes if not outcome.ok}
+        reverted = {outcome.fault_id for outcome in outcomes if outcome.ok}
+        return replace(survey, ledger=tuple(
+            replace(entry, error=failed.get(entry.id, entry.error)) for entry in survey.ledger if entry.id not in reverted
+        ))
 
     async def availability(self) -> dict[str, NodeAvailability]:
         """Per node, which faults can be applied and why not (`chaos list`)."""

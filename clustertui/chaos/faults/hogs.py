@@ -118,5 +118,6 @@ def _disk(ctx: FaultContext) -> FaultSteps:
         ),
         undo=(cmd("rm", "-f", "--", target),),
         verify_revert=(Check(f"[ ! -e {q(target)} ]", f"{target} is still there"),),
-        notes=(f"the file is {target}",),
+        notes=(f"the file is {target}; the fault outlives a reboot, so its record is kept in the persistent ledger",),
+        persists=True,
     )

@@ -33,6 +33,9 @@ class FaultSteps:
     undo: tuple[str, ...]
     verify_revert: tuple[Check, ...]
     notes: tuple[str, ...] = ()
+    #: The fault's effect outlives a reboot (a file on disk): its record and revert are kept
+    #: in the persistent ledger too (ledger.KEEP_DIR), which the next survey reverts.
+    persists: bool = False
 
 
 @dataclass(frozen=True, slots=True)
