@@ -149,6 +149,7 @@ class FaultPlan:
             "ledger": [
                 f"mkdir -p {q(LEDGER_DIR)}",
                 _write_ledger(self.id, self.record, "REVERT_SCRIPT") + "   # REVERT_SCRIPT: the revert below, as one script",
+                *(_keep_ledger(self.id)[1:] if self.steps.persists else ()),
             ],
             "timer": list(self.timer.arm),
             "apply": list(self.steps.apply),
@@ -158,7 +159,7 @@ class FaultPlan:
                 *(f"{c.test}   # else: not reverted, {c.problem}" for c in self.steps.verify_revert),
                 *self.timer.cancel,
                 f"{self.timer.cancelled}   # the timer is cancelled",
-                f"rm -f {ledger_files(self.id)}",
+                f"rm -f {ledger_files(self.id)}" + (f" {kept_files(self.id)}" if self.steps.persists else ""),
             ],
         }
 

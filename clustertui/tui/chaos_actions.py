@@ -192,7 +192,7 @@ class ChaosActions(App[None]):
         self.notify(report.summary(), title="halt", severity="information" if report.ok else "error", timeout=10,
                     markup=False)
         for node in report.nodes.values():
-            if node.unread:
+            if node.unread or node.corrupt:
                 self.notify(node.line(), title="halt", severity="error", timeout=20, markup=False)
             for outcome in node.outcomes:
                 if not outcome.ok:

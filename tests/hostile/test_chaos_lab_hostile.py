@@ -6,6 +6,7 @@ Run in the lab lock (`flock /tmp/clustertui-labtests.lock ...`): a real fault is
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,42 @@ def test_halt_reverts_the_lab_whatever_a_lying_node_prints(
         assert halt.returncode == 1, out  # a node could not be reverted
         assert sh(lab, "web1", "pgrep -x nginx").strip(), "the revert verified: nginx runs again on web1"
         assert leftovers(lab, "web1", fault) == []
+    finally:
+        hostile.behaviour.survey = lambda data: data
+        run_cli("chaos", str(cluster), "revert", fault)
+
+
+async def test_tui_halt_reverts_the_lab_whatever_a_lying_node_prints(lab, hostile: HostileNode, own_state: Path) -> None:
+    """The TUI's `H` (Pilot) beside the same lying node: web1's real fault is reverted and
+    verified, the lying node's outcome is notified with its reason, the app keeps running."""
+    from clustertui.config import load_cluster
+    from clustertui.tui.launch import build_app
+    from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
+
+    cluster = write_cluster(own_state / "c.yaml", [hostile.node_yaml()], base=LAB_FILE)
+    applied = run_cli("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "nginx",
+                      "--ttl", "120s", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    fault = applied.stdout.strip()
+    hostile.behaviour.survey = replace_line(b"uid", "uid ²".encode())
+    app = build_app(load_cluster(cluster), catalog=ThemeCatalog.load((BUILTIN_DIR,)), interval=1.0)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(1.0)
+            await pilot.press("H", "y")
+            deadline = time.monotonic() + 60
+
+            def notes() -> list[str]:
+                return [str(note.message) for note in app._notifications]
+
+            while not any("evil: NOT reverted" in note for note in notes()):
+                assert time.monotonic() < deadline, notes()
+                await pilot.pause(0.2)
+            assert any("uid is not a number: \\xb2" in note for note in notes()), notes()
+            assert any("1 fault reverted" in note for note in notes()), notes()
+            assert sh(lab, "web1", "pgrep -x nginx").strip(), "the revert verified: nginx runs again on web1"
+            assert leftovers(lab, "web1", fault) == []
+            assert app.is_running
     finally:
         hostile.behaviour.survey = lambda data: data
         run_cli("chaos", str(cluster), "revert", fault)
