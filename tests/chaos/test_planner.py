@@ -174,3 +174,31 @@ def test_drill_faults_become_requests(cluster) -> None:
     request = FaultRequest.from_drill(Fault(kind="block-port", service="nginx", params={"direction": "out"}), "web2", 20)
     checked = check_request(cluster, request)
     assert (checked.params["port"], checked.params["direction"], checked.ttl) == (80, "out", 20.0)
+
+
+@pytest.mark.parametrize("kind", list(CATALOG))
+def test_only_a_fault_that_outlives_a_reboot_keeps_a_persistent_ledger(cluster, kind: str) -> None:
+    """disk-fill's file stays after a reboot: its record and revert are also kept under
+    /var/lib/clustertui, written after the /run ledger and before the timer and the fault,
+    and every revert clears both."""
+    facts = replace(FACTS, processes={} if kind == "start" else FACTS.processes)
+    p = plan(cluster, kind, facts)
+    keeps = "ctui_keep='/var/lib/clustertui/faults'/" in p.apply_script or "ctui_keep=/var/lib/clustertui/faults/" in p.apply_script
+    assert keeps == (kind == "disk-fill")
+    if kind == "disk-fill":
+        lines = p.apply_script.splitlines()
+        ledger = next(i for i, line in enumerate(lines) if f"{p.id}.json.tmp" in line)
+        kept = next(i for i, line in enumerate(lines) if line.startswith('{ ctui_keep='))
+        timer = next(i for i, line in enumerate(lines) if line.startswith("{ setsid nohup sh -c") and f"ctui-timer-{p.id}" in line)
+        assert ledger < kept < timer
+        assert f'"$ctui_keep"/{p.id}.*' in p.revert_script.splitlines()[-2]
+        assert any('"$ctui_keep"' in line for line in p.sections()["ledger"])
+
+
+def test_the_revert_command_falls_back_to_the_kept_script() -> None:
+    from clustertui.chaos.outcomes import RevertReason
+    from clustertui.chaos.results import revert_script_command
+
+    command = revert_script_command("f-0123abcd", RevertReason.REBOOT)
+    assert sh_syntax(command) == ""
+    assert "exec sh \"$ctui_keep\"/f-0123abcd.revert reboot" in command
