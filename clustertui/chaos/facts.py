@@ -168,11 +168,9 @@ class SurveyError(ValueError):
     """The survey's output cannot be read: where (`line N`) and what, the node text escaped."""
 
 
-def _number(key: str, value: str, lineno: int, *, empty_ok: bool = False) -> int | None:
+def _number(key: str, value: str, lineno: int) -> int:
     """An ASCII decimal of at most MAX_DIGITS digits (`str.isdigit()` also accepts `³`)."""
     value = value.strip()
-    if not value and empty_ok:  # `nproc` and `memavail` are empty where the tool is missing
-        return None
     if not (value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS):
         raise SurveyError(f"line {lineno}: {key} is not a number: {shown(value)}")
     return int(value)
@@ -219,9 +217,8 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
         if key == "ssh":
             values.update(_ssh(rest, lineno))
         elif key in ("uid", "nproc", "memavail"):
-            number = _number(key, rest, lineno, empty_ok=key != "uid")
-            if number is not None:
-                values[{"memavail": "mem_available_kb"}.get(key, key)] = number
+            if key == "uid" or rest.strip():  # nproc, memavail: empty where the tool is missing
+                values[{"memavail": "mem_available_kb"}.get(key, key)] = _number(key, rest, lineno)
         elif key == "now":
             values["node_now"] = float(_number(key, rest, lineno))
         elif key == "tool":

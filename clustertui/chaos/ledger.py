@@ -113,15 +113,12 @@ class LedgerRecord:
 
 #: The record's fields as a strict model: types checked, never coerced (a node wrote it:
 #: `"ttl": "60"` is wrong).  Derived from the dataclass, so the two cannot drift apart.
-_RECORD = create_model(
-    "LedgerRecordFields",
-    __config__=ConfigDict(strict=True),
-    **{
-        name: (hint, LedgerRecord.__dataclass_fields__[name].default)
-        if LedgerRecord.__dataclass_fields__[name].default is not MISSING else (hint, ...)
-        for name, hint in get_type_hints(LedgerRecord).items()
-    },
-)
+_FIELDS: dict[str, Any] = {
+    name: (hint, ... if LedgerRecord.__dataclass_fields__[name].default is MISSING
+           else LedgerRecord.__dataclass_fields__[name].default)
+    for name, hint in get_type_hints(LedgerRecord).items()
+}
+_RECORD = create_model("LedgerRecordFields", __config__=ConfigDict(strict=True), **_FIELDS)
 
 
 def shown(name: str, limit: int = 120) -> str:

@@ -18,8 +18,9 @@ import pytest
 
 from clustertui.chaos import LocalRecords
 from clustertui.chaos.ledger import KEEP_DIR
-from tests.chaos.helpers import LAB_FILE, sh
-from tests.integration.helpers import run_cli
+from tests.support.cli import run_cli
+from tests.support.nodes import sh
+from tests.support.paths import LAB_FILE
 
 pytestmark = pytest.mark.lab
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.helpers import LAB_FILE, leftovers, sh
 from tests.hostile.cluster import CONTROL, run_cli, write_cluster
 from tests.hostile.node import HostileNode, replace_line
+from tests.support.nodes import leftovers, sh
+from tests.support.paths import LAB_FILE
 
 pytestmark = pytest.mark.lab
 
@@ -49,7 +50,7 @@ def test_halt_reverts_the_lab_whatever_a_lying_node_prints(
         assert "Traceback" not in out and not CONTROL.search(out), out
         assert f"{fault} on web1: reverted and verified" in halt.stdout, out
         assert "web1: 1 reverted" in halt.stderr, out
-        assert f"evil: NOT reverted, ledger not read (probe-error: its survey could not be read: " in halt.stderr, out
+        assert "evil: NOT reverted, ledger not read (probe-error: its survey could not be read: " in halt.stderr, out
         assert reason in halt.stderr, out
         assert halt.returncode == 1, out  # a node could not be reverted
         assert sh(lab, "web1", "pgrep -x nginx").strip(), "the revert verified: nginx runs again on web1"
