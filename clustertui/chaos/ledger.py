@@ -45,19 +45,21 @@ def ledger_file(fault_id: str, suffix: str) -> str:
     return f"{LEDGER_DIR}/{fault_id}.{suffix}"
 
 
-def ledger_files(fault_id: str) -> str:
-    """All of a fault's ledger files as a shell word (`'/run/clustertui/faults/ID.'*`), for
-    `rm -f`: the id is checked here, since a glob cannot be quoted whole."""
+def _glob_id(fault_id: str) -> str:
+    """A fault id about to be part of a glob, which cannot be quoted whole: checked here."""
     if not FAULT_ID_RE.fullmatch(fault_id):
         raise ValueError(f"not a fault id: {shown(fault_id)}")
-    return q(f"{LEDGER_DIR}/{fault_id}.") + "*"
+    return fault_id
+
+
+def ledger_files(fault_id: str) -> str:
+    """All of a fault's ledger files as a shell word (`'/run/clustertui/faults/ID.'*`), for `rm -f`."""
+    return q(f"{LEDGER_DIR}/{_glob_id(fault_id)}.") + "*"
 
 
 def kept_files(fault_id: str) -> str:
     """The fault's files in the persistent ledger, as a shell word (needs `KEEP_SH` first)."""
-    if not FAULT_ID_RE.fullmatch(fault_id):
-        raise ValueError(f"not a fault id: {shown(fault_id)}")
-    return f'"$ctui_keep"/{fault_id}.*'
+    return f'"$ctui_keep"/{_glob_id(fault_id)}.*'
 
 
 def revert_command(fault_id: str, why: str = "manual") -> str:
