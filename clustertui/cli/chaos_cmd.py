@@ -22,6 +22,7 @@ from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.numbers import NUMBER
+from clustertui.cli.output import echo
 from clustertui.cli.signals import stop_event
 
 if TYPE_CHECKING:
@@ -70,11 +71,11 @@ def _cluster(ctx: click.Context) -> Cluster:
 
 
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    echo(json.dumps(data, indent=2, default=str))
 
 
 def _say(text: str) -> None:
-    click.echo(text, err=True)
+    echo(text, err=True)
 
 
 # -- list ------------------------------------------------------------------------------
@@ -128,24 +129,24 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
             }
         )
         raise SystemExit(OK)
-    click.echo("catalog")
+    echo("catalog")
     for spec in CATALOG.values():
         params = ", ".join(p.name + ("" if p.required else "?") for p in spec.params)
-        click.echo(f"  {spec.kind:<11} {spec.summary}")
-        click.echo(f"  {'':<11} params: {params}   (? = optional)")
-        click.echo(f"  {'':<11} needs: {spec.needs}")
-        click.echo(f"  {'':<11} revert: {spec.revert}")
-    click.echo("\nnodes")
+        echo(f"  {spec.kind:<11} {spec.summary}")
+        echo(f"  {'':<11} params: {params}   (? = optional)")
+        echo(f"  {'':<11} needs: {spec.needs}")
+        echo(f"  {'':<11} revert: {spec.revert}")
+    echo("\nnodes")
     for name, node in nodes.items():
         available = [k for k, a in node.faults.items() if a.available]
-        click.echo(f"  {name} ({', '.join(node.roles) or 'no roles'})" + (f"  active: {', '.join(node.active)}" if node.active else ""))
-        click.echo(f"      available: {', '.join(available) or 'none'}")
+        echo(f"  {name} ({', '.join(node.roles) or 'no roles'})" + (f"  active: {', '.join(node.active)}" if node.active else ""))
+        echo(f"      available: {', '.join(available) or 'none'}")
         reasons: dict[str, list[str]] = {}
         for kind, a in node.faults.items():
             if a.reason is not None:
                 reasons.setdefault(a.reason, []).append(kind)
         for reason, kinds in reasons.items():
-            click.echo(f"      not {', '.join(kinds)}: {reason}")
+            echo(f"      not {', '.join(kinds)}: {reason}")
     raise SystemExit(OK)
 
 
@@ -189,16 +190,16 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
         )
         raise SystemExit(code)
     if status.faults:
-        click.echo(f"{'ID':<11} {'NODE':<10} {'STATE':<13} {'KIND':<10} {'LEFT':>5}  SUMMARY")
+        echo(f"{'ID':<11} {'NODE':<10} {'STATE':<13} {'KIND':<10} {'LEFT':>5}  SUMMARY")
         for fault in status.faults:
             kind = fault.record.kind if fault.record else "?"
             summary = fault.record.summary if fault.record else fault.detail
             by = f"  (by {fault.record.by})" if fault.record and fault.record.by else ""
-            click.echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {_remaining(fault):>5}  {summary}{by}")
+            echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {_remaining(fault):>5}  {summary}{by}")
             if fault.detail and fault.record:
-                click.echo(f"{'':<11} {fault.detail}")
+                echo(f"{'':<11} {fault.detail}")
     else:
-        click.echo("no active faults")
+        echo("no active faults")
     for fault_id in status.reverted_elsewhere:
         _say(f"{fault_id}: no longer on its node (reverted by its timer or another operator)")
     for node, why in status.unreachable.items():
@@ -353,7 +354,7 @@ def apply_command(
             if as_json:
                 _emit_json(_apply_json(outcome))
             elif outcome.ok:
-                click.echo(plan.id)
+                echo(plan.id)
                 _say(f"applied {plan.id}: {plan.summary}; it reverts by itself in {plan.ttl:g}s "
                      f"({plan.timer.mechanism} timer)")
                 if not hold:
@@ -424,7 +425,7 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
         _emit_json([_revert_json(o) for o in outcomes])
     for outcome in outcomes if not as_json else ():
         where = f" on {outcome.node}" if outcome.node else ""
-        click.echo(f"{outcome.fault_id}{where}: {outcome.result}")
+        echo(f"{outcome.fault_id}{where}: {outcome.result}")
     if any(o.status is RevertStatus.UNREACHABLE for o in outcomes):
         raise SystemExit(CANNOT_RUN)
     raise SystemExit(OK if all(o.ok for o in outcomes) else FAILED)
@@ -456,10 +457,10 @@ def _show_halt(report: HaltReport, as_json: bool) -> None:
         })
         return
     if not report.outcomes and not report.error:
-        click.echo("no active faults")
+        echo("no active faults")
     for node in report.nodes.values():
         for outcome in node.outcomes:
-            click.echo(f"{outcome.fault_id} on {node.node}: {outcome.result}")
+            echo(f"{outcome.fault_id} on {node.node}: {outcome.result}")
     for node in report.nodes.values():
         if node.outcomes or node.unread or node.corrupt:
             _say(node.line())

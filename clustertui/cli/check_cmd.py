@@ -11,6 +11,7 @@ import click
 from clustertui.cli.exits import FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.output import echo
 
 
 @click.command(
@@ -45,19 +46,19 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
             "valid": True,
         }
         if as_json:
-            click.echo(json.dumps(summary, indent=2))
+            echo(json.dumps(summary, indent=2))
         else:
             from clustertui.tui.format import plural  # plain text, no Textual
 
             counts = ", ".join(plural(summary[what], what[:-1]) for what in ("nodes", "services", "endpoints", "drills"))
-            click.echo(f"{file}: valid: cluster {cluster.name!r}, {counts}")
+            echo(f"{file}: valid: cluster {cluster.name!r}, {counts}")
         raise SystemExit(OK)
     from clustertui.cli.render import check_table, check_to_json
     from clustertui.engine.check import check_cluster
 
     report = asyncio.run(check_cluster(cluster))
     if as_json:
-        click.echo(json.dumps(check_to_json(report), indent=2))
+        echo(json.dumps(check_to_json(report), indent=2))
     else:
         check_table(report)
     raise SystemExit(OK if report.ok else FAILED)
@@ -70,7 +71,7 @@ def _load_or_json_error(file: str, check_files: bool):
     try:
         return load_cluster(Path(file), check_files=check_files)
     except ConfigError as exc:
-        click.echo(json.dumps({"file": file, "valid": False, "error": {
+        echo(json.dumps({"file": file, "valid": False, "error": {
             "path": str(exc.path), "line": exc.line, "field": exc.field, "message": exc.message, "text": str(exc)}},
             indent=2))
         fail(str(exc), USAGE)

@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from clustertui.cli.completion import complete_drills
-from clustertui.cli.exits import OK, USAGE, fail
+from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.output import echo, safe
+from clustertui.cli.report_files import check_writable
 from clustertui.cli.signals import stop_event
 
 
@@ -35,7 +37,9 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
 
     Exit 0 when the drill passed, 1 when an expectation failed, 3 when it aborted (the
     steady state did not hold, the fault was refused, Ctrl-C). The fault is always
-    reverted.
+    reverted. A report path that cannot be written is refused before the drill (exit 2);
+    one that fails at the end is saved in the state directory instead (said on stderr;
+    exit 3 if the drill had passed).
     """
     from clustertui.drills.export import RENDERERS
 
@@ -50,25 +54,28 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
         close = difflib.get_close_matches(name, cluster.drills, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
         fail(f"{file}: no drill called {name!r}{hint}", USAGE)
+    for option, value in (("-o", output), ("--junit", junit)):
+        if value:
+            check_writable(option, Path(value))  # before the drill, not after it
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
         from clustertui.tui.launch import run_drill_app
 
         result = run_drill_app(cluster, cluster.drills[name])
-        print(_summary(result), file=sys.stderr)
+        print(safe(_summary(result)), file=sys.stderr)
     else:
         result = asyncio.run(_run_headless(cluster, cluster.drills[name]))
-    _write(result, output, junit)
-    raise SystemExit(result.exit_code)
+    saved = _write(result, output, junit)
+    raise SystemExit(CANNOT_RUN if saved and result.exit_code == OK else result.exit_code)
 
 
 def _list(cluster) -> None:
     if not cluster.drills:
-        click.echo(f"{cluster.name}: no drills in this file")
+        echo(f"{cluster.name}: no drills in this file")
         return
     for drill in cluster.drills.values():
         target = drill.target
         where = target.node or (f"a {target.role} node ({target.pick})" if target.role else "the primary")
-        click.echo(f"{drill.name}: {drill.fault.kind} on {where}, hold {drill.hold:g}s"
+        echo(f"{drill.name}: {drill.fault.kind} on {where}, hold {drill.hold:g}s"
                    + (f" — {drill.description}" if drill.description else ""))
 
 
@@ -87,7 +94,7 @@ async def _run_headless(cluster, drill):
             last[0] = progress.phase
             left = f" ({progress.phase_ends - time.time():.0f}s)" if progress.phase_ends else ""
             target = f" on {progress.target}" if progress.target else ""
-            print(f"drill {drill.name}: {progress.phase}{target}{left}", file=sys.stderr)
+            print(safe(f"drill {drill.name}: {progress.phase}{target}{left}"), file=sys.stderr)
 
     try:
         async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
@@ -95,7 +102,7 @@ async def _run_headless(cluster, drill):
             result = await drills.run(drills.start(drill, show, stop))
     finally:
         await monitor.stop()
-    print(_summary(result), file=sys.stderr)
+    print(safe(_summary(result)), file=sys.stderr)
     return result
 
 
@@ -110,14 +117,16 @@ def _summary(result) -> str:
     return line + (f"\n  why: {result.reason}" if result.reason else "")
 
 
-def _write(result, output: str | None, junit: str | None) -> None:
+def _write(result, output: str | None, junit: str | None) -> bool:
+    """Write the reports asked for; True when one had to be saved elsewhere (said on stderr)."""
+    from clustertui.cli.report_files import write_or_save
     from clustertui.drills.export import RENDERERS, render_junit
-    from clustertui.report.writer import write_atomic
 
-    if output:
-        path = Path(output)
-        write_atomic(path, RENDERERS[path.suffix.lower()](result))
-        print(f"wrote {path}", file=sys.stderr)
-    if junit:
-        write_atomic(Path(junit), render_junit(result))
-        print(f"wrote {junit}", file=sys.stderr)
+    saved = False
+    for path, render in ((output, RENDERERS.get(Path(output or "").suffix.lower())), (junit, render_junit)):
+        if path and render is not None:
+            elsewhere = write_or_save(Path(path), render(result))
+            saved = saved or elsewhere is not None
+            if elsewhere is None:
+                print(safe(f"wrote {path}"), file=sys.stderr)
+    return saved

@@ -12,5 +12,8 @@ CANNOT_RUN = 3  # could not run: unreachable, refused by a guard, aborted, missi
 
 
 def fail(message: str, code: int) -> NoReturn:
-    print(f"clustertui: error: {message}", file=sys.stderr)
+    """One line on stderr (node or file text in it is shown with control characters replaced)."""
+    from clustertui.cli.output import safe
+
+    print(f"clustertui: error: {safe(message)}", file=sys.stderr)
     raise SystemExit(code)

@@ -18,6 +18,7 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.output import echo
 from clustertui.resources import sample_cluster
 
 if TYPE_CHECKING:
@@ -27,15 +28,18 @@ MIN_INTERVAL = 0.1
 
 
 def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False) -> None:
-    from clustertui.tui.launch import run_monitor
+    from clustertui.tui.launch import NoTerminal, run_monitor
     from clustertui.tui.themes import UnknownTheme
 
     if interval is not None and interval < MIN_INTERVAL:
         fail("--interval must be at least 100ms", USAGE)
     try:
-        run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local)
-    except UnknownTheme as exc:
+        code = run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local)
+    except (UnknownTheme, NoTerminal) as exc:
         fail(str(exc), USAGE)
+    if code:
+        fail("the app stopped on an error (traceback above); what this session applied was reverted on the way out",
+             CANNOT_RUN)
 
 
 @click.command(
@@ -72,9 +76,9 @@ def demo_command(theme: str | None) -> None:
     """
     from clustertui.lab import LabError, MissingPrerequisite, lab_down, lab_up
 
-    click.echo("clustertui demo: bringing the lab up (network namespaces on 198.18.0.0/24)")
+    echo("clustertui demo: bringing the lab up (network namespaces on 198.18.0.0/24)")
     try:
-        report = lab_up(progress=click.echo)
+        report = lab_up(progress=echo)
     except MissingPrerequisite as exc:
         fail("the demo needs the lab: " + "; ".join(exc.items), CANNOT_RUN)
     except LabError as exc:
@@ -83,9 +87,9 @@ def demo_command(theme: str | None) -> None:
         _run(load_or_exit(str(sample_cluster("lab.yaml"))), theme, read_only=False, interval=None)
     finally:
         if report.already_up:
-            click.echo("the lab was already up before the demo: leaving it running (`clustertui lab down` removes it)")
+            echo("the lab was already up before the demo: leaving it running (`clustertui lab down` removes it)")
         else:
-            click.echo("clustertui demo: taking the lab down")
+            echo("clustertui demo: taking the lab down")
             down = lab_down(report.state_dir)
             if down.failures:
                 fail("lab down left: " + "; ".join(down.failures), CANNOT_RUN)

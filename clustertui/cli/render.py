@@ -1,4 +1,8 @@
-"""Human and machine renderings of command results (rich tables, JSON-ready dicts)."""
+"""Human and machine renderings of command results (rich tables, JSON-ready dicts).
+
+Node text is data: table cells are `rich.text.Text` built by `report.escape.terminal`
+(never markup strings); plain lines go through `cli.output.echo`. JSON output needs neither: `json.dumps` escapes them.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ import sys
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from clustertui.engine.check import CheckReport, NodeCheck
+from clustertui.report.escape import terminal
 
 
 def _console() -> Console:
@@ -21,27 +27,26 @@ def _memory(node: NodeCheck) -> str:
     return f"{node.sample.mem_total / 2**30:.1f}G {node.sample.mem_percent:.0f}%"
 
 
-def _services(node: NodeCheck) -> str:
-    return " ".join(
-        f"[green]{s.name}:up[/]" if s.up else f"[red]{s.name}:DOWN ({s.detail})[/]" for s in node.services
+def _services(node: NodeCheck) -> Text:
+    return Text(" ").join(
+        terminal(f"{s.name}:up", "green") if s.up else terminal(f"{s.name}:DOWN ({s.detail})", "red")
+        for s in node.services
     )
 
 
 def check_table(report: CheckReport) -> None:
     console = _console()
-    table = Table(title=f"cluster {report.cluster}", title_justify="left", box=None, pad_edge=False)
+    table = Table(title=terminal(f"cluster {report.cluster}"), title_justify="left", box=None, pad_edge=False)
     for column in ("node", "address", "state", "rtt ms", "kernel", "cpus", "memory", "services"):
         table.add_column(column, no_wrap=column != "services", justify="right" if column in ("rtt ms", "cpus") else "left")
     for node in report.nodes:
-        state = f"[green]{node.state}[/]" if node.state == "up" else f"[red]{node.state}[/]"
-        if node.state != "up":
-            state += f" ({node.detail})"
+        state = terminal(node.state, "green") if node.state == "up" else terminal(f"{node.state} ({node.detail})", "red")
         table.add_row(
-            node.name,
-            node.host,
+            terminal(node.name),
+            terminal(node.host),
             state,
             f"{node.rtt_ms:.0f}" if node.rtt_ms is not None else "",
-            node.info.kernel if node.info else "",
+            terminal(node.info.kernel if node.info else ""),
             str(node.sample.cpu_count) if node.sample else "",
             _memory(node),
             _services(node),
@@ -52,13 +57,15 @@ def check_table(report: CheckReport) -> None:
         for column in ("endpoint", "target", "result"):
             endpoints.add_column(column)
         for endpoint in report.endpoints:
-            mark = "[green]up[/]" if endpoint.outcome.ok else "[red]DOWN[/]"
-            endpoints.add_row(endpoint.name, endpoint.target, f"{mark} {endpoint.outcome.describe()}")
+            mark = terminal("up", "green") if endpoint.outcome.ok else terminal("DOWN", "red")
+            endpoints.add_row(terminal(endpoint.name), terminal(endpoint.target),
+                              Text.assemble(mark, " ", terminal(endpoint.outcome.describe())))
         console.print(endpoints)
     down = [n for n in report.nodes if not n.ok]
+    endpoints_down = "" if all(e.outcome.ok for e in report.endpoints) else ", endpoint(s) down"
     console.print(
-        "[green]all nodes up, all services up[/]" if report.ok else f"[red]{len(down)} node(s) not healthy[/]"
-        + ("" if all(e.outcome.ok for e in report.endpoints) else ", endpoint(s) down")
+        Text("all nodes up, all services up", "green") if report.ok
+        else Text(f"{len(down)} node(s) not healthy{endpoints_down}", "red")
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.output import echo
 from clustertui.cli.signals import stop_event
 
 if TYPE_CHECKING:
@@ -44,10 +44,13 @@ def report_command(file: str, duration: float, interval: float | None, output: s
     """Record FILE's cluster headless for a duration and write a report.
 
     Ctrl-C stops early and still writes what was collected (exit 3, report marked
-    interrupted).  Exit 3 also when no node could be reached at all.
+    interrupted).  Exit 3 also when no node could be reached at all, or when -o could not
+    be written at the end (the report is then saved in the state directory; a path that
+    cannot be written is refused before recording, exit 2).
     """
     path = Path(output)
-    from clustertui.report.writer import RENDERERS, supported, write_report
+    from clustertui.cli.report_files import check_writable, write_or_save
+    from clustertui.report.writer import RENDERERS, render_report, supported
 
     if not supported(path):
         fail(f"{output}: unknown report format {path.suffix or '(none)'!r}; use one of {', '.join(RENDERERS)}", USAGE)
@@ -55,12 +58,13 @@ def report_command(file: str, duration: float, interval: float | None, output: s
         fail("--interval must be at least 100ms", USAGE)
     cluster = load_or_exit(file)
     _check_history_fits(duration, interval or cluster.interval, len(cluster.nodes))
+    check_writable("-o", path)
     rec = asyncio.run(_record(cluster, duration, interval))
-    write_report(rec, path)
+    saved = write_or_save(path, render_report(rec, path))
     sampled = sum(1 for node in rec.nodes if node.points)
-    print(f"wrote {path}: {len(rec.nodes)} nodes ({sampled} sampled), {len(rec.events)} events, "
-          f"{rec.duration_s:.1f} s{' (interrupted)' if rec.interrupted else ''}", file=sys.stderr)
-    if rec.interrupted:
+    echo(f"wrote {saved or path}: {len(rec.nodes)} nodes ({sampled} sampled), {len(rec.events)} events, "
+         f"{rec.duration_s:.1f} s{' (interrupted)' if rec.interrupted else ''}", err=True)
+    if rec.interrupted or saved is not None:
         raise SystemExit(CANNOT_RUN)
     if sampled == 0:
         fail("no node could be reached; the report holds only their states", CANNOT_RUN)
@@ -122,5 +126,5 @@ async def _record(cluster, duration: float, interval: float | None) -> Recording
 
 def _progress(monitor: ClusterMonitor, done: float, total: float) -> None:
     health = monitor.health()
-    print(f"recording {monitor.cluster.name}: {done:.0f}/{total:.0f} s, {health.quorum.up}/{health.quorum.total} "
-          f"nodes up, {len(monitor.events)} events", file=sys.stderr)
+    echo(f"recording {monitor.cluster.name}: {done:.0f}/{total:.0f} s, {health.quorum.up}/{health.quorum.total} "
+          f"nodes up, {len(monitor.events)} events", err=True)

@@ -22,8 +22,13 @@ def supported(path: Path) -> bool:
     return path.suffix.lower() in RENDERERS
 
 
+def render_report(rec: Recording, path: Path) -> str:
+    """The report for `path`, in the format its extension names."""
+    return RENDERERS[path.suffix.lower()](rec)
+
+
 def write_report(rec: Recording, path: Path) -> None:
-    write_atomic(path, RENDERERS[path.suffix.lower()](rec))
+    write_atomic(path, render_report(rec, path))
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -21,6 +21,7 @@ from typing import ClassVar, cast
 
 from textual import on
 from textual.app import SystemCommand
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
@@ -29,6 +30,7 @@ from clustertui.chaos.outcomes import RevertOutcome
 from clustertui.chaos.session import StatusReading
 from clustertui.drills.session import DrillRun, DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.report.escape import printable
 from clustertui.tui import format as fmt
 from clustertui.tui import keys, messages
 from clustertui.tui.chaos_actions import ChaosActions
@@ -87,6 +89,15 @@ class ClusterApp(ChaosActions):
             if name not in catalog.entries:
                 self.unregister_theme(name)
         self.set_reactive(ClusterApp.palette, catalog.entries[self.theme].palette)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text, whatever the caller asks (`markup` is ignored):
+        a fault's result, a revert's output, a drill's reason come from nodes and files, so
+        markup is never parsed (a `[/]` in a result crashed the whole app) and control
+        characters are replaced. Screens and widgets notify through here too."""
+        super().notify(printable(message, lines=True), title=printable(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     @property
     def chaos_off(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from clustertui.engine.events import Event, EventKind
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 
@@ -29,7 +30,7 @@ def event_line(event: Event, palette: Palette, with_node: bool = True) -> Text:
         text.append(f" {fmt.fit(event.node or 'cluster', 10)}")
     text.append(f" {event.kind:<15}", palette.style(KIND_STYLES[event.kind]))
     text.append(f" {event.detail}")
-    return text
+    return terminal(text)
 
 
 def new_events(events: tuple[Event, ...], last_seen: Event | None) -> tuple[Event, ...]:

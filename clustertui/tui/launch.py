@@ -16,6 +16,7 @@ from clustertui.config import Cluster, Drill
 from clustertui.drills.result import DrillResult
 from clustertui.drills.session import DrillSession, aborted_result
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.report.escape import printable
 from clustertui.tui.app import ClusterApp, exit_lines
 from clustertui.tui.source import MonitorSource
 from clustertui.tui.themes import ThemeCatalog
@@ -42,21 +43,37 @@ def build_app(
     if theme is not None and chosen != theme:
         notices = [*notices, f"theme {theme!r} could not be loaded; using {chosen!r}"]
     for notice in notices:
-        print(f"clustertui: warning: {notice}", file=sys.stderr)
+        print(f"clustertui: warning: {printable(notice)}", file=sys.stderr)
     monitor = ClusterMonitor(cluster, interval=interval, local=local)
     session = None if local else DrillSession.for_monitor(ChaosSession.for_monitor(cluster, monitor), monitor)
     return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
                       start_drill=drill)
 
 
-def _run(app: ClusterApp) -> None:
-    app.run()
+def run_app(app: ClusterApp, headless: bool = False) -> int:
+    """Run the app, then say on stderr what quitting reverted. Returns the app's return
+    code: non-zero when it ended on an error (Textual printed the traceback), which comes
+    after this session's faults were reverted (`ClusterApp.on_unmount` runs on any end)."""
+    app.run(headless=headless)
     for line in exit_lines(app):
-        print(f"clustertui: {line}", file=sys.stderr)
+        print(f"clustertui: {printable(line)}", file=sys.stderr)
+    return app.return_code or 0
 
 
-def run_monitor(cluster: Cluster, **options: object) -> None:
-    _run(build_app(cluster, **options))  # type: ignore[arg-type]
+class NoTerminal(Exception):
+    """stdin or stdout is not a terminal: the app would loop writing escape codes into a
+    pipe or a file forever."""
+
+    def __init__(self) -> None:
+        super().__init__("the monitor needs a terminal (stdin and stdout are not one); headless, use "
+                         "`clustertui check` or `clustertui report`")
+
+
+def run_monitor(cluster: Cluster, **options: object) -> int:
+    """Raises NoTerminal before anything starts when there is no terminal to draw on."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise NoTerminal
+    return run_app(build_app(cluster, **options))  # type: ignore[arg-type]
 
 
 def run_drill_app(cluster: Cluster, drill: Drill) -> DrillResult:
@@ -65,5 +82,5 @@ def run_drill_app(cluster: Cluster, drill: Drill) -> DrillResult:
     earlier stops the drill, which reverts and counts as aborted)."""
     started = time.time()
     app = build_app(cluster, drill=drill.name)
-    _run(app)
+    run_app(app)
     return app.drill_result or aborted_result(cluster, drill, started, "the app ended before the drill ran")

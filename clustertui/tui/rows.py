@@ -13,6 +13,7 @@ from rich.segment import Segment
 
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView, ServiceView
+from clustertui.report.escape import printable
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.columns import GAP, Column, Layout
@@ -93,6 +94,7 @@ class RowBuilder:
     def segments(self, column: Column, parts: Parts) -> list[Segment]:
         """The cell as segments of exactly the column's width plus the gap: it can never wrap."""
         styles = self.palette.styles
+        parts = tuple((printable(part), style) for part, style in parts)  # node text: no control character
         content = "".join(part for part, _ in parts)
         pad = column.width - len(content)
         out = [Segment(" " * GAP)]

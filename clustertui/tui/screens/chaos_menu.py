@@ -25,6 +25,7 @@ from clustertui.chaos import CATALOG, NodeAvailability
 from clustertui.config import Drill
 from clustertui.config.scalars import FaultKind
 from clustertui.drills.session import DrillSession
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.screens.modal import Modal
 
@@ -83,7 +84,7 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
             with Vertical(id="menu-nodes-box"):
                 yield Label("nodes")
                 yield SelectionList[str](
-                    *((Text.assemble(name, (f" {text}", "dim")), name, name in self.initially)
+                    *((terminal(Text.assemble(name, (f" {text}", "dim"))), name, name in self.initially)
                       for name, text in self.nodes),
                     id="menu-nodes",
                 )
@@ -138,7 +139,7 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
             prompt = Text(f"{kind:<{KIND_WIDTH}}", style="bold" if not problem else "", no_wrap=True,
                           overflow="ellipsis", end="")
             prompt.append(f"✖ {problem}" if problem else spec.summary, style="dim" if problem else "")
-            actions.add_option(Option(prompt, id=f"kind:{kind}", disabled=bool(problem)))
+            actions.add_option(Option(terminal(prompt), id=f"kind:{kind}", disabled=bool(problem)))
         if self.session.drills:
             actions.add_option(None)
         for name, drill in self.session.drills.items():
@@ -146,7 +147,7 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
             prompt = Text(f"▶ drill {name}  ", style="bold" if not why else "", no_wrap=True, overflow="ellipsis",
                           end="")
             prompt.append(f"✖ {why}" if why else drill_line(drill), style="dim")
-            actions.add_option(Option(prompt, id=f"drill:{name}", disabled=bool(why)))
+            actions.add_option(Option(terminal(prompt), id=f"drill:{name}", disabled=bool(why)))
         index = None
         if keep is not None:
             with contextlib.suppress(OptionDoesNotExist):
@@ -169,19 +170,19 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
         detail = self.query_one("#menu-detail", Static)
         option = self.actions.highlighted_option
         if self.availability is None and not self.survey_error:
-            detail.update(f"surveying {fmt.plural(len(self.nodes), 'node')} for what each can take…")
+            detail.update(terminal(f"surveying {fmt.plural(len(self.nodes), 'node')} for what each can take…"))
             return
         if option is None or option.id is None:
-            detail.update(self.survey_error or "")
+            detail.update(terminal(self.survey_error or ""))
             return
         what, name = option.id.split(":", 1)
         if what == "drill":
             drill = self.session.drills[name]
-            detail.update(drill.description or drill_line(drill))
+            detail.update(terminal(drill.description or drill_line(drill)))
             return
         spec = CATALOG[FaultKind(name)]
         services = self._services(name)
-        detail.update(f"{spec.summary}  needs: {spec.needs}" + (f"  services: {services}" if services else ""))
+        detail.update(terminal(f"{spec.summary}  needs: {spec.needs}" + (f"  services: {services}" if services else "")))
 
     def _services(self, kind: str) -> str:
         """Per-service availability of a service fault on the selected nodes."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.console import RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +19,7 @@ from clustertui.chaos import FaultPlan
 from clustertui.config import Drill
 from clustertui.config.scalars import DRILL_TTL_MARGIN
 from clustertui.drills.traffic import describe
+from clustertui.report.escape import terminal
 from clustertui.tui.faults import FaultRow
 from clustertui.tui.screens.modal import Modal
 
@@ -38,7 +38,7 @@ def plan_text(plans: list[FaultPlan]) -> Text:
                 text.append(f"    {command}\n")
         text.append("\n")
     text.rstrip()
-    return text
+    return terminal(text)
 
 
 def drill_text(drill: Drill) -> Text:
@@ -73,7 +73,7 @@ def drill_text(drill: Drill) -> Text:
     text.append(f"\n\nThe fault is reverted when the hold ends, on esc, and on quit; the node's own timer "
                 f"reverts it after {drill.hold + DRILL_TTL_MARGIN:g}s if clustertui dies.  The report is saved "
                 "as HTML and JSON.", "italic")
-    return text
+    return terminal(text)
 
 
 def faults_text(intro: str, rows: list[FaultRow], now: float) -> Text:
@@ -85,7 +85,7 @@ def faults_text(intro: str, rows: list[FaultRow], now: float) -> Text:
         text.append(f"{row.id}  {row.node:<10} {row.summary or row.kind or '…'}  "
                     f"({row.left(now).strip()} left, by {'you' if row.mine else row.by or '?'})\n")
     text.rstrip()
-    return text
+    return terminal(text)
 
 
 class ConfirmScreen(Modal[bool]):
@@ -96,7 +96,7 @@ class ConfirmScreen(Modal[bool]):
 
     hint = "y confirms · n or esc cancels · ↑↓ scroll"
 
-    def __init__(self, title: str, body: RenderableType, confirm: str) -> None:
+    def __init__(self, title: str, body: Text, confirm: str) -> None:
         super().__init__(id="confirm")
         self.box_title = title
         self.body = body
@@ -104,7 +104,7 @@ class ConfirmScreen(Modal[bool]):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="confirm-body"):
-            yield Static(self.body, id="confirm-text")
+            yield Static(terminal(self.body), id="confirm-text")
         with Horizontal(id="confirm-buttons"):
             yield Button(f"{self.confirm_label} (y)", variant="warning", id="confirm-yes", compact=True)
             yield Button("Cancel (esc)", id="confirm-no", compact=True)

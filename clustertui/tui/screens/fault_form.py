@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from clustertui.chaos import CATALOG, ChaosSession, FaultPlan, InvalidInput, NodeAvailability, ParamSpec, Refused
 from clustertui.chaos.catalog import ttl_from_text
 from clustertui.config.scalars import TTL_RULE, FaultKind
+from clustertui.report.escape import terminal
 from clustertui.tui.screens.modal import Modal
 
 TTL_FIELD = "ttl"
@@ -48,11 +49,11 @@ class FaultForm(Modal[list[FaultPlan] | None]):
     hint = "enter shows the commands · tab next field · esc cancels"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.spec.summary, id="form-help")
+        yield Static(terminal(self.spec.summary), id="form-help")
         with VerticalScroll(id="form-fields"):
             for param in self.spec.params:
                 with Horizontal(classes="field"):
-                    yield Label(param.name + ("" if param.required else "?"))
+                    yield Label(terminal(param.name + ("" if param.required else "?")))
                     yield self._field(param)
             with Horizontal(classes="field"):
                 yield Label(TTL_FIELD)
@@ -135,4 +136,4 @@ class FaultForm(Modal[list[FaultPlan] | None]):
         else:
             self.dismiss(plans)
             return
-        self.query_one("#form-error", Static).update(problem)
+        self.query_one("#form-error", Static).update(terminal(problem))

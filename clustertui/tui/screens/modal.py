@@ -17,6 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
+from clustertui.report.escape import terminal
+
 ResultT = TypeVar("ResultT")
 
 
@@ -28,7 +30,7 @@ class Modal(ModalScreen[ResultT]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box") as box:
-            box.border_title = self.box_title
+            box.border_title = terminal(self.box_title)  # names from the cluster file: data, not markup
             box.border_subtitle = self.hint
             yield from self.compose_body()
 

@@ -18,6 +18,7 @@ from textual.widget import Widget
 
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 from clustertui.tui.widgets.paletted import follow_palette
@@ -77,9 +78,9 @@ class DrillPanel(Widget):
         run = self.current
         if run is not None:
             if run.running:
-                self.border_title = f"drill {run.drill.name} · esc stops it (its fault is reverted)"
+                self.border_title = terminal(f"drill {run.drill.name} · esc stops it (its fault is reverted)")
             else:
-                self.border_title = f"drill {run.drill.name} · esc closes · c runs another"
+                self.border_title = terminal(f"drill {run.drill.name} · esc closes · c runs another")
                 if self._timer is not None:
                     self._timer.stop()
                     self._timer = None
@@ -97,8 +98,8 @@ class DrillPanel(Widget):
         if run is None:
             return Text("")
         if run.result is not None:
-            return self._verdict(run, run.result)
-        return self._live(run)
+            return terminal(self._verdict(run, run.result))
+        return terminal(self._live(run))
 
     # -- while it runs -----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
+from clustertui.report.escape import terminal
 from clustertui.tui.faults import FaultRow
 from clustertui.tui.palette import Palette
 from clustertui.tui.widgets.paletted import follow_palette
@@ -101,4 +102,4 @@ class FaultsPanel(DataTable):
                 self.update_cell(fault_id, key, self._text(cell))
 
     def _text(self, cell: tuple[str, str]) -> Text:
-        return Text(cell[0], style=self.palette.style(cell[1]), no_wrap=True, overflow="ellipsis", end="")
+        return terminal(cell[0], self.palette.style(cell[1]), no_wrap=True, overflow="ellipsis", end="")

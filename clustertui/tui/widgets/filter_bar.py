@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label
 
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 
 PLACEHOLDER = "name, role:web, state:up, zone=a …  (Enter keeps, Esc clears)"
@@ -28,4 +29,4 @@ class FilterBar(Horizontal):
         return self.query_one(Input)
 
     def set_count(self, shown: int, total: int) -> None:
-        self.query_one("#filter-count", Label).update(f"{shown} of {fmt.plural(total, 'node')}")
+        self.query_one("#filter-count", Label).update(terminal(f"{shown} of {fmt.plural(total, 'node')}"))

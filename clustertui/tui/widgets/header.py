@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 from clustertui.tui.widgets.paletted import follow_palette
@@ -70,7 +71,7 @@ class ClusterHeader(Widget):
             second.append(detail, style(level if level != "ok" else "stale"))
         first.append("\n")
         first.append_text(second)
-        return first
+        return terminal(first)
 
 
 def _right_aligned(line: Text, right: str, width: int) -> Text:

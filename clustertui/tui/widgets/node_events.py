@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from clustertui.engine.events import Event
+from clustertui.report.escape import terminal
 from clustertui.tui.events_text import event_line
 from clustertui.tui.palette import Palette
 from clustertui.tui.widgets.paletted import follow_palette
@@ -50,4 +51,4 @@ class NodeEvents(Widget):
             if len(lines) >= max(1, self.size.height):
                 break
             lines.append(event_line(event, self.palette, with_node=False))
-        return Text("\n", no_wrap=True).join(lines)
+        return terminal(Text("\n", no_wrap=True).join(lines))

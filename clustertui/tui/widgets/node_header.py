@@ -10,6 +10,7 @@ from textual.widget import Widget
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView
 from clustertui.probe.sample import NodeSample
+from clustertui.report.escape import terminal
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
@@ -72,7 +73,7 @@ class NodeHeader(Widget):
             lines.append(self._storage(view.sample, grey=view.state is not NodeState.UP))
         for line in lines:  # each line cut at the edge: a wrapped line would push the next one out
             line.truncate(max(1, self.size.width), overflow="ellipsis")
-        return Text("\n", end="").join(lines)
+        return terminal(Text("\n", end="").join(lines))
 
     def _storage(self, sample: NodeSample, grey: bool) -> Text:
         """' disk / 41% 3.1G/7.6G · swap 12% 120M/1.0G · pressure cpu 0.2% io 4.1% mem 0%'."""

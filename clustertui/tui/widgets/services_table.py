@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from clustertui.engine.snapshot import ServiceView
+from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 from clustertui.tui.rows import service_glyph
@@ -64,4 +65,4 @@ class ServicesTable(DataTable):
                 self.update_cell(name, key, self._text(cell))
 
     def _text(self, cell: tuple[str, str]) -> Text:
-        return Text(cell[0], style=self.palette.style(cell[1]), no_wrap=True, overflow="ellipsis", end="")
+        return terminal(cell[0], self.palette.style(cell[1]), no_wrap=True, overflow="ellipsis", end="")
