@@ -31,7 +31,7 @@ class Modal(ModalScreen[ResultT]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box") as box:
             box.border_title = terminal(self.box_title)  # names from the cluster file: data, not markup
-            box.border_subtitle = self.hint
+            box.border_subtitle = terminal(self.hint)
             yield from self.compose_body()
 
     def compose_body(self) -> Iterable[Widget]:
