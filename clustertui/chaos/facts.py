@@ -11,11 +11,12 @@ changing anything.  Latency support is tested in a scratch network namespace
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from clustertui.chaos.ledger import KEEP_SH, LEDGER_DIR, LedgerEntry, entries_from_files, shown
-from clustertui.chaos.shell import HELPERS, q
+from clustertui.chaos.shell import HELPERS, cmd, q
 
 #: Bounds on the survey's output (DESIGN, "Node text is data").  A real survey is a few KiB;
 #: a ledger file's content is at most 64 KiB (`head -c 65536`), so a line is at most a
@@ -68,20 +69,23 @@ KEEPSH
 ctui_ledger kept "$ctui_keep"
 echo end"""
 
-#: One `proc NAME PID...` line per service process (none at all when the node runs none).
-_PROCS = """for ctui_name in NAMES; do printf 'proc %s' "$ctui_name"; for ctui_p in $(ctui_live "$ctui_name"); do printf ' %s' "$ctui_p"; done; echo; done"""
+#: One `proc NAME PID...` line per service process, its PIDs those of the service's owner
+#: (`Service.owner`); none at all when the node runs none.
+_PROCS = """ctui_proc() { printf 'proc %s' "$1"; for ctui_p in $(ctui_live "$1" "$2"); do printf ' %s' "$ctui_p"; done; echo; }"""
 
 #: Printed before the privileged part: sudo may clear $SSH_CONNECTION from the environment.
 SSH_LINE = """sh -c 'printf "ssh %s\\n" "${SSH_CONNECTION:-}"'"""
 
 
-def survey_script(process_names: tuple[str, ...]) -> str:
-    """The privileged part of the survey (run through `shell.remote`)."""
+def survey_script(processes: Iterable[tuple[str, str]]) -> str:
+    """The privileged part of the survey (run through `shell.remote`); `processes` holds
+    each service's (process name, owner) — see `Service.owner`."""
+    processes = tuple(processes)
     body = (
         _BODY.replace("TOOLS", " ".join(TOOLS))
         .replace("LEDGER", q(LEDGER_DIR))
         .replace("KEEPSH", KEEP_SH)
-        .replace("PROCS", _PROCS.replace("NAMES", " ".join(q(name) for name in process_names)) if process_names else ":")
+        .replace("PROCS", "\n".join([_PROCS, *(cmd("ctui_proc", name, owner) for name, owner in processes)]) if processes else ":")
     )
     return HELPERS + "\n" + body
 

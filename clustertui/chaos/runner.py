@@ -120,7 +120,7 @@ class Chaos:
         return {node.name: result for node, result in zip(nodes, results, strict=True)}
 
     async def _survey_one(self, node: Node) -> SurveyResult:
-        processes = tuple(dict.fromkeys(s.process for s in self.cluster.services_on(node) if s.process))
+        processes = tuple(dict.fromkeys((s.process, s.owner) for s in self.cluster.services_on(node) if s.process))
         command = f"{SSH_LINE}; {remote(SSHTarget.from_node(node), survey_script(processes))}"
         try:
             result = await self._run(node, command, SURVEY_TIMEOUT)

@@ -43,6 +43,7 @@ from .scalars import (
     ParamValue,
     Port,
     ProcessName,
+    ServiceUser,
     Rate,
     RoleName,
     ServiceName,
@@ -128,10 +129,21 @@ class ServiceSpec(HttpSettings):
     roles: list[RoleName] = Field(min_length=1)
     systemd: UnitName | None = None
     process: ProcessName | None = None
+    user: ServiceUser | None = None
     port: Port | None = None
     http: HttpTemplate | None = None
     start: Command | None = None
     stop: Command | None = None
+
+    @property
+    def owner(self) -> str:
+        """Whose processes are the service's, as the node resolves it (see OWNER in
+        chaos/shell.py and the probe): `user` when given; else `@UNIT`, the systemd unit's
+        User= read on the node (root when the unit sets none); else root, who starts a
+        daemon's main process.  A same-named process of another user is never the service."""
+        if self.user:
+            return self.user
+        return f"@{self.systemd}" if self.systemd else "root"
 
     @model_validator(mode="after")
     def _checkable(self) -> ServiceSpec:

@@ -253,6 +253,11 @@ HeaderValue = Annotated[
 ]
 MaxRedirects = Annotated[int, Field(ge=1, le=20), expect("an integer from 1 to 20")]
 ProcessName = Annotated[str, AfterValidator(_process), expect("a process name as in /proc/PID/comm")]
+ServiceUser = Annotated[
+    str,
+    Field(pattern=r"^(?:[0-9]{1,10}|[a-z_][a-z0-9_-]{0,30}[$]?)$"),
+    expect("a user name (lowercase letters, digits, '_', '-', as useradd takes) or a numeric uid"),
+]
 UnitName = Annotated[
     str,
     Field(pattern=rf"^{_UNIT_RE.pattern}$"),

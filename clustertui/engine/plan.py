@@ -9,7 +9,10 @@ from clustertui.probe.plan import ProbePlan, ServiceCheck
 def probe_plan(cluster: Cluster, node: Node) -> ProbePlan:
     return ProbePlan(
         services=tuple(
-            ServiceCheck(name=service.name, process=service.process, port=service.port, systemd=service.systemd)
+            ServiceCheck(
+                name=service.name, process=service.process, owner=service.owner, port=service.port,
+                systemd=service.systemd,
+            )
             for service in cluster.services_on(node)
         )
     )

@@ -14,14 +14,19 @@ from importlib import resources
 
 FAULT_LEDGER_DIR = "/run/clustertui/faults"
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9._/-]*")
+_OWNER = re.compile(r"@?[A-Za-z0-9_.:@$-]+")
 
 
 @dataclass(frozen=True, slots=True)
 class ServiceCheck:
-    """How one service is recognised on a node: any of process name, port, systemd unit."""
+    """How one service is recognised on a node: any of process name, port, systemd unit.
+
+    A process counts only when its effective uid is `owner`'s (`Service.owner`: a user
+    name, a uid, or `@UNIT` for the unit's User=), resolved once when the probe starts."""
 
     name: str
     process: str | None = None
+    owner: str = "root"
     port: int | None = None
     systemd: str | None = None
 
@@ -36,10 +41,19 @@ class ProbePlan:
         for path in self.paths:
             if not _PLAIN_PATH.fullmatch(path):
                 raise ValueError(f"filesystem path {path!r} must be absolute and plain")
+        # and owners to a shell, inside single quotes.
+        for service in self.services:
+            if not _OWNER.fullmatch(service.owner):
+                raise ValueError(f"service owner {service.owner!r} must be a user, a uid or @UNIT")
 
     @property
-    def process_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.process for s in self.services if s.process))
+    def processes(self) -> tuple[tuple[str, str], ...]:
+        """(process name, owner) per service; a name is counted once, for its first owner."""
+        owners: dict[str, str] = {}
+        for service in self.services:
+            if service.process:
+                owners.setdefault(service.process, service.owner)
+        return tuple(owners.items())
 
     @property
     def ports(self) -> tuple[int, ...]:
@@ -58,7 +72,8 @@ class ProbePlan:
         variables = {
             "interval": f"{interval:.3f}",
             "count": str(count),
-            "procs": " ".join(self.process_names),
+            "procs": " ".join(name for name, _ in self.processes),
+            "owners": " ".join(owner for _, owner in self.processes),
             "ports": " ".join(str(port) for port in self.ports),
             "units": " ".join(self.units),
             "paths": " ".join(self.paths),

@@ -11,7 +11,8 @@
 # bytes/s, memory %) by psutil's formulas.  Frames stay a few hundred bytes and the
 # controller, which handles every node, parses a handful of numbers per sample.
 #
-# Variables (-v): interval (seconds), count (0 = forever), procs (comm names), ports
+# Variables (-v): interval (seconds), count (0 = forever), procs (comm names), owners (one
+# per proc: user, uid or @unit whose processes count), ports
 # (decimal TCP ports), units (systemd units), paths (filesystems for df), faults (the
 # chaos ledger directory), roots (tests only: directories holding proc/ captures, one per
 # frame, the last one repeating; empty means the live /proc).
@@ -27,7 +28,7 @@
 #   p cpu-some-avg10 io-some-avg10 memory-some-avg10   where /proc/pressure exists
 #   d path total-kB used-kB available-kB
 #   r process-count
-#   s P comm pid-count | s L port 0|1 | s U unit active-state
+#   s P comm pid-count (of the owner's) | s L port 0|1 | s U unit active-state
 #   x fault-id                            one per record in the node's chaos ledger
 #   E                                     frame end (a constant line)
 BEGIN {
@@ -35,6 +36,17 @@ BEGIN {
     nroots = split(roots, root_dir, " ")
     use_root(1)
     nproc_names = split(procs, proc_name, " ")
+    # A service's process counts only when its effective uid is its owner's: a same-named
+    # process of another user is not the service.  Owners resolve once, here: a user name,
+    # a uid, or @UNIT (the unit's User=, root when it sets none); unknown: nothing counts.
+    split(owners, proc_owner, " ")
+    for (i = 1; i <= nproc_names; i++) {
+        want_uid[proc_name[i]] = "none"
+        cmd = "o='" proc_owner[i] "'; case $o in @*) o=$(systemctl show -p User --value \"${o#@}\" 2>/dev/null); o=${o:-root} ;; esac; " \
+            "case $o in *[!0-9]*) id -u \"$o\" 2>/dev/null ;; *) echo \"$o\" ;; esac"
+        if ((cmd | getline line) > 0 && line ~ /^[0-9]+$/) want_uid[proc_name[i]] = line
+        close(cmd)
+    }
     nports = split(ports, port_num, " ")
     have_ss = 0
     if (nports > 0) {
@@ -160,7 +172,10 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
             nf = split(line, parts, " ")
             for (i = 1; i <= nf; i++) {
                 # A process that exited since the glob has no comm left: not counted.
-                if ((getline name < (parts[i] "/comm")) > 0) { n++; count_by[name]++ }
+                if ((getline name < (parts[i] "/comm")) > 0) {
+                    n++
+                    if ((name in want_uid) && euid(parts[i]) == want_uid[name]) count_by[name]++
+                }
                 close(parts[i] "/comm")
             }
         } else {
@@ -271,6 +286,16 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
     # as we go would split a frame into several SSH packets, each costing the controller.
     printf "%sE\n", OUT
     fflush()
+}
+
+# The effective uid of the process whose /proc directory is `dir` ("" once it is gone).
+function euid(dir,    line, f, uid) {
+    uid = ""
+    while ((getline line < (dir "/status")) > 0) {
+        if (substr(line, 1, 4) == "Uid:") { split(line, f, " "); uid = f[3]; break }
+    }
+    close(dir "/status")
+    return uid
 }
 
 # A counter that went backwards (wrapped, or the interface was recreated) counts as zero.

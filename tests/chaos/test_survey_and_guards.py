@@ -82,7 +82,7 @@ def test_netem_verdicts() -> None:
 
 
 def test_survey_script_is_valid_sh_and_read_only() -> None:
-    script = survey_script(("nginx", "redis-server"))
+    script = survey_script((("nginx", "root"), ("redis-server", "@redis-server.service")))
     assert subprocess.run(["sh", "-n"], input=script, text=True, capture_output=True).returncode == 0
     # The only "add" it runs is inside a scratch network namespace; helpers are only defined.
     body = script.removeprefix(HELPERS)

@@ -106,7 +106,7 @@ def _fault_scripts() -> list[str]:
     from tests.chaos.test_planner import FACTS, LAB_FILE, plan
 
     cluster = load_cluster(LAB_FILE, check_files=False)
-    scripts = [HELPERS, SSH_LINE, survey_script(("nginx",))]
+    scripts = [HELPERS, SSH_LINE, survey_script((("nginx", "root"),))]
     for kind, spec in CATALOG.items():
         for systemd in (False, True):
             for backend in ("iptables", "nft") if spec.family == "firewall" else ("",):

@@ -1,7 +1,9 @@
 """kill, stop, start, pause: faults on a service's processes.
 
-A service is found by its process name (`pgrep -x`, zombies ignored) or, without one, by
-its systemd unit.  Start and stop commands from the cluster file are shell by design; they
+A service is found by its process name and owner (`pgrep -u UID -x`, zombies ignored: a
+same-named process of another user is not the service, see `Service.owner`) or, without a
+process name, by its systemd unit.  kill and pause signal the service's processes and their
+same-named children (nginx's workers), never another user's same-named process.  Start and stop commands from the cluster file are shell by design; they
 run detached (`setsid nohup sh -c COMMAND`), so that a command that stays in the foreground
 cannot hang the fault, and their effect is verified by waiting for the processes.
 """
@@ -20,13 +22,13 @@ _SSH_PROCESSES = ("sshd", "sshd-session")
 
 def _running(service: Service) -> str:
     if service.process:
-        return cmd("ctui_running", service.process)
+        return cmd("ctui_running", service.process, service.owner)
     return f"systemctl is-active --quiet {q(service.systemd)}"
 
 
 def _stopped(service: Service) -> str:
     if service.process:
-        return cmd("ctui_none", service.process)
+        return cmd("ctui_none", service.process, service.owner)
     return f"! systemctl is-active --quiet {q(service.systemd)}"
 
 
@@ -78,11 +80,12 @@ def build(ctx: FaultContext) -> FaultSteps:
     back = Check(f"ctui_until {WAIT} {_running(service)}", f"{name} does not run 10 s after it was started")
     gone = Check(f"ctui_until {WAIT} {_stopped(service)}", f"{name} still runs 10 s after it was stopped")
     restart = f"{_running(service)} || {_start(service)}"
+    family = cmd("ctui_family", service.process, service.owner) if service.process else ""
     if ctx.kind == "kill":
         return FaultSteps(
             summary=f"kill {shown} on {node}",
             precheck=(is_running,),
-            apply=(f"ctui_killed=$(ctui_live {q(service.process)})", cmd("pkill", "-KILL", "-x", "--", service.process)),
+            apply=(f"ctui_killed=$({family})", '[ -z "$ctui_killed" ] || kill -KILL $ctui_killed'),
             verify=(Check("ctui_until 50 ctui_gone $ctui_killed", f"a killed process of {name} is still alive"),),
             undo=(restart,),
             verify_revert=(back,),
@@ -108,10 +111,12 @@ def build(ctx: FaultContext) -> FaultSteps:
     return FaultSteps(
         summary=f"pause {shown} on {node}",
         precheck=(is_running,),
-        apply=(cmd("pkill", "-STOP", "-x", "--", service.process),),
-        verify=(Check(f"ctui_until 20 ctui_all_paused {q(service.process)}", f"not every process of {name} is stopped"),),
-        undo=(cmd("pkill", "-CONT", "-x", "--", service.process),),
+        apply=(f"ctui_paused=$({family})", '[ -z "$ctui_paused" ] || kill -STOP $ctui_paused'),
+        verify=(Check(f"ctui_until 20 {cmd('ctui_all_paused', service.process, service.owner)}",
+                      f"not every process of {name} is stopped"),),
+        undo=(f"ctui_paused=$({family})", '[ -z "$ctui_paused" ] || kill -CONT $ctui_paused'),
         verify_revert=(
-            Check(f"ctui_until 20 ctui_none_paused {q(service.process)}", f"a process of {name} is still stopped"),
+            Check(f"ctui_until 20 {cmd('ctui_none_paused', service.process, service.owner)}",
+                  f"a process of {name} is still stopped"),
         ),
     )
