@@ -42,6 +42,10 @@ BEGIN {
     split(owners, proc_owner, " ")
     for (i = 1; i <= nproc_names; i++) {
         want_uid[proc_name[i]] = "none"
+        if (proc_owner[i] == "root" || proc_owner[i] ~ /^[0-9]+$/) {
+            want_uid[proc_name[i]] = (proc_owner[i] == "root") ? 0 : proc_owner[i] + 0
+            continue
+        }
         cmd = "o='" proc_owner[i] "'; case $o in @*) o=$(systemctl show -p User --value \"${o#@}\" 2>/dev/null); o=${o:-root} ;; esac; " \
             "case $o in *[!0-9]*) id -u \"$o\" 2>/dev/null ;; *) echo \"$o\" ;; esac"
         if ((cmd | getline line) > 0 && line ~ /^[0-9]+$/) want_uid[proc_name[i]] = line
