@@ -215,18 +215,28 @@ class Chaos:
             self._audit_plan(plan, "dry-run", "planned, not applied")
         return plan
 
-    async def apply(self, plan: FaultPlan, *, force: bool = False) -> ApplyOutcome:
+    async def apply(
+        self,
+        plan: FaultPlan,
+        *,
+        force: bool = False,
+        surveys: dict[str, SurveyResult] | None = None,
+        pending: Collection[str] = (),
+    ) -> ApplyOutcome:
         """Run the plan's apply script (ledger, timer, fault, verification) on its node.
 
-        Cancelled mid-way (Ctrl-C, a cancelled task), it reverts the fault before it lets
-        the cancellation through.
+        `surveys`: every ledger, read under the node locks (`ChaosSession`): the plan is
+        guarded against it whatever its age, `pending` counting as faulted.  Without it, a
+        plan older than GUARD_FRESHNESS is guarded against a fresh survey.  Cancelled
+        mid-way (Ctrl-C, a cancelled task), it reverts the fault before it lets the
+        cancellation through.
         """
         node = self.cluster.node(plan.node)
-        if time.monotonic() - plan.created > GUARD_FRESHNESS:
+        if surveys is not None or time.monotonic() - plan.created > GUARD_FRESHNESS:
             try:
-                self._guard(plan.node, await self.survey(), force)
+                self._guard(plan.node, surveys if surveys is not None else await self.survey(), force, pending)
             except Refused as exc:
-                return self._finish_apply(ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {exc}"))
+                return self.refused(plan, str(exc))
         self.records.save(plan.record)
         started = time.monotonic()
         running = asyncio.ensure_future(
@@ -260,6 +270,10 @@ class Chaos:
         return self._finish_apply(
             apply_outcome(plan, result.exit_status, result.exit_signal, output, time.monotonic() - started)
         )
+
+    def refused(self, plan: FaultPlan, reason: str) -> ApplyOutcome:
+        """The plan was not applied, for `reason` (a guard, a lock): audited, recorded."""
+        return self._finish_apply(ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {reason}"))
 
     def _finish_apply(self, outcome: ApplyOutcome) -> ApplyOutcome:
         plan = outcome.plan

@@ -7,6 +7,9 @@ that workflow, so that no front end restates one:
 - a fault on several nodes is planned and guarded as a whole (the blast radius and the
   quorum guard count the nodes of the same action as faulted);
 - several plans apply in order and stop at the first that did not apply;
+- an apply holds every node's chaos lock (`NodeLocks`) from its last survey of the ledgers
+  to its last ledger write, and is guarded against that survey: two controllers can never
+  both pass `max_faulted_nodes` or the quorum guard;
 - reverts and halt never raise for what a node does: every fault and every node gets its own
   outcome, and one odd node never stops the others' reverts (`HaltReport.nodes`);
 - the faults' status is read by at most one survey at a time; a request made during one
@@ -30,6 +33,7 @@ from clustertui.chaos import guards
 from clustertui.chaos.audit import operator
 from clustertui.chaos.errors import Refused
 from clustertui.chaos.facts import NodeSurvey
+from clustertui.chaos.nodelock import NodeLocks
 from clustertui.chaos.offline import assumed_survey
 from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, RevertOutcome, RevertReason, RevertStatus
 from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
@@ -218,16 +222,33 @@ class ChaosSession:
         return plans
 
     async def apply(self, plan: FaultPlan, *, force: bool = False) -> ApplyOutcome:
-        return await self.chaos.apply(plan, force=force)
+        return (await self.apply_batch([plan], force=force))[0]
 
-    async def apply_batch(self, plans: Iterable[FaultPlan]) -> list[ApplyOutcome]:
-        """Apply in order; stop at the first that did not apply (the rest stay unapplied)."""
+    async def apply_batch(self, plans: Iterable[FaultPlan], *, force: bool = False) -> list[ApplyOutcome]:
+        """Apply in order; stop at the first that did not apply (the rest stay unapplied).
+
+        Under every node's chaos lock: the ledgers are read again and each plan guarded
+        against them (the batch's earlier nodes counting as faulted) right before it applies.
+        A lock another controller holds past LOCK_WAIT refuses the first plan."""
+        plans = list(plans)
+        if not plans:
+            return []
+        locks = NodeLocks(self.chaos.pool, self.cluster.nodes)
+        try:
+            await locks.acquire()
+        except Refused as exc:
+            return [self.chaos.refused(plans[0], str(exc))]
         outcomes: list[ApplyOutcome] = []
-        for plan in plans:
-            outcome = await self.chaos.apply(plan)
-            outcomes.append(outcome)
-            if not outcome.ok:
-                break
+        try:
+            surveys = await self.chaos.survey()
+            for index, plan in enumerate(plans):
+                pending = [p.node for p in plans[:index]]
+                outcome = await self.chaos.apply(plan, force=force, surveys=surveys, pending=pending)
+                outcomes.append(outcome)
+                if not outcome.ok:
+                    break
+        finally:
+            await locks.release()
         return outcomes
 
     # -- reverts and halt ----------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 from clustertui.chaos import CATALOG, FaultRequest, Refused, plan_fault
 from clustertui.chaos.facts import TOOLS, NodeFacts, NodeSurvey, Route
+from clustertui.chaos.faults.latency import handles
 from clustertui.chaos.planner import check_request
 from clustertui.config import load_cluster
 from tests.support.paths import LAB_FILE
@@ -158,7 +159,8 @@ def test_latency_prechecks_netem_before_anything_changes(cluster) -> None:
     script = p.apply_script
     assert script.index("unshare -n tc qdisc add dev lo root netem") < script.index("mkdir -p /run/clustertui/faults")
     assert "unsupported on this node: no sch_netem" in script
-    assert "parent c7ea:4 handle c7eb: netem delay 100000us 10000us" in "\n".join(p.steps.apply)
+    root, netem = handles(p.id)  # the fault's own handles (issue 9, defect 10): was a fixed c7ea:/c7eb:
+    assert f"parent {root}4 handle {netem} netem delay 100000us 10000us" in "\n".join(p.steps.apply)
 
 
 def test_services_that_carry_ssh_cannot_be_faulted(cluster) -> None:

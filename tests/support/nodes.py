@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from clustertui.chaos.faults.latency import handles
 from tests.support.waiting import wait_for
 
 
@@ -62,7 +63,8 @@ def leftovers(lab: Any, node: str, fault_id: str) -> list[str]:
     tables = [line for line in sh(lab, node, "nft list tables").splitlines() if "clustertui_" in line]
     if tables:
         found.append(f"nft: {tables}")
-    qdiscs = [line for line in sh(lab, node, "tc qdisc show").splitlines() if "c7ea:" in line or "netem" in line]
+    root, _ = handles(fault_id)
+    qdiscs = [line for line in sh(lab, node, "tc qdisc show").splitlines() if f" {root} " in line or "netem" in line]
     if qdiscs:
         found.append(f"tc: {qdiscs}")
     processes = [

@@ -17,8 +17,6 @@ from clustertui.chaos.faults.steps import Check, FaultContext, FaultSteps
 from clustertui.chaos.shell import cmd, q
 
 KINDS = ("latency",)
-ROOT = "c7ea:"  # the fault's prio qdisc; one latency fault per interface at a time
-NETEM = "c7eb:"
 #: Root qdiscs that the kernel installs by itself: replacing one loses no configuration.
 DEFAULT_ROOTS = ("noqueue", "pfifo_fast", "fq_codel", "fq", "mq", "cake")
 NETEM_TEST = "[ -d /sys/module/sch_netem ] || unshare -n tc qdisc add dev lo root netem delay 1ms 2>/dev/null"
@@ -29,6 +27,24 @@ def unavailable(facts: NodeFacts) -> str | None:
     if missing:
         return "needs " + ", ".join(missing) + " (iproute2) on the node"
     return facts.netem_problem
+
+
+def handles(fault_id: str) -> tuple[str, str]:
+    """The fault's own qdisc handles (prio root, netem), from its id's 32 random bits.
+
+    Each fault owns its handles, so that a revert or a rollback deletes only its own root
+    qdisc: a second latency fault on the same interface (refused by the precheck, which
+    finds the first's prio root) can never take the first's qdisc with it.  Majors 0 and
+    ffff are reserved by tc; the two halves of the id never give the same handle twice.
+    The precheck also refuses when either handle is already in use on the interface.
+    """
+    bits = int(fault_id.removeprefix("f-"), 16)
+    root = bits >> 16 & 0xFFFF or 1
+    root = min(root, 0xFFFD)
+    netem = bits & 0xFFFF
+    if netem in (0, 0xFFFF, root):
+        netem = root + 1
+    return f"{root:x}:", f"{netem:x}:"
 
 
 def _usec(seconds: float) -> str:
@@ -44,6 +60,7 @@ def build(ctx: FaultContext) -> FaultSteps:
         raise Refused(f"{ctx.node.name} reaches the peers through several interfaces ({', '.join(sorted(routed))})")
     dev = routed.pop()
     delay, jitter = ctx.params["delay"], ctx.params["jitter"]
+    ROOT, NETEM = handles(ctx.fault_id)  # noqa: N806 - read like the constants they replace
     netem = ["delay", _usec(delay)] + ([_usec(jitter)] if jitter else [])
     tc_filter = ("tc", "filter", "add", "dev", dev, "parent", ROOT, "protocol", "ip")
     show = cmd("tc", "qdisc", "show", "dev", dev)
@@ -69,10 +86,16 @@ def build(ctx: FaultContext) -> FaultSteps:
                 f"{show} | head -n 1 | grep -qE {q(f'^qdisc ({roots}) ')}",
                 f"{dev} has a configured root qdisc (or another latency fault): latency would replace it",
             ),
+            Check(
+                f"! {show} | grep -qE {q(f'^qdisc [^ ]+ ({ROOT}|{NETEM}) ')}",
+                f"qdisc handle {ROOT} or {NETEM} is already in use on {dev}",
+            ),
         ),
         apply=tuple(apply),
         verify=(Check(f"{show} | grep -q {q('^qdisc netem ' + NETEM)}", f"the netem qdisc is missing on {dev}"),),
         undo=(f"if {show} | grep -q {q('^qdisc prio ' + ROOT + ' root')}; then {cmd('tc', 'qdisc', 'del', 'dev', dev, 'root')}; fi",),
-        verify_revert=(Check(f"{show} >/dev/null && ! {show} | grep -qF {q(ROOT)}", f"tc still shows qdisc {ROOT} on {dev}"),),
+        verify_revert=(
+            Check(f"{show} >/dev/null && ! {show} | grep -qE {q(f'^qdisc [^ ]+ {ROOT} ')}", f"tc still shows qdisc {ROOT} on {dev}"),
+        ),
         notes=(f"not delayed: tcp port {ctx.ssh_port} (SSH), the controller, any address that is not a peer",),
     )
