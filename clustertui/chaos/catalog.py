@@ -64,7 +64,7 @@ SERVICE = ParamSpec("service", "the service (from the cluster file) on the node"
 BACKEND = _choice("backend", "firewall to use: auto picks iptables, else nft", ("auto", "iptables", "nft"), "auto")
 PEERS = ParamSpec("peers", "node names, comma-separated (default: every other node)", Peers)
 
-_PROCESS_NEEDS = "root, procps (pgrep, pkill), the service's process name"
+_PROCESS_NEEDS = "root, procps (pgrep), the service's process name"
 
 CATALOG: dict[str, FaultSpec] = {  # keyed by FaultKind (a str), checked below
     spec.kind: spec

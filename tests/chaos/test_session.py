@@ -27,6 +27,7 @@ from clustertui.chaos import (
 )
 from clustertui.chaos.ledger import LedgerRecord
 from clustertui.config import load_cluster
+from tests.tui.fakes import LockHeld
 from tests.support.clusters import write_cluster
 from tests.support.paths import LAB_FILE
 
@@ -77,6 +78,10 @@ class Node:
             self.reverted.append(fault_id)
             return self.revert
         return Answer(self.survey)
+
+    async def create_process(self, command: str) -> LockHeld:
+        assert "flock -n 9" in command  # the chaos lock is the only long-lived channel
+        return LockHeld()
 
     def is_closed(self) -> bool:
         return False

@@ -37,7 +37,7 @@ def cluster(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("args", "expect"),
     [
-        (["kill", "--service", "nginx"], ["pkill -KILL -x -- nginx", "whether nginx runs"]),
+        (["kill", "--service", "nginx"], ["ctui_family nginx @nginx.service", "whether nginx runs"]),
         (["block-port", "--service", "nginx"], ["iptables -w 5", "firewall backend auto", "never matched"]),
         (["latency", "--delay", "100ms", "--peers", "web2"], ["tc qdisc add dev DEV", "sch_netem, and DEV"]),
         (["cpu-hog"], ["load 1 core(s) of web1", "the number of CPUs"]),

@@ -67,6 +67,34 @@ class FakePlan:
         }
 
 
+class LockHeld:
+    """A node's chaos lock, held (the channel of nodelock.lock_script)."""
+
+    class stdout:  # noqa: N801 - stands in for asyncssh's stream attribute
+        @staticmethod
+        async def readline() -> str:
+            return "locked\n"
+
+    def close(self) -> None:
+        pass
+
+    async def wait_closed(self) -> None:
+        pass
+
+
+class LockingPool:
+    """A connection pool whose every connection only takes chaos locks."""
+
+    async def connection(self, target) -> LockingPool:
+        return self
+
+    async def create_process(self, command: str) -> LockHeld:
+        return LockHeld()
+
+    def forget(self, name: str) -> None:
+        pass
+
+
 class FakeChaos:
     def __init__(self, cluster: Cluster, refuse: str | None = None, by: str = "tester@host") -> None:
         self.cluster = cluster
@@ -80,6 +108,7 @@ class FakeChaos:
         self.status_delay = 0.0
         self.closed = False
         self._count = 0
+        self.pool = LockingPool()  # every node grants its chaos lock at once
 
     # -- what Chaos offers -------------------------------------------------------------
 
@@ -119,7 +148,13 @@ class FakeChaos:
         return FakePlan(fault_id, checked.node.name, checked.node.host, checked.kind, checked.params, checked.ttl,
                         f"{checked.kind} {what} on {checked.node.name}")
 
-    async def apply(self, plan: FakePlan, *, force: bool = False) -> ApplyOutcome:
+    async def survey(self, names=None) -> dict:
+        return {}  # the ledgers are the tests' own (`ledger`)
+
+    def refused(self, plan: FakePlan, reason: str) -> ApplyOutcome:
+        return ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {reason}")  # type: ignore[arg-type]
+
+    async def apply(self, plan: FakePlan, *, force: bool = False, surveys=None, pending=()) -> ApplyOutcome:
         self.calls.append(("apply", plan.id))
         self.applied[plan.id] = plan.node
         self.add(plan.id, plan.node, plan.kind, plan.summary, plan.ttl, self.by)

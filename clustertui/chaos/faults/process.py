@@ -55,7 +55,7 @@ def unavailable(kind: str, service: Service, facts: NodeFacts, ssh_port: int) ->
         return f"{name} needs start and stop commands, or a systemd unit"
     needs = []
     if service.process:
-        needs += facts.missing("pgrep", "pkill")
+        needs += facts.missing("pgrep")
     if (kind in ("kill", "stop") and service.start) or (kind in ("stop", "start") and (service.start or service.stop)):
         needs += facts.missing("setsid", "nohup")
     if service.systemd and not (service.start and service.stop) and "systemctl" not in facts.tools:
