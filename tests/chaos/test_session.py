@@ -27,9 +27,9 @@ from clustertui.chaos import (
 )
 from clustertui.chaos.ledger import LedgerRecord
 from clustertui.config import load_cluster
-from tests.tui.fakes import LockHeld
 from tests.support.clusters import write_cluster
 from tests.support.paths import LAB_FILE
+from tests.tui.fakes import LockHeld
 
 HOSTS = {"lb1": "198.18.0.2", "lb2": "198.18.0.3", "web1": "198.18.0.11", "web2": "198.18.0.12",
          "web3": "198.18.0.13", "db1": "198.18.0.21", "db2": "198.18.0.22", "db3": "198.18.0.23"}
