@@ -255,6 +255,7 @@ MaxRedirects = Annotated[int, Field(ge=1, le=20), expect("an integer from 1 to 2
 ProcessName = Annotated[str, AfterValidator(_process), expect("a process name as in /proc/PID/comm")]
 ServiceUser = Annotated[
     str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),  # user: 33
     Field(pattern=r"^(?:[0-9]{1,10}|[a-z_][a-z0-9_-]{0,30}[$]?)$"),
     expect("a user name (lowercase letters, digits, '_', '-', as useradd takes) or a numeric uid"),
 ]
