@@ -66,7 +66,7 @@ class NodeLocks:
         self.nodes = [unique[key] for key in sorted(unique)]
         self.pool, self.wait = pool, wait
         self.token = secrets.token_hex(8)
-        self.held: list[asyncssh.SSHClientProcess] = []
+        self.held: list[asyncssh.SSHClientProcess[str]] = []
         self.skipped: dict[str, str] = {}  # node -> why it was not locked (unreachable)
 
     async def __aenter__(self) -> NodeLocks:
@@ -96,7 +96,7 @@ class NodeLocks:
         try:
             process = await conn.create_process(remote(target, lock_script(self.token, self.wait)))
             line = await asyncio.wait_for(process.stdout.readline(), self.wait + 10)
-        except (asyncssh.Error, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, asyncssh.Error, OSError) as exc:
             raise Refused(f"could not take {node.name}'s chaos lock: {exc or type(exc).__name__}") from None
         answer = str(line).strip()
         if answer == LOCKED:
@@ -114,5 +114,5 @@ class NodeLocks:
         for process in held:
             try:
                 await asyncio.wait_for(process.wait_closed(), 5)
-            except (asyncssh.Error, OSError, asyncio.TimeoutError):
+            except (TimeoutError, asyncssh.Error, OSError):
                 pass  # the connection is gone: so is the lock

@@ -126,7 +126,7 @@ def run_undo(tmp_path: Path, p, shown: str) -> str:
 
 def test_a_second_latency_faults_revert_leaves_the_firsts_qdisc(cluster, tmp_path: Path) -> None:
     first, second = latency_plan(cluster, "f-1a2b3c4d"), latency_plan(cluster, "f-5e6f7a8b")
-    first_root, first_netem = handles(first.id)
+    first_root, _ = handles(first.id)
     assert first_root in "\n".join(first.steps.apply) and handles(second.id)[0] not in "\n".join(first.steps.apply)
     shown = f"qdisc prio {first_root} root refcnt 2 bands 4"
     assert "qdisc del" not in run_undo(tmp_path, second, shown), "the second fault's rollback deleted the first's qdisc"

@@ -70,7 +70,7 @@ class FakePlan:
 class LockHeld:
     """A node's chaos lock, held (the channel of nodelock.lock_script)."""
 
-    class stdout:  # noqa: N801 - stands in for asyncssh's stream attribute
+    class stdout:  # stands in for asyncssh's stream attribute
         @staticmethod
         async def readline() -> str:
             return "locked\n"
@@ -147,9 +147,6 @@ class FakeChaos:
         what = checked.params.get("service") or checked.params.get("port")
         return FakePlan(fault_id, checked.node.name, checked.node.host, checked.kind, checked.params, checked.ttl,
                         f"{checked.kind} {what} on {checked.node.name}")
-
-    async def survey(self, names=None) -> dict:
-        return {}  # the ledgers are the tests' own (`ledger`)
 
     def refused(self, plan: FakePlan, reason: str) -> ApplyOutcome:
         return ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {reason}")  # type: ignore[arg-type]

@@ -60,19 +60,19 @@ def build(ctx: FaultContext) -> FaultSteps:
         raise Refused(f"{ctx.node.name} reaches the peers through several interfaces ({', '.join(sorted(routed))})")
     dev = routed.pop()
     delay, jitter = ctx.params["delay"], ctx.params["jitter"]
-    ROOT, NETEM = handles(ctx.fault_id)  # noqa: N806 - read like the constants they replace
+    root, netem_handle = handles(ctx.fault_id)
     netem = ["delay", _usec(delay)] + ([_usec(jitter)] if jitter else [])
-    tc_filter = ("tc", "filter", "add", "dev", dev, "parent", ROOT, "protocol", "ip")
+    tc_filter = ("tc", "filter", "add", "dev", dev, "parent", root, "protocol", "ip")
     show = cmd("tc", "qdisc", "show", "dev", dev)
     apply = [
-        cmd("tc", "qdisc", "add", "dev", dev, "root", "handle", ROOT, "prio", "bands", "4",
+        cmd("tc", "qdisc", "add", "dev", dev, "root", "handle", root, "prio", "bands", "4",
             "priomap", *"1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1".split()),
-        cmd("tc", "qdisc", "add", "dev", dev, "parent", f"{ROOT}4", "handle", NETEM, "netem", *netem),
+        cmd("tc", "qdisc", "add", "dev", dev, "parent", f"{root}4", "handle", netem_handle, "netem", *netem),
         cmd(*tc_filter, "prio", "1", "u32", "match", "ip", "protocol", "6", "0xff",
-            "match", "ip", "sport", str(ctx.ssh_port), "0xffff", "flowid", f"{ROOT}1"),
+            "match", "ip", "sport", str(ctx.ssh_port), "0xffff", "flowid", f"{root}1"),
     ]
     apply += [
-        cmd(*tc_filter, "prio", "2", "u32", "match", "ip", "dst", f"{peer.address}/32", "flowid", f"{ROOT}4")
+        cmd(*tc_filter, "prio", "2", "u32", "match", "ip", "dst", f"{peer.address}/32", "flowid", f"{root}4")
         for peer in ctx.peers
     ]
     roots = "|".join(DEFAULT_ROOTS)
@@ -87,15 +87,15 @@ def build(ctx: FaultContext) -> FaultSteps:
                 f"{dev} has a configured root qdisc (or another latency fault): latency would replace it",
             ),
             Check(
-                f"! {show} | grep -qE {q(f'^qdisc [^ ]+ ({ROOT}|{NETEM}) ')}",
-                f"qdisc handle {ROOT} or {NETEM} is already in use on {dev}",
+                f"! {show} | grep -qE {q(f'^qdisc [^ ]+ ({root}|{netem_handle}) ')}",
+                f"qdisc handle {root} or {netem_handle} is already in use on {dev}",
             ),
         ),
         apply=tuple(apply),
-        verify=(Check(f"{show} | grep -q {q('^qdisc netem ' + NETEM)}", f"the netem qdisc is missing on {dev}"),),
-        undo=(f"if {show} | grep -q {q('^qdisc prio ' + ROOT + ' root')}; then {cmd('tc', 'qdisc', 'del', 'dev', dev, 'root')}; fi",),
+        verify=(Check(f"{show} | grep -q {q('^qdisc netem ' + netem_handle)}", f"the netem qdisc is missing on {dev}"),),
+        undo=(f"if {show} | grep -q {q('^qdisc prio ' + root + ' root')}; then {cmd('tc', 'qdisc', 'del', 'dev', dev, 'root')}; fi",),
         verify_revert=(
-            Check(f"{show} >/dev/null && ! {show} | grep -qE {q(f'^qdisc [^ ]+ {ROOT} ')}", f"tc still shows qdisc {ROOT} on {dev}"),
+            Check(f"{show} >/dev/null && ! {show} | grep -qE {q(f'^qdisc [^ ]+ {root} ')}", f"tc still shows qdisc {root} on {dev}"),
         ),
         notes=(f"not delayed: tcp port {ctx.ssh_port} (SSH), the controller, any address that is not a peer",),
     )
