@@ -101,12 +101,13 @@ def _fault_scripts() -> list[str]:
 
     from clustertui.chaos import CATALOG
     from clustertui.chaos.facts import SSH_LINE, survey_script
+    from clustertui.chaos.nodelock import lock_script
     from clustertui.chaos.shell import HELPERS
     from clustertui.config import load_cluster
     from tests.chaos.test_planner import FACTS, LAB_FILE, plan
 
     cluster = load_cluster(LAB_FILE, check_files=False)
-    scripts = [HELPERS, SSH_LINE, survey_script((("nginx", "root"),))]
+    scripts = [HELPERS, SSH_LINE, survey_script((("nginx", "root"),)), lock_script("0" * 16)]
     for kind, spec in CATALOG.items():
         for systemd in (False, True):
             for backend in ("iptables", "nft") if spec.family == "firewall" else ("",):
@@ -324,7 +325,7 @@ def test_the_reader_finds_programs_where_the_project_puts_them() -> None:
 def test_the_programs_found_include_the_known_ones() -> None:
     """A reader that silently finds nothing would pass the completeness test: it must not."""
     used = programs_used()
-    assert {"iptables", "nft", "tc", "pgrep", "pkill", "setsid", "dd"} <= used["fault, ledger, timer and survey scripts"]
+    assert {"iptables", "nft", "tc", "pgrep", "flock", "setsid", "dd"} <= used["fault, ledger, timer and survey scripts"]
     assert {"awk", "df", "ss"} <= used["the probe"]
     assert {"ip", "nsenter", "unshare", "haproxy", "redis-server", "/usr/sbin/sshd", "lxcfs"} <= used["the lab"]
     assert {"curl", "redis-cli", "killall"} <= used["the lab's cluster file"]
