@@ -179,7 +179,7 @@ def test_a_survey_cut_short_or_too_big_is_unreadable() -> None:
 def test_a_node_without_service_processes() -> None:
     """An older survey printed a bare `proc` line there; the script now prints none."""
     assert parse_survey("n", HEAD + "proc \nproc\nend\n").facts.processes == {}
-    assert "printf 'proc %s'" not in survey_script(()) and "printf 'proc %s'" in survey_script(("nginx",))
+    assert "printf 'proc %s'" not in survey_script(()) and "printf 'proc %s'" in survey_script((("nginx", "root"),))
 
 
 @pytest.mark.parametrize(
