@@ -8,6 +8,7 @@ Run in the lab lock (`flock /tmp/clustertui-labtests.lock ...`): the drill appli
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_check_and_report_on_the_lab_beside_a_lying_node(
         assert node["state"] == "up", name
         times = [s["t"] for s in node["samples"]]
         assert len(times) >= 5, (name, len(times))
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert max(gaps) <= 1.5 * INTERVAL, (name, gaps)
 
 
