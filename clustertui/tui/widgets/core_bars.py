@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 from clustertui.tui.rows import level_style
-from clustertui.tui.widgets.paletted import follow_palette
+from clustertui.tui.widgets.paletted import PalettedWidget
 
 BAR = 8
 CELL = len("99 ") + BAR + len(" 100%") + 2  # index, bar, percent, gap
 
 
-class CoreBars(Widget):
+class CoreBars(PalettedWidget):
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="cores")
@@ -29,13 +28,6 @@ class CoreBars(Widget):
         if (cores, limits) != (self.cores, self.limits):
             self.cores, self.limits = cores, limits
             self.refresh()
-
-    def on_mount(self) -> None:
-        follow_palette(self, self.set_palette)
-
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
-        self.refresh()
 
     def render(self) -> Text:
         if not self.cores:

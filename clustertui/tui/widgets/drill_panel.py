@@ -14,14 +14,13 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 from textual.timer import Timer
-from textual.widget import Widget
 
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
+from clustertui.tui.widgets.paletted import PalettedWidget
 
 REFRESH = 0.5  # seconds between redraws while the drill runs
 SPARK_SECONDS = 30.0  # the sparkline's window
@@ -54,7 +53,7 @@ def home_relative(path: Path) -> str:
         return str(path)
 
 
-class DrillPanel(Widget):
+class DrillPanel(PalettedWidget):
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="drill")
@@ -85,13 +84,6 @@ class DrillPanel(Widget):
                     self._timer.stop()
                     self._timer = None
         self.refresh(layout=True)
-
-    def on_mount(self) -> None:
-        follow_palette(self, self.set_palette)
-
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
-        self.refresh()
 
     def render(self) -> Text:
         run = self.current

@@ -8,16 +8,15 @@ The time is the snapshot's, so a frozen display is visibly frozen.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
+from clustertui.tui.widgets.paletted import PalettedWidget
 
 
-class ClusterHeader(Widget):
+class ClusterHeader(PalettedWidget):
 
     def __init__(self, palette: Palette, read_only: bool) -> None:
         super().__init__(id="cluster-header")
@@ -27,13 +26,6 @@ class ClusterHeader(Widget):
 
     def show(self, snapshot: ClusterSnapshot) -> None:
         self.snapshot = snapshot
-        self.refresh()
-
-    def on_mount(self) -> None:
-        follow_palette(self, self.set_palette)
-
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
         self.refresh()
 
     def render(self) -> Text:

@@ -7,16 +7,15 @@ Faults come first because they are what an SRE must not forget to revert: one li
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from clustertui.engine.events import Event
 from clustertui.report.escape import terminal
 from clustertui.tui.events_text import event_line
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import follow_palette
+from clustertui.tui.widgets.paletted import PalettedWidget
 
 
-class NodeEvents(Widget):
+class NodeEvents(PalettedWidget):
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="node-events")
@@ -29,13 +28,6 @@ class NodeEvents(Widget):
         if (faults, events) != (self.faults, self.events):
             self.faults, self.events = faults, events
             self.refresh()
-
-    def on_mount(self) -> None:
-        follow_palette(self, self.set_palette)
-
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
-        self.refresh()
 
     def render(self) -> Text:
         style = self.palette.style

@@ -5,7 +5,6 @@ each coloured by the cluster file's thresholds."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView
@@ -15,10 +14,10 @@ from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
 from clustertui.tui.rows import STATES, level_style
-from clustertui.tui.widgets.paletted import follow_palette
+from clustertui.tui.widgets.paletted import PalettedWidget
 
 
-class NodeHeader(Widget):
+class NodeHeader(PalettedWidget):
 
     def __init__(self, palette: Palette) -> None:
         super().__init__(id="node-header")
@@ -28,13 +27,6 @@ class NodeHeader(Widget):
 
     def show(self, view: NodeView, thresholds: Thresholds) -> None:
         self.view, self.thresholds = view, thresholds
-        self.refresh()
-
-    def on_mount(self) -> None:
-        follow_palette(self, self.set_palette)
-
-    def set_palette(self, palette: Palette) -> None:
-        self.palette = palette
         self.refresh()
 
     def render(self) -> Text:

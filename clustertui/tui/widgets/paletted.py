@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.dom import DOMNode
+from textual.widget import Widget
 
 from clustertui.tui.palette import Palette
 
@@ -20,3 +21,16 @@ def follow_palette(widget: DOMNode, apply: Callable[[Palette], None]) -> None:
     """Call `apply(palette)` whenever the app's palette changes (not now: the widget was
     built with the current one)."""
     widget.watch(widget.app, "palette", apply, init=False)
+
+
+class PalettedWidget(Widget):
+    """A widget whose `render` draws in `self.palette`: it redraws itself on a theme switch."""
+
+    palette: Palette
+
+    def on_mount(self) -> None:
+        follow_palette(self, self.set_palette)
+
+    def set_palette(self, palette: Palette) -> None:
+        self.palette = palette
+        self.refresh()
