@@ -52,3 +52,24 @@ def test_nothing_outside_the_tui_may_import_textual() -> None:
     contract = _contract("Textual only under clustertui.tui")
     assert set(contract["forbidden_modules"]) == {"textual", "textual_plotext"}
     assert set(contract["source_modules"]) == TOP - {"clustertui.tui", ENTRY}
+
+
+def test_no_test_module_imports_another() -> None:
+    """Helpers shared by tests live in tests/support (or a folder's support modules such as
+    tests/tui/fakes.py), never in a test module: importing one runs its tests' module-level
+    code and couples two test files."""
+    import ast
+
+    tests = Path(__file__).resolve().parent
+    offenders = []
+    for path in sorted(tests.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                if name.startswith("tests.") and name.rsplit(".", 1)[-1].startswith("test_"):
+                    offenders.append(f"{path.relative_to(tests)}:{node.lineno}: {name}")
+    assert offenders == []

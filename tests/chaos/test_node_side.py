@@ -19,9 +19,9 @@ from clustertui.chaos.faults.latency import handles
 from clustertui.chaos.nodelock import lock_script
 from clustertui.chaos.shell import HELPERS
 from clustertui.config import load_cluster
-from tests.chaos.test_planner import FACTS, plan, survey
 from tests.support.cli import run_cli
 from tests.support.paths import LAB_FILE
+from tests.support.planning import FACTS, plan, survey
 
 
 @pytest.fixture(scope="module")

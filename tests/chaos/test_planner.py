@@ -5,7 +5,6 @@ The node's survey is synthetic here; test_faults_lab.py runs the same scripts on
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import subprocess
 from dataclasses import replace
@@ -13,56 +12,17 @@ from dataclasses import replace
 import pytest
 
 from clustertui.chaos import CATALOG, FaultRequest, Refused, plan_fault
-from clustertui.chaos.facts import TOOLS, NodeFacts, NodeSurvey, Route
+from clustertui.chaos.facts import NodeFacts
 from clustertui.chaos.faults.latency import handles
 from clustertui.chaos.planner import check_request
 from clustertui.config import load_cluster
 from tests.support.paths import LAB_FILE
-
-FACTS = NodeFacts(
-    controller="198.18.0.1",
-    ssh_port=22,
-    uid=0,
-    node_now=1_700_000_000.0,
-    nproc=2,
-    mem_available_kb=250_000,
-    tools=frozenset(TOOLS),
-    systemd=False,
-    firewalls=("iptables", "nft"),
-    iptables_statistic=True,
-    netem=True,
-    routes=(
-        Route(ipaddress.IPv4Network("0.0.0.0/0"), "eth0"),
-        Route(ipaddress.IPv4Network("198.18.0.0/24"), "eth0"),
-    ),
-    processes={"nginx": (35, 36)},
-)
-PARAMS = {
-    "kill": {"service": "nginx"},
-    "stop": {"service": "nginx"},
-    "start": {"service": "nginx"},
-    "pause": {"service": "nginx"},
-    "block-port": {"port": 80, "direction": "both"},
-    "partition": {},
-    "loss": {"percent": 30},
-    "latency": {"delay": "100ms", "jitter": "10ms"},
-    "cpu-hog": {"cores": 2},
-    "mem-hog": {"mb": 64},
-    "disk-fill": {"path": "/tmp", "percent": 80},
-}
+from tests.support.planning import FACTS, plan, survey
 
 
 @pytest.fixture(scope="module")
 def cluster():
     return load_cluster(LAB_FILE, check_files=False)
-
-
-def survey(facts: NodeFacts = FACTS, node: str = "web1") -> NodeSurvey:
-    return NodeSurvey(node, facts, ())
-
-
-def plan(cluster, kind: str, facts: NodeFacts = FACTS, **params):
-    return plan_fault(cluster, FaultRequest(kind, "web1", {**PARAMS[kind], **params}, ttl=30), survey(facts))
 
 
 def sh_syntax(script: str) -> str:

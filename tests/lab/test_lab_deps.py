@@ -104,7 +104,8 @@ def _fault_scripts() -> list[str]:
     from clustertui.chaos.nodelock import lock_script
     from clustertui.chaos.shell import HELPERS
     from clustertui.config import load_cluster
-    from tests.chaos.test_planner import FACTS, LAB_FILE, plan
+    from tests.support.paths import LAB_FILE
+    from tests.support.planning import FACTS, plan
 
     cluster = load_cluster(LAB_FILE, check_files=False)
     scripts = [HELPERS, SSH_LINE, survey_script((("nginx", "root"),)), lock_script("0" * 16)]

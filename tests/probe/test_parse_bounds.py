@@ -14,7 +14,7 @@ from clustertui.probe.errors import ProbeError
 from clustertui.probe.limits import MAX_CORES, MAX_FRAME, MAX_LINE, MAX_NUMBER, MAX_RECORDS
 from clustertui.probe.parse import FRAME_END, parse_frame, split_header
 from clustertui.transport.channel import FrameBuffer
-from tests.probe.test_parse_garbage import GOOD, PLAN
+from tests.support.probe import GOOD, PLAN
 
 
 def _with(line: str, replacement: str) -> str:

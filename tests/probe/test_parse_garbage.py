@@ -8,23 +8,7 @@ from hypothesis import strategies as st
 
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.parse import parse_frame, split_header
-from clustertui.probe.plan import ProbePlan, ServiceCheck
-
-GOOD = """F 7 100.50
-c 25.0 20.0 4.0 1.0 0.0
-k 30.0 20.0
-m 1000 600 40.0 2000 500
-l 0.10 0.20 0.30
-n eth0 1000 2000
-p 1.50 0.00 -
-d / 100 40 60
-r 50
-s P nginx 3
-s L 80 1
-x f-0123abcd
-E
-"""
-PLAN = ProbePlan(services=(ServiceCheck("nginx", process="nginx", port=80),))
+from tests.support.probe import GOOD, PLAN
 
 
 def test_a_good_frame_parses() -> None:

@@ -9,17 +9,9 @@ import time
 import psutil
 import pytest
 
-from clustertui.probe.parse import FRAME_END, parse_frame, split_header
+from clustertui.probe.parse import parse_frame
 from clustertui.probe.plan import ProbePlan, ServiceCheck
-
-
-def run_probe(plan: ProbePlan, interval: float, count: int, env: dict[str, str] | None = None) -> list[str]:
-    output = subprocess.run(
-        ["sh", "-c", plan.command(interval, count)], capture_output=True, text=True, timeout=30, check=True, env=env
-    ).stdout
-    info, body = split_header(output)
-    assert info is not None and info.kernel
-    return [frame + FRAME_END for frame in body.split(FRAME_END) if frame.strip()]
+from tests.support.probe import run_probe
 
 
 def test_probe_agrees_with_psutil_on_cpu_and_memory() -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from clustertui.probe.parse import parse_frame
 from clustertui.probe.plan import ProbePlan, ServiceCheck
-from tests.probe.test_probe_local import run_probe
+from tests.support.probe import run_probe
 
 NAME = "ctui-spoofd"
 
