@@ -9,13 +9,22 @@ parameter; 3 refused (a guard, no confirmation, a node's precheck) or a node unr
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
+from clustertui.cli.chaos_output import (
+    apply_json,
+    emit_json,
+    print_plan,
+    remaining,
+    revert_json,
+    say,
+    show_dry_run,
+    show_halt,
+)
 from clustertui.cli.completion import complete_node_list, complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
@@ -27,10 +36,8 @@ from clustertui.cli.signals import stop_event
 
 if TYPE_CHECKING:
     from clustertui.chaos import (
-        ActiveFault,
         ApplyOutcome,
         ChaosSession,
-        DryRun,
         FaultPlan,
         HaltReport,
         RevertOutcome,
@@ -70,14 +77,6 @@ def _cluster(ctx: click.Context) -> Cluster:
     return load_or_exit(ctx.obj)
 
 
-def _emit_json(data: Any) -> None:
-    echo(json.dumps(data, indent=2, default=str))
-
-
-def _say(text: str) -> None:
-    echo(text, err=True)
-
-
 # -- list ------------------------------------------------------------------------------
 
 
@@ -96,7 +95,7 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 
     nodes = asyncio.run(run())
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "catalog": [
                     {
@@ -153,10 +152,6 @@ def list_command(ctx: click.Context, as_json: bool) -> None:
 # -- status ----------------------------------------------------------------------------
 
 
-def _remaining(fault: ActiveFault) -> str:
-    return "-" if fault.remaining is None else f"{fault.remaining:.0f}s"
-
-
 @chaos_group.command("status", epilog=examples("clustertui chaos prod.yaml status", "clustertui chaos prod.yaml status --json"))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -179,7 +174,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
     nonsense = status.garbled or status.corrupt
     code = CANNOT_RUN if set(status.unreachable) - set(status.garbled) else FAILED if nonsense else OK
     if as_json:
-        _emit_json(
+        emit_json(
             {
                 "cluster": cluster.name,
                 "faults": [fault.to_json() for fault in status.faults],
@@ -195,55 +190,21 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
             kind = fault.record.kind if fault.record else "?"
             summary = fault.record.summary if fault.record else fault.detail
             by = f"  (by {fault.record.by})" if fault.record and fault.record.by else ""
-            echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {_remaining(fault):>5}  {summary}{by}")
+            echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {remaining(fault):>5}  {summary}{by}")
             if fault.detail and fault.record:
                 echo(f"{'':<11} {fault.detail}")
     else:
         echo("no active faults")
     for fault_id in status.reverted_elsewhere:
-        _say(f"{fault_id}: no longer on its node (reverted by its timer or another operator)")
+        say(f"{fault_id}: no longer on its node (reverted by its timer or another operator)")
     for node, why in status.unreachable.items():
-        _say(f"{node}: ledger not read: {why}")
+        say(f"{node}: ledger not read: {why}")
     for node, names in status.corrupt.items():
-        _say(f"{node}: corrupt ledger entries, left alone: {', '.join(names)}")
+        say(f"{node}: corrupt ledger entries, left alone: {', '.join(names)}")
     raise SystemExit(code)
 
 
 # -- apply -----------------------------------------------------------------------------
-
-
-def _print_plan(plan: FaultPlan, heading: str) -> None:
-    _say(f"{heading}: {plan.summary}")
-    _say(f"  fault id {plan.id}, ttl {plan.ttl:g}s, timer: {plan.timer.mechanism}, node {plan.node} ({plan.host})")
-    if heading.startswith("dry run"):
-        _say("  (the id is for reading only: an apply draws a new one)")
-    for section, commands in plan.sections().items():
-        _say(f"  {section}:")
-        for command in commands or ["(none)"]:
-            _say(f"    {command}")
-    for note in plan.steps.notes:
-        _say(f"  note: {note}")
-    _say("  sent as one sh script (ledger, timer, apply, verify), which defines the ctui_* sh")
-    _say("  functions first; --json shows the complete apply and revert scripts")
-
-
-def _apply_json(outcome: ApplyOutcome) -> dict:
-    plan = outcome.plan
-    return {
-        "id": plan.id,
-        "node": plan.node,
-        "kind": plan.kind,
-        "summary": plan.summary,
-        "ttl": plan.ttl,
-        "timer": plan.timer.mechanism,
-        "ok": outcome.ok,
-        "status": str(outcome.status),
-        "result": outcome.result,
-        "revert_result": outcome.revert_result,
-        "output": outcome.output,
-        "seconds": round(outcome.seconds, 3),
-        "revert_command": plan.revert_command,
-    }
 
 
 def _apply_exit(outcome: ApplyOutcome) -> int:
@@ -264,23 +225,6 @@ async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
     except TimeoutError:
         pass
     return await session.revert(plan.id, RevertReason.EXIT)
-
-
-def _show_dry_run(dry: DryRun, as_json: bool) -> int:
-    """The plan, and what it assumed when the target could not be surveyed."""
-    plan, assumed = dry.plan, dry.assumed
-    if dry.unreachable:
-        _say(f"{dry.unreachable}; planned without it, against what a Linux node usually has")
-    if as_json:
-        _emit_json({"dry_run": True, "assumed": list(assumed), **plan.to_json()})
-    else:
-        _print_plan(plan, "dry run, nothing changed")
-        if assumed:
-            _say("  assumed here, read from the node and checked there at apply (a failed check changes nothing):")
-            for line in assumed:
-                _say(f"    {line}")
-            _say("  also at apply: the blast-radius and quorum guards, from every node's ledger")
-    return OK
 
 
 @chaos_group.command(
@@ -341,10 +285,10 @@ def apply_command(
     async def run() -> int:
         async with ChaosSession.open(cluster, revert_on_exit=hold) as session:
             if dry_run:
-                return _show_dry_run(await session.dry_run(request, force=force), as_json)
+                return show_dry_run(await session.dry_run(request, force=force), as_json)
             plan = await session.plan(request, force=force)
             if not yes:
-                _print_plan(plan, "about to apply")
+                print_plan(plan, "about to apply")
                 if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):
                     session.chaos.audit.append("apply", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
                                        params=plan.params, commands=None, result="refused: not confirmed",
@@ -352,21 +296,21 @@ def apply_command(
                     raise Refused("not confirmed")
             outcome = await session.apply(plan, force=force)
             if as_json:
-                _emit_json(_apply_json(outcome))
+                emit_json(apply_json(outcome))
             elif outcome.ok:
                 echo(plan.id)
-                _say(f"applied {plan.id}: {plan.summary}; it reverts by itself in {plan.ttl:g}s "
+                say(f"applied {plan.id}: {plan.summary}; it reverts by itself in {plan.ttl:g}s "
                      f"({plan.timer.mechanism} timer)")
                 if not hold:
-                    _say(f"revert now: clustertui chaos {ctx.obj} revert {plan.id}")
+                    say(f"revert now: clustertui chaos {ctx.obj} revert {plan.id}")
             else:
-                _say(f"clustertui: error: {plan.kind} on {plan.node}: {outcome.result}")
+                say(f"clustertui: error: {plan.kind} on {plan.node}: {outcome.result}")
                 if outcome.output:
-                    _say(outcome.output)
+                    say(outcome.output)
             if outcome.ok and hold:
-                _say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now")
+                say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now")
                 reverted = await _hold(session, plan)
-                _say(f"{plan.id}: {reverted.result}")
+                say(f"{plan.id}: {reverted.result}")
                 return OK if reverted.ok else FAILED
             return _apply_exit(outcome)
 
@@ -378,7 +322,7 @@ def apply_command(
     except Refused as exc:
         fail(str(exc), CANNOT_RUN)
     if not as_json:
-        _say(f"({time.monotonic() - started:.2f}s)")
+        say(f"({time.monotonic() - started:.2f}s)")
     raise SystemExit(code)
 
 
@@ -411,7 +355,7 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
 
     if everything:
         report = asyncio.run(_halt(cluster))
-        _show_halt(report, as_json)
+        show_halt(report, as_json)
         if report.error:
             fail(report.summary(), CANNOT_RUN)
         raise SystemExit(CANNOT_RUN if report.unreachable else OK if report.ok else FAILED)
@@ -422,7 +366,7 @@ def revert_command(ctx: click.Context, ids: tuple[str, ...], everything: bool, a
 
     outcomes = asyncio.run(run())
     if as_json:
-        _emit_json([_revert_json(o) for o in outcomes])
+        emit_json([revert_json(o) for o in outcomes])
     for outcome in outcomes if not as_json else ():
         where = f" on {outcome.node}" if outcome.node else ""
         echo(f"{outcome.fault_id}{where}: {outcome.result}")
@@ -437,30 +381,3 @@ async def _halt(cluster: Cluster) -> HaltReport:
     async with ChaosSession.open(cluster) as session:
         return await session.halt()
 
-
-def _revert_json(outcome: RevertOutcome) -> dict:
-    return {"id": outcome.fault_id, "node": outcome.node, "ok": outcome.ok, "status": str(outcome.status),
-            "result": outcome.result, "output": outcome.output, "seconds": round(outcome.seconds, 3)}
-
-
-def _show_halt(report: HaltReport, as_json: bool) -> None:
-    """Each node's outcome, then each fault's: one node's trouble hides nobody else's."""
-    if as_json:
-        _emit_json({
-            "ok": report.ok,
-            "error": report.error or None,
-            "nodes": {
-                name: {"ok": node.ok, "unread": node.unread or None, "corrupt": list(node.corrupt),
-                       "faults": [_revert_json(o) for o in node.outcomes]}
-                for name, node in report.nodes.items()
-            },
-        })
-        return
-    if not report.outcomes and not report.error:
-        echo("no active faults")
-    for node in report.nodes.values():
-        for outcome in node.outcomes:
-            echo(f"{outcome.fault_id} on {node.node}: {outcome.result}")
-    for node in report.nodes.values():
-        if node.outcomes or node.unread or node.corrupt:
-            _say(node.line())
