@@ -1,5 +1,11 @@
 """`Chaos`: survey, guard, plan, apply, revert and report faults on a cluster's nodes.
 
+Why this file is over 400 lines: it is one class, the only code that changes a node, and
+its methods share one invariant (the ledger and the timer are on the node before the fault,
+every revert is verified, every step is audited) over one set of connections, records and
+audit log. Its parts that do not touch nodes live beside it already (outcomes.py,
+results.py, planner.py, facts.py); the policy above it is session.py.
+
 The one object the CLI, the TUI and drills drive:
 
     async with Chaos(cluster) as chaos:
