@@ -70,10 +70,13 @@ class NoTerminal(Exception):
 
 
 def run_monitor(cluster: Cluster, **options: object) -> int:
-    """Raises NoTerminal before anything starts when there is no terminal to draw on."""
+    """Raises UnknownTheme, then NoTerminal, before anything starts: a misspelt --theme is
+    the user's mistake to hear about whether or not there is a terminal to draw on."""
+    catalog = ThemeCatalog.load()
+    catalog.resolve(options.get("theme"))  # type: ignore[arg-type]
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NoTerminal
-    return run_app(build_app(cluster, **options))  # type: ignore[arg-type]
+    return run_app(build_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
 
 
 def run_drill_app(cluster: Cluster, drill: Drill) -> DrillResult:

@@ -31,6 +31,7 @@ import asyncssh
 class Kind(StrEnum):
     PROBE = "probe"
     SURVEY = "survey"
+    LOCK = "lock"
     OTHER = "other"
 
 
@@ -40,6 +41,8 @@ def kind_of(command: str) -> Kind:
         return Kind.SURVEY
     if "exec awk" in command and "interval=" in command:
         return Kind.PROBE
+    if "flock -n 9" in command and ".lock" in command:
+        return Kind.LOCK
     return Kind.OTHER
 
 
@@ -56,6 +59,13 @@ async def refuse(kind: Kind, command: str) -> AsyncIterator[bytes | None]:
     yield b"hostile test node: this command is not run here\n"
 
 
+async def grant_lock(kind: Kind, command: str) -> AsyncIterator[bytes | None]:
+    """The chaos lock as an honest node grants it (clustertui/chaos/nodelock.py): "locked",
+    then held until the controller closes the channel. Played, never run here."""
+    yield b"locked\n"
+    yield None
+
+
 @dataclass
 class Behaviour:
     """What the node does; tests change it while clustertui is connected."""
@@ -64,6 +74,8 @@ class Behaviour:
     survey: Mutator = identity
     #: Replaces the reply to every command of the given kinds (the mutators are then unused).
     reply: dict[Kind, Script] = field(default_factory=dict)
+    #: The node-side chaos lock; a test may make the node refuse or hang instead.
+    lock: Script = grant_lock
     other: Script = refuse
     exit_status: int = 0
 
@@ -150,6 +162,8 @@ class HostileNode:
                 await self._play(process, script(kind, command))
             elif kind is Kind.PROBE:
                 await self._relay_frames(process, command)
+            elif kind is Kind.LOCK:
+                await self._play(process, self.behaviour.lock(kind, command))
             elif kind is Kind.SURVEY:
                 out = await _run_local(command, _ssh_connection(process))
                 process.stdout.write(self.behaviour.survey(out))
