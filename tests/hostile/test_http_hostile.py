@@ -26,6 +26,7 @@ from clustertui.drills.traffic import TrafficProbe
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.transport.netcheck import HttpOptions, http_check
 from tests.hostile.cluster import CONTROL, write_cluster
+from tests.support.servers import tcp_server
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 #: name -> what the server writes after reading the request (None: hang until the client goes).
@@ -67,9 +68,8 @@ async def hostile_http(answer: Callable[[], bytes | None]) -> AsyncIterator[int]
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    async with server:
-        yield server.sockets[0].getsockname()[1]
+    async with tcp_server(handle) as port:
+        yield port
 
 
 def _assert_a_failed_check_with_a_reason(outcome) -> None:

@@ -29,6 +29,7 @@ from cryptography.x509.oid import NameOID
 from clustertui.config import load_cluster
 from clustertui.engine.judge import check_endpoint
 from clustertui.transport.netcheck import MAX_HEAD, HttpOptions, http_check, tcp_check
+from tests.support.servers import tcp_server
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -100,9 +101,8 @@ async def serving(behaviour: Behaviour, context: ssl.SSLContext | None = None) -
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
-    async with server:
-        yield server.sockets[0].getsockname()[1]
+    async with tcp_server(handle, context) as port:
+        yield port
 
 
 async def read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]:
