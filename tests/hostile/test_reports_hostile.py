@@ -103,14 +103,18 @@ def test_a_write_that_fails_at_the_end_saves_the_report_in_the_state_directory(
     state = tmp_path / "state"
     env = {**os.environ, "XDG_STATE_HOME": str(state)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "clustertui", "report", str(cluster), "--duration", "4s", "-o", str(target / "r.json")],
+        [sys.executable, "-m", "clustertui", "report", str(cluster), "--duration", "11s", "-o", str(target / "r.json")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, cwd=REPO, env=env,
     )
-    time.sleep(2.5)  # recording: the check passed; now the directory goes away
+    # The first progress line (at 5 s) proves the output check passed and recording runs:
+    # only now does the directory go away (a fixed sleep raced the check on a loaded machine).
+    assert proc.stderr is not None
+    first = proc.stderr.readline().decode(errors="replace")
+    assert first.startswith("recording "), first
     target.rmdir()
     target.write_text("now a file")
     _, err = proc.communicate(timeout=60)
-    stderr = err.decode(errors="replace")
+    stderr = first + err.decode(errors="replace")
     assert proc.returncode == 3, stderr
     assert "Traceback" not in stderr
     [saved] = list((state / "clustertui" / "reports").glob("*-r.json"))
