@@ -20,12 +20,14 @@ from clustertui.cli.output import echo
         "clustertui check prod.yaml                  # connect, probe once, print a table",
         "clustertui check --offline prod.yaml        # validate the file only",
         "clustertui check --json prod.yaml | jq '.nodes[] | select(.state != \"up\")'",
+        "clustertui check --lint --offline prod.yaml # single points of failure in the file",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--offline", is_flag=True, help="Validate the file only; no network.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def check_command(file: str, offline: bool, as_json: bool) -> None:
+@click.option("--lint", is_flag=True, help="Find single points of failure (docs/lint.md); exit 1 on any finding.")
+def check_command(file: str, offline: bool, as_json: bool, lint: bool) -> None:
     """Validate FILE, connect to every node over SSH, probe once and print a table.
 
     Exit 0 when every node is reachable and every service and endpoint is up, 1 otherwise,
@@ -35,6 +37,10 @@ def check_command(file: str, offline: bool, as_json: bool) -> None:
         cluster = _load_or_json_error(file, check_files=not offline)
     else:
         cluster = load_or_exit(file, check_files=not offline)
+    if lint:
+        from clustertui.cli.lint_cmd import run_lint
+
+        run_lint(cluster, file, offline, as_json)
     if offline:
         summary = {
             "file": str(cluster.source),

@@ -72,6 +72,7 @@ def build_cluster(
         chaos=spec.chaos,
         thresholds=spec.thresholds,
         drills={key: Drill(name=key, **dict(value)) for key, value in spec.drills.items()},
+        lint=spec.lint,
         source=source,
     )
 

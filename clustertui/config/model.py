@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from .frozen import Frozen
 from .jump import JumpHop, ProxyJump, parse_jump_chain
+from .lint_policy import LintPolicy
 from .scalars import (
     ClusterName,
     ClusterType,
@@ -302,6 +303,7 @@ class Cluster(Frozen):
     chaos: ChaosPolicy = ChaosPolicy()
     thresholds: Thresholds = Thresholds()
     drills: dict[str, Drill] = {}
+    lint: LintPolicy = LintPolicy()
     source: Path
 
     def node(self, name: str) -> Node:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .frozen import Frozen
+from .lint_policy import LintPolicy
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
 from .ranges import expand_range
 from .scalars import (
@@ -125,3 +126,4 @@ class ClusterFile(Frozen):
     chaos: ChaosPolicy = ChaosPolicy()
     thresholds: Thresholds = Thresholds()
     drills: dict[DrillName, DrillSpec] = {}
+    lint: LintPolicy = LintPolicy()

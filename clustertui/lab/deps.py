@@ -73,6 +73,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         bridge_nf_call_iptables,
     ),
     Requirement("chromium", ("chromium",), "the report tests draw the HTML reports headless", tests_only=True),
+    Requirement("systemd", ("systemd-analyze",), "the schedule tests verify the timer and service units", tests_only=True),
 )
 
 #: Processes a Debian install of the requirements may start in the host namespace.
