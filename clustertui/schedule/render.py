@@ -25,16 +25,24 @@ def systemd_word(text: str) -> str:
     return f'"{escaped}"'
 
 
-def _unit_text(text: str) -> str:
-    """Free text (Description=): specifiers doubled; no quoting applies there."""
-    return text.replace("%", "%%")
-
-
-def service_unit(job: Job) -> str:
+def _unit(job: Job, description: str, *body: str) -> str:
+    """A unit file: the header that names the job, `[Unit]` with `description`, the unit's own
+    sections (`body`), and the job's marker section that `schedule list` reads back."""
     lines = [
         f"# Written by `clustertui schedule`; remove it with `clustertui schedule remove {job.name}`.",
         "[Unit]",
-        f"Description={_unit_text('clustertui: ' + job.summary)}",
+        f"Description={description.replace('%', '%%')}",  # free text: only specifiers are special
+        *body,
+        "",
+        f"[{SECTION}]",
+        f"{MARKER_KEY}={job.marker()}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def service_unit(job: Job) -> str:
+    return _unit(
+        job, f"clustertui: {job.summary}",
         "Wants=network-online.target",
         "After=network-online.target",
         "",
@@ -43,18 +51,12 @@ def service_unit(job: Job) -> str:
         *(f"Environment={systemd_word(f'{key}={value}')}" for key, value in job.env.items()),
         f"ExecStart={' '.join(systemd_word(arg) for arg in job.argv)}",
         f"TimeoutStartSec={int(job.every)}s",
-        "",
-        f"[{SECTION}]",
-        f"{MARKER_KEY}={job.marker()}",
-    ]
-    return "\n".join(lines) + "\n"
+    )
 
 
 def timer_unit(job: Job) -> str:
-    lines = [
-        f"# Written by `clustertui schedule`; remove it with `clustertui schedule remove {job.name}`.",
-        "[Unit]",
-        f"Description={_unit_text('clustertui schedule: ' + job.summary)}",
+    return _unit(
+        job, f"clustertui schedule: {job.summary}",
         "",
         "[Timer]",
         *(f"OnCalendar={entry.on_calendar()}" for entry in job.calendar),
@@ -64,11 +66,7 @@ def timer_unit(job: Job) -> str:
         "",
         "[Install]",
         "WantedBy=timers.target",
-        "",
-        f"[{SECTION}]",
-        f"{MARKER_KEY}={job.marker()}",
-    ]
-    return "\n".join(lines) + "\n"
+    )
 
 
 def cron_command(job: Job) -> str:
