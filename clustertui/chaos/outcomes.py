@@ -41,6 +41,7 @@ class RevertReason(StrEnum):
     TTL = "ttl"
     ROLLBACK = "rollback"
     DRILL = "drill"
+    ABORT = "stop-condition"  # a stop condition (`abort_when`, `--abort-when`) tripped
     REBOOT = "reboot"  # the node lost its /run ledger and timer: reverted at the next survey
 
 

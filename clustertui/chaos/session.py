@@ -260,6 +260,15 @@ class ChaosSession:
         except Exception as exc:  # e.g. the survey that looks for it broke
             return RevertOutcome(fault_id, None, RevertStatus.NOT_REVERTED, f"revert failed: {exc}")
 
+    async def stop(self, fault_id: str, why: str) -> RevertOutcome:
+        """Revert a fault because a stop condition tripped (`why` says which, and when):
+        the same revert, at once, and an `abort` record in the audit log with the reason."""
+        outcome = await self.revert(fault_id, RevertReason.ABORT)
+        self.chaos.audit.append("abort", self.cluster.name, node=outcome.node, fault=fault_id, reason=why,
+                                result=outcome.result, revert_result=str(outcome.status),
+                                seconds=round(outcome.seconds, 3))
+        return outcome
+
     async def revert_many(self, fault_ids: Iterable[str]) -> list[RevertOutcome]:
         """Revert these faults concurrently, each with its own outcome (each id once, in order)."""
         return list(await asyncio.gather(*(self.revert(fault_id) for fault_id in dict.fromkeys(fault_ids))))

@@ -29,10 +29,11 @@ from clustertui.cli.completion import complete_node_list, complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
+from clustertui.cli.hold import hold as hold_fault
+from clustertui.cli.hold import holding_already, parse_abort_when, watching
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.numbers import NUMBER
 from clustertui.cli.output import echo
-from clustertui.cli.signals import stop_event
 
 if TYPE_CHECKING:
     from clustertui.chaos import (
@@ -215,18 +216,6 @@ def _apply_exit(outcome: ApplyOutcome) -> int:
     return CANNOT_RUN if outcome.status is ApplyStatus.REFUSED else FAILED
 
 
-async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
-    """Keep the fault until its TTL ends or Ctrl-C/SIGTERM, then make sure it is reverted."""
-    from clustertui.chaos import RevertReason
-
-    stop = stop_event()
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=plan.ttl)
-    except TimeoutError:
-        pass
-    return await session.revert(plan.id, RevertReason.EXIT)
-
-
 @chaos_group.command(
     "apply",
     epilog=examples(
@@ -234,6 +223,7 @@ async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
         "clustertui chaos prod.yaml apply latency --node db1 --delay 200ms --jitter 20ms --ttl 5m --yes",
         "clustertui chaos prod.yaml apply loss --node web2 --percent 2.5 --peers db1,db2 --yes",
         "clustertui chaos prod.yaml apply cpu-hog --node web3 --cores 2 --ttl 1m --hold",
+        "clustertui chaos prod.yaml apply latency --node db1 --delay 300ms --hold --abort-when endpoint_down=web-vip",
     ),
 )
 @click.argument("kind", type=click.Choice(KINDS), metavar="KIND")
@@ -256,11 +246,14 @@ async def _hold(session: ChaosSession, plan: FaultPlan) -> RevertOutcome:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
 @click.option("--force", is_flag=True, help="Override the quorum guard (and only it).")
 @click.option("--hold", is_flag=True, help="Stay in the foreground; revert at the TTL or on Ctrl-C.")
+@click.option("--abort-when", "abort_when", multiple=True, metavar="COND",
+              help="With --hold: revert at once when COND holds, like endpoint_down=web-vip or "
+                   "'{cpu_above: 95, node: other}' (repeatable; docs/chaos.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def apply_command(
     ctx: click.Context, kind: str, node: str, ttl: float | None, dry_run: bool, yes: bool, force: bool,
-    hold: bool, as_json: bool, **options: str | int | None,
+    hold: bool, as_json: bool, abort_when: tuple[str, ...], **options: str | int | None,
 ) -> None:
     """Apply a fault of KIND to one node, and print its id.
 
@@ -275,6 +268,7 @@ def apply_command(
     if problem is not None:
         fail(f"--ttl: {problem}", USAGE)
     cluster = _cluster(ctx)
+    conditions = parse_abort_when(abort_when, cluster, hold)
     request = FaultRequest(kind, node, {k: v for k, v in options.items() if v is not None}, ttl)
     if not (dry_run or yes or sys.stdin.isatty()):
         reason = "no confirmation: stdin is not a terminal (pass --yes)"
@@ -283,10 +277,14 @@ def apply_command(
         fail(reason, CANNOT_RUN)
 
     async def run() -> int:
-        async with ChaosSession.open(cluster, revert_on_exit=hold) as session:
+        async with ChaosSession.open(cluster, revert_on_exit=hold) as session, \
+                watching(cluster, session, [] if dry_run else conditions) as monitor:
             if dry_run:
                 return show_dry_run(await session.dry_run(request, force=force), as_json)
             plan = await session.plan(request, force=force)
+            if (already := holding_already(monitor, conditions, plan.node)) is not None:
+                raise Refused(f"not applied: stop condition {already.condition.text()} holds already "
+                              f"({already.observed})")
             if not yes:
                 print_plan(plan, "about to apply")
                 if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):
@@ -295,6 +293,7 @@ def apply_command(
                                        revert_result=None)
                     raise Refused("not confirmed")
             outcome = await session.apply(plan, force=force)
+            applied_at = time.time()
             if as_json:
                 emit_json(apply_json(outcome))
             elif outcome.ok:
@@ -308,10 +307,13 @@ def apply_command(
                 if outcome.output:
                     say(outcome.output)
             if outcome.ok and hold:
-                say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now")
-                reverted = await _hold(session, plan)
+                armed = f"; {len(conditions)} stop condition(s) armed" if conditions else ""
+                say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now{armed}")
+                reverted, breach = await hold_fault(session, plan, monitor, conditions, applied_at)
+                if breach is not None:
+                    say(f"{plan.id}: aborted: {breach.reason()}")
                 say(f"{plan.id}: {reverted.result}")
-                return OK if reverted.ok else FAILED
+                return FAILED if not reverted.ok else CANNOT_RUN if breach is not None else OK
             return _apply_exit(outcome)
 
     started = time.monotonic()

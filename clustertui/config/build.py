@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Origin
+from .errors import Origin, listing
 from .importers import ImportedNode
 from .model import Cluster, Drill, Endpoint, Node, Service, SSHSettings
 from .schema import ClusterFile, NodeEntry
 from .source import LineMap, Loc
-
-_MAX_LISTED = 8
+from .stops import reference_problem
 
 
 @dataclass(frozen=True)
@@ -124,12 +123,6 @@ def _place(origin: Origin, relative_to: Origin) -> str:
     return where if origin.path == relative_to.path else f"{where} of {origin.path}"
 
 
-def _listing(names: Iterable[str]) -> str:
-    names = list(names)
-    shown = ", ".join(names[:_MAX_LISTED])
-    return shown + (", ..." if len(names) > _MAX_LISTED else "") if names else "none"
-
-
 def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> None:
     """Every role, node and service a section names must exist."""
     roles = list(dict.fromkeys(role for node in nodes for role in node.roles))
@@ -138,7 +131,7 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
 
     def must(value: str | None, known: list[str], what: str, loc: Loc) -> None:
         if value is not None and value not in known:
-            raise lines.error(loc, f"expected {what} ({_listing(known)}), found {value!r}")
+            raise lines.error(loc, f"expected {what} ({listing(known)}), found {value!r}")
 
     for key, service in spec.services.items():
         for i, role in enumerate(service.roles):
@@ -157,6 +150,11 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
         must(target.role, roles, "a role that some node has", (*at, "target", "role"))
         if target.primary is not None:
             must(target.primary.node, node_names, "a node name", (*at, "target", "primary", "node"))
+        known = {"node": node_names, "service": services, "endpoint": list(spec.endpoints)}
+        for i, condition in enumerate(drill.abort_when):
+            problem = reference_problem(condition, known)
+            if problem is not None:
+                raise lines.error((*at, "abort_when", i, problem[0]), problem[1])
         fault = drill.fault
         if (fault.kind == "block-port" and fault.port is None and fault.service is not None
                 and spec.services[fault.service].port is None):

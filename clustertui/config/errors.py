@@ -13,6 +13,7 @@ file, or holds no YAML document at all).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ FILE_FIELD = "(file)"
 YAML_FIELD = "(yaml)"
 
 _MAX_SHOWN = 60
+_MAX_LISTED = 8
 
 
 class ConfigError(Exception):
@@ -51,6 +53,13 @@ class Origin:
 
     def error(self, message: str) -> ConfigError:
         return ConfigError(self.path, self.line, self.field, message)
+
+
+def listing(names: Iterable[str]) -> str:
+    """Names the user could have meant, for an error: `web1, web2, ...` (at most eight)."""
+    names = list(names)
+    shown = ", ".join(names[:_MAX_LISTED])
+    return shown + (", ..." if len(names) > _MAX_LISTED else "") if names else "none"
 
 
 def describe(value: object) -> str:

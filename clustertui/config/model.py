@@ -55,6 +55,7 @@ from .scalars import (
     User,
     fail,
 )
+from .stops import StopCondition
 from .thresholds import Thresholds
 
 
@@ -276,11 +277,14 @@ class DrillSpec(Frozen):
     target: Target
     hold: DrillHold = 30.0
     expect: Expectations = Expectations()
+    abort_when: list[StopCondition] = []
 
     @model_validator(mode="after")
     def _measurable(self) -> DrillSpec:
         if self.expect.availability is not None and not self.traffic:
             raise fail("expected traffic to measure expect.availability against, found no traffic")
+        if not self.traffic and (needy := next((c for c in self.abort_when if c.kind.needs_traffic), None)):
+            raise fail(f"expected traffic to measure abort_when {needy.kind} against, found no traffic")
         return self
 
 

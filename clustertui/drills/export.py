@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from clustertui.drills.measure import BUCKET, buckets
-from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, Verdict
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict
 from clustertui.drills.traffic import Request
 from clustertui.engine.events import Event, EventKind
 from clustertui.report.escape import md_text as md
@@ -82,6 +82,10 @@ def to_json(result: DrillResult) -> dict[str, Any]:
             for p in result.probes
         ],
         "commands": result.commands,
+        "stop": None if result.stop is None else {
+            "condition": result.stop.condition, "t": _round(result.stop.t), "after_s": _round(result.stop.after_s),
+            "observed": result.stop.observed,
+        },
     }
 
 
@@ -104,6 +108,7 @@ def from_json(data: dict[str, Any]) -> DrillResult:
         events=tuple(Event(e["t"], EventKind(e["kind"]), e["node"], e["detail"]) for e in data["events"]),
         probes=tuple(ProbeRecord(p["label"], tuple(Request(*r) for r in p["requests"])) for p in data.get("traffic", [])),
         commands=dict(data["commands"]),
+        stop=StopRecord(**stop) if (stop := data.get("stop")) else None,
     )
 
 

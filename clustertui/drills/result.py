@@ -39,6 +39,17 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class StopRecord:
+    """The stop condition that ended a drill's fault early: as `--abort-when` writes it,
+    when it tripped (epoch s), how long after the fault's start, and what was measured."""
+
+    condition: str
+    t: float
+    after_s: float
+    observed: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeRecord:
     label: str
     requests: tuple[Request, ...]
@@ -70,6 +81,7 @@ class DrillResult:
     events: tuple[Event, ...] = ()
     probes: tuple[ProbeRecord, ...] = ()
     commands: dict[str, str] = field(default_factory=dict)  # apply / revert scripts as run
+    stop: StopRecord | None = None  # the stop condition that aborted it, if one did
 
     @property
     def exit_code(self) -> int:

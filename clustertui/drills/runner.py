@@ -2,7 +2,9 @@
 
 The revert always happens: the fault is reverted in a `finally` (Ctrl-C and errors
 included), the chaos session reverts whatever it applied when it closes, and the node's own
-dead-man timer reverts it at its TTL if clustertui dies before either.
+dead-man timer reverts it at its TTL if clustertui dies before either.  A stop condition
+(`abort_when:`, drills/stopguard.py) that trips ends the hold at once: the same revert, as
+an abort, and the verdict `aborted` with the condition.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from clustertui.config import Cluster, Drill
 from clustertui.config.scalars import DRILL_TTL_MARGIN
 from clustertui.drills.measure import BUCKET, buckets
 from clustertui.drills.result import DrillResult, ProbeRecord, Verdict
+from clustertui.drills.stopguard import StopGuard
+from clustertui.drills.stops import Breach
 from clustertui.drills.target import TargetError, resolve_target
 from clustertui.drills.traffic import TrafficProbe, success_ratio
 from clustertui.drills.verdict import RunState, verdict
 from clustertui.engine.events import Event
 from clustertui.engine.monitor import ClusterMonitor
-from clustertui.transport.states import NodeState
 
 STEADY_SECONDS = 3.0  # traffic measured before the fault, against steady_state.min_success
 CONNECT_WAIT = 20.0  # for every node to leave `connecting` and services to be judged
@@ -83,13 +86,17 @@ class DrillRunner:
         self._stop = stop or asyncio.Event()
         monitor.on_event(self._events.append)
 
-    async def _sleep(self, seconds: float) -> None:
-        """Sleep, unless the operator stops the drill (Ctrl-C): then abort, which reverts."""
+    async def _sleep(self, seconds: float, tripped: asyncio.Event | None = None) -> None:
+        """Sleep, unless the operator stops the drill (Ctrl-C): then abort, which reverts.
+        A stop condition that trips (`tripped`) ends the sleep early."""
+        waits = [asyncio.ensure_future(event.wait()) for event in (self._stop, tripped) if event is not None]
         try:
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        except TimeoutError:
-            return
-        raise Aborted("interrupted by the operator")
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        if self._stop.is_set():
+            raise Aborted("interrupted by the operator")
 
     # -- live view ---------------------------------------------------------------------
 
@@ -138,14 +145,7 @@ class DrillRunner:
 
     async def _wait_for_nodes(self) -> None:
         self._phase(Stage.CONNECTING, CONNECT_WAIT)
-        deadline = time.monotonic() + CONNECT_WAIT
-        while time.monotonic() < deadline and not self._stop.is_set():
-            views = self.monitor.snapshot().nodes
-            if all(v.state is not NodeState.CONNECTING for v in views) and all(
-                v.state is not NodeState.UP or v.services_judged for v in views
-            ):
-                return
-            await asyncio.sleep(0.1)
+        await self.monitor.settled(CONNECT_WAIT, self._stop)
 
     def _check_steady_state(self, since: float) -> float | None:
         steady = self.drill.steady_state
@@ -182,18 +182,25 @@ class DrillRunner:
         plan = await self.chaos.plan(request)
         state.plan = plan
         self.progress.fault_id = plan.id
+        guard = StopGuard(drill.abort_when, self.monitor, self.probes, target, on_breach=self._breached)
         state.applying = time.time()
+        guard.arm(state.applying)  # the fault may act from here
         try:
             outcome = await self.chaos.apply(plan)
             if not outcome.ok:
                 raise Aborted(f"the fault was not applied: {outcome.result}")
             state.t_fault = time.time()
             self._phase(Stage.FAULT, drill.hold)
-            await self._sleep(drill.hold)
+            await self._sleep(drill.hold, guard.tripped)
             state.target_down_at_revert = self.monitor.view(target).degraded
         finally:
+            await guard.disarm()
+            state.breach = guard.breach
             self._phase(Stage.REVERTING)
-            revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
+            if state.breach is not None:
+                revert = await asyncio.shield(self.chaos.stop(plan.id, state.breach.reason()))
+            else:
+                revert = await asyncio.shield(self.chaos.revert(plan.id, RevertReason.DRILL))
             state.t_revert = time.time()
             if not revert.ok:
                 self._error(f"revert: {revert.result}")
@@ -201,6 +208,9 @@ class DrillRunner:
         await self._observe_recovery(target, state)
         if self._stop.is_set():
             raise Aborted("interrupted by the operator during recovery; the fault was reverted")
+
+    def _breached(self, breach: Breach) -> None:
+        self._error(f"{breach.reason()}; reverting")
 
     async def _observe_recovery(self, target: str, state: RunState) -> None:
         limit = max(RECOVERY_MIN, 2 * (self.drill.expect.recover_within or 0.0))

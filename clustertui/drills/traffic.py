@@ -36,7 +36,7 @@ def describe(traffic: Traffic) -> str:
     return f"$ {traffic.command}"
 
 
-async def _command(command: str, timeout: float) -> CheckOutcome:
+async def run_command(command: str, timeout: float) -> CheckOutcome:
     """Run `command` in its own process group: on timeout the whole group is killed, since
     a child that outlives the shell (`sh -c 'sleep 5; x'`) keeps the stderr pipe open and
     would hold the request (and the drill's end) until it exits."""
@@ -89,7 +89,7 @@ class TrafficProbe:
             host, _, port = spec.tcp.rpartition(":")
             return await tcp_check(host.strip("[]"), int(port), spec.timeout)
         if spec.command:
-            return await _command(spec.command, spec.timeout)
+            return await run_command(spec.command, spec.timeout)
         raise ValueError(f"traffic {self.label!r} has no http, tcp or command")  # the cluster file rules this out
 
     async def _one(self) -> None:

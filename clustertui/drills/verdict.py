@@ -4,7 +4,9 @@ The runner fills a ``RunState`` as the drill goes (one field per milestone, ``No
 reached) and hands it, with the traffic and the engine's events, to ``verdict``:
 
 - aborted: the run stopped before the fault was verified (steady state missing, target
-  unknown, fault refused, interrupted) — with why, and the revert's failure if any;
+  unknown, fault refused, interrupted) — with why, and the revert's failure if any; or a
+  stop condition tripped during the fault — with the condition, and the fault window's
+  timings measured up to the revert (no expectation is judged on a cut-short window);
 - failed: an expectation (availability, detect, failover, recover within) did not hold,
   or the revert could not be verified;
 - passed: otherwise.
@@ -18,7 +20,8 @@ from typing import Any
 
 from clustertui.config import Cluster, Drill
 from clustertui.drills.measure import Timings, measure
-from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, Verdict
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict
+from clustertui.drills.stops import Breach
 from clustertui.engine.events import Event
 
 
@@ -37,6 +40,7 @@ class RunState:
     revert_failed: str | None = None
     ended: float | None = None
     aborted: str | None = None  # why the run stopped early
+    breach: Breach | None = None  # the stop condition that ended the fault early
 
 
 def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[ProbeRecord],
@@ -60,6 +64,8 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         commands={"apply": plan.apply_script, "revert": plan.revert_script} if plan else {},
         t_fault=run.t_fault,
         t_revert=run.t_revert,
+        stop=None if run.breach is None else StopRecord(
+            run.breach.condition.text(), run.breach.t, run.breach.after_s, run.breach.observed),
     )
     if run.aborted is not None or run.t_fault is None or run.t_revert is None or run.applying is None:
         reason = run.aborted if run.aborted is not None else "the fault was never applied"
@@ -72,13 +78,16 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         requests, list(events), run.target, drill.steady_state.min_success,
         run.applying, run.t_fault, run.t_revert, ended, run.target_down_at_revert,
     )
-    checks = expectation_checks(drill, timings)
+    checks = expectation_checks(drill, timings) if run.breach is None else []
     if run.revert_failed is not None:
         checks.append(Check("revert", "verified", run.revert_failed, False))
     failed = [c for c in checks if not c.passed]
+    reasons = [f"{c.name}: expected {c.expected}, measured {c.measured}" for c in failed]
+    if run.breach is not None:
+        reasons.insert(0, run.breach.reason())
     return DrillResult(
-        verdict=Verdict.FAILED if failed else Verdict.PASSED,
-        reason="; ".join(f"{c.name}: expected {c.expected}, measured {c.measured}" for c in failed),
+        verdict=Verdict.ABORTED if run.breach is not None else Verdict.FAILED if failed else Verdict.PASSED,
+        reason="; ".join(reasons),
         availability=timings.availability,
         time_to_detect_s=timings.detect,
         time_to_failover_s=timings.failover,

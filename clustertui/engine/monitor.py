@@ -157,6 +157,21 @@ class ClusterMonitor:
         if self._owns_pool:
             self.pool.close()
 
+    async def settled(self, timeout: float, stop: asyncio.Event | None = None) -> bool:
+        """Wait (at most `timeout`, or until `stop` is set) until no node is still connecting
+        and every node that is up has its services judged: the state a drill's steady state
+        and a held fault's stop conditions start from.  True when that was reached."""
+        deadline = time.monotonic() + timeout
+        while not (stop is not None and stop.is_set()):
+            views = [self._node_view(status, time.time()) for status in self.nodes.values()]
+            if all(v.state is not NodeState.CONNECTING and (v.state is not NodeState.UP or v.services_judged)
+                   for v in views):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
+        return False
+
     def session(self, node: str) -> NodeSession | LocalSession:
         return self._sessions[node]
 

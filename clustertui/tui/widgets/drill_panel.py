@@ -161,7 +161,7 @@ class DrillPanel(PalettedWidget):
             head.append(f" · {result.fault_summary}", style("stale"))
         head.append(f" · {fmt.duration(result.ended - result.started)}", style("stale"))
         lines.append(head)
-        if result.verdict != ABORTED:
+        if result.verdict != ABORTED or result.t_fault is not None:  # a stop condition cut the fault short
             times = Text(" ", no_wrap=True, overflow="ellipsis", end="")
             availability = "—" if result.availability is None else f"{result.availability:.1%}"
             for label, value in (
