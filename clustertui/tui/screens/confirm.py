@@ -70,7 +70,11 @@ def drill_text(drill: Drill) -> Text:
     ]
     text.append("\nexpect  ", "bold")
     text.append(", ".join(w for w in wanted if w) or "nothing (the drill only measures)")
-    text.append(f"\n\nThe fault is reverted when the hold ends, on esc, and on quit; the node's own timer "
+    if drill.abort_when:
+        text.append("\nstop if ", "bold")
+        text.append("; ".join(condition.text() for condition in drill.abort_when))
+    stops = ", when a stop condition holds" if drill.abort_when else ""
+    text.append(f"\n\nThe fault is reverted when the hold ends{stops}, on esc, and on quit; the node's own timer "
                 f"reverts it after {drill.hold + DRILL_TTL_MARGIN:g}s if clustertui dies.  The report is saved "
                 "as HTML and JSON.", "italic")
     return terminal(text)

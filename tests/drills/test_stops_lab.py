@@ -1,0 +1,113 @@
+"""Stop conditions on the lab, for real: a drill whose traffic goes straight to its target
+stops at once and reverts; the same condition armed on a healthy drill never trips; and
+`chaos apply --hold --abort-when` reverts a held fault when its condition fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.support.paths import REPO
+
+pytestmark = pytest.mark.lab
+
+DIRECT = {
+    "description": "Traffic straight to web1; killing its nginx leaves nothing to serve: stop at once.",
+    "traffic": [{"http": "http://198.18.0.11/health", "rate": 20, "timeout": "500ms"}],
+    "steady_state": {"min_success": 0.99, "services": {"nginx": 3}},
+    "fault": {"kind": "kill", "service": "nginx"},
+    "target": {"node": "web1"},
+    "hold": "20s",
+    "abort_when": [{"availability_below": 0.5, "over": "1s"}],
+}
+NODES = ("lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3")
+
+
+def cluster_with(lab, tmp_path: Path, **drills: dict) -> Path:
+    """The lab's cluster file with these drills in place of its own."""
+    yaml = YAML(typ="safe", pure=True)
+    data = yaml.load(Path(lab.cluster_file).read_text())
+    data["drills"] = drills
+    path = tmp_path / "lab-stops.yaml"
+    with path.open("w") as out:
+        yaml.dump(data, out)
+    return path
+
+
+def drill(file: Path, name: str, tmp_path: Path, audit: Path) -> tuple[int, dict, str]:
+    report = tmp_path / f"{name}.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "clustertui", "drill", str(file), name, "--headless", "-o", str(report),
+         "--junit", str(tmp_path / f"{name}.xml")],
+        cwd=REPO, capture_output=True, text=True, timeout=240, env={**os.environ, "CLUSTERTUI_AUDIT_LOG": str(audit)},
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.returncode, json.loads(report.read_text()), done.stderr
+
+
+def nothing_left(lab, fault_id: str) -> None:
+    for node in NODES:
+        listing = lab.node_exec(node, ["sh", "-c", "ls /run/clustertui/faults 2>/dev/null"]).stdout.split()
+        assert not [f for f in listing if f.startswith(fault_id)], f"{node} still has {listing}"
+        assert lab.node_exec(node, ["pgrep", "-f", f"{fault_id}.revert"]).stdout == ""
+
+
+def test_a_drill_straight_to_its_target_stops_and_reverts_within_1_5_s(lab, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    code, data, stderr = drill(cluster_with(lab, tmp_path, direct=DIRECT), "direct", tmp_path, audit)
+    assert (code, data["verdict"]) == (3, "aborted"), f"{data['reason']}\n{stderr}"
+    assert data["reason"].startswith("stop condition availability_below=0.5,over=1s at +"), data["reason"]
+    assert data["stop"]["condition"] == "availability_below=0.5,over=1s"
+    fault = data["fault"]
+    assert fault["reverted_t"] - fault["applied_t"] <= 1.5, fault  # the hold was 20 s
+    assert data["stop"]["t"] <= fault["reverted_t"]
+    assert data["checks"] == [] and data["availability"] < 0.5
+    assert "aborted" in stderr.lower() and "stop condition availability_below=0.5,over=1s" in stderr
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    abort = [r for r in records if r["action"] == "abort"]
+    assert len(abort) == 1 and abort[0]["fault"] == fault["id"] and abort[0]["reason"] == data["reason"]
+    assert [r["reason"] for r in records if r["action"] == "revert"] == ["stop-condition"]
+    nothing_left(lab, fault["id"])
+    assert lab.node_exec("web1", ["pgrep", "-x", "nginx"]).stdout.strip()  # reverted: nginx runs again
+
+
+def test_a_healthy_drill_with_the_condition_armed_does_not_stop(lab, tmp_path: Path) -> None:
+    healthy = {**DIRECT, "traffic": [{"http": "http://198.18.0.100/health", "rate": 20, "timeout": "1s"}],
+               "target": {"node": "web2"}, "hold": "6s", "expect": {"availability": 0.95}}
+    code, data, stderr = drill(cluster_with(lab, tmp_path, healthy=healthy), "healthy", tmp_path,
+                               tmp_path / "audit.jsonl")
+    assert (code, data["verdict"]) == (0, "passed"), f"{data['reason']}\n{stderr}"
+    assert data["stop"] is None
+    fault = next(p for p in data["phases"] if p["name"] == "fault")
+    assert fault["duration_s"] >= 6  # held to the end
+    nothing_left(lab, data["fault"]["id"])
+
+
+def test_a_held_fault_reverts_when_its_command_condition_fails(lab, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "clustertui", "chaos", str(lab.cluster_file), "apply", "kill", "--node", "web1",
+         "--service", "nginx", "--ttl", "5m", "--hold", "--yes",
+         "--abort-when", "command_fails='curl -sf --max-time 1 http://198.18.0.11/health',every=200ms",
+         "--abort-when", "node_down=other"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "CLUSTERTUI_AUDIT_LOG": str(audit)},
+    )
+    elapsed = time.monotonic() - started
+    fault_id = done.stdout.strip()
+    assert done.returncode == 3, done.stderr
+    assert f"{fault_id}: aborted: stop condition command_fails=" in done.stderr
+    assert "2 stop condition(s) armed" in done.stderr
+    assert elapsed < 60  # not the 5 min TTL
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    abort = next(r for r in records if r["action"] == "abort")
+    assert abort["fault"] == fault_id and abort["reason"].startswith("stop condition command_fails=")
+    nothing_left(lab, fault_id)
+    assert lab.node_exec("web1", ["pgrep", "-x", "nginx"]).stdout.strip()
