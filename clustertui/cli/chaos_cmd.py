@@ -283,8 +283,11 @@ def apply_command(
                 return show_dry_run(await session.dry_run(request, force=force), as_json)
             plan = await session.plan(request, force=force)
             if (already := holding_already(monitor, conditions, plan.node)) is not None:
-                raise Refused(f"not applied: stop condition {already.condition.text()} holds already "
-                              f"({already.observed})")
+                why = f"stop condition {already.condition.text()} holds already ({already.observed})"
+                session.chaos.audit.append("apply", cluster.name, node=plan.node, fault=plan.id, kind=plan.kind,
+                                           params=plan.params, commands=None, result=f"refused: {why}",
+                                           revert_result=None)
+                raise Refused(f"not applied: {why}")
             if not yes:
                 print_plan(plan, "about to apply")
                 if not await asyncio.to_thread(click.confirm, f"apply {plan.kind} to {plan.node}?", err=True):

@@ -185,6 +185,9 @@ class DrillRunner:
         guard = StopGuard(drill.abort_when, self.monitor, self.probes, target, on_breach=self._breached)
         state.applying = time.time()
         guard.arm(state.applying)  # the fault may act from here
+        if guard.breach is not None:  # a condition that holds already: nothing is applied
+            await guard.disarm()
+            raise Aborted(f"not applied: {guard.breach.reason()}")
         try:
             outcome = await self.chaos.apply(plan)
             if not outcome.ok:

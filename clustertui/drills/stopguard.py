@@ -16,7 +16,8 @@ import contextlib
 import time
 from collections.abc import Callable, Sequence
 
-from clustertui.config.stops import BUCKET, StopCondition, StopKind
+from clustertui.config.stops import StopCondition, StopKind
+from clustertui.drills.measure import BUCKET
 from clustertui.drills.stops import Breach, EngineView, StopEvaluator, TrafficBucket
 from clustertui.drills.traffic import TrafficProbe, run_command
 from clustertui.engine.events import Event, EventKind
@@ -106,7 +107,7 @@ class StopGuard:
             self._judge_engine(event.t)
 
     def _judge_engine(self, now: float) -> None:
-        if self.evaluator is not None and not self.tripped.is_set():
+        if self.evaluator is not None and self.evaluator.wants_engine and not self.tripped.is_set():
             self._seen_breach(self.evaluator.on_engine(engine_view(self.monitor), now))
 
     def _bucket(self, now: float) -> TrafficBucket:
@@ -122,6 +123,8 @@ class StopGuard:
 
     def _judge_samples(self) -> None:
         assert self.evaluator is not None
+        if not self.evaluator.wants_samples:
+            return
         for name, status in self.monitor.nodes.items():
             sample = status.sample
             if sample is not None and status.state is NodeState.UP and sample.t > self._samples.get(name, 0.0):

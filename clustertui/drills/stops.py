@@ -23,7 +23,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from clustertui.config.stops import ANY, BUCKET, OTHER, StopCondition, StopKind
+from clustertui.config.stops import ANY, OTHER, StopCondition, StopKind
+from clustertui.drills.measure import BUCKET
 from clustertui.probe.sample import NodeSample
 from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.states import NodeState
@@ -103,8 +104,12 @@ class StopEvaluator:
         self._above_since: dict[tuple[int, str], float] = {}  # (condition index, node) -> first sample above
 
     @property
-    def wants_traffic(self) -> bool:
-        return bool(self._traffic)
+    def wants_engine(self) -> bool:
+        return bool(self._engine)
+
+    @property
+    def wants_samples(self) -> bool:
+        return bool(self._metrics)
 
     def _trip(self, condition: StopCondition, t: float, observed: str) -> Breach:
         if self.breach is None:
