@@ -38,8 +38,6 @@ from clustertui.cli.output import echo
 if TYPE_CHECKING:
     from clustertui.chaos import (
         ApplyOutcome,
-        ChaosSession,
-        FaultPlan,
         HaltReport,
         RevertOutcome,
     )

@@ -32,8 +32,8 @@ def engine_view(monitor: ClusterMonitor) -> EngineView:
     nodes = {name: status.state for name, status in monitor.nodes.items()}
     down: dict[str, list[str]] = {}
     for name, status in monitor.nodes.items():
-        for service, judged in status.services.items():
-            if judged.up is False:
+        for service, verdict in status.services.items():
+            if verdict.up is False:
                 down.setdefault(service, []).append(name)
     judged = all(state is not NodeState.CONNECTING for state in nodes.values())
     quorum = monitor.health().quorum if judged else None

@@ -44,9 +44,8 @@ def cluster(tmp_path: Path) -> Path:
                                 "defined under endpoints: (vip), found 'web-vip'"),
     (["cpu_above=95,node=db1"], "--abort-when 'cpu_above=95,node=db1': node: expected 'other', 'any' or a node name "
                                 "(web1, web2), found 'db1'"),
-    (["quorum_lost", "disk_above=90"], "--abort-when 'disk_above=90': disk_above: unknown field, expected one of: "
-     "availability_below, p99_above, quorum_lost, node_down, service_down, endpoint_down, cpu_above, memory_above, "
-     "psi_above, command_fails, over, node, resource, every, timeout"),
+    (["quorum_lost", "disk_above=90"], "--abort-when 'disk_above=90': disk_above: unknown field, did you mean "
+                                       "'psi_above'?"),
     (["memory_above=-1"], "--abort-when 'memory_above=-1': memory_above: expected a percentage from 0 to 100, "
                           "found -1"),
     (["availability_below=0.5,over=1s"], "--abort-when 'availability_below=0.5,over=1s': availability_below is "

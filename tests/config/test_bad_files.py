@@ -93,6 +93,33 @@ EXPECTED = {
     "drill_bad_fault_kind.yaml": "7: drills.meteor.fault.kind: expected one of 'kill', 'stop', 'start', 'pause', "
     "'block-port', 'partition', 'loss', 'latency', 'cpu-hog', 'mem-hog' or 'disk-fill', found 'meteor'",
     "drill_two_targets.yaml": "8: drills.cpu.target: expected exactly one of node, role, primary, found node and role",
+    "drill_abort_unknown_node.yaml": "16: drills.loss.abort_when[1].node_down: expected 'other', 'any' or a node name "
+    "(web1, web2, web3), found 'web9'",
+    "drill_abort_metric_unknown_node.yaml": "15: drills.loss.abort_when[0].node: expected 'other', 'any' or a node "
+    "name (web1, web2, web3), found 'db1'",
+    "drill_abort_unknown_service.yaml": "15: drills.loss.abort_when[0].service_down: expected a service defined under "
+    "services: (nginx), found 'apache'",
+    "drill_abort_unknown_endpoint.yaml": "15: drills.loss.abort_when[0].endpoint_down: expected 'any' or an endpoint "
+    "defined under endpoints: (vip), found 'web-vip'",
+    "drill_abort_unknown_metric.yaml": "15: drills.loss.abort_when[0].cpu_abov: unknown field, did you mean 'cpu_above'?",
+    "drill_abort_bad_threshold.yaml": "15: drills.loss.abort_when[0].availability_below: expected a number from 0 to 1, "
+    "found 1.5",
+    "drill_abort_bad_percent.yaml": "15: drills.loss.abort_when[0].memory_above: expected a percentage from 0 to 100, "
+    "found 120",
+    "drill_abort_bad_latency.yaml": "15: drills.loss.abort_when[0].p99_above: expected a positive duration like 250ms "
+    "or 1s, at most 10m, found 'fast'",
+    "drill_abort_bad_window.yaml": "15: drills.loss.abort_when[0].over: expected a duration from 100ms to 10m, like "
+    "500ms, 1s or 5s, found '50ms'",
+    "drill_abort_two_conditions.yaml": "15: drills.loss.abort_when[0]: expected exactly one condition "
+    "(availability_below, p99_above, quorum_lost, node_down, service_down, endpoint_down, cpu_above, memory_above, "
+    "psi_above, command_fails), found availability_below and quorum_lost",
+    "drill_abort_no_condition.yaml": "15: drills.loss.abort_when[0]: expected exactly one condition "
+    "(availability_below, p99_above, quorum_lost, node_down, service_down, endpoint_down, cpu_above, memory_above, "
+    "psi_above, command_fails), found none",
+    "drill_abort_modifier_mismatch.yaml": "15: drills.loss.abort_when[0]: expected over only with availability_below "
+    "or p99_above or cpu_above or memory_above or psi_above, found it with quorum_lost",
+    "drill_abort_needs_traffic.yaml": "10: drills.loss: expected traffic to measure abort_when availability_below "
+    "against, found no traffic",
     "become_su.yaml": "4: ssh.become: expected one of 'sudo', found 'su'",
     "tagged_value.yaml": "4: (yaml): expected plain YAML values, found the tag '!vault' here",
     "set_tag.yaml": "3: (yaml): expected plain YAML values, found the tag '!!set' here",

@@ -36,7 +36,7 @@ class StoppedRunner(FakeRunner):
         state = RunState(started=started, steady_success=1.0, target="web2")
         probe = self.probes[0]
         self._phase("steady", self.seconds)
-        probe.requests += [Request(started + i / 20, True, 2.0) for i in range(20)]
+        probe.requests += [Request(started + i / 100, True, 2.0) for i in range(20)]  # before the fault
         await self._hold(self.seconds)
         state.plan = SimpleNamespace(id="f-5700abcd", summary="kill nginx on web2", apply_script="pkill -KILL -x nginx",
                                      revert_script="nginx")

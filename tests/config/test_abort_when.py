@@ -117,7 +117,7 @@ def test_a_yaml_list_holds_several() -> None:
     ("node_down=web1;reboot", "node_down: expected 'other', 'any' or a node name (letters, digits, '_', '.' or "
      "'-', starting with a letter or digit), found 'web1;reboot'"),
     ("command_fails=true,every=1s,timeout=2s", "condition: expected timeout at most every (1s), found 2s"),
-    ("[{quorum_lost: true}, {nope: 1}]", "[1].nope: unknown field, expected one of: availability_below, p99_above, "
+    ("[{quorum_lost: true}, {zzz: 1}]", "[1].zzz: unknown field, expected one of: availability_below, p99_above, "
      "quorum_lost, node_down, service_down, endpoint_down, cpu_above, memory_above, psi_above, command_fails, over, "
      "node, resource, every, timeout"),
     ("{availability_below: 0.5", "expected a YAML mapping like {availability_below: 0.5, over: 1s}, found an error: "
