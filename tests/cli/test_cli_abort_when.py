@@ -11,39 +11,27 @@ from pathlib import Path
 
 import pytest
 
-Run = Callable[..., subprocess.CompletedProcess]
+from tests.support.clusters import CLOSED_CLUSTER
 
-CLUSTER = """
-name: c
-type: majority
-ssh: {connect_timeout: 2s}
-nodes:
-  - {name: web1, host: 127.0.0.1, port: 1, roles: [web]}
-  - {name: web2, host: 127.0.0.2, port: 1, roles: [web]}
-services:
-  nginx: {roles: [web], process: nginx, port: 80}
-endpoints:
-  vip: {tcp: "127.0.0.1:1"}
-chaos: {enabled: true, allow_roles: [web]}
-"""
+Run = Callable[..., subprocess.CompletedProcess]
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Path:
     path = tmp_path / "c.yaml"
-    path.write_text(CLUSTER)
+    path.write_text(CLOSED_CLUSTER)
     return path
 
 
 @pytest.mark.parametrize(("conditions", "message"), [
     (["node_down=web9"], "--abort-when 'node_down=web9': node_down: expected 'other', 'any' or a node name "
-                         "(web1, web2), found 'web9'"),
+                         "(web1, web2, web3), found 'web9'"),
     (["service_down=apache"], "--abort-when 'service_down=apache': service_down: expected a service defined under "
                               "services: (nginx), found 'apache'"),
     (["endpoint_down=web-vip"], "--abort-when 'endpoint_down=web-vip': endpoint_down: expected 'any' or an endpoint "
                                 "defined under endpoints: (vip), found 'web-vip'"),
     (["cpu_above=95,node=db1"], "--abort-when 'cpu_above=95,node=db1': node: expected 'other', 'any' or a node name "
-                                "(web1, web2), found 'db1'"),
+                                "(web1, web2, web3), found 'db1'"),
     (["quorum_lost", "disk_above=90"], "--abort-when 'disk_above=90': disk_above: unknown field, did you mean "
                                        "'psi_above'?"),
     (["memory_above=-1"], "--abort-when 'memory_above=-1': memory_above: expected a percentage from 0 to 100, "

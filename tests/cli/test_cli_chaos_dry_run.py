@@ -11,26 +11,15 @@ from pathlib import Path
 
 import pytest
 
-Run = Callable[..., subprocess.CompletedProcess]
+from tests.support.clusters import CLOSED_CLUSTER
 
-CLUSTER = """
-name: c
-type: majority
-ssh: {connect_timeout: 2s}
-nodes:
-  - {name: web1, host: 127.0.0.1, port: 1, roles: [web]}
-  - {name: web2, host: 127.0.0.2, port: 1, roles: [web]}
-  - {name: web3, host: 127.0.0.3, port: 1, roles: [web]}
-services:
-  nginx: {roles: [web], process: nginx, systemd: nginx.service, port: 80}
-chaos: {enabled: true, allow_roles: [web], default_ttl: 1d}
-"""
+Run = Callable[..., subprocess.CompletedProcess]
 
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Path:
     path = tmp_path / "c.yaml"
-    path.write_text(CLUSTER)
+    path.write_text(CLOSED_CLUSTER)
     return path
 
 
@@ -64,7 +53,7 @@ def test_dry_run_json_lists_what_it_assumed(run: Run, cluster: Path) -> None:
 
 
 def test_dry_run_still_refuses_what_needs_no_node(run: Run, cluster: Path, tmp_path: Path) -> None:
-    (tmp_path / "off.yaml").write_text(CLUSTER.replace("enabled: true", "enabled: false"))
+    (tmp_path / "off.yaml").write_text(CLOSED_CLUSTER.replace("enabled: true", "enabled: false"))
     done = run("chaos", str(tmp_path / "off.yaml"), "apply", "cpu-hog", "--node", "web1", "--dry-run")
     assert done.returncode == 3 and "chaos is disabled" in done.stderr
     done = run("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "redis", "--dry-run")

@@ -10,6 +10,23 @@ from ruamel.yaml import YAML
 
 from tests.support.paths import LAB_FILE
 
+#: A cluster whose nodes are closed ports on 127.0.0.0/8: nothing connects, nothing leaves
+#: this machine (for what the CLI must do, or refuse, without reaching a node).
+CLOSED_CLUSTER = """
+name: c
+type: majority
+ssh: {connect_timeout: 2s}
+nodes:
+  - {name: web1, host: 127.0.0.1, port: 1, roles: [web]}
+  - {name: web2, host: 127.0.0.2, port: 1, roles: [web]}
+  - {name: web3, host: 127.0.0.3, port: 1, roles: [web]}
+services:
+  nginx: {roles: [web], process: nginx, systemd: nginx.service, port: 80}
+endpoints:
+  vip: {tcp: "127.0.0.1:1"}
+chaos: {enabled: true, allow_roles: [web], default_ttl: 1d}
+"""
+
 #: Payloads that would run `touch CANARY` if they ever reached a shell unquoted.
 CANARY = "/tmp/clustertui-canary"
 PAYLOADS = (
