@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clusters import CLOSED_CLUSTER
+
 REPO = Path(__file__).resolve().parents[2]
 Run = Callable[..., subprocess.CompletedProcess]
 
@@ -23,3 +25,11 @@ def run(tmp_path: Path) -> Run:
                               cwd=cwd or tmp_path, env=environment, timeout=120, check=False)
 
     return run
+
+
+@pytest.fixture
+def closed_cluster(tmp_path: Path) -> Path:
+    """A cluster file whose nodes are closed ports on 127.0.0.0/8 (nothing is reached)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(CLOSED_CLUSTER)
+    return path

@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clusters import CLOSED_CLUSTER
-
 Run = Callable[..., subprocess.CompletedProcess]
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Path:
-    path = tmp_path / "c.yaml"
-    path.write_text(CLOSED_CLUSTER)
-    return path
 
 
 @pytest.mark.parametrize(("conditions", "message"), [
@@ -39,18 +30,18 @@ def cluster(tmp_path: Path) -> Path:
     (["availability_below=0.5,over=1s"], "--abort-when 'availability_below=0.5,over=1s': availability_below is "
      "measured on a drill's traffic, and chaos apply --hold sends none (use endpoint_down or command_fails)"),
 ])
-def test_a_bad_condition_is_one_line_and_exit_2(run: Run, cluster: Path, tmp_path: Path, conditions: list[str],
+def test_a_bad_condition_is_one_line_and_exit_2(run: Run, closed_cluster: Path, tmp_path: Path, conditions: list[str],
                                                  message: str) -> None:
     audit = tmp_path / "audit.jsonl"
     args = [arg for condition in conditions for arg in ("--abort-when", condition)]
-    done = run("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "nginx", "--hold", "--yes", *args,
+    done = run("chaos", str(closed_cluster), "apply", "kill", "--node", "web1", "--service", "nginx", "--hold", "--yes", *args,
                env={"CLUSTERTUI_AUDIT_LOG": str(audit)})
     assert (done.returncode, done.stderr) == (2, f"clustertui: error: {message}\n")
     assert not audit.exists()
 
 
-def test_abort_when_needs_hold(run: Run, cluster: Path) -> None:
-    done = run("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "nginx", "--yes",
+def test_abort_when_needs_hold(run: Run, closed_cluster: Path) -> None:
+    done = run("chaos", str(closed_cluster), "apply", "kill", "--node", "web1", "--service", "nginx", "--yes",
                "--abort-when", "quorum_lost")
     assert done.returncode == 2
     assert done.stderr == ("clustertui: error: --abort-when needs --hold (without it nothing watches the fault after "

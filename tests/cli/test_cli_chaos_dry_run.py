@@ -11,16 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.clusters import CLOSED_CLUSTER
-
 Run = Callable[..., subprocess.CompletedProcess]
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Path:
-    path = tmp_path / "c.yaml"
-    path.write_text(CLOSED_CLUSTER)
-    return path
 
 
 @pytest.mark.parametrize(
@@ -32,8 +23,8 @@ def cluster(tmp_path: Path) -> Path:
         (["cpu-hog"], ["load 1 core(s) of web1", "the number of CPUs"]),
     ],
 )
-def test_dry_run_plans_without_the_node(run: Run, cluster: Path, args: list[str], expect: list[str]) -> None:
-    done = run("chaos", str(cluster), "apply", args[0], "--node", "web1", *args[1:], "--dry-run")
+def test_dry_run_plans_without_the_node(run: Run, closed_cluster: Path, args: list[str], expect: list[str]) -> None:
+    done = run("chaos", str(closed_cluster), "apply", args[0], "--node", "web1", *args[1:], "--dry-run")
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("web1 is unreachable: connection refused; planned without it")
     for section in ("precheck:", "ledger:", "timer:", "apply:", "verify:", "revert:", "assumed here"):
@@ -43,8 +34,8 @@ def test_dry_run_plans_without_the_node(run: Run, cluster: Path, args: list[str]
     assert "root on the node" in done.stderr and "blast-radius and quorum guards" in done.stderr
 
 
-def test_dry_run_json_lists_what_it_assumed(run: Run, cluster: Path) -> None:
-    done = run("chaos", str(cluster), "apply", "stop", "--node", "web2", "--service", "nginx", "--ttl", "1d",
+def test_dry_run_json_lists_what_it_assumed(run: Run, closed_cluster: Path) -> None:
+    done = run("chaos", str(closed_cluster), "apply", "stop", "--node", "web2", "--service", "nginx", "--ttl", "1d",
                "--dry-run", "--json")
     assert done.returncode == 0, done.stderr
     plan = json.loads(done.stdout)
@@ -52,9 +43,9 @@ def test_dry_run_json_lists_what_it_assumed(run: Run, cluster: Path) -> None:
     assert any("root" in line for line in plan["assumed"]) and "trap '' HUP PIPE" in plan["apply_script"]
 
 
-def test_dry_run_still_refuses_what_needs_no_node(run: Run, cluster: Path, tmp_path: Path) -> None:
-    (tmp_path / "off.yaml").write_text(CLOSED_CLUSTER.replace("enabled: true", "enabled: false"))
+def test_dry_run_still_refuses_what_needs_no_node(run: Run, closed_cluster: Path, tmp_path: Path) -> None:
+    (tmp_path / "off.yaml").write_text(closed_cluster.read_text().replace("enabled: true", "enabled: false"))
     done = run("chaos", str(tmp_path / "off.yaml"), "apply", "cpu-hog", "--node", "web1", "--dry-run")
     assert done.returncode == 3 and "chaos is disabled" in done.stderr
-    done = run("chaos", str(cluster), "apply", "kill", "--node", "web1", "--service", "redis", "--dry-run")
+    done = run("chaos", str(closed_cluster), "apply", "kill", "--node", "web1", "--service", "redis", "--dry-run")
     assert done.returncode == 2 and "service 'redis' does not run on web1" in done.stderr
