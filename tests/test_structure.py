@@ -38,9 +38,10 @@ def test_every_package_but_the_lab_is_a_layer() -> None:
 
 
 def test_the_layers_are_in_the_documented_order() -> None:
-    # lint and schedule sit side by side (neither imports the other), below the TUI.
-    order = [["cli"], ["tui"], ["lint", "schedule"], ["drills"], ["chaos"], ["report"], ["engine"], ["transport"],
-             ["probe"], ["config"]]
+    # lint and schedule sit side by side (neither imports the other), below the TUI; game days
+    # (scenarios of drills) below them, above the drills.
+    order = [["cli"], ["tui"], ["lint", "schedule"], ["gameday"], ["drills"], ["chaos"], ["report"], ["engine"],
+             ["transport"], ["probe"], ["config"]]
     layers = [_layer_packages(layer) for layer in _contract("Layers")["layers"]]
     assert layers == [[f"clustertui.{name}" for name in names] for names in order]
 

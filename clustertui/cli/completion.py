@@ -86,10 +86,18 @@ def complete_node_list(ctx: click.Context, param: click.Parameter, incomplete: s
     return [CompletionItem(prefix + name) for name in node_names_in(ctx) if name.startswith(last) and name not in given]
 
 
-def complete_drills(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-    drills = _raw(ctx).get("drills")
-    names = [str(name) for name in drills] if isinstance(drills, dict) else []
+def _section_names(ctx: click.Context, section: str, incomplete: str) -> list[CompletionItem]:
+    entries = _raw(ctx).get(section)
+    names = [str(name) for name in entries] if isinstance(entries, dict) else []
     return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
+def complete_drills(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return _section_names(ctx, "drills", incomplete)
+
+
+def complete_scenarios(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    return _section_names(ctx, "scenarios", incomplete)
 
 
 def complete_themes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:

@@ -6,7 +6,6 @@ import asyncio
 import difflib
 import sys
 import time
-from pathlib import Path
 
 import click
 
@@ -15,7 +14,7 @@ from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo, safe
-from clustertui.cli.report_files import check_writable
+from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
 from clustertui.cli.signals import stop_event
 
 
@@ -43,9 +42,7 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
     """
     from clustertui.drills.export import RENDERERS
 
-    if output and Path(output).suffix.lower() not in RENDERERS:
-        fail(f"{output}: unknown report format {Path(output).suffix or '(none)'!r}; use one of {', '.join(RENDERERS)}",
-             USAGE)
+    check_report_format(output, RENDERERS)
     cluster = load_or_exit(file)
     if name is None:
         _list(cluster)
@@ -54,9 +51,7 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
         close = difflib.get_close_matches(name, cluster.drills, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
         fail(f"{file}: no drill called {name!r}{hint}", USAGE)
-    for option, value in (("-o", output), ("--junit", junit)):
-        if value:
-            check_writable(option, Path(value))  # before the drill, not after it
+    check_report_paths(output, junit)  # before the drill, not after it
     if not headless and sys.stdin.isatty() and sys.stdout.isatty():
         from clustertui.tui.launch import run_drill_app
 
@@ -119,14 +114,6 @@ def _summary(result) -> str:
 
 def _write(result, output: str | None, junit: str | None) -> bool:
     """Write the reports asked for; True when one had to be saved elsewhere (said on stderr)."""
-    from clustertui.cli.report_files import write_or_save
     from clustertui.drills.export import RENDERERS, render_junit
 
-    saved = False
-    for path, render in ((output, RENDERERS.get(Path(output or "").suffix.lower())), (junit, render_junit)):
-        if path and render is not None:
-            elsewhere = write_or_save(Path(path), render(result))
-            saved = saved or elsewhere is not None
-            if elsewhere is None:
-                print(safe(f"wrote {path}"), file=sys.stderr)
-    return saved
+    return write_reports(result, output, junit, RENDERERS, render_junit)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         Fault,
         Node,
         Primary,
+        Scenario,
         Service,
         SSHSettings,
         SteadyState,
@@ -43,7 +44,7 @@ _WHERE = {
     **dict.fromkeys(("JumpHop", "JumpSpecError", "parse_jump_chain"), ".jump"),
     **dict.fromkeys(
         ("ChaosPolicy", "Cluster", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary", "SSHSettings",
-         "Service", "SteadyState", "Target", "Traffic"),
+         "Scenario", "Service", "SteadyState", "Target", "Traffic"),
         ".model",
     ),
 }
@@ -61,6 +62,7 @@ __all__ = [
     "Node",
     "Primary",
     "SSHSettings",
+    "Scenario",
     "Service",
     "SteadyState",
     "Target",

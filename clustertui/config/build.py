@@ -15,6 +15,8 @@ from pathlib import Path
 from .errors import Origin, listing
 from .importers import ImportedNode
 from .model import Cluster, Drill, Endpoint, Node, Service, SSHSettings
+from .scenario import Scenario
+from .scenario_refs import check_scenarios
 from .schema import ClusterFile, NodeEntry
 from .source import LineMap, Loc
 from .stops import reference_problem
@@ -72,6 +74,7 @@ def build_cluster(
         thresholds=spec.thresholds,
         drills={key: Drill(name=key, **dict(value)) for key, value in spec.drills.items()},
         lint=spec.lint,
+        scenarios={key: Scenario(name=key, **dict(value)) for key, value in spec.scenarios.items()},
         source=source,
     )
 
@@ -162,6 +165,9 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
                 (*at, "fault"), f"expected a port for 'block-port' (fault.port or the service's port), "
                 f"found service {fault.service!r} without a port"
             )
+    by_role = {role: [node.name for node in nodes if role in node.roles] for role in roles}
+    check_scenarios(spec.scenarios, spec.drills, services, list(spec.endpoints), by_role, node_names, spec.chaos,
+                    lines, must)
 
 
 def _check_files(ssh: SSHSettings, where: Callable[[str], Origin], fields: Iterable[str] | None = None) -> None:

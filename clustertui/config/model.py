@@ -308,6 +308,7 @@ class Cluster(Frozen):
     thresholds: Thresholds = Thresholds()
     drills: dict[str, Drill] = {}
     lint: LintPolicy = LintPolicy()
+    scenarios: dict[str, Scenario] = {}
     source: Path
 
     def node(self, name: str) -> Node:
@@ -324,3 +325,12 @@ class Cluster(Frozen):
         """Services whose roles intersect the node's roles, in file order."""
         roles = set(node.roles)
         return [service for service in self.services.values() if roles.intersection(service.roles)]
+
+
+# Scenarios (scenario.py) name the fault and target models above and the cluster holds them:
+# resolved here, once both modules exist, whichever of them was imported first.
+from .scenario import Scenario as Scenario  # noqa: E402 -- re-exported: `clustertui.config.Scenario`
+from .scenario import ScenarioSpec, Step  # noqa: E402
+
+for _model in (Step, ScenarioSpec, Scenario, Cluster):
+    _model.model_rebuild(_types_namespace={"Fault": Fault, "Target": Target, "Scenario": Scenario})

@@ -231,6 +231,7 @@ RoleName = Annotated[str, NameRule("role")]
 ServiceName = Annotated[str, NameRule("service")]
 EndpointName = Annotated[str, NameRule("endpoint")]
 DrillName = Annotated[str, NameRule("drill")]
+ScenarioName = Annotated[str, NameRule("scenario")]
 ClusterName = Annotated[str, NameRule("cluster")]
 LabelKey = Annotated[str, NameRule("label")]
 

@@ -25,11 +25,13 @@ from .scalars import (
     LabelValue,
     Port,
     RoleName,
+    ScenarioName,
     ServiceName,
     fail,
     is_host,
     is_name,
 )
+from .scenario import ScenarioSpec
 from .thresholds import Thresholds
 
 
@@ -127,3 +129,4 @@ class ClusterFile(Frozen):
     thresholds: Thresholds = Thresholds()
     drills: dict[DrillName, DrillSpec] = {}
     lint: LintPolicy = LintPolicy()
+    scenarios: dict[ScenarioName, ScenarioSpec] = {}

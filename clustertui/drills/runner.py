@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -73,7 +73,11 @@ class DrillRunner:
         rng: random.Random | None = None,
         on_change: Callable[[Progress], None] | None = None,
         stop: asyncio.Event | None = None,
+        ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """`ready`, when given, is awaited after the steady state held and before the target
+        is resolved: the start line of drills run in parallel (a game day's group or ramp), so
+        that no drill's fault breaks another's steady state; it raises Aborted to abort."""
         self.cluster = cluster
         self.drill = drill
         self.monitor = monitor
@@ -84,6 +88,7 @@ class DrillRunner:
         self.probes = [TrafficProbe(t) for t in drill.traffic]
         self._events: list[Event] = []
         self._stop = stop or asyncio.Event()
+        self._ready = ready
         monitor.on_event(self._events.append)
 
     async def _sleep(self, seconds: float, tripped: asyncio.Event | None = None) -> None:
@@ -129,6 +134,8 @@ class DrillRunner:
             self._phase(Stage.STEADY, STEADY_SECONDS)
             await self._sleep(STEADY_SECONDS)
             state.steady_success = self._check_steady_state(started)
+            if self._ready is not None:
+                await self._ready()
             target = await self._resolve()
             state.target = target
             await self._fault_and_recover(target, state)

@@ -30,12 +30,13 @@ from clustertui.chaos.outcomes import RevertOutcome
 from clustertui.chaos.session import StatusReading
 from clustertui.drills.session import DrillRun, DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.gameday.session import GamedaySession, ScenarioRun
 from clustertui.report.escape import printable
 from clustertui.tui import format as fmt
 from clustertui.tui import keys, messages
-from clustertui.tui.chaos_actions import ChaosActions
 from clustertui.tui.commands import palette_commands
 from clustertui.tui.faults import FaultBook, FaultRow
+from clustertui.tui.gameday_actions import GamedayActions
 from clustertui.tui.palette import Palette
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.help import HelpScreen
@@ -47,7 +48,7 @@ SnapshotScreens = (OverviewScreen, DetailScreen)
 STATUS_EVERY = 3.0  # seconds between surveys of the fault ledgers, while there are faults
 
 
-class ClusterApp(ChaosActions):
+class ClusterApp(GamedayActions):
     TITLE = "clustertui"
     BINDINGS = keys.bindings("app")
     CSS_PATH: ClassVar[list[str | PurePath]] = ["styles/global.tcss", "styles/app.tcss"]
@@ -63,6 +64,8 @@ class ClusterApp(ChaosActions):
         notices: Sequence[str] = (),
         session: DrillSession | None = None,
         start_drill: str | None = None,
+        gamedays: GamedaySession | None = None,
+        start_scenario: str | None = None,
     ) -> None:
         """`session`: chaos and drills on this cluster (None: no chaos at all, e.g. this
         machine alone); `start_drill`: a drill to run at once (`clustertui drill FILE NAME`)."""
@@ -80,6 +83,11 @@ class ClusterApp(ChaosActions):
         self.exit_reverts: list[RevertOutcome] = []  # what quitting reverted, for the terminal
         self.abandoned: list[str] = []  # faults left to their nodes' timers by a hurried quit
         self._start_drill = start_drill
+        self.gamedays = gamedays  # game days on this cluster (None: none), and one to run at once
+        self.scenario_run: ScenarioRun | None = None
+        self._scenario_worker: Worker[None] | None = None
+        self._start_scenario = start_scenario
+        self._pause_shown = False
         self._drill_worker: Worker[None] | None = None
         self._quitting = False
         for entry in catalog.entries.values():
@@ -121,6 +129,8 @@ class ClusterApp(ChaosActions):
         self.tick()
         if self._start_drill is not None:
             self.start_drill(self._start_drill)
+        if self._start_scenario is not None:
+            self.start_scenario(self._start_scenario)
 
     async def on_unmount(self) -> None:
         """The last chance to revert this session's faults (quitting normally did already);
@@ -210,6 +220,10 @@ class ClusterApp(ChaosActions):
         if self.overview is not None and self.overview.is_mounted:
             self.overview.show_drill(self.drill_run)
 
+    def _scenario_changed(self) -> None:
+        if self.overview is not None and self.overview.is_mounted:
+            self.overview.show_scenario(self.scenario_run)
+
     # -- quitting ----------------------------------------------------------------------
 
     async def action_quit(self) -> None:
@@ -231,6 +245,7 @@ class ClusterApp(ChaosActions):
                     await self._drill_worker.wait()
                 except (WorkerCancelled, WorkerFailed):
                     pass
+            await self.finish_scenario()
             if self.chaos is not None and self.chaos.mine:
                 mine = sorted(self.chaos.mine)
                 self.notify(f"reverting what this session applied: {', '.join(mine)}… (q again quits at once; "

@@ -25,7 +25,7 @@ from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.transport.states import NodeState
 from clustertui.tui import messages
 from clustertui.tui.faults import FaultBook, FaultRow
-from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice
+from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice, ScenarioChoice
 from clustertui.tui.screens.confirm import ConfirmScreen, drill_text, faults_text, plan_text
 from clustertui.tui.screens.fault_form import FaultForm
 
@@ -53,6 +53,17 @@ class ChaosActions(App[None]):
 
     def _drill_changed(self) -> None:
         raise NotImplementedError
+
+    @property
+    def busy(self) -> bool:
+        """A drill (or a game day, gameday_actions.py) runs: no second one starts."""
+        return self.drill_running
+
+    def stop_scenario(self) -> bool:  # a game day's, in gameday_actions.py
+        return False
+
+    def close_scenario(self) -> bool:  # a game day's, in gameday_actions.py
+        return False
 
     # -- chaos: the menu, the form, the confirmation, the apply --------------------------
 
@@ -82,9 +93,10 @@ class ChaosActions(App[None]):
             view = by_name.get(node.name)
             state = "" if view is None or view.state is NodeState.UP else f" {view.state}"
             listed.append((node.name, f"{','.join(node.roles)}{state}{' ⚡' if node.name in faulted else ''}"))
-        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.drill_running), self._menu_done)
+        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.busy), self._menu_done)
 
-    def _menu_done(self, choice: FaultChoice | DrillChoice | None) -> None:
+    def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | None) -> None:
+        """A fault or a drill; a game day is gameday_actions.py's."""
         if isinstance(choice, DrillChoice):
             self.confirm_drill(choice.name)
         elif isinstance(choice, FaultChoice) and self.chaos is not None:
@@ -178,6 +190,7 @@ class ChaosActions(App[None]):
         if self.drill_running:
             assert self.drill_run is not None
             self.drill_run.stop.set()
+        self.stop_scenario()
         self.notify("halt: reverting every fault on every node…", timeout=4)
         self.run_worker(self._halt_all(), group="chaos", exit_on_error=False)
 
@@ -207,8 +220,8 @@ class ChaosActions(App[None]):
     def confirm_drill(self, name: str) -> None:
         if not self._may_act() or self.drills is None:
             return
-        if self.drill_running:
-            self.notify("a drill is running: stop it first (esc)", severity="warning")
+        if self.busy:
+            self.notify("a drill or game day is running: stop it first (esc)", severity="warning")
             return
         drill = self.drills.drills[name]
         self.push_screen(ConfirmScreen(f"run drill {name}?", drill_text(drill), "Run"),
@@ -216,7 +229,7 @@ class ChaosActions(App[None]):
 
     def start_drill(self, name: str) -> None:
         """Run a drill now, in a worker, with the live drill panel on the overview."""
-        if not self._may_act() or self.drill_running or self.drills is None:
+        if not self._may_act() or self.busy or self.drills is None:
             return
         run = self.drills.start(self.drills.drills[name], on_change=lambda _progress: self._drill_changed())
         self.drill_run = run
@@ -238,8 +251,8 @@ class ChaosActions(App[None]):
 
     @on(messages.DrillEscape)
     def _drill_escape(self) -> None:
-        if not self.stop_drill():
-            self.close_drill()
+        if not self.stop_drill() and not self.stop_scenario() and not self.close_drill():
+            self.close_scenario()
 
     def stop_drill(self) -> bool:
         """Stop a running drill (the runner reverts and reports `aborted`); False if none runs."""

@@ -63,7 +63,8 @@ KEYS: tuple[Key, ...] = (
         "Show or hide the disk, swap and pressure (PSI) columns.", show=False),
     Key("overview", "e", "toggle_events", "Events", "Show or hide the cluster event log."),
     Key("overview", "c", "chaos_menu", "Chaos",
-        "Chaos menu: a fault on the marked nodes (space), else on the node under the cursor, or a drill.",
+        "Chaos menu: a fault on the marked nodes (space), else on the node under the cursor, a drill or a "
+        "game day.",
         chaos=True),
     Key("overview", "f", "toggle_faults", "Faults",
         "To the active faults (countdown to their revert, who applied them); again hides them.", cluster=True),
@@ -71,7 +72,7 @@ KEYS: tuple[Key, ...] = (
         "Revert the fault under the cursor in the faults panel (f goes there).", show=False, chaos=True),
     Key("overview", "escape", "escape", "Clear/stop",
         "Back to the table from the faults panel; clear the filter; clear the marks; else stop a running "
-        "drill (its fault is reverted), or close a finished one.",
+        "drill or game day (its fault is reverted), or close a finished one.",
         show=False, display="esc"),
     Key("table", "down,j", "cursor(1)", "Down", "Next row.", show=False, display="↓ j"),
     Key("table", "up,k", "cursor(-1)", "Up", "Previous row.", show=False, display="↑ k"),

@@ -12,10 +12,12 @@ import sys
 import time
 
 from clustertui.chaos import ChaosSession
-from clustertui.config import Cluster, Drill
-from clustertui.drills.result import DrillResult
+from clustertui.config import Cluster, Drill, Scenario
+from clustertui.drills.result import DrillResult, Verdict
 from clustertui.drills.session import DrillSession, aborted_result
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.gameday.result import ScenarioResult
+from clustertui.gameday.session import GamedaySession
 from clustertui.report.escape import printable
 from clustertui.tui.app import ClusterApp, exit_lines
 from clustertui.tui.source import MonitorSource
@@ -31,11 +33,12 @@ def build_app(
     local: bool = False,
     catalog: ThemeCatalog | None = None,
     drill: str | None = None,
+    scenario: str | None = None,
 ) -> ClusterApp:
     """The app monitoring `cluster`; raises UnknownTheme for a theme name that exists nowhere.
 
     Chaos runs on the monitor's own connections; this machine alone (`local`) has none.
-    `drill` names a drill to run as soon as the app is up.
+    `drill` names a drill, `scenario` a game day, to run as soon as the app is up.
     """
     catalog = catalog or ThemeCatalog.load()
     chosen = catalog.resolve(theme)
@@ -45,9 +48,11 @@ def build_app(
     for notice in notices:
         print(f"clustertui: warning: {printable(notice)}", file=sys.stderr)
     monitor = ClusterMonitor(cluster, interval=interval, local=local)
-    session = None if local else DrillSession.for_monitor(ChaosSession.for_monitor(cluster, monitor), monitor)
+    chaos = None if local else ChaosSession.for_monitor(cluster, monitor)
+    session = None if chaos is None else DrillSession.for_monitor(chaos, monitor)
+    gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor)
     return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
-                      start_drill=drill)
+                      start_drill=drill, gamedays=gamedays, start_scenario=scenario)
 
 
 def run_app(app: ClusterApp, headless: bool = False) -> int:
@@ -87,3 +92,14 @@ def run_drill_app(cluster: Cluster, drill: Drill) -> DrillResult:
     app = build_app(cluster, drill=drill.name)
     run_app(app)
     return app.drill_result or aborted_result(cluster, drill, started, "the app ended before the drill ran")
+
+
+def run_gameday_app(cluster: Cluster, scenario: Scenario) -> ScenarioResult:
+    """`clustertui gameday FILE NAME` on a terminal: the cluster panels and the game day's
+    panel, the scenario started at once; the verdict stays on screen until the user quits
+    (quitting earlier stops it: the running step reverts, the rest are skipped)."""
+    started = time.time()
+    app = build_app(cluster, scenario=scenario.name)
+    run_app(app)
+    return app.scenario_result or ScenarioResult(scenario.name, cluster.name, scenario.description, Verdict.ABORTED,
+                                                 "the app ended before the game day ran", started, time.time(), ())

@@ -130,6 +130,20 @@ EXPECTED = {
     "bad_label.yaml": "5: nodes[0].labels.zone: expected a label value (a string or a number), found a list",
     "proxy_jump_bad.yaml": "4: ssh.proxy_jump: expected a jump host like \"bastion.example.internal\" or "
     "\"user@bastion:2222\", found 'bastion; id'",
+    "scenario_unknown_drill.yaml": "16: scenarios.gameday.steps[2].drill: expected a drill defined under drills: "
+    "(web-node-loss), found 'lb-failover'",
+    "scenario_unknown_scenario.yaml": "9: scenarios.gameday.steps[1].scenario: expected a scenario defined under "
+    "scenarios: (gameday), found 'night'",
+    "scenario_ramp_past_guard.yaml": "15: scenarios.widen.steps[0].ramp.to: expected at most "
+    "chaos.max_faulted_nodes (2) nodes at once, found to: 3",
+    "scenario_ramp_past_role.yaml": "18: scenarios.widen.steps[0].ramp.to: expected at most the 3 node(s) of role "
+    "'web', found to: 4",
+    "scenario_cycle.yaml": "19: scenarios.afternoon.steps[1].scenario: expected a scenario that does not include "
+    "itself, found a cycle: morning -> afternoon -> morning",
+    "scenario_bad_wait.yaml": "8: scenarios.gameday.steps[0].wait: expected a positive duration like 250ms, 5s, 2m, "
+    "1h or 1d, at most 7d, found '5 minutes'",
+    "scenario_two_kinds.yaml": "14: scenarios.gameday.steps[0]: expected exactly one of drill, fault, wait, check, "
+    "pause, parallel, ramp, scenario, found drill and wait",
 }
 
 

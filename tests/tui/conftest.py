@@ -15,9 +15,12 @@ from clustertui.chaos import ChaosSession
 from clustertui.config import Cluster, load_cluster
 from clustertui.drills.session import DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
+from clustertui.gameday.runner import ScenarioRunner
+from clustertui.gameday.session import GamedaySession
 from clustertui.tui.app import ClusterApp
 from clustertui.tui.source import ReplaySource
 from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
+from tests.support.gameday import FakeMonitor
 from tests.tui.fakes import FakeChaos, FakeRunner
 from tests.tui.tui_state import incident, load_state
 
@@ -81,7 +84,29 @@ def make_link(lab_cluster, fake_chaos, tmp_path) -> Callable[..., DrillSession]:
 
 
 @pytest.fixture
-def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
+def make_gamedays(lab_cluster, fake_chaos, tmp_path) -> Callable[..., GamedaySession]:
+    """Game days on the fake engine: the real scenario runner, its drills FakeRunner, its
+    checks on a healthy FakeMonitor; reports go to tmp_path.  `cluster`: the lab's with more
+    scenarios."""
+
+    def make(cluster: Cluster | None = None, phase_seconds: float = 0.2) -> GamedaySession:
+        chosen = cluster or lab_cluster
+        chaos = ChaosSession(chosen, fake_chaos)  # type: ignore[arg-type]
+
+        def new_runner(scenario, on_change, stop) -> ScenarioRunner:
+            return ScenarioRunner(
+                chosen, scenario, FakeMonitor(chosen), chaos, on_change=on_change, stop=stop,  # type: ignore[arg-type]
+                new_drill_runner=lambda drill, changed, halt, _ready: FakeRunner(chosen, drill, changed, halt,
+                                                                                 seconds=phase_seconds),
+            )
+
+        return GamedaySession(chaos, new_runner, reports_dir=tmp_path / "gamedays")
+
+    return make
+
+
+@pytest.fixture
+def make_app(recorded, builtin_themes, make_link, make_gamedays) -> Callable[..., ClusterApp]:
     """An app on replayed snapshots (the recorded lab state by default), with chaos on the
     fake engine (`link=None`: an app without chaos, like this machine alone)."""
 
@@ -92,11 +117,14 @@ def make_app(recorded, builtin_themes, make_link) -> Callable[..., ClusterApp]:
         interval: float = NEVER,
         link: DrillSession | bool | None = True,
         start_drill: str | None = None,
+        gamedays: GamedaySession | bool | None = True,
+        start_scenario: str | None = None,
     ) -> ClusterApp:
         source = ReplaySource(frames or [recorded[0]], recorded[1], interval=interval)
         chosen = make_link() if link is True else link or None
+        days = (make_gamedays() if gamedays is True else gamedays or None) if chosen is not None else None
         return ClusterApp(source, builtin_themes, theme=theme, read_only=read_only, session=chosen,
-                          start_drill=start_drill)
+                          start_drill=start_drill, gamedays=days, start_scenario=start_scenario)
 
     return make
 

@@ -22,7 +22,7 @@ from textual.widgets import Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from clustertui.chaos import CATALOG, NodeAvailability
-from clustertui.config import Drill
+from clustertui.config import Drill, Scenario
 from clustertui.config.scalars import FaultKind
 from clustertui.drills.session import DrillSession
 from clustertui.report.escape import terminal
@@ -44,6 +44,11 @@ class DrillChoice:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioChoice:
+    name: str
+
+
 def kind_problems(kind: str, nodes: Sequence[str], availability: dict[str, NodeAvailability]) -> list[str]:
     """Why `kind` cannot be applied on each of `nodes` (empty: it can on all of them)."""
     problems = []
@@ -62,12 +67,18 @@ def drill_line(drill: Drill) -> str:
     return f"{what} on {where}, hold {drill.hold:g}s"
 
 
-class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
+def scenario_line(scenario: Scenario) -> str:
+    steps = scenario.steps
+    return f"{len(steps)} step{'' if len(steps) == 1 else 's'}: " + ", ".join(step.label() for step in steps)
+
+
+class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, session: DrillSession, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
                  drill_running: bool) -> None:
-        """`nodes`: (name, description) in display order; `selected`: checked at first."""
+        """`nodes`: (name, description) in display order; `selected`: checked at first;
+        `drill_running`: a drill or game day runs, so none can start."""
         super().__init__(id="chaos-menu")
         self.session = session
         self.box_title = f"chaos · {session.cluster.name}"
@@ -89,7 +100,7 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
                     id="menu-nodes",
                 )
             with Vertical():
-                yield Label("fault, or drill")
+                yield Label("fault, drill or game day")
                 yield OptionList(id="menu-actions")
         yield Static("surveying the nodes…", id="menu-detail")
 
@@ -148,6 +159,7 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
                           end="")
             prompt.append(f"✖ {why}" if why else drill_line(drill), style="dim")
             actions.add_option(Option(terminal(prompt), id=f"drill:{name}", disabled=bool(why)))
+        self._fill_scenarios(actions)
         index = None
         if keep is not None:
             with contextlib.suppress(OptionDoesNotExist):
@@ -180,6 +192,10 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
             drill = self.session.drills[name]
             detail.update(terminal(drill.description or drill_line(drill)))
             return
+        if what == "scenario":
+            scenario = self.session.cluster.scenarios[name]
+            detail.update(terminal(scenario.description or scenario_line(scenario)))
+            return
         spec = CATALOG[FaultKind(name)]
         services = self._services(name)
         detail.update(terminal(f"{spec.summary}  needs: {spec.needs}" + (f"  services: {services}" if services else "")))
@@ -200,8 +216,22 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | None]):
         what, name = str(event.option.id).split(":", 1)
         if what == "drill":
             self.dismiss(DrillChoice(name))
+        elif what == "scenario":
+            self.dismiss(ScenarioChoice(name))
         elif self.availability is not None and self.selected:
             self.dismiss(FaultChoice(name, tuple(self.selected), self.availability))
+
+    def _fill_scenarios(self, actions: OptionList) -> None:
+        """The file's game days, after its drills."""
+        scenarios = self.session.cluster.scenarios
+        if scenarios:
+            actions.add_option(None)
+        for name, scenario in scenarios.items():
+            why = "a drill or game day is running" if self.drill_running else ""
+            prompt = Text(f"▶ game day {name}  ", style="bold" if not why else "", no_wrap=True, overflow="ellipsis",
+                          end="")
+            prompt.append(f"✖ {why}" if why else scenario_line(scenario), style="dim")
+            actions.add_option(Option(terminal(prompt), id=f"scenario:{name}", disabled=bool(why)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

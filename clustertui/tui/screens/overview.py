@@ -1,5 +1,5 @@
 """The overview: cluster header, one row per node, the filter line, the event log, the
-active faults and a running drill."""
+active faults, a running drill and a running game day."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Input
 
 from clustertui.drills.session import DrillRun
 from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.gameday.session import ScenarioRun
 from clustertui.tui import keys, messages
 from clustertui.tui.filtering import parse_filter
 from clustertui.tui.palette import Palette
@@ -22,6 +23,7 @@ from clustertui.tui.widgets.faults_panel import FaultsPanel
 from clustertui.tui.widgets.filter_bar import FilterBar
 from clustertui.tui.widgets.header import ClusterHeader
 from clustertui.tui.widgets.node_table import NodeTable
+from clustertui.tui.widgets.scenario_panel import ScenarioPanel
 
 if TYPE_CHECKING:
     from clustertui.tui.app import ClusterApp
@@ -49,6 +51,7 @@ class OverviewScreen(Screen):
         yield FilterBar()
         yield EventLog(self.palette)
         yield FaultsPanel(self.palette)
+        yield ScenarioPanel(self.palette)
         yield DrillPanel(self.palette)
         yield Footer(compact=True)
 
@@ -89,11 +92,15 @@ class OverviewScreen(Screen):
     def show_drill(self, run: DrillRun | None) -> None:
         self.query_one(DrillPanel).follow(run)
 
+    def show_scenario(self, run: ScenarioRun | None) -> None:
+        self.query_one(ScenarioPanel).follow(run)
+
     def on_screen_resume(self) -> None:
         """Back on top (or just opened): show the latest state now, not at the next tick."""
         if self.app.latest is not None:
             self.show_snapshot(self.app.latest)
         self.show_drill(self.app.drill_run)
+        self.show_scenario(self.app.scenario_run)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.app.check_action(action, parameters)

@@ -1,0 +1,127 @@
+"""`clustertui gameday FILE [NAME]`: run a scenario's steps, each gated on the last verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import sys
+
+import click
+
+from clustertui.cli.completion import complete_scenarios
+from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
+from clustertui.cli.help import examples
+from clustertui.cli.loading import load_or_exit
+from clustertui.cli.output import echo, safe
+from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
+from clustertui.cli.signals import stop_event
+
+
+@click.command(
+    "gameday",
+    epilog=examples(
+        "clustertui gameday prod.yaml                         # list the scenarios",
+        "clustertui gameday prod.yaml failover-tour           # run one, live in the TUI",
+        "clustertui gameday prod.yaml failover-tour --headless -o run.html --junit junit.xml",
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("name", required=False, shell_complete=complete_scenarios)
+@click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
+@click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
+@click.option("--yes", is_flag=True, help="Headless: continue past manual pauses at once.")
+def gameday_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
+                    yes: bool) -> None:
+    """Run scenario NAME of FILE, a game day (without NAME: list the scenarios).
+
+    Each step runs only if the one before passed. Exit 0 when every step passed, 1 when a
+    step's expectation failed, 3 when a step aborted (steady state, a guard, Ctrl-C). Every
+    fault is reverted. Headless, a scenario with a manual pause is refused (exit 2) unless
+    --yes continues past its pauses.
+    """
+    from clustertui.gameday.export import RENDERERS
+
+    check_report_format(output, RENDERERS)
+    cluster = load_or_exit(file)
+    if name is None:
+        _list(cluster)
+        raise SystemExit(OK)
+    if name not in cluster.scenarios:
+        close = difflib.get_close_matches(name, cluster.scenarios, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (scenarios: {', '.join(cluster.scenarios) or 'none'})"
+        fail(f"{file}: no scenario called {name!r}{hint}", USAGE)
+    scenario = cluster.scenarios[name]
+    check_report_paths(output, junit)
+    on_terminal = not headless and sys.stdin.isatty() and sys.stdout.isatty()
+    if not on_terminal and not yes:
+        from clustertui.gameday.plan import pauses, plan_steps
+
+        waiting = pauses(plan_steps(cluster, scenario))
+        if waiting:
+            fail(f"{file}: scenario {name!r} waits for the operator at step {waiting[0].index} "
+                 f"({waiting[0].label}); run it on a terminal, or pass --yes to continue past pauses", USAGE)
+    if on_terminal:
+        from clustertui.tui.launch import run_gameday_app
+
+        result = run_gameday_app(cluster, scenario)
+        print(safe(summary(result)), file=sys.stderr)
+    else:
+        result = asyncio.run(_run_headless(cluster, scenario, yes))
+    from clustertui.gameday.export import render_junit
+
+    saved = write_reports(result, output, junit, RENDERERS, render_junit)
+    raise SystemExit(CANNOT_RUN if saved and result.exit_code == OK else result.exit_code)
+
+
+def _list(cluster) -> None:
+    if not cluster.scenarios:
+        echo(f"{cluster.name}: no scenarios in this file")
+        return
+    from clustertui.gameday.plan import plan_steps
+
+    for scenario in cluster.scenarios.values():
+        steps = plan_steps(cluster, scenario)
+        echo(f"{scenario.name}: {len(steps)} step(s)" + (f" — {scenario.description}" if scenario.description else ""))
+        for step in steps:
+            echo(f"  {step.index}. {step.label}")
+
+
+async def _run_headless(cluster, scenario, auto_continue: bool):
+    from clustertui.chaos import ChaosSession
+    from clustertui.engine.monitor import ClusterMonitor
+    from clustertui.gameday.runner import ScenarioRunner
+
+    stop = stop_event()
+    monitor = ClusterMonitor(cluster)
+    await monitor.start()
+    said = [""]
+
+    def show(progress) -> None:
+        line = f"gameday {scenario.name}: step {progress.current}/{len(progress.steps)} {progress.detail}".rstrip()
+        running = [f"{name} {runner.progress.phase}" + (f" on {runner.progress.target}" if runner.progress.target else "")
+                   for name, runner in progress.running if runner.progress.verdict is None]
+        if running:
+            line += " — " + "; ".join(running)
+        if progress.current is not None and line != said[0]:
+            said[0] = line
+            print(safe(line), file=sys.stderr)
+
+    try:
+        async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
+            runner = ScenarioRunner(cluster, scenario, monitor, chaos, on_change=show, stop=stop,
+                                    auto_continue=auto_continue)
+            result = await runner.run()
+    finally:
+        await monitor.stop()
+    print(safe(summary(result)), file=sys.stderr)
+    return result
+
+
+def summary(result) -> str:
+    """The verdict and one line per step, for the terminal."""
+    lines = [f"gameday {result.scenario}: {result.verdict.upper()} ({len(result.steps)} steps, "
+             f"{result.ended - result.started:.0f}s)"]
+    for step in result.steps:
+        lines.append(f"  {step.index}. {step.label}: {step.shown}" + (f" — {step.reason}" if step.reason else ""))
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Game days: scenarios of drills, faults, waits, checks and pauses, run step by step."""

@@ -1,0 +1,91 @@
+"""`GamedaySession`: running scenarios inside the operator's chaos session (CLI and TUI).
+
+As `DrillSession` does for drills: a stop event the operator sets, a runner that broke still
+giving an `aborted` verdict, and the HTML and JSON reports saved in the state directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from clustertui.chaos import ChaosSession
+from clustertui.chaos.audit import state_dir
+from clustertui.config import Scenario
+from clustertui.drills.result import Verdict
+from clustertui.engine.monitor import ClusterMonitor
+from clustertui.gameday.export import RENDERERS
+from clustertui.gameday.result import ScenarioResult
+from clustertui.gameday.runner import ScenarioProgress, ScenarioRunner
+from clustertui.report.writer import write_atomic
+
+ScenarioRunnerFactory = Callable[[Scenario, Callable[[ScenarioProgress], None], asyncio.Event], ScenarioRunner]
+
+
+@dataclass
+class ScenarioRun:
+    """A scenario started in a session: its runner while it runs, its result and report after."""
+
+    scenario: Scenario
+    runner: ScenarioRunner
+    stop: asyncio.Event
+    started: float = field(default_factory=time.time)
+    result: ScenarioResult | None = None
+    report: Path | None = None  # the HTML report (the JSON one sits next to it)
+    report_error: str = ""
+
+    @property
+    def running(self) -> bool:
+        return self.result is None
+
+
+class GamedaySession:
+    def __init__(self, chaos: ChaosSession, new_runner: ScenarioRunnerFactory, reports_dir: Path | None = None) -> None:
+        self.chaos = chaos
+        self.cluster = chaos.cluster
+        self.new_runner = new_runner
+        self.reports_dir = reports_dir or state_dir() / "gamedays"
+
+    @classmethod
+    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor) -> GamedaySession:
+        def new_runner(scenario: Scenario, on_change: Callable[[ScenarioProgress], None],
+                       stop: asyncio.Event) -> ScenarioRunner:
+            return ScenarioRunner(chaos.cluster, scenario, monitor, chaos, on_change=on_change, stop=stop)
+
+        return cls(chaos, new_runner)
+
+    @property
+    def scenarios(self) -> Mapping[str, Scenario]:
+        return self.cluster.scenarios
+
+    def start(self, scenario: Scenario, on_change: Callable[[ScenarioProgress], None]) -> ScenarioRun:
+        stop = asyncio.Event()
+        return ScenarioRun(scenario, self.new_runner(scenario, on_change, stop), stop)
+
+    async def run(self, run: ScenarioRun) -> ScenarioResult:
+        """Run to the verdict; a runner that broke gives `aborted`, with why."""
+        try:
+            result = await run.runner.run()
+        except Exception as exc:  # the runner itself broke; every step reverted its own fault
+            result = ScenarioResult(run.scenario.name, self.cluster.name, run.scenario.description, Verdict.ABORTED,
+                                    f"the game day broke: {exc}", run.started, time.time(), ())
+        run.result = result
+        return result
+
+    async def save(self, run: ScenarioRun) -> None:
+        """Write a finished run's HTML and JSON reports: its `report`, or why not."""
+        assert run.result is not None
+        try:
+            run.report = await asyncio.to_thread(self.save_report, run.result)
+        except OSError as exc:
+            run.report_error = f"not saved: {exc}"
+
+    def save_report(self, result: ScenarioResult) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(result.started))
+        paths = {suffix: self.reports_dir / f"{result.scenario}-{stamp}{suffix}" for suffix in (".json", ".html")}
+        for suffix, path in paths.items():
+            write_atomic(path, RENDERERS[suffix](result))
+        return paths[".html"]
