@@ -75,6 +75,7 @@ def build_cluster(
         drills={key: Drill(name=key, **dict(value)) for key, value in spec.drills.items()},
         lint=spec.lint,
         scenarios={key: Scenario(name=key, **dict(value)) for key, value in spec.scenarios.items()},
+        coverage=spec.coverage,
         source=source,
     )
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from .coverage_settings import CoverageSettings
 from .frozen import Frozen
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
@@ -309,6 +310,7 @@ class Cluster(Frozen):
     drills: dict[str, Drill] = {}
     lint: LintPolicy = LintPolicy()
     scenarios: dict[str, Scenario] = {}
+    coverage: CoverageSettings = CoverageSettings()
     source: Path
 
     def node(self, name: str) -> Node:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .coverage_settings import CoverageSettings
 from .frozen import Frozen
 from .lint_policy import LintPolicy
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
@@ -130,3 +131,4 @@ class ClusterFile(Frozen):
     drills: dict[DrillName, DrillSpec] = {}
     lint: LintPolicy = LintPolicy()
     scenarios: dict[ScenarioName, ScenarioSpec] = {}
+    coverage: CoverageSettings = CoverageSettings()
