@@ -10,15 +10,18 @@ marks those accepted on purpose. The rules and their reasons: docs/lint.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clustertui.config import Cluster
 from clustertui.config.lint_policy import LintRule
-from clustertui.engine.check import CheckReport
 
 from .findings import Finding, LintReport, apply_policy
 from .live import up_on_one_node
 from .locate import Locator
 from .rules import OFFLINE_RULES
+
+if TYPE_CHECKING:  # the engine (asyncssh) is imported only when the live rule runs
+    from clustertui.engine.check import CheckReport
 
 __all__ = ["Finding", "LintReport", "lint_cluster"]
 

@@ -8,14 +8,17 @@ that one node. Read from one `check` probe (the same connections and judgement a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from clustertui.config import Cluster
 from clustertui.config.lint_policy import LintRule
-from clustertui.engine.check import CheckReport
 
 from .addresses import address, node_at, nodes_running
 from .findings import Finding
 from .locate import Locator
+
+if TYPE_CHECKING:  # the engine (asyncssh) is imported only when the live rule runs
+    from clustertui.engine.check import CheckReport
 
 
 def up_on_one_node(cluster: Cluster, report: CheckReport, where: Locator) -> Iterator[Finding]:
