@@ -94,16 +94,22 @@ def add_command(file: str, name: str, every: float, window: str | None, mode: st
 
 
 def _kind(cluster, file: str, name: str):
+    """Whether NAME is a drill or a scenario of the file; exit 2 if neither, or for a scenario
+    that waits for an operator (a scheduled run has no one to continue it)."""
+    from clustertui.gameday.plan import pauses, plan_steps
     from clustertui.schedule import Kind
 
     if name in cluster.drills:
         return Kind.DRILL
-    scenarios = getattr(cluster, "scenarios", None) or {}  # `scenarios:` where the file format has it
-    if name in scenarios:
+    if name in cluster.scenarios:
+        waiting = pauses(plan_steps(cluster, cluster.scenarios[name]))
+        if waiting:
+            fail(f"{file}: scenario {name!r} waits for an operator at step {waiting[0].index} "
+                 f"({waiting[0].label}); a scheduled run has no one to continue it", USAGE)
         return Kind.SCENARIO
-    known = [*cluster.drills, *scenarios]
+    known = [*cluster.drills, *cluster.scenarios]
     close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(known) or 'none'})"
+    hint = f"; did you mean {close[0]!r}?" if close else f" (drills and scenarios: {', '.join(known) or 'none'})"
     fail(f"{file}: no drill or scenario called {name!r}{hint}", USAGE)
 
 

@@ -186,3 +186,28 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
     result = schedule(str(cluster_file(tmp_path)), *args)
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+SCENARIOS = """\
+scenarios:
+  tour:
+    steps:
+      - drill: web-loss
+      - wait: 5s
+  gated:
+    steps:
+      - drill: web-loss
+      - pause: look at the dashboards first
+"""
+
+
+def test_a_scenario_runs_as_a_game_day_and_one_with_a_pause_is_refused(tmp_path: Path) -> None:
+    path = cluster_file(tmp_path)
+    path.write_text(GOOD + SCENARIOS)
+    result = schedule(str(path), "tour", "--every", "1d", "--backend", "cron")
+    assert result.returncode == 0, result.stderr
+    line = [line for line in result.stdout.splitlines() if line][-1]
+    assert line.endswith(f"-m clustertui gameday {path} tour --headless")
+    refused = schedule(str(path), "gated", "--every", "1d", "--backend", "cron")
+    assert refused.returncode == 2
+    assert "scenario 'gated' waits for an operator at step 2 (pause: look at the dashboards first)" in refused.stderr
