@@ -256,12 +256,13 @@ def nginx_stopped(lab: LabHandle) -> Callable[[str], AbstractContextManager[None
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The audit log and local fault records of a test run go to a temporary directory
+    """The audit log, local fault records and drill history of a test run go to a temporary directory
     (subprocesses inherit it), never into the operator's ~/.local/state/clustertui."""
     state = tmp_path_factory.mktemp("clustertui-state")
-    saved = {key: os.environ.get(key) for key in ("CLUSTERTUI_AUDIT_LOG", "CLUSTERTUI_FAULTS_DIR")}
+    saved = {key: os.environ.get(key) for key in ("CLUSTERTUI_AUDIT_LOG", "CLUSTERTUI_FAULTS_DIR", "CLUSTERTUI_HISTORY")}
     os.environ.setdefault("CLUSTERTUI_AUDIT_LOG", str(state / "audit.jsonl"))
     os.environ.setdefault("CLUSTERTUI_FAULTS_DIR", str(state / "faults"))
+    os.environ.setdefault("CLUSTERTUI_HISTORY", str(state / "history.sqlite"))
     yield
     for key, value in saved.items():
         if value is None:

@@ -24,6 +24,7 @@ from clustertui.cli.signals import stop_event
         "clustertui drill prod.yaml                           # list the drills",
         "clustertui drill prod.yaml web-node-loss             # run one, live in the TUI",
         "clustertui drill prod.yaml web-node-loss --headless -o run.html --junit junit.xml",
+        "clustertui drill prod.yaml web-node-loss --headless --no-history   # a try-out, not remembered",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -31,14 +32,20 @@ from clustertui.cli.signals import stop_event
 @click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
-def drill_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None) -> None:
+@click.option("--history", "history", type=click.Path(dir_okay=False), default=None,
+              help="The history database (default: $CLUSTERTUI_HISTORY, the file's history.path, the state dir).")
+@click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
+def drill_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
+                  history: str | None, no_history: bool) -> None:
     """Run drill NAME of FILE (without NAME: list the drills).
 
     Exit 0 when the drill passed, 1 when an expectation failed, 3 when it aborted (the
     steady state did not hold, the fault was refused, Ctrl-C). The fault is always
     reverted. A report path that cannot be written is refused before the drill (exit 2);
     one that fails at the end is saved in the state directory instead (said on stderr;
-    exit 3 if the drill had passed).
+    exit 3 if the drill had passed). The run is recorded in the history (`clustertui
+    history`) unless --no-history; a run that could not be recorded is said on stderr and
+    keeps its exit code.
     """
     from clustertui.drills.export import RENDERERS
 
@@ -52,13 +59,15 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
         hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
         fail(f"{file}: no drill called {name!r}{hint}", USAGE)
     check_report_paths(output, junit)  # before the drill, not after it
-    if not headless and sys.stdin.isatty() and sys.stdout.isatty():
+    interactive = not headless and sys.stdin.isatty() and sys.stdout.isatty()
+    recorder = None if no_history else _recorder(cluster, history, "tui" if interactive else "cli")
+    if interactive:
         from clustertui.tui.launch import run_drill_app
 
-        result = run_drill_app(cluster, cluster.drills[name])
+        result = run_drill_app(cluster, cluster.drills[name], recorder)
         print(safe(_summary(result)), file=sys.stderr)
     else:
-        result = asyncio.run(_run_headless(cluster, cluster.drills[name]))
+        result = asyncio.run(_run_headless(cluster, cluster.drills[name], recorder))
     saved = _write(result, output, junit)
     raise SystemExit(CANNOT_RUN if saved and result.exit_code == OK else result.exit_code)
 
@@ -74,7 +83,20 @@ def _list(cluster) -> None:
                    + (f" — {drill.description}" if drill.description else ""))
 
 
-async def _run_headless(cluster, drill):
+def _recorder(cluster, override: str | None, origin: str):
+    """The history's recorder, its database opened once now: a locked, damaged or too new
+    file is refused before the drill (its exit code), not found out after it."""
+    from clustertui.history import DrillRecorder, HistoryError, HistoryStore
+
+    recorder = DrillRecorder(cluster, origin, override)
+    try:
+        HistoryStore(recorder.path).close()
+    except HistoryError as exc:
+        fail(f"{exc}; --no-history runs the drill without it", exc.exit_code)
+    return recorder
+
+
+async def _run_headless(cluster, drill, recorder):
     from clustertui.chaos import ChaosSession
     from clustertui.drills.session import DrillSession
     from clustertui.engine.monitor import ClusterMonitor
@@ -93,12 +115,21 @@ async def _run_headless(cluster, drill):
 
     try:
         async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
-            drills = DrillSession.for_monitor(chaos, monitor)
-            result = await drills.run(drills.start(drill, show, stop))
+            drills = DrillSession.for_monitor(chaos, monitor, recorder)
+            run = drills.start(drill, show, stop)
+            result = await drills.run(run)
     finally:
         await monitor.stop()
     print(safe(_summary(result)), file=sys.stderr)
+    _say_recorded(run)
     return result
+
+
+def _say_recorded(run) -> None:
+    if run.history_id is not None:
+        print(f"recorded in the history as run {run.history_id}", file=sys.stderr)
+    elif run.history_error:
+        print(safe(f"clustertui: warning: {run.history_error}"), file=sys.stderr)
 
 
 def _summary(result) -> str:

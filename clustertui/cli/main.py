@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "drill": ("clustertui.cli.drill_cmd", "drill_command", "Run drill NAME of FILE (without NAME: list the drills)."),
     "schedule": ("clustertui.cli.schedule_cmd", "schedule_group", "Run a drill of FILE regularly, headless, into the history (systemd timer or cron)."),
     "gameday": ("clustertui.cli.gameday_cmd", "gameday_command", "Run scenario NAME of FILE, a game day (without NAME: list the scenarios)."),
+    "history": ("clustertui.cli.history_cmd", "history_group",
+                "Show FILE's remembered drill runs, regressions flagged (history diff RUN RUN: compare two)."),
     "lab": ("clustertui.cli.lab_commands", "lab_group", "Build, inspect and remove the local lab cluster (root; network namespaces)."),
     "demo": ("clustertui.cli.monitor_cmd", "demo_command", "Bring the local lab up (root), monitor it, and take it down on exit."),
     "completion": ("clustertui.cli.completion", "completion_command", "Print the shell completion script for bash, zsh or fish."),

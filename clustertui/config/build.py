@@ -76,6 +76,7 @@ def build_cluster(
         lint=spec.lint,
         scenarios={key: Scenario(name=key, **dict(value)) for key, value in spec.scenarios.items()},
         coverage=spec.coverage,
+        history=spec.history,
         source=source,
     )
 

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from .coverage_settings import CoverageSettings
 from .frozen import Frozen
+from .history import HistorySettings
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
 from .scalars import (
@@ -311,6 +312,7 @@ class Cluster(Frozen):
     lint: LintPolicy = LintPolicy()
     scenarios: dict[str, Scenario] = {}
     coverage: CoverageSettings = CoverageSettings()
+    history: HistorySettings = HistorySettings()
     source: Path
 
     def node(self, name: str) -> Node:

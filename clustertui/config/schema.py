@@ -11,6 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .coverage_settings import CoverageSettings
 from .frozen import Frozen
+from .history import HistorySettings
 from .lint_policy import LintPolicy
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
 from .ranges import expand_range
@@ -132,3 +133,4 @@ class ClusterFile(Frozen):
     lint: LintPolicy = LintPolicy()
     scenarios: dict[ScenarioName, ScenarioSpec] = {}
     coverage: CoverageSettings = CoverageSettings()
+    history: HistorySettings = HistorySettings()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -169,28 +170,55 @@ def _label(width: float) -> str:
     return f"{width * 1000:.0f} ms" if width < 1 else f"{width:g} s"
 
 
-def render_html(result: DrillResult) -> str:
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A run's traffic as the charts draw it: one point per non-empty bucket (its middle)."""
+
+    width: float  # bucket width, seconds
+    label: str  # the width as the charts' titles say it
+    requests: int
+    times: list[float]
+    success: list[float | None]  # percent
+    latency: list[float | None]  # p50 of the successful requests, ms
+
+
+def timeline(result: DrillResult, width: float | None = None) -> Timeline:
+    """The drill's timeline in buckets of `width` (default: `chart_bucket`'s choice)."""
     start, end = result.started, max(result.ended, result.started + 1)
     requests = [r for p in result.probes for r in p.requests]
-    width = chart_bucket(len(requests), end - start)
+    width = width or chart_bucket(len(requests), end - start)
     series = [b for b in buckets(requests, start, end, width) if b.sent]  # empty buckets: no data, not a gap
-    times = [min(b.start + width / 2, end) for b in series]  # a bucket's point at its middle
+    return Timeline(
+        width, _label(width), len(requests),
+        [min(b.start + width / 2, end) for b in series],  # a bucket's point at its middle
+        [None if b.success is None else 100 * b.success for b in series],
+        [b.latency_ms for b in series],
+    )
+
+
+def render_html(result: DrillResult) -> str:
+    start, end = result.started, max(result.ended, result.started + 1)
+    line = timeline(result)
     shaded = [(result.t_fault, result.t_revert)] if result.t_fault and result.t_revert else []
-    label = _label(width)
+    label = line.label
     success = line_chart(
-        [Line("success %", times, [None if b.success is None else 100 * b.success for b in series], "#1b7f3b")],
+        [Line("success %", line.times, line.success, "#1b7f3b")],
         start, end, title=f"traffic success per {label}", width=900, height=180, shaded=shaded,
     )
-    latencies = [b.latency_ms for b in series if b.latency_ms is not None]
     latency = line_chart(
-        [Line("p50 latency", times, [b.latency_ms for b in series], "#00798c")],
-        start, end, y_max=nice_ceiling(max(latencies, default=1.0) * 1.1, floor=1.0), unit=" ms",
+        [Line("p50 latency", line.times, line.latency, "#00798c")],
+        start, end, y_max=latency_ceiling(line.latency), unit=" ms",
         title=f"latency per {label} (successful requests)", width=900, height=180, shaded=shaded,
     )
     return render_page(
         "drill.html.j2", r=result, availability=_availability(result), charts=(success, latency),
-        requests=len(requests), bucket_label=label,
+        requests=line.requests, bucket_label=label,
     )
+
+
+def latency_ceiling(latencies: list[float | None]) -> float:
+    """The latency chart's axis top: a round number above the highest point."""
+    return nice_ceiling(max((v for v in latencies if v is not None), default=1.0) * 1.1, floor=1.0)
 
 
 def render_junit(result: DrillResult) -> str:

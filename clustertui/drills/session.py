@@ -25,6 +25,9 @@ from clustertui.engine.monitor import ClusterMonitor
 from clustertui.report.writer import write_atomic
 
 RunnerFactory = Callable[[Drill, Callable[[Progress], None], asyncio.Event], DrillRunner]
+#: Records a finished run somewhere (the history, clustertui/history): returns its id, raises
+#: with a one-line message when it cannot.
+Recorder = Callable[[DrillResult, Drill], int]
 
 
 @dataclass
@@ -38,6 +41,8 @@ class DrillRun:
     result: DrillResult | None = None
     report: Path | None = None  # the HTML report (the JSON one sits next to it)
     report_error: str = ""
+    history_id: int | None = None  # the run's id in the history, once recorded
+    history_error: str = ""  # why it was not recorded
 
     @property
     def running(self) -> bool:
@@ -53,21 +58,25 @@ def aborted_result(cluster: Cluster, drill: Drill, started: float, reason: str) 
 
 class DrillSession:
     def __init__(
-        self, chaos: ChaosSession, new_runner: RunnerFactory, reports_dir: Path | None = None
+        self, chaos: ChaosSession, new_runner: RunnerFactory, reports_dir: Path | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
+        """`recorder`: where each finished run is recorded (None: nowhere, `--no-history`)."""
         self.chaos = chaos
         self.cluster = chaos.cluster
         self.new_runner = new_runner
         self.reports_dir = reports_dir or state_dir() / "drills"
+        self.recorder = recorder
 
     @classmethod
-    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor) -> DrillSession:
-        """Drills on `monitor`, their faults through `chaos`."""
+    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor,
+                    recorder: Recorder | None = None) -> DrillSession:
+        """Drills on `monitor`, their faults through `chaos`, their runs to `recorder`."""
 
         def new_runner(drill: Drill, on_change: Callable[[Progress], None], stop: asyncio.Event) -> DrillRunner:
             return DrillRunner(chaos.cluster, drill, monitor, chaos, on_change=on_change, stop=stop)
 
-        return cls(chaos, new_runner)
+        return cls(chaos, new_runner, recorder=recorder)
 
     @property
     def drills(self) -> Mapping[str, Drill]:
@@ -84,8 +93,19 @@ class DrillSession:
             result = await run.runner.run()
         except Exception as exc:  # the runner itself broke; it reverted in its finally
             result = aborted_result(self.cluster, run.drill, run.started, f"the drill broke: {exc}")
+        await self.record(run, result)
         run.result = result
         return result
+
+    async def record(self, run: DrillRun, result: DrillResult) -> None:
+        """Hand the result to the recorder (in a thread: SQLite may wait for a lock); a
+        failure is kept in `history_error`, never lost and never fatal to the drill."""
+        if self.recorder is None:
+            return
+        try:
+            run.history_id = await asyncio.to_thread(self.recorder, result, run.drill)
+        except Exception as exc:
+            run.history_error = f"not recorded in the history: {exc}"
 
     async def save(self, run: DrillRun) -> None:
         """Write a finished run's HTML and JSON reports to the reports directory: its

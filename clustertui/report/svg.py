@@ -32,8 +32,10 @@ def line_chart(
     height: int = 160,
     shaded: Sequence[tuple[float, float]] = (),
     title: str = "",
+    x_label: str | None = None,
 ) -> Markup:
-    """A chart of one or more lines over [t0, t1]; `shaded` spans mark e.g. a fault window."""
+    """A chart of one or more lines over [t0, t1]; `shaded` spans mark e.g. a fault window;
+    `x_label` replaces the span in seconds under the x axis (e.g. a trend's dates)."""
     left, right, top, bottom = 44, 8, 18, 20
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max(t1 - t0, 1e-9)
@@ -64,7 +66,8 @@ def line_chart(
         )
     parts.append(f'<text x="{left}" y="12" font-size="11" fill="#222">{html(title)}</text>')
     parts.append(
-        f'<text x="{left + plot_w}" y="{height - 5}" font-size="10" text-anchor="end" fill="#555">{span:.0f} s</text>'
+        f'<text x="{left + plot_w}" y="{height - 5}" font-size="10" text-anchor="end" fill="#555">'
+        f'{html(x_label) if x_label is not None else f"{span:.0f} s"}</text>'
     )
     legend_x = left + plot_w
     for line in reversed(lines):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import on
 from textual.app import App
@@ -22,12 +23,15 @@ from clustertui.chaos import ChaosSession, FaultPlan, HaltReport, RevertOutcome
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun, DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot
+from clustertui.history import DrillRecorder, history_path
 from clustertui.transport.states import NodeState
 from clustertui.tui import messages
 from clustertui.tui.faults import FaultBook, FaultRow
-from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice, ScenarioChoice
+from clustertui.tui.palette import Palette
+from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice, HistoryChoice, ScenarioChoice
 from clustertui.tui.screens.confirm import ConfirmScreen, drill_text, faults_text, plan_text
 from clustertui.tui.screens.fault_form import FaultForm
+from clustertui.tui.screens.history import HistoryScreen
 
 
 class ChaosActions(App[None]):
@@ -41,6 +45,7 @@ class ChaosActions(App[None]):
     drill_run: DrillRun | None
     _drill_worker: Worker[None] | None
     _quitting: bool
+    palette: Palette
 
     def fault_rows(self) -> list[FaultRow]:
         raise NotImplementedError
@@ -93,11 +98,14 @@ class ChaosActions(App[None]):
             view = by_name.get(node.name)
             state = "" if view is None or view.state is NodeState.UP else f" {view.state}"
             listed.append((node.name, f"{','.join(node.roles)}{state}{' ⚡' if node.name in faulted else ''}"))
-        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.busy), self._menu_done)
+        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.busy, self.history_file),
+                         self._menu_done)
 
-    def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | None) -> None:
-        """A fault or a drill; a game day is gameday_actions.py's."""
-        if isinstance(choice, DrillChoice):
+    def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | HistoryChoice | None) -> None:
+        """A fault, a drill or a drill's history; a game day is gameday_actions.py's."""
+        if isinstance(choice, HistoryChoice):
+            self.open_history(choice.name)
+        elif isinstance(choice, DrillChoice):
             self.confirm_drill(choice.name)
         elif isinstance(choice, FaultChoice) and self.chaos is not None:
             self.push_screen(FaultForm(self.chaos, choice.kind, choice.nodes, choice.availability), self._form_done)
@@ -213,6 +221,28 @@ class ChaosActions(App[None]):
 
     # -- drills ------------------------------------------------------------------------
 
+    @property
+    def history_file(self) -> Path | None:
+        """The history database the drills are recorded in (and read from), if any."""
+        if self.drills is None:
+            return None
+        recorder = self.drills.recorder
+        return recorder.path if isinstance(recorder, DrillRecorder) else history_path(self.drills.cluster)
+
+    def action_history(self) -> None:
+        """The history screen, on the running (or last) drill, else the file's first."""
+        if self.drills is None or not self.drills.drills:
+            self.notify("no drills here: the history is of a cluster file's drills", severity="warning")
+            return
+        current = self.drill_run.drill.name if self.drill_run is not None else None
+        self.open_history(current or next(iter(self.drills.drills)))
+
+    def open_history(self, name: str) -> None:
+        if self.drills is None:
+            return
+        self.push_screen(HistoryScreen(self.history_file, self.drills.cluster.name, list(self.drills.drills), name,
+                                       self.palette))
+
     @on(messages.ConfirmDrill)
     def _confirm_drill(self, message: messages.ConfirmDrill) -> None:
         self.confirm_drill(message.name)
@@ -247,6 +277,8 @@ class ChaosActions(App[None]):
         )
         self.notify(f"drill {result.drill}: {result.verdict}" + (f" ({result.reason})" if result.reason else ""),
                     severity=severity, timeout=15, markup=False)
+        if run.history_error:
+            self.notify(run.history_error, severity="warning", timeout=15, markup=False)
         self.poll_status(now=True)
 
     @on(messages.DrillEscape)

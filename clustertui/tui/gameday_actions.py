@@ -18,7 +18,7 @@ from clustertui.gameday.runner import ScenarioProgress
 from clustertui.gameday.session import GamedaySession, ScenarioRun
 from clustertui.report.escape import terminal
 from clustertui.tui.chaos_actions import ChaosActions
-from clustertui.tui.screens.chaos_menu import DrillChoice, FaultChoice, ScenarioChoice
+from clustertui.tui.screens.chaos_menu import DrillChoice, FaultChoice, HistoryChoice, ScenarioChoice
 from clustertui.tui.screens.confirm import ConfirmScreen
 
 
@@ -50,7 +50,7 @@ class GamedayActions(ChaosActions):
     def busy(self) -> bool:
         return self.drill_running or self.scenario_running
 
-    def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | None) -> None:
+    def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | HistoryChoice | None) -> None:
         if isinstance(choice, ScenarioChoice):
             self.confirm_scenario(choice.name)
         else:

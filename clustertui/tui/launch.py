@@ -14,10 +14,11 @@ import time
 from clustertui.chaos import ChaosSession
 from clustertui.config import Cluster, Drill, Scenario
 from clustertui.drills.result import DrillResult, Verdict
-from clustertui.drills.session import DrillSession, aborted_result
+from clustertui.drills.session import DrillSession, Recorder, aborted_result
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.gameday.result import ScenarioResult
 from clustertui.gameday.session import GamedaySession
+from clustertui.history import DrillRecorder
 from clustertui.report.escape import printable
 from clustertui.tui.app import ClusterApp, exit_lines
 from clustertui.tui.source import MonitorSource
@@ -34,11 +35,15 @@ def build_app(
     catalog: ThemeCatalog | None = None,
     drill: str | None = None,
     scenario: str | None = None,
+    recorder: Recorder | None = None,
+    record: bool = True,
 ) -> ClusterApp:
     """The app monitoring `cluster`; raises UnknownTheme for a theme name that exists nowhere.
 
     Chaos runs on the monitor's own connections; this machine alone (`local`) has none.
-    `drill` names a drill, `scenario` a game day, to run as soon as the app is up.
+    `drill` names a drill, `scenario` a game day, to run as soon as the app is up; `recorder`
+    records each drill run (by default into the cluster's history, clustertui/history; none
+    if not `record`).
     """
     catalog = catalog or ThemeCatalog.load()
     chosen = catalog.resolve(theme)
@@ -48,8 +53,10 @@ def build_app(
     for notice in notices:
         print(f"clustertui: warning: {printable(notice)}", file=sys.stderr)
     monitor = ClusterMonitor(cluster, interval=interval, local=local)
+    if record and recorder is None and not local:
+        recorder = DrillRecorder(cluster, "tui")
     chaos = None if local else ChaosSession.for_monitor(cluster, monitor)
-    session = None if chaos is None else DrillSession.for_monitor(chaos, monitor)
+    session = None if chaos is None else DrillSession.for_monitor(chaos, monitor, recorder)
     gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor)
     return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
                       start_drill=drill, gamedays=gamedays, start_scenario=scenario)
@@ -84,12 +91,13 @@ def run_monitor(cluster: Cluster, **options: object) -> int:
     return run_app(build_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
 
 
-def run_drill_app(cluster: Cluster, drill: Drill) -> DrillResult:
+def run_drill_app(cluster: Cluster, drill: Drill, recorder: Recorder | None) -> DrillResult:
     """`clustertui drill FILE NAME` on a terminal: the cluster panels and the drill panel,
     the drill started at once; the verdict stays on screen until the user quits (quitting
-    earlier stops the drill, which reverts and counts as aborted)."""
+    earlier stops the drill, which reverts and counts as aborted).  `recorder` None: the run
+    is not recorded (`--no-history`)."""
     started = time.time()
-    app = build_app(cluster, drill=drill.name)
+    app = build_app(cluster, drill=drill.name, recorder=recorder, record=recorder is not None)
     run_app(app)
     return app.drill_result or aborted_result(cluster, drill, started, "the app ended before the drill ran")
 

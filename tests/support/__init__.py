@@ -8,5 +8,6 @@ another, so that a test module can be moved, renamed or deleted without breaking
 - ``clusters``    cluster files derived from the lab's, and shell-injection payloads;
 - ``nodes``       reading and breaking lab nodes (processes, sshd, mounts, leftovers);
 - ``waiting``     the one polling helper (``wait_for``, and ``until`` for Pilot tests);
-- ``lab_health``  what a test may leave damaged on a lab node, and how to heal it.
+- ``lab_health``  what a test may leave damaged on a lab node, and how to heal it;
+- ``history``     recorded lab drill results, varied, put into a history database.
 """

@@ -42,6 +42,15 @@ def utc_clock() -> Iterator[None]:
     time.tzset()
 
 
+@pytest.fixture(autouse=True)
+def own_history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Each test its own (empty) drill history: what the chaos menu shows of past runs must
+    not depend on the drills other tests ran."""
+    path = tmp_path / "history.sqlite"
+    monkeypatch.setenv("CLUSTERTUI_HISTORY", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def recorded() -> tuple[ClusterSnapshot, dict[str, NodeSeries]]:
     return load_state()

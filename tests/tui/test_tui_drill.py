@@ -148,7 +148,7 @@ def test_on_a_terminal_drill_runs_the_app_and_exits_with_its_verdict(monkeypatch
                                                                      code) -> None:
     ran = []
     monkeypatch.setattr("clustertui.tui.launch.run_drill_app",
-                        lambda cluster, drill: ran.append(drill.name) or _result(verdict))
+                        lambda cluster, drill, recorder: ran.append(drill.name) or _result(verdict))
     report, junit = tmp_path / "r.json", tmp_path / "j.xml"
     result = CliRunner().invoke(cli, ["drill", LAB_FILE, "web-node-loss", "-o", str(report), "--junit", str(junit)])
     assert result.exit_code == code and ran == ["web-node-loss"]
@@ -159,7 +159,7 @@ def test_on_a_terminal_drill_runs_the_app_and_exits_with_its_verdict(monkeypatch
 def test_headless_or_without_a_terminal_the_drill_runs_headless(monkeypatch, terminal) -> None:
     headless = []
 
-    async def fake_headless(cluster, drill):
+    async def fake_headless(cluster, drill, recorder):
         headless.append(drill.name)
         return _result("passed")
 

@@ -55,7 +55,7 @@ async def _chaos_menu_on_web2(pilot) -> None:
     await pilot.pause()  # the first tick fills the table
     pilot.app.screen.table.select_node("web2")
     await pilot.press("c")
-    while pilot.app.screen.availability is None:  # the (fake) survey
+    while pilot.app.screen.availability is None or pilot.app.screen.last is None:  # the (fake) survey, the history
         await pilot.pause(0.02)
     await pilot.pause()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -25,8 +26,10 @@ from clustertui.chaos import CATALOG, NodeAvailability
 from clustertui.config import Drill, Scenario
 from clustertui.config.scalars import FaultKind
 from clustertui.drills.session import DrillSession
+from clustertui.history import RunSummary
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
+from clustertui.tui.drill_marks import last_runs, mark
 from clustertui.tui.screens.modal import Modal
 
 KIND_WIDTH = 11
@@ -46,6 +49,13 @@ class DrillChoice:
 
 @dataclass(frozen=True, slots=True)
 class ScenarioChoice:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryChoice:
+    """`h` on a drill: show its history."""
+
     name: str
 
 
@@ -72,13 +82,15 @@ def scenario_line(scenario: Scenario) -> str:
     return f"{len(steps)} step{'' if len(steps) == 1 else 's'}: " + ", ".join(step.label() for step in steps)
 
 
-class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | HistoryChoice | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel"),
+                                             Binding("h", "history", "History", show=False)]
 
     def __init__(self, session: DrillSession, nodes: Sequence[tuple[str, str]], selected: Sequence[str],
-                 drill_running: bool) -> None:
+                 drill_running: bool, history: Path | None = None) -> None:
         """`nodes`: (name, description) in display order; `selected`: checked at first;
-        `drill_running`: a drill or game day runs, so none can start."""
+        `drill_running`: a drill or game day runs, so none can start; `history`: the
+        history database the drills' last verdicts are read from."""
         super().__init__(id="chaos-menu")
         self.session = session
         self.box_title = f"chaos · {session.cluster.name}"
@@ -87,8 +99,11 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
         self.drill_running = drill_running
         self.availability: dict[str, NodeAvailability] | None = None
         self.survey_error = ""
+        self.history = history
+        self.last: dict[str, RunSummary] | None = None  # None until the history is read
+        self.history_error = ""
 
-    hint = "enter picks · space toggles a node · tab switches lists · esc cancels"
+    hint = "enter picks · space toggles a node · tab switches lists · h a drill's history · esc cancels"
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="menu-columns"):
@@ -121,6 +136,19 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
         self._fill()
         self.actions.focus()
         self._survey()
+        self._read_history()
+
+    @work(exclusive=True, group="history", thread=True)
+    def _read_history(self) -> None:
+        try:
+            last, error = last_runs(self.history, self.session.cluster.name), ""
+        except Exception as exc:  # HistoryError, or anything else: the menu works without it
+            last, error = {}, f"history: {exc}"
+        self.app.call_from_thread(self._history_read, last, error)
+
+    def _history_read(self, last: dict[str, RunSummary], error: str) -> None:
+        self.last, self.history_error = last, error
+        self._fill()
 
     @work(exclusive=True, group="survey")
     async def _survey(self) -> None:
@@ -157,6 +185,9 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
             why = "a drill is running" if self.drill_running else ""
             prompt = Text(f"▶ drill {name}  ", style="bold" if not why else "", no_wrap=True, overflow="ellipsis",
                           end="")
+            if self.last is not None:
+                prompt.append_text(mark(self.last.get(name)))
+                prompt.append("  ")
             prompt.append(f"✖ {why}" if why else drill_line(drill), style="dim")
             actions.add_option(Option(terminal(prompt), id=f"drill:{name}", disabled=bool(why)))
         self._fill_scenarios(actions)
@@ -190,7 +221,8 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
         what, name = option.id.split(":", 1)
         if what == "drill":
             drill = self.session.drills[name]
-            detail.update(terminal(drill.description or drill_line(drill)))
+            why = f"  ({self.history_error})" if self.history_error else ""
+            detail.update(terminal((drill.description or drill_line(drill)) + why))
             return
         if what == "scenario":
             scenario = self.session.cluster.scenarios[name]
@@ -232,6 +264,15 @@ class ChaosMenu(Modal[FaultChoice | DrillChoice | ScenarioChoice | None]):
                           end="")
             prompt.append(f"✖ {why}" if why else scenario_line(scenario), style="dim")
             actions.add_option(Option(terminal(prompt), id=f"scenario:{name}", disabled=bool(why)))
+
+    def action_history(self) -> None:
+        """The highlighted drill's history (the first drill's when a fault is highlighted)."""
+        option = self.actions.highlighted_option
+        names = list(self.session.drills)
+        if option is not None and option.id is not None and option.id.startswith("drill:"):
+            self.dismiss(HistoryChoice(option.id.split(":", 1)[1]))
+        elif names:
+            self.dismiss(HistoryChoice(names[0]))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
