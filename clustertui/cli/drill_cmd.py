@@ -105,8 +105,12 @@ async def _run_headless(cluster, drill, recorder):
     monitor = ClusterMonitor(cluster)
     await monitor.start()
     last = [""]
+    said = [0]
 
     def show(progress) -> None:
+        for error in progress.errors[said[0]:]:  # a stop condition that tripped, a revert that failed
+            print(safe(f"drill {drill.name}: {error}"), file=sys.stderr)
+        said[0] = len(progress.errors)
         if progress.phase != last[0]:
             last[0] = progress.phase
             left = f" ({progress.phase_ends - time.time():.0f}s)" if progress.phase_ends else ""

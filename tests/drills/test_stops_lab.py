@@ -69,7 +69,9 @@ def test_a_drill_straight_to_its_target_stops_and_reverts_within_1_5_s(lab, tmp_
     assert fault["reverted_t"] - fault["applied_t"] <= 1.5, fault  # the hold was 20 s
     assert data["stop"]["t"] <= fault["reverted_t"]
     assert data["checks"] == [] and data["availability"] < 0.5
-    assert "aborted" in stderr.lower() and "stop condition availability_below=0.5,over=1s" in stderr
+    assert "drill direct: ABORTED" in stderr
+    live = next(line for line in stderr.splitlines() if line.endswith("; reverting"))  # said as it happened
+    assert live.startswith("drill direct: stop condition availability_below=0.5,over=1s at +"), stderr
     records = [json.loads(line) for line in audit.read_text().splitlines()]
     abort = [r for r in records if r["action"] == "abort"]
     assert len(abort) == 1 and abort[0]["fault"] == fault["id"] and abort[0]["reason"] == data["reason"]
