@@ -4,7 +4,8 @@ A step is a mapping with exactly one kind key (`drill`, `fault`, `wait`, `check`
 `parallel`, `ramp` or `scenario`); a fault step also takes its `target` and `hold` beside
 it.  What a step *names* (a drill, a role, another scenario) is checked against the rest of
 the file in `scenario_refs.py`, which also finds cycles and ramps past the chaos guard;
-this module checks each step's own shape.  docs/gamedays.md documents the syntax.
+this module checks each step's own shape.  `abort_when:` takes the drills' stop conditions
+(stops.py).  docs/gamedays.md documents the syntax.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .scalars import (
     ServiceName,
     fail,
 )
+from .stops import StopCondition
 
 if TYPE_CHECKING:  # resolved by model.py, which imports this module at its end
     from .model import Fault, Target
@@ -149,6 +151,9 @@ class Step(Frozen):
 class ScenarioSpec(Frozen):
     description: str = ""
     steps: list[Step] = Field(min_length=1)
+    #: Armed across every step: each drill judges them too (traffic ones on its own traffic),
+    #: and the engine ones are watched through every other step (docs/gamedays.md).
+    abort_when: list[StopCondition] = []
 
 
 class Scenario(ScenarioSpec):

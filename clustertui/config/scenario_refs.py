@@ -1,6 +1,7 @@
 """What a scenario's steps name must exist, a ramp must stay within the chaos guard, and no
 scenario may lead back to itself: each problem one `FILE:LINE` error at the offending value.
 
+Stop conditions name nodes, services and endpoints as a drill's do (`stops.reference_problem`).
 Called by `build.py` with its own `must` (the "expected X (known, ...), found Y" check), so
 that a scenario's references read exactly like a drill's.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from .model import ChaosPolicy, DrillSpec, Target
 from .scenario import ScenarioSpec, Step
 from .source import LineMap, Loc
+from .stops import reference_problem
 
 Must = Callable[[str | None, list[str], str, Loc], None]
 
@@ -62,9 +64,14 @@ def check_scenarios(
         for i, inner in enumerate(item.parallel or ()):
             step(inner, (*at, "parallel", i))
 
+    known = {"node": node_names, "service": services, "endpoint": endpoints}
     for name, scenario in scenarios.items():
         for i, item in enumerate(scenario.steps):
             step(item, ("scenarios", name, "steps", i))
+        for i, condition in enumerate(scenario.abort_when):
+            problem = reference_problem(condition, known)
+            if problem is not None:
+                raise lines.error(("scenarios", name, "abort_when", i, problem[0]), problem[1])
     _check_cycles(scenarios, lines)
 
 

@@ -6,7 +6,11 @@ fault, wait and check steps through `steps.py`; parallel groups and ramp levels 
 recorded as skipped, with why.  The operator's stop (Ctrl-C, esc in the TUI, halt) stops the
 step that runs -- whose fault is reverted first, as a drill's always is -- and skips the rest.
 A manual pause waits for the operator (`resume`), or, headless, continues at once when the
-run was started with `auto_continue` (`--yes`).  Nothing here imports Textual.
+run was started with `auto_continue` (`--yes`).  The scenario's `abort_when:` is armed across
+every step: each drill judges the conditions beside its own (those on traffic on its own
+traffic), a fault step the engine ones around its fault, and a guard watches the engine ones
+through every wait, check and pause; the first that trips aborts the step that runs (its
+fault reverted at once) with the condition as its reason.  Nothing here imports Textual.
 """
 
 from __future__ import annotations
@@ -24,14 +28,16 @@ from clustertui.config.scenario import Ramp, Step
 from clustertui.drills.result import DrillResult, Verdict
 from clustertui.drills.runner import DrillRunner, Progress
 from clustertui.drills.session import aborted_result
+from clustertui.drills.stopguard import StopGuard
 from clustertui.engine.health import ClusterHealth
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.gameday.groups import Part, Ready, run_together
 from clustertui.gameday.plan import PlannedStep, plan_steps
 from clustertui.gameday.result import ScenarioResult, StepResult, scenario_verdict, worst
-from clustertui.gameday.steps import Outcome, run_check, run_fault, run_wait
+from clustertui.gameday.steps import FaultContext, Outcome, run_check, run_fault, run_wait
 
 FAULTING = ("drill", "fault")  # the kinds of part that wait at a parallel group's start line
+GUARDED = ("wait", "check", "pause")  # the steps the scenario's own guard watches (the rest judge themselves)
 
 
 class DrillRunnerLike(Protocol):
@@ -88,6 +94,9 @@ class ScenarioRunner:
         self._on_change = on_change
         self._resume = asyncio.Event()
         self._new_drill = new_drill_runner or self._drill_runner
+        self.conditions = tuple(scenario.abort_when)
+        self.progress.stop_conditions = tuple(condition.text() for condition in self.conditions)
+        self._faults = FaultContext(cluster, chaos, monitor, self.stop, self.rng, self.conditions)
 
     def _drill_runner(self, drill: Drill, on_change: Callable[[Progress], None], stop: asyncio.Event,
                       ready: Ready | None) -> DrillRunnerLike:
@@ -122,10 +131,16 @@ class ScenarioRunner:
             self.progress.current = planned.index
             self._changed(planned.label)
             t0 = time.time()
+            guard = self._guard(planned.kind, started)
             try:
                 outcome, drills = await self._run_step(planned.step)
             except Exception as exc:  # a step that broke is aborted, never the whole game day
                 outcome, drills = Outcome(Verdict.ABORTED, f"the step broke: {exc}"), []
+            finally:
+                if guard is not None:
+                    await guard.disarm()
+            if guard is not None and guard.breach is not None:
+                outcome = Outcome(Verdict.ABORTED, guard.breach.reason(), outcome.notes)
             self.progress.running = []
             step = StepResult(planned.index, planned.label, planned.kind, outcome.verdict, outcome.reason, t0,
                               time.time(), tuple(drills), outcome.notes)
@@ -141,12 +156,22 @@ class ScenarioRunner:
         return ScenarioResult(self.scenario.name, self.cluster.name, self.scenario.description, verdict, reason,
                               started, time.time(), tuple(results), self.progress.stop_conditions)
 
+    def _guard(self, kind: str, started: float) -> StopGuard | None:
+        """The scenario's engine conditions, armed around a wait, check or pause (counted
+        from the game day's start); a breach stops the step as the operator's stop does."""
+        conditions = [c for c in self.conditions if not c.kind.needs_traffic]
+        if kind not in GUARDED or not conditions:
+            return None
+        guard = StopGuard(conditions, self.monitor, on_breach=lambda _breach: self.stop.set())
+        guard.arm(started)
+        return guard
+
     async def _run_step(self, step: Step) -> tuple[Outcome, list[DrillResult]]:
         if step.drill is not None:
             result = await self._drill(self.cluster.drills[step.drill], None)
             return Outcome(result.verdict, result.reason), [result]
         if step.fault is not None:
-            return await run_fault(self.cluster, step, self.chaos, self.stop, self.rng, self._changed), []
+            return await run_fault(self._faults, step, self._changed), []
         if step.wait is not None:
             self._changed(f"waiting {step.wait:g}s")
             return await run_wait(step.wait, self.stop), []
@@ -166,6 +191,9 @@ class ScenarioRunner:
     async def _drill(self, drill: Drill, ready: Ready | None) -> DrillResult:
         """One drill to its verdict; a runner that broke gives `aborted`, with why."""
         started = time.time()
+        extra = [c for c in self.conditions if drill.traffic or not c.kind.needs_traffic]
+        if extra:  # the scenario's stop conditions, beside the drill's own
+            drill = drill.model_copy(update={"abort_when": [*drill.abort_when, *extra]})
         runner = self._new_drill(drill, lambda _progress: self._changed(), self.stop, ready)
         self.progress.running.append((drill.name, runner))
         try:
@@ -203,7 +231,7 @@ class ScenarioRunner:
             drill = self.cluster.drills[step.drill]
             return lambda ready: self._drill(drill, ready)
         if step.fault is not None:
-            return lambda ready: run_fault(self.cluster, step, self.chaos, self.stop, self.rng, lambda _: None, ready)
+            return lambda ready: run_fault(self._faults, step, lambda _: None, ready)
         if step.wait is not None:
             wait = step.wait
             return lambda _ready: run_wait(wait, self.stop)

@@ -142,6 +142,8 @@ EXPECTED = {
     "itself, found a cycle: morning -> afternoon -> morning",
     "scenario_bad_wait.yaml": "8: scenarios.gameday.steps[0].wait: expected a positive duration like 250ms, 5s, 2m, "
     "1h or 1d, at most 7d, found '5 minutes'",
+    "scenario_abort_unknown_node.yaml": "9: scenarios.gameday.abort_when[1].node_down: expected 'other', 'any' or "
+    "a node name (web1, web2, web3), found 'web9'",
     "scenario_two_kinds.yaml": "14: scenarios.gameday.steps[0]: expected exactly one of drill, fault, wait, check, "
     "pause, parallel, ramp, scenario, found drill and wait",
 }

@@ -37,6 +37,7 @@ def test_the_lab_game_day_passes_headless_and_reverts_every_fault(lab, tmp_path)
     data = json.loads(report.read_text())
     assert done.returncode == 0, done.stderr
     assert data["verdict"] == "passed"
+    assert data["stop_conditions"] == ["availability_below=0.3,over=8s", "quorum_lost"]
     assert [(s["label"], s["verdict"]) for s in data["steps"]] == [
         ("drill web-node-loss", "passed"),
         ("check the cluster healthy (within 30s)", "passed"),

@@ -171,3 +171,33 @@ async def test_a_check_passes_as_soon_as_it_holds(cluster) -> None:
     result = await scenario.run()
     assert verdicts(result) == ["passed", "passed"]
     assert result.steps[0].ended - result.steps[0].started < 0.3
+
+
+async def test_a_stop_condition_trips_during_a_wait_and_skips_the_rest(cluster) -> None:
+    monitor = FakeMonitor(cluster)
+    scenario, log = runner(cluster, "guarded", monitor=monitor)
+    assert scenario.progress.stop_conditions == ("quorum_lost",)
+    task = asyncio.create_task(scenario.run())
+    await asyncio.sleep(0.3)
+    monitor.up = 1  # two of three nodes lost: no majority
+    result = await asyncio.wait_for(task, 3)  # well before the wait's 5 s
+    assert verdicts(result) == ["aborted", "skipped"] and result.exit_code == 3 and log.events == []
+    reason = result.steps[0].reason
+    assert reason.startswith("stop condition quorum_lost at +0.") and "QUORUM LOST" in reason
+    assert result.reason == f"step 1 (wait 5s) aborted: {reason}"
+    assert result.stop_conditions == ("quorum_lost",)
+
+
+async def test_each_drill_judges_the_scenarios_stop_conditions_beside_its_own(cluster) -> None:
+    seen: list[tuple[str, ...]] = []
+    log = DrillLog()
+    new = scripted_runners(cluster, lambda *_: Verdict.PASSED, log)
+
+    def spy(drill, on_change, stop, ready):
+        seen.append(tuple(condition.text() for condition in drill.abort_when))
+        return new(drill, on_change, stop, ready)
+
+    scenario = ScenarioRunner(cluster, cluster.scenarios["guarded"].model_copy(update={"steps": cluster.scenarios["guarded"].steps[1:]}),
+                              FakeMonitor(cluster), None, new_drill_runner=spy)  # type: ignore[arg-type]
+    result = await scenario.run()
+    assert verdicts(result) == ["passed"] and seen == [("quorum_lost",)]

@@ -12,6 +12,7 @@ from clustertui.config import Cluster, Drill
 from clustertui.drills.result import Check, DrillResult, Verdict
 from clustertui.drills.runner import Aborted, Progress
 from clustertui.engine.health import ClusterHealth, quorum_for
+from clustertui.transport.states import NodeState
 
 #: A cluster with three drills and a scenario of each kind (no key files: loads anywhere).
 CLUSTER = """\
@@ -49,6 +50,9 @@ scenarios:
     steps: [{pause: "look at the dashboards"}, {drill: a}]
   checked:
     steps: [{check: {quorum: true, within: 300ms}}, {drill: a}]
+  guarded:
+    abort_when: [{quorum_lost: true}]
+    steps: [{wait: 5s}, {drill: a}]
 """
 
 
@@ -114,15 +118,37 @@ class ScriptedDrill:
                            ended=time.time(), checks=(check,), availability=0.99 if passed else 0.4, **base)
 
 
+@dataclass
+class FakeNode:
+    state: NodeState = NodeState.UP
+    services: dict = field(default_factory=dict)
+    sample: None = None
+
+
 class FakeMonitor:
-    """Only what the scenario runner reads of a monitor: `health()`."""
+    """What the scenario runner and its stop conditions read of a monitor: `health()`, the
+    nodes' states and events.  `up` nodes count for the quorum (the first ones are up)."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.up = len(cluster.nodes)
+        self.endpoints: dict = {}
+        self.listeners: list = []
+
+    @property
+    def nodes(self) -> dict[str, FakeNode]:
+        return {node.name: FakeNode(NodeState.UP if i < self.up else NodeState.UNREACHABLE)
+                for i, node in enumerate(self.cluster.nodes)}
 
     def health(self) -> ClusterHealth:
         return ClusterHealth(quorum_for(self.cluster.type, self.up, len(self.cluster.nodes)))
+
+    def on_event(self, listener) -> None:
+        self.listeners.append(listener)
+
+    def off_event(self, listener) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
 
 
 def scripted_runners(cluster: Cluster, script: Script, log: DrillLog, seconds: float = 0.05):
