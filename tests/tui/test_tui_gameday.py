@@ -51,7 +51,7 @@ async def test_a_game_day_from_the_menu_asks_first_then_runs_every_step(make_app
         await until(pilot, lambda: app.scenario_run is not None and app.scenario_run.runner.progress.current == 1)
         live = panel_text(app)
         assert "▶ 1. drill web-node-loss" in live and "· 2. check the cluster healthy (within 30s)  next" in live
-        assert "stop on  esc (no stop condition armed)" in live
+        assert "stop on  availability_below=0.3,over=8s, quorum_lost" in live
         await until(pilot, lambda: app.scenario_result is not None and app.scenario_run.report is not None,
                     timeout=30)
         final = panel_text(app)
