@@ -1,9 +1,20 @@
-"""Detection latency: from a service being killed to its service-down event, p50 and p95.
+"""Detection latency: from a fault on a service to its service-down event, p50 / p95 / max.
 
-Runs the real ClusterMonitor on the lab (1 s interval), SIGKILLs nginx on web2 N times at
-random phases of the probe's cycle, and times each kill to the `service-down` event.
+Runs the real ClusterMonitor on the lab and, N times per case at a random phase of the
+probe's cycle, breaks nginx on web2 and times the break to the `service-down` event:
 
-    .venv/bin/python bench/detection.py [--trials 20]
+- kill: SIGKILL of every nginx process (`pkill -KILL -x nginx`);
+- stop: the lab's stop command (`nginx -s stop`: the workers, then the master, exit);
+- block-port: an iptables DROP of port 80 inbound (the processes and the port stay: only
+  the controller's HTTP check can see it).
+
+Each case runs with the nodes' service watch off ("frames": detection at the next frame or
+check, as before probe/watch.py) and on ("watch"), at each interval asked for. After each
+trial the service is repaired and the bench waits for its `service-up` event. The firewall
+rule is removed even when the bench fails.
+
+    .venv/bin/python bench/detection.py [--trials 10] [--intervals 1,5] [--faults kill,stop,block-port]
+                                        [--modes frames,watch]
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import asyncio
 import random
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from clustertui.config import load_cluster
@@ -23,50 +35,80 @@ from clustertui.transport.states import NodeState
 
 REPO = Path(__file__).resolve().parents[1]
 NODE = "web2"
+DROP = ["-p", "tcp", "--dport", "80", "-j", "DROP"]
 
 
-async def wait_for(events: asyncio.Queue[Event], kind: EventKind, timeout: float = 10.0) -> Event:
+def run_on_node(argv: list[str]) -> None:
+    node_exec(NODE, argv, check=True)
+
+
+#: fault -> (break it, repair it)
+FAULTS: dict[str, tuple[Callable[[], None], Callable[[], None]]] = {
+    "kill": (lambda: run_on_node(["pkill", "-KILL", "-x", "nginx"]), lambda: run_on_node(["nginx"])),
+    "stop": (lambda: run_on_node(["nginx", "-s", "stop"]), lambda: run_on_node(["nginx"])),
+    "block-port": (lambda: run_on_node(["iptables", "-w", "5", "-I", "INPUT", *DROP]),
+                   lambda: run_on_node(["iptables", "-w", "5", "-D", "INPUT", *DROP])),
+}
+
+
+async def wait_for(events: asyncio.Queue[Event], kind: EventKind, timeout: float) -> Event:
     deadline = time.monotonic() + timeout
     while True:
         event = await asyncio.wait_for(events.get(), max(0.01, deadline - time.monotonic()))
-        if event.kind is kind and event.node == NODE:
+        if event.kind is kind and event.node == NODE and event.detail.startswith("nginx:"):
             return event
 
 
-async def run(trials: int) -> list[float]:
-    monitor = ClusterMonitor(load_cluster(REPO / "sample_clusters" / "lab.yaml"))
+async def run_case(fault: str, interval: float, watch: bool, trials: int) -> list[float]:
+    monitor = ClusterMonitor(load_cluster(REPO / "sample_clusters" / "lab.yaml"), interval=interval, watch=watch)
     events: asyncio.Queue[Event] = asyncio.Queue()
     monitor.on_event(events.put_nowait)
+    breaks, repair = FAULTS[fault]
+    timeout = 3 * interval + 10
     await monitor.start()
     try:
         while monitor.nodes[NODE].state is not NodeState.UP:
             await asyncio.sleep(0.1)
-        await asyncio.sleep(2)
+        await asyncio.sleep(interval + 1)
         latencies = []
         for _ in range(trials):
-            await asyncio.sleep(random.uniform(0, monitor.interval))
+            await asyncio.sleep(random.uniform(0, interval))
             while not events.empty():
                 events.get_nowait()
-            killed = time.time()
-            await asyncio.to_thread(node_exec, NODE, ["pkill", "-KILL", "-x", "nginx"], check=True)
-            down = await wait_for(events, EventKind.SERVICE_DOWN)
-            latencies.append(down.t - killed)
-            await asyncio.to_thread(node_exec, NODE, ["nginx"], check=True)
-            await wait_for(events, EventKind.SERVICE_UP)
+            broken = time.time()
+            try:
+                await asyncio.to_thread(breaks)
+                down = await wait_for(events, EventKind.SERVICE_DOWN, timeout)
+                latencies.append(down.t - broken)
+            finally:
+                await asyncio.to_thread(repair)
+            await wait_for(events, EventKind.SERVICE_UP, timeout)
         return latencies
     finally:
         await monitor.stop()
 
 
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--intervals", default="1,5", help="probe intervals in seconds, comma-separated")
+    parser.add_argument("--faults", default="kill,stop,block-port")
+    parser.add_argument("--modes", default="frames,watch", help="frames (watch off), watch (on)")
     args = parser.parse_args()
-    latencies = sorted(asyncio.run(run(args.trials)))
-    p95 = latencies[max(0, round(0.95 * len(latencies)) - 1)]
-    print(f"detection latency over {len(latencies)} kills of nginx on {NODE} (interval 1 s):")
-    print(f"  p50 {statistics.median(latencies) * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   "
-          f"min {latencies[0] * 1000:.0f} ms   max {latencies[-1] * 1000:.0f} ms")
+    intervals = [float(v) for v in args.intervals.split(",")]
+    print(f"detection latency of nginx on {NODE}, {args.trials} trials per case (ms):")
+    print("| fault | interval | detection | p50 | p95 | max |\n|---|---:|---|---:|---:|---:|")
+    for fault in args.faults.split(","):
+        for interval in intervals:
+            for mode in args.modes.split(","):
+                latencies = asyncio.run(run_case(fault, interval, mode == "watch", args.trials))
+                print(f"| {fault} | {interval:g} s | {mode} | {statistics.median(latencies) * 1000:.0f} | "
+                      f"{p95(latencies) * 1000:.0f} | {max(latencies) * 1000:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

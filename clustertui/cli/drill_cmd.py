@@ -137,12 +137,14 @@ def _say_recorded(run) -> None:
 
 
 def _summary(result) -> str:
+    from clustertui.drills.export import detected_by
+
     def s(value):
         return "–" if value is None else f"{value:.2f}s"
 
     availability = "–" if result.availability is None else f"{result.availability:.1%}"
     line = (f"drill {result.drill}: {result.verdict.upper()} (target {result.target or '–'}; availability "
-            f"{availability}, longest outage {s(result.longest_outage_s)}, detect {s(result.time_to_detect_s)}, failover {s(result.time_to_failover_s)}, "
+            f"{availability}, longest outage {s(result.longest_outage_s)}, detect {s(result.time_to_detect_s)}{detected_by(result)}, failover {s(result.time_to_failover_s)}, "
             f"recover {s(result.time_to_recover_s)})")
     return line + (f"\n  why: {result.reason}" if result.reason else "")
 

@@ -18,7 +18,7 @@ from typing import Any
 from clustertui.drills.measure import BUCKET, buckets
 from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict
 from clustertui.drills.traffic import Request
-from clustertui.engine.events import Event, EventKind
+from clustertui.engine.events import Event, EventKind, EventSource
 from clustertui.report.escape import md_text as md
 from clustertui.report.escape import xml_text
 from clustertui.report.html import render_page
@@ -67,6 +67,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "steady_success": _round(result.steady_success, 4),
         "availability": _round(result.availability, 4),
         "time_to_detect_s": _round(result.time_to_detect_s),
+        "detected_by": result.detected_by,
         "time_to_failover_s": _round(result.time_to_failover_s),
         "time_to_recover_s": _round(result.time_to_recover_s),
         "longest_outage_s": _round(result.longest_outage_s),
@@ -76,7 +77,8 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         ],
         "checks": [{"name": c.name, "expected": c.expected, "measured": c.measured, "passed": c.passed}
                    for c in result.checks],
-        "events": [{"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail} for e in result.events],
+        "events": [{"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail, "source": str(e.source)}
+                   for e in result.events],
         "requests": _counts(result),
         "traffic": [
             {"label": p.label, "requests": [[round(r.t, 3), r.ok, round(r.latency_ms, 2), r.error] for r in p.requests]}
@@ -102,15 +104,22 @@ def from_json(data: dict[str, Any]) -> DrillResult:
         fault_kind=fault["kind"], fault_id=fault["id"], fault_summary=fault["summary"],
         t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"),
         steady_success=data["steady_success"], availability=data["availability"],
-        time_to_detect_s=data["time_to_detect_s"], time_to_failover_s=data["time_to_failover_s"],
+        time_to_detect_s=data["time_to_detect_s"], detected_by=data.get("detected_by"),
+        time_to_failover_s=data["time_to_failover_s"],
         time_to_recover_s=data["time_to_recover_s"], longest_outage_s=data["longest_outage_s"],
         phases=tuple(Phase(p["name"], p["start"], p["end"]) for p in data["phases"]),
         checks=tuple(Check(c["name"], c["expected"], c["measured"], c["passed"]) for c in data["checks"]),
-        events=tuple(Event(e["t"], EventKind(e["kind"]), e["node"], e["detail"]) for e in data["events"]),
+        events=tuple(Event(e["t"], EventKind(e["kind"]), e["node"], e["detail"],
+                           EventSource(e.get("source", EventSource.MONITOR))) for e in data["events"]),
         probes=tuple(ProbeRecord(p["label"], tuple(Request(*r) for r in p["requests"])) for p in data.get("traffic", [])),
         commands=dict(data["commands"]),
         stop=StopRecord(**stop) if (stop := data.get("stop")) else None,
     )
+
+
+def detected_by(result: DrillResult) -> str:
+    """' (by watch)' after the detect time: who saw the fault first; empty when not known."""
+    return f" (by {result.detected_by})" if result.detected_by and result.time_to_detect_s is not None else ""
 
 
 def render_json(result: DrillResult) -> str:
@@ -133,7 +142,7 @@ def render_md(result: DrillResult) -> str:
         "",
         "| availability | longest outage | detect | failover | recover |",
         "|---:|---:|---:|---:|---:|",
-        (f"| {_availability(result)} | {seconds(result.longest_outage_s)} | {seconds(result.time_to_detect_s)} | "
+        (f"| {_availability(result)} | {seconds(result.longest_outage_s)} | {seconds(result.time_to_detect_s)}{detected_by(result)} | "
          f"{seconds(result.time_to_failover_s)} | {seconds(result.time_to_recover_s)} |"),
         "",
         "## Expectations",

@@ -2,7 +2,9 @@
 
 Definitions (also in docs/drills.md):
 - detect: from the fault taking effect to the first sign of it: a failed request, or an
-  engine event about the target (service or node down) or an endpoint going down.
+  engine event about the target (service or node down) or an endpoint going down.  Who saw
+  it first is kept (`detected_by`): the traffic, the node's service watch, or the monitor
+  (a frame, a check, the node's stream).
 - failover: from the fault to the moment the cluster has noticed it and traffic is back at
   its steady-state success rate for good (every later 1 s window, until the revert, is at
   or above it).  Never earlier than detect.  None if traffic never came back while faulted.
@@ -69,10 +71,21 @@ def last_bad_window_end(series: list[Bucket], threshold: float) -> float | None:
     return last
 
 
-def first_sign(requests: Iterable[Request], events: Iterable[Event], target: str, since: float) -> float | None:
-    times = [r.t for r in requests if not r.ok and r.t >= since]
-    times += [e.t for e in events if e.t >= since and e.kind in _DOWN and (e.node in (target, None))]
-    return min(times) if times else None
+TRAFFIC = "traffic"  # `detected_by` when a failed request came first; else an EventSource
+
+
+def first_sign(
+    requests: Iterable[Request], events: Iterable[Event], target: str, since: float
+) -> tuple[float, str] | None:
+    """When the fault was first seen and by whom (TRAFFIC or the event's source); on a tie
+    the event wins (the engine said it, not only a client)."""
+    signs: list[tuple[float, int, str]] = [(r.t, 1, TRAFFIC) for r in requests if not r.ok and r.t >= since]
+    signs += [(e.t, 0, str(e.source)) for e in events
+              if e.t >= since and e.kind in _DOWN and (e.node in (target, None))]
+    if not signs:
+        return None
+    t, _, by = min(signs)
+    return t, by
 
 
 def first_back(events: Iterable[Event], target: str, since: float) -> float | None:
@@ -101,6 +114,7 @@ class Timings:
     failover: float | None
     recover: float | None
     longest_outage: float
+    detected_by: str | None = None  # TRAFFIC, or the EventSource of the first event
 
 
 def measure(
@@ -120,7 +134,8 @@ def measure(
     availability = sum(1 for r in in_fault if r.ok) / len(in_fault) if in_fault else None
 
     sign = first_sign(requests, events, target, applying)
-    detect = None if sign is None or sign > t_revert else max(0.0, sign - t_fault)
+    detect = None if sign is None or sign[0] > t_revert else max(0.0, sign[0] - t_fault)
+    detected_by = None if detect is None or sign is None else sign[1]
 
     failover = None
     if detect is not None:
@@ -140,4 +155,4 @@ def measure(
         back = first_back(events, target, t_revert)
         service_back = None if back is None else back - t_revert
     recover = max(traffic_back, service_back) if traffic_ok and service_back is not None else None
-    return Timings(availability, detect, failover, recover, longest_outage(requests, t_fault, t_revert))
+    return Timings(availability, detect, failover, recover, longest_outage(requests, t_fault, t_revert), detected_by)

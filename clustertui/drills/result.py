@@ -73,6 +73,7 @@ class DrillResult:
     steady_success: float | None = None
     availability: float | None = None
     time_to_detect_s: float | None = None
+    detected_by: str | None = None  # who saw the fault first: traffic, watch or monitor
     time_to_failover_s: float | None = None
     time_to_recover_s: float | None = None
     longest_outage_s: float | None = None

@@ -90,6 +90,7 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         reason="; ".join(reasons),
         availability=timings.availability,
         time_to_detect_s=timings.detect,
+        detected_by=timings.detected_by,
         time_to_failover_s=timings.failover,
         time_to_recover_s=timings.recover,
         longest_outage_s=timings.longest_outage,

@@ -19,9 +19,18 @@ class EventKind(enum.StrEnum):
     FAULT_REVERTED = "fault-reverted"
 
 
+class EventSource(enum.StrEnum):
+    """Who saw it: the monitor (a frame, a check, the node's stream), or a node's service
+    watch (probe/watch.py), which reports a service's process ending between frames."""
+
+    MONITOR = "monitor"
+    WATCH = "watch"
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     t: float  # wall-clock seconds since the epoch
     kind: EventKind
     node: str | None
     detail: str
+    source: EventSource = EventSource.MONITOR

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from clustertui.config import Cluster, Node
-from clustertui.engine.events import Event, EventKind
+from clustertui.engine.events import Event, EventKind, EventSource
 from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
 from clustertui.engine.history import NodeHistory, capacity_for
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
@@ -30,7 +30,7 @@ from clustertui.engine.snapshot import (
     ServiceView,
     sample_age,
 )
-from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe
+from clustertui.probe.sample import HostInfo, NodeSample, ServiceProbe, WatchReport
 from clustertui.transport.local import LocalSession
 from clustertui.transport.netcheck import CheckOutcome
 from clustertui.transport.pool import ConnectionPool
@@ -78,8 +78,10 @@ class ClusterMonitor:
         history_seconds: float = 3600.0,
         local: bool = False,
         pool: ConnectionPool | None = None,
+        watch: bool = True,
     ) -> None:
         self.cluster = cluster
+        self.watch = watch  # the nodes' service watch (probe/watch.py); off only to compare
         self.local = local
         self.interval = interval or cluster.interval
         capacity = capacity_for(history_seconds, self.interval, len(cluster.nodes))
@@ -117,8 +119,8 @@ class ClusterMonitor:
     def on_sample(self, listener: Callable[[str, NodeSample], None]) -> None:
         self._sample_listeners.append(listener)
 
-    def emit(self, kind: EventKind, node: str | None, detail: str) -> Event:
-        event = Event(time.time(), kind, node, detail)
+    def emit(self, kind: EventKind, node: str | None, detail: str, source: EventSource = EventSource.MONITOR) -> Event:
+        event = Event(time.time(), kind, node, detail, source)
         self.events.append(event)
         for listener in self._event_listeners:
             listener(event)
@@ -136,7 +138,7 @@ class ClusterMonitor:
                 continue
             session = NodeSession(
                 target=SSHTarget.from_node(node),
-                plan=probe_plan(self.cluster, node),
+                plan=probe_plan(self.cluster, node, self.watch),
                 interval=self.interval,
                 sink=self,
                 pool=self.pool,
@@ -221,6 +223,12 @@ class ClusterMonitor:
         for listener in self._sample_listeners:
             listener(node, sample)
 
+    def node_watch(self, node: str, report: WatchReport) -> None:
+        """A node's service watch saw a watched process end: judge its services again now,
+        with the signs the event carries; the history stays the frames', and the next frame
+        confirms the verdict (or reports the service back)."""
+        self._judge_services(self.nodes[node], report)
+
     # -- judging -------------------------------------------------------------------------
 
     def _fault_events(self, status: NodeStatus, before: NodeSample | None, after: NodeSample) -> None:
@@ -234,22 +242,29 @@ class ClusterMonitor:
         for fault in sorted(old - new):
             self.emit(EventKind.FAULT_REVERTED, status.name, fault)
 
-    def _judge_services(self, status: NodeStatus) -> None:
+    def _judge_services(self, status: NodeStatus, watch: WatchReport | None = None) -> None:
+        """Judge from the last frame, or with `watch`, from the last verdict's signs with the
+        watch event's on top (it counts no sample)."""
         sample = status.sample
         if sample is None or status.state is not NodeState.UP:
             return
+        source = EventSource.MONITOR if watch is None else EventSource.WATCH
         for service in self._services_on[status.name]:
+            previous = status.services.get(service.name)
             probe = sample.services.get(service.name)
+            if watch is not None:
+                if previous is None or previous.probe is None:
+                    continue
+                probe = previous.probe.watched(watch, service.process, service.port)
             http = status.http.get(service.name)
             problems = service_problems(service, probe, http)
             up = not problems
-            previous = status.services.get(service.name)
             status.services[service.name] = ServiceStatus(up, "; ".join(problems), probe, http)
-            if up:
+            if up and watch is None:
                 status.service_up_samples[service.name] += 1
             if previous is not None and previous.up is not None and previous.up != up:
                 kind = EventKind.SERVICE_UP if up else EventKind.SERVICE_DOWN
-                self.emit(kind, status.name, f"{service.name}: {'up' if up else '; '.join(problems)}")
+                self.emit(kind, status.name, f"{service.name}: {'up' if up else '; '.join(problems)}", source)
 
     def _update_quorum(self) -> None:
         quorum = self.health().quorum

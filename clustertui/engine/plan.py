@@ -6,8 +6,10 @@ from clustertui.config import Cluster, Node
 from clustertui.probe.plan import ProbePlan, ServiceCheck
 
 
-def probe_plan(cluster: Cluster, node: Node) -> ProbePlan:
+def probe_plan(cluster: Cluster, node: Node, watch: bool = True) -> ProbePlan:
+    """`watch`: the node's service watch (probe/watch.py); off, services are seen per frame."""
     return ProbePlan(
+        watch=watch,
         services=tuple(
             ServiceCheck(
                 name=service.name, process=service.process, owner=service.owner, port=service.port,

@@ -32,3 +32,10 @@ MAX_NAME = 255
 FRAME_RATE = 2.0
 FRAME_START = 3
 MAX_FRAME_BURST = 30
+#: Watch events (probe/watch.py) the channel takes: WATCH_RATE a second on average, in
+#: bursts of up to MAX_WATCH_BURST. A watcher polls every 50 ms, so an honest node sends at
+#: most ~20 a second per watched name, and only while a service crash-loops; events past
+#: the budget are dropped unparsed (the next frame still reports the state), so a node that
+#: floods them costs the controller only the cutting of its stream.
+WATCH_RATE = 50.0
+MAX_WATCH_BURST = 100

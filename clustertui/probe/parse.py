@@ -15,9 +15,11 @@ from __future__ import annotations
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.limits import MAX_CORES, MAX_DIGITS, MAX_FRAME, MAX_LINE, MAX_NAME, MAX_NUMBER, MAX_RECORDS
 from clustertui.probe.plan import ProbePlan
-from clustertui.probe.sample import CpuBreakdown, DiskUsage, HostInfo, NetRate, NodeSample, ServiceProbe
+from clustertui.probe.sample import CpuBreakdown, DiskUsage, HostInfo, NetRate, NodeSample, ServiceProbe, WatchReport
 
 FRAME_END = "\nE\n"
+WATCH_START = "W "  # a watch event block, cut from the stream like a frame
+_MAX_REASON = 40
 
 
 def split_header(chunk: str) -> tuple[HostInfo | None, str]:
@@ -118,9 +120,13 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
     listening: dict[int, bool] = {}
     units: dict[str, str] = {}
     faults: list[str] = []
+    watch: str | None = None
     for line in lines[1:-1]:
         fields = line.split()
         kind = fields[0] if fields else ""
+        if kind == "s" and len(fields) == 4:
+            _service_record(fields, proc_counts, listening, units)
+            continue
         if kind == "c" and len(fields) == 6:
             if fields[1] != "-":
                 cpu = CpuBreakdown(*(_percent(v) for v in fields[1:]))
@@ -143,18 +149,10 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
                 disks.append(DiskUsage(fields[1], *(_count(v) * 1024 for v in fields[2:])))
         elif kind == "r" and len(fields) == 2:
             processes = _count(fields[1])
-        elif kind == "s" and len(fields) == 4:
-            sub, name, value = fields[1], fields[2], fields[3]
-            if sub == "P":
-                proc_counts[name] = _count(value)
-            elif sub == "L":
-                listening[_port(name)] = value == "1"
-            elif sub == "U":
-                units[name] = value
-            else:
-                raise ProbeError(f"unknown service record {sub[:10]!r}")
         elif kind == "x" and len(fields) == 2:
             faults.append(fields[1])
+        elif kind == "w" and watch is None:
+            watch = _watch_status(fields)
         else:
             raise ProbeError(f"unexpected record {line[:40]!r}")
     if mem is None or load is None:
@@ -190,4 +188,54 @@ def _parse(text: str, plan: ProbePlan, t: float) -> NodeSample:
             for check in plan.services
         },
         faults=tuple(faults),
+        watch=watch,
     )
+
+
+def _service_record(fields: list[str], proc_counts: dict[str, int], listening: dict[int, bool],
+                    units: dict[str, str]) -> None:
+    """One `s` record (four fields) of a frame or a watch event."""
+    sub, name, value = fields[1], fields[2], fields[3]
+    if sub == "P":
+        proc_counts[name] = _count(value)
+    elif sub == "L":
+        listening[_port(name)] = value == "1"
+    elif sub == "U":
+        units[name] = value
+    else:
+        raise ProbeError(f"unknown service record {sub[:10]!r}")
+
+
+def _watch_status(fields: list[str]) -> str:
+    """`w on` or `w off REASON` (a short lower-case word): "on" or the reason."""
+    if fields == ["w", "on"]:
+        return "on"
+    if (len(fields) == 3 and fields[1] == "off" and len(fields[2]) <= _MAX_REASON and fields[2].isascii()
+            and fields[2].replace("-", "").isalpha() and fields[2].islower()):
+        return fields[2]
+    raise ProbeError(f"malformed watch record {' '.join(fields)[:60]!r}")
+
+
+def parse_watch(text: str) -> WatchReport:
+    """Parse one watch event (`W seq uptime`, `s P` and `s L` records, `E`), with the same
+    bounds as a frame."""
+    try:
+        lines = _lines(text)
+        head = lines[0].split()
+        if len(head) != 3 or head[0] != "W" or lines[-1] != "E":
+            raise ProbeError("watch event does not start with 'W seq uptime' and end with 'E'")
+        _count(head[1])
+        uptime = _number(head[2])
+        proc_counts: dict[str, int] = {}
+        listening: dict[int, bool] = {}
+        units: dict[str, str] = {}
+        for line in lines[1:-1]:
+            fields = line.split()
+            if len(fields) != 4 or fields[0] != "s" or fields[1] == "U":
+                raise ProbeError(f"unexpected record in a watch event {line[:40]!r}")
+            _service_record(fields, proc_counts, listening, units)
+    except ProbeError:
+        raise
+    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
+        raise ProbeError(f"malformed watch event: {exc}") from None
+    return WatchReport(uptime, proc_counts, listening)

@@ -12,6 +12,8 @@ import shlex
 from dataclasses import dataclass
 from importlib import resources
 
+from clustertui.probe.watch import watch_wrapper
+
 FAULT_LEDGER_DIR = "/run/clustertui/faults"
 _PLAIN_PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 _OWNER = re.compile(r"@?[A-Za-z0-9_.:@$-]+")
@@ -33,8 +35,12 @@ class ServiceCheck:
 
 @dataclass(frozen=True, slots=True)
 class ProbePlan:
+    """`watch`: report a watched process ending at once (probe/watch.py), not only at the
+    next frame; off, detection waits for the frame (the benches compare both)."""
+
     services: tuple[ServiceCheck, ...] = ()
     paths: tuple[str, ...] = ("/",)
+    watch: bool = True
 
     def __post_init__(self) -> None:
         # The awk program hands paths to df through a shell: allow only plain paths.
@@ -80,11 +86,14 @@ class ProbePlan:
             "faults": FAULT_LEDGER_DIR,
             "roots": " ".join(roots),
         }
-        argv = ["exec", "awk"]
+        argv: list[str] = []
         for key, value in variables.items():
             argv += ["-v", f"{key}={value}"]
-        argv.append(_program())
-        return " ".join(shlex.quote(arg) if arg != "exec" else arg for arg in argv)
+        awk = " ".join(shlex.quote(arg) for arg in [*argv, _program()])
+        # One frame, a capture replayed or nothing to watch: nothing for a watcher to do.
+        if not self.watch or count == 1 or roots or not self.processes:
+            return f"exec awk {awk}"
+        return watch_wrapper(interval, awk)
 
 
 _PROGRAM: str | None = None

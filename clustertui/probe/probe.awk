@@ -15,7 +15,18 @@
 # per proc: user, uid or @unit whose processes count), ports
 # (decimal TCP ports), units (systemd units), paths (filesystems for df), faults (the
 # chaos ledger directory), roots (tests only: directories holding proc/ captures, one per
-# frame, the last one repeating; empty means the live /proc).
+# frame, the last one repeating; empty means the live /proc), watch ("on": stdin is the
+# watch queue the wrapper in plan.py made, see below; "off:REASON": it could not; empty:
+# nothing to watch), wdir (the watch queue's private directory, for the watchers' pid files).
+#
+# The service watch (watch=on).  The wrapper opened a private FIFO as stdin and started a
+# ticker that writes `T` into it every interval.  After each scan, every watched process
+# name that runs gets one watcher: `tail --pid=PID -s 0.05` on its lowest pid, which writes
+# `X index pid` into the FIFO when that pid ends.  This process blocks on stdin between
+# lines, so a frame is taken on `T` and an ended pid is answered at once: the processes and
+# ports are scanned again, and if a service's process or port sign flipped since the last
+# frame or event, a `W` block (the frame's `s P` and `s L` records) goes out before the next
+# frame.  awk stays the stream's only writer, so an event never splits a frame.
 #
 # Frame grammar (one record per line, the first field names the record):
 #   H hostname kernel-release page-size   once, before the first frame
@@ -30,7 +41,10 @@
 #   r process-count
 #   s P comm pid-count (of the owner's) | s L port 0|1 | s U unit active-state
 #   x fault-id                            one per record in the node's chaos ledger
+#   w on | w off REASON                   the service watch (only when processes are watched)
 #   E                                     frame end (a constant line)
+# Watch event (between frames, when a sign flipped; ends with E like a frame):
+#   W seq-of-last-frame uptime-seconds, then every `s P` and `s L` record, then E
 BEGIN {
     if (interval <= 0) interval = 1
     nroots = split(roots, root_dir, " ")
@@ -69,6 +83,21 @@ BEGIN {
     LEDGER_END = "@@clustertui: end of ledger@@"  # longer than any comm (15 bytes)
     seq = 0
     wait = 0
+    nwatch = 0
+    if (watch == "on") {
+        # Driven by the watch queue: `T` from the ticker, `X` from a watcher.  A tick that
+        # comes under half an interval after the last frame (the node stalled and ticks
+        # queued up) is dropped, never bursts.
+        frame(++seq, 0)
+        while ((count == 0 || seq < count) && (getline line) > 0) {
+            if (line == "T") {
+                if (uptime() - prev_uptime >= interval / 2) frame(++seq, 0)
+            } else if (substr(line, 1, 2) == "X ") {
+                ended(line)
+            }
+        }
+        exit 0
+    }
     next_due = uptime()
     while (count == 0 || seq < count) {
         seq++
@@ -153,24 +182,28 @@ function mem_available(mem,    wmark, line, f, pc, avail) {
     return avail
 }
 
-function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, listening, states, nf, up, dt, busy, cores, total, avail, fault_ids, part, parts, swap_used) {
-    # One shell per frame does the waiting, lists the chaos ledger and prints every
-    # process name: each extra fork per frame would cost the node about a millisecond.
-    # Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
-    # file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
-    # The shell's own glob lists the processes (no `ls`, no `cat`: awk reads each comm).
+# Lists the processes (and the chaos ledger with `ledger`, after sleeping `wait` seconds) and
+# the listening ports into COUNT (pids of each watched name, the owner's only), LOW (the
+# lowest such pid), LISTEN and FAULT_IDS; returns the number of processes.
+# One shell per frame does the waiting, lists the chaos ledger and prints every
+# process name: each extra fork per frame would cost the node about a millisecond.
+# Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
+# file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
+# The shell's own glob lists the processes (no `ls`, no `cat`: awk reads each comm).
+function scan(ledger, wait,    cmd, line, f, i, n, nf, parts, part, name, pid) {
     cmd = (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
-        "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; echo '" LEDGER_END "'; " \
-        "echo " P "/[0-9]*" (nports > 0 && have_ss ? "; exec ss -Hltn" : "")
-    split("", count_by)
-    split("", listening)
-    fault_ids = ""
+        (ledger ? "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; " : "") \
+        "echo '" LEDGER_END "'; echo " P "/[0-9]*" (nports > 0 && have_ss ? "; exec ss -Hltn" : "")
+    split("", COUNT)
+    split("", LOW)
+    split("", LISTEN)
+    FAULT_IDS = ""
     n = 0
     part = 0
     while ((cmd | getline line) > 0) {
         if (part == 0) {
             if (line == LEDGER_END) part = 1
-            else { sub(/\.json$/, "", line); fault_ids = fault_ids "x " line "\n" }
+            else { sub(/\.json$/, "", line); FAULT_IDS = FAULT_IDS "x " line "\n" }
         } else if (part == 1) {
             part = 2
             nf = split(line, parts, " ")
@@ -178,21 +211,81 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
                 # A process that exited since the glob has no comm left: not counted.
                 if ((getline name < (parts[i] "/comm")) > 0) {
                     n++
-                    if ((name in want_uid) && euid(parts[i]) == want_uid[name]) count_by[name]++
+                    if ((name in want_uid) && euid(parts[i]) == want_uid[name]) {
+                        COUNT[name]++
+                        pid = substr(parts[i], length(P) + 2) + 0
+                        if (!(name in LOW) || pid < LOW[name]) LOW[name] = pid
+                    }
                 }
                 close(parts[i] "/comm")
             }
         } else {
             split(line, f, " ")
             i = split(f[4], parts, ":")
-            listening[parts[i]] = 1
+            LISTEN[parts[i]] = 1
         }
     }
     close(cmd)
     if (nports > 0 && !have_ss) {
-        scan_listen(F_TCP, listening)
-        scan_listen(F_TCP6, listening)
+        scan_listen(F_TCP, LISTEN)
+        scan_listen(F_TCP6, LISTEN)
     }
+    return n
+}
+
+# The service records of a frame or a watch event, from the last scan.
+function service_records(    i, out) {
+    out = ""
+    for (i = 1; i <= nproc_names; i++)
+        out = out sprintf("s P %s %d\n", proc_name[i], COUNT[proc_name[i]] + 0)
+    for (i = 1; i <= nports; i++)
+        out = out sprintf("s L %s %d\n", port_num[i], (port_num[i] in LISTEN) ? 1 : 0)
+    return out
+}
+
+# What the controller was last told of each sign (up or not), to send an event on a flip.
+function remember(    i) {
+    for (i = 1; i <= nproc_names; i++) told_proc[i] = (COUNT[proc_name[i]] > 0)
+    for (i = 1; i <= nports; i++) told_port[i] = (port_num[i] in LISTEN)
+}
+
+function flipped(    i) {
+    for (i = 1; i <= nproc_names; i++) if (told_proc[i] != (COUNT[proc_name[i]] > 0)) return 1
+    for (i = 1; i <= nports; i++) if (told_port[i] != (port_num[i] in LISTEN)) return 1
+    return 0
+}
+
+# One watcher per running watched name that has none: `tail --pid` on its lowest pid, in a
+# subshell that reports the end into the queue (fd 3) and keeps tail's pid in a file for the
+# ticker, which kills what is left when this process ends.
+function rewatch(    i, name, pid) {
+    for (i = 1; i <= nproc_names; i++) {
+        name = proc_name[i]
+        if (watching[i] != "" || !(name in LOW)) continue
+        pid = LOW[name]
+        watching[i] = pid
+        nwatch++
+        system("(tail --pid=" pid " -s 0.05 -f /dev/null & echo $! >'" wdir "/w" nwatch "'; wait $!; " \
+            "rm -f '" wdir "/w" nwatch "'; echo 'X " i " " pid "' >&3) </dev/null >/dev/null 2>&1 &")
+    }
+}
+
+# `X index pid` from a watcher: that pid ended.  Scan again, tell the controller at once if
+# a sign flipped, and watch whatever of that name still runs.
+function ended(line,    f) {
+    if (split(line, f, " ") != 3 || !(f[2] in watching) || watching[f[2]] != f[3]) return
+    watching[f[2]] = ""
+    scan(0, 0)
+    if (flipped()) {
+        printf "W %d %.2f\n%sE\n", seq, uptime(), service_records()
+        fflush()
+        remember()
+    }
+    rewatch()
+}
+
+function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, states, nf, up, dt, busy, cores, total, avail, parts, swap_used, nprocs) {
+    nprocs = scan(1, wait)
     up = uptime()
     dt = up - prev_uptime
     OUT = sprintf("F %d %.2f\n", seq, up)
@@ -268,12 +361,7 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
     }
     OUT = OUT DISKS
 
-    OUT = OUT sprintf("r %d\n", n)
-    for (i = 1; i <= nproc_names; i++)
-        OUT = OUT sprintf("s P %s %d\n", proc_name[i], count_by[proc_name[i]] + 0)
-
-    for (i = 1; i <= nports; i++)
-        OUT = OUT sprintf("s L %s %d\n", port_num[i], (port_num[i] in listening) ? 1 : 0)
+    OUT = OUT sprintf("r %d\n", nprocs) service_records()
 
     if (nunits > 0) {
         cmd = "exec systemctl is-active " units " 2>/dev/null"
@@ -284,12 +372,15 @@ function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, count_by, liste
             OUT = OUT sprintf("s U %s %s\n", unit_name[i], (i in states) ? states[i] : "unknown")
     }
 
-    OUT = OUT fault_ids
+    OUT = OUT FAULT_IDS
+    if (watch == "on") OUT = OUT "w on\n"
+    else if (watch != "") OUT = OUT "w off " substr(watch, 5) "\n"
 
     # One write per frame: mawk flushes stdout before every `cmd | getline`, so printing
     # as we go would split a frame into several SSH packets, each costing the controller.
     printf "%sE\n", OUT
     fflush()
+    if (watch == "on") { remember(); rewatch() }
 }
 
 # The effective uid of the process whose /proc directory is `dir` ("" once it is gone).

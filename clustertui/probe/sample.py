@@ -60,6 +60,16 @@ class Sign(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class WatchReport:
+    """A watch event (probe/watch.py): a watched process ended and a service's process or
+    port sign flipped; the counts and ports as scanned right then, between two frames."""
+
+    uptime: float
+    process_counts: dict[str, int]  # by process name
+    listening: dict[int, bool]  # by port
+
+
+@dataclass(frozen=True, slots=True)
 class ServiceProbe:
     """What the probe saw of one configured service on one node."""
 
@@ -87,6 +97,14 @@ class ServiceProbe:
     def held(self) -> tuple[Sign, ...]:
         """The signs of life that held."""
         return tuple(sign for sign, held in self._holds().items() if held)
+
+    def watched(self, report: WatchReport, process: str | None, port: int | None) -> ServiceProbe:
+        """This probe with the signs a watch event carries for the service's process and port."""
+        return ServiceProbe(
+            process_count=report.process_counts.get(process, self.process_count) if process else self.process_count,
+            listening=report.listening.get(port, self.listening) if port else self.listening,
+            systemd=self.systemd,
+        )
 
     @property
     def up(self) -> bool:
@@ -120,6 +138,7 @@ class NodeSample:
     processes: int
     services: dict[str, ServiceProbe] = field(default_factory=dict)
     faults: tuple[str, ...] = ()
+    watch: str | None = None  # the service watch: "on", a reason it is off, None: nothing watched
 
     @property
     def cpu_percent(self) -> float | None:

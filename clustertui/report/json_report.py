@@ -47,7 +47,8 @@ def to_json(rec: Recording) -> dict[str, Any]:
             for node in rec.nodes
         ],
         "events": [
-            {"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail} for e in rec.events
+            {"t": round(e.t, 3), "kind": str(e.kind), "node": e.node, "detail": e.detail, "source": str(e.source)}
+            for e in rec.events
         ],
         "health": rec.health,
     }

@@ -15,10 +15,18 @@ from collections.abc import Callable
 import asyncssh
 
 from clustertui.probe.errors import ProbeError
-from clustertui.probe.limits import FRAME_RATE, FRAME_START, MAX_FRAME, MAX_FRAME_BURST, MAX_LINE
-from clustertui.probe.parse import FRAME_END, parse_frame, split_header
+from clustertui.probe.limits import (
+    FRAME_RATE,
+    FRAME_START,
+    MAX_FRAME,
+    MAX_FRAME_BURST,
+    MAX_LINE,
+    MAX_WATCH_BURST,
+    WATCH_RATE,
+)
+from clustertui.probe.parse import FRAME_END, WATCH_START, parse_frame, parse_watch, split_header
 from clustertui.probe.plan import ProbePlan
-from clustertui.probe.sample import HostInfo, NodeSample
+from clustertui.probe.sample import HostInfo, NodeSample, WatchReport
 
 
 class FrameBuffer:
@@ -92,15 +100,37 @@ class FrameRate:
         self._tokens -= 1
 
 
+class WatchBudget:
+    """A token bucket over watch events: WATCH_RATE a second, bursts up to MAX_WATCH_BURST;
+    `take()` is False for an event past it, which is dropped (the next frame still tells)."""
+
+    def __init__(self) -> None:
+        self._tokens = float(MAX_WATCH_BURST)
+        self._last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(MAX_WATCH_BURST, self._tokens + (now - self._last) * WATCH_RATE)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
 SampleCallback = Callable[[NodeSample, "HostInfo | None"], None]
+WatchCallback = Callable[[WatchReport], None]
 
 
 class ProbeChannel(asyncssh.SSHClientSession[str]):
     def __init__(
-        self, plan: ProbePlan, on_sample: SampleCallback, interval: float | None = None, max_frames: int | None = None
+        self, plan: ProbePlan, on_sample: SampleCallback, interval: float | None = None, max_frames: int | None = None,
+        on_watch: WatchCallback | None = None,
     ) -> None:
         self._plan = plan
         self._on_sample = on_sample
+        self._on_watch = on_watch
+        self._watch_budget = WatchBudget()
         self._rate = FrameRate(interval) if interval else None
         self._frames_left = max_frames  # None: until the channel ends
         self.info: HostInfo | None = None  # from the probe's one-off header line
@@ -122,6 +152,10 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
             return
         try:
             for chunk in self._pending.feed(data):
+                if chunk.startswith(WATCH_START):  # a watch event between frames
+                    if self._on_watch is not None and self._watch_budget.take():
+                        self._on_watch(parse_watch(chunk))
+                    continue
                 if self._rate is not None:
                     self._rate.take()
                 if chunk.startswith("H "):
@@ -173,15 +207,17 @@ async def run_probe(
     on_sample: SampleCallback,
     interval: float | None = None,
     max_frames: int | None = None,
+    on_watch: WatchCallback | None = None,
 ) -> None:
-    """Run the probe until its channel ends, handing on each sample as it arrives.
+    """Run the probe until its channel ends, handing on each sample (and each watch event,
+    to `on_watch`) as it arrives.
 
     Raises ConnectionResetError when the connection went, ProbeError when the probe failed
     or ended (the only way out: even a count=1 probe "ends"). With the probe's `interval`,
     frames faster than that are a ProbeError too (FrameRate); after `max_frames` frames the
     channel is closed.
     """
-    probe = ProbeChannel(plan, on_sample, interval, max_frames)
+    probe = ProbeChannel(plan, on_sample, interval, max_frames, on_watch)
     await conn.create_session(lambda: probe, command, encoding="utf-8", errors="replace")
     try:
         await probe.ended

@@ -15,13 +15,25 @@ import asyncssh
 
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.plan import ProbePlan
-from clustertui.probe.sample import HostInfo, NodeSample
-from clustertui.transport.channel import SampleCallback, run_probe
+from clustertui.probe.sample import HostInfo, NodeSample, WatchReport
+from clustertui.transport.channel import SampleCallback, WatchCallback, run_probe
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify
 
 STALE_AFTER_INTERVALS = 3
+#: A frame this late (beyond its interval) marks the node stale even before 3 intervals: at
+#: long intervals 3 of them is a long silence (15 s at 5 s), while the probe's frames come
+#: within milliseconds of their time (a ticker on the node).  2 s covers a loaded node and
+#: a busy controller; at 1 s the 3 intervals come first (docs/performance.md).
+STALE_GRACE = 2.0
+#: The silence watch wakes at least this often, so staleness is seen within a second.
+SILENCE_TICK = 1.0
+
+
+def stale_after(interval: float) -> float:
+    """Seconds without a frame after which a node is stale."""
+    return min(STALE_AFTER_INTERVALS * interval, interval + max(STALE_GRACE, interval / 2))
 
 
 class SessionSink(Protocol):
@@ -30,6 +42,8 @@ class SessionSink(Protocol):
     def node_state(self, node: str, state: NodeState, detail: str) -> None: ...
 
     def node_sample(self, node: str, sample: NodeSample) -> None: ...
+
+    def node_watch(self, node: str, report: WatchReport) -> None: ...
 
 
 class NodeSession:
@@ -158,6 +172,15 @@ class NodeSession:
 
             return on_frame
 
+        def watch_of(generation: int) -> WatchCallback:
+            """A watch event from a retired probe is old news: the live one reports."""
+
+            def on_watch(report: WatchReport) -> None:
+                if generation >= live and self.state is NodeState.UP:
+                    self.sink.node_watch(self.target.name, report)
+
+            return on_watch
+
         try:
             while True:
                 for generation in [g for g in probes if g < live]:  # taken over: stop it
@@ -175,7 +198,8 @@ class NodeSession:
                     command = self.target.privileged(self.plan.command(self.interval))
                     generation = max(probes, default=-1) + 1
                     probes[generation] = asyncio.ensure_future(
-                        run_probe(conn, command, self.plan, deliver(generation, patient), interval=self.interval))
+                        run_probe(conn, command, self.plan, deliver(generation, patient), interval=self.interval,
+                                  on_watch=watch_of(generation)))
                 self._wake.clear()
                 if self._restart_wanted or any(g < live for g in probes):
                     continue
@@ -192,7 +216,7 @@ class NodeSession:
             self._streaming = False
 
     def check_silence(self, now: float) -> None:
-        """Mark the node stale after 3 silent intervals; drop a connection that stays silent.
+        """Mark the node stale after `stale_after`; drop a connection that stays silent.
 
         A hung sshd or a firewall that drops packets keeps TCP open for minutes; closing
         the connection after the connect timeout more turns that into a reconnect whose
@@ -201,18 +225,19 @@ class NodeSession:
         if not self._streaming or self.connection is None:
             return
         silent = now - self.last_frame
-        stale_after = STALE_AFTER_INTERVALS * self.interval
-        if silent > stale_after + max(self.target.connect_timeout, 2 * self.interval):
+        stale = stale_after(self.interval)
+        if silent > stale + max(self.target.connect_timeout, 2 * self.interval):
             self.connection.close()
-        elif silent > stale_after and self.state == NodeState.UP:
+        elif silent > stale and self.state == NodeState.UP:
             self._set_state(NodeState.STALE, f"no sample for {silent:.1f}s")
 
 
 async def watch_silence(sessions: list[NodeSession], idle: float = 1.0) -> None:
     """One timer for all sessions: a per-session watchdog would wake the loop N times as often.
-    It wakes every half interval (the sessions' current one: it can change live)."""
+    It wakes every half interval (the sessions' current one: it can change live), and at
+    least every SILENCE_TICK."""
     while True:
-        await asyncio.sleep(min((session.interval for session in sessions), default=idle) / 2)
+        await asyncio.sleep(min(SILENCE_TICK, min((session.interval for session in sessions), default=idle) / 2))
         now = time.monotonic()
         for session in sessions:
             session.check_silence(now)

@@ -69,6 +69,9 @@ FLOODS = [
     pytest.param(_script(HEADER, b"F 1 5.0\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3 0.4\nE\n"), "unexpected record 'l 0.1", id="load-record-long"),
     pytest.param(_script(HEADER, b"F 1\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3\nE\n"), "does not start with 'F seq uptime'", id="head-short"),
     pytest.param(_script(HEADER, b"F 1 5.0\nm 1000 600 40.0 0 0\nl 0.1 0.2 0.3\ns P nginx\nE\n"), "unexpected record 's P nginx'", id="service-record-short"),
+    pytest.param(_script(HEADER, GOOD_FRAME, b"W 1 100.20\ns P nginx lots\nE\n"), "not a count", id="watch-event-lies"),
+    pytest.param(_script(HEADER, GOOD_FRAME, b"W 1 100.20\nm 1000 600 40.0 0 0\nE\n"), "unexpected record in a watch event", id="watch-event-with-a-frame-record"),
+    pytest.param(_script(HEADER, GOOD_FRAME, b"W 1 100.20\n" + b"s P nginx 0\n" * 20000 + b"E\n"), "over the limit of 8192 records", id="watch-event-too-long"),
 ]
 
 
@@ -143,3 +146,33 @@ def test_check_reads_one_frame_of_a_node_that_floods_frames(hostile: HostileNode
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["nodes"][0]["state"] == "up"
     assert time.monotonic() - started < 8
+
+
+async def test_a_node_that_floods_watch_events_costs_only_their_cutting(
+    hostile: HostileNode, honest: HostileNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Valid watch events back to back: past the budget (limits.WATCH_RATE) they are dropped
+    unparsed, so the node stays up, the loop is not blocked and its neighbour goes on."""
+    from clustertui.probe import parse
+    from clustertui.probe.limits import MAX_WATCH_BURST, WATCH_RATE
+    from clustertui.transport import channel
+
+    parsed = []
+
+    def counting(text: str) -> parse.WatchReport:
+        parsed.append(1)
+        return parse.parse_watch(text)
+
+    monkeypatch.setattr(channel, "parse_watch", counting)
+    event = b"W 1 100.20\ns P nginx 0\ns L 80 0\nE\n"
+    hostile.behaviour.reply[Kind.PROBE] = _script(HEADER, GOOD_FRAME, repeat=event, limit=4 << 20)
+    cluster = write_cluster(tmp_path / "c.yaml", [hostile.node_yaml("evil"), honest.node_yaml("good")])
+    started = time.monotonic()
+    seen = await _watch(cluster, RUN_FOR)
+    elapsed = time.monotonic() - started
+    print(f"{len(parsed)} of {(4 << 20) // len(event)} watch events parsed, max loop lag {seen.max_lag * 1000:.1f} ms")
+    assert seen.error_after is None, seen
+    assert len(parsed) <= MAX_WATCH_BURST + WATCH_RATE * elapsed
+    assert seen.max_lag < MAX_LOOP_LAG, seen
+    assert seen.honest_state is NodeState.UP
+    assert max(seen.honest_gaps) <= 1.5 * INTERVAL, seen.honest_gaps

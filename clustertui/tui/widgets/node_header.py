@@ -8,6 +8,7 @@ from rich.text import Text
 
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView
+from clustertui.probe import watch
 from clustertui.probe.sample import NodeSample
 from clustertui.report.escape import terminal
 from clustertui.transport.states import NodeState
@@ -58,6 +59,8 @@ class NodeHeader(PalettedWidget):
             if view.info is not None:
                 parts.append(f"{view.info.hostname} · kernel {view.info.kernel}")
             second.append(" " + " · ".join(parts))
+            if watch_off := watch.describe(sample.watch):
+                second.append(f" · {watch_off}", style("warn"))
         else:
             second.append(" waiting for the first sample…", style("stale"))
         lines = [first, second]
