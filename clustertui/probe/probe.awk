@@ -85,15 +85,20 @@ BEGIN {
     wait = 0
     nwatch = 0
     if (watch == "on") {
-        # Driven by the watch queue: `T` from the ticker, `X` from a watcher.  A tick that
-        # comes under half an interval after the last frame (the node stalled and ticks
-        # queued up) is dropped, never bursts.
-        frame(++seq, 0)
-        while ((count == 0 || seq < count) && (getline line) > 0) {
-            if (line == "T") {
-                if (uptime() - prev_uptime >= interval / 2) frame(++seq, 0)
-            } else if (substr(line, 1, 2) == "X ") {
-                ended(line)
+        # Driven by the watch queue: `T` from the ticker, `X` from a watcher.  The scan's
+        # shell reads the next line from the queue (fd 3) first: awk's own reads of a pipe
+        # wait for a full buffer (mawk), a shell's `read` takes one line.  A tick that comes
+        # under half an interval after the last frame (the node stalled and ticks queued up)
+        # is dropped, never bursts.
+        frame(++seq, scan(1, 0, 0))
+        while (count == 0 || seq < count) {
+            n = scan(1, 0, 1)
+            if (QUEUED == "T") {
+                if (uptime() - prev_uptime >= interval / 2) frame(++seq, n)
+            } else if (substr(QUEUED, 1, 2) == "X ") {
+                ended(QUEUED)
+            } else {
+                exit 1  # the queue is gone
             }
         }
         exit 0
@@ -102,7 +107,7 @@ BEGIN {
     while (count == 0 || seq < count) {
         seq++
         if (nroots > 1) use_root(seq)
-        frame(seq, wait)
+        frame(seq, scan(1, wait, 0))
         next_due += interval
         wait = next_due - uptime()
         # Fell behind (suspended node, slow disk): skip missed slots, never burst.
@@ -184,24 +189,31 @@ function mem_available(mem,    wmark, line, f, pc, avail) {
 
 # Lists the processes (and the chaos ledger with `ledger`, after sleeping `wait` seconds) and
 # the listening ports into COUNT (pids of each watched name, the owner's only), LOW (the
-# lowest such pid), LISTEN and FAULT_IDS; returns the number of processes.
+# lowest such pid), LISTEN and FAULT_IDS; returns the number of processes.  With `queue`, it
+# first waits for the watch queue's next line into QUEUED, and lists the ledger only for `T`.
 # One shell per frame does the waiting, lists the chaos ledger and prints every
 # process name: each extra fork per frame would cost the node about a millisecond.
 # Listening ports come from `ss` (netlink), not /proc/net/tcp: the kernel builds that
 # file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
 # The shell's own glob lists the processes (no `ls`, no `cat`: awk reads each comm).
-function scan(ledger, wait,    cmd, line, f, i, n, nf, parts, part, name, pid) {
+function scan(ledger, wait, queue,    cmd, line, f, i, n, nf, parts, part, name, pid) {
     cmd = (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
+        (queue ? "read -r q <&3 || exit 1; echo \"$q\"; case $q in T) " : "") \
         (ledger ? "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; " : "") \
+        (queue ? ";; esac; " : "") \
         "echo '" LEDGER_END "'; echo " P "/[0-9]*" (nports > 0 && have_ss ? "; exec ss -Hltn" : "")
     split("", COUNT)
     split("", LOW)
     split("", LISTEN)
     FAULT_IDS = ""
+    QUEUED = ""
     n = 0
-    part = 0
+    part = queue ? -1 : 0
     while ((cmd | getline line) > 0) {
-        if (part == 0) {
+        if (part == -1) {
+            QUEUED = line
+            part = 0
+        } else if (part == 0) {
             if (line == LEDGER_END) part = 1
             else { sub(/\.json$/, "", line); FAULT_IDS = FAULT_IDS "x " line "\n" }
         } else if (part == 1) {
@@ -270,12 +282,11 @@ function rewatch(    i, name, pid) {
     }
 }
 
-# `X index pid` from a watcher: that pid ended.  Scan again, tell the controller at once if
-# a sign flipped, and watch whatever of that name still runs.
+# `X index pid` from a watcher: that pid ended.  With the scan made since, tell the
+# controller at once if a sign flipped, and watch whatever of that name still runs.
 function ended(line,    f) {
     if (split(line, f, " ") != 3 || !(f[2] in watching) || watching[f[2]] != f[3]) return
     watching[f[2]] = ""
-    scan(0, 0)
     if (flipped()) {
         printf "W %d %.2f\n%sE\n", seq, uptime(), service_records()
         fflush()
@@ -284,8 +295,8 @@ function ended(line,    f) {
     rewatch()
 }
 
-function frame(seq, wait,    line, f, n, i, name, mem, key, cmd, states, nf, up, dt, busy, cores, total, avail, parts, swap_used, nprocs) {
-    nprocs = scan(1, wait)
+# One frame, from the scan just made (`nprocs` processes).
+function frame(seq, nprocs,    line, f, n, i, name, mem, key, cmd, states, nf, up, dt, busy, cores, total, avail, parts, swap_used) {
     up = uptime()
     dt = up - prev_uptime
     OUT = sprintf("F %d %.2f\n", seq, up)

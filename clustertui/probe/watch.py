@@ -13,8 +13,9 @@ This module writes the shell wrapper that sets this up around the awk program.  
 wrapper opens a private FIFO as the program's stdin (the "queue"): a ticker writes `T` into
 it every interval and each watcher writes `X index pid` when its pid ends, so awk blocks on
 one input and stays the stream's only writer.  The ticker lives as long as the program; when
-the program ends (the channel closed), the ticker kills the watchers left (their pids are
-files in the queue's directory) and removes the directory.
+the program ends (the channel closed), or the ticker is told to end (HUP, INT, TERM), it
+kills the watchers left (their pids are files in the queue's directory) and removes the
+directory.
 
 Where the watch cannot start (no `tail --pid`, as on busybox; no writable, plain $TMPDIR or
 /tmp for the FIFO), the probe runs as before, detection waits for the frame, and every frame
@@ -52,8 +53,8 @@ def watch_wrapper(interval: float, awk: str) -> str:
         "fi; "
         "fi; "
         "if [ \"$w\" = on ]; then "
-        f"(while kill -0 $$ 2>/dev/null; do sleep {interval:.3f}; echo T >&3; done; "
-        "for f in \"$d\"/w*; do [ -f \"$f\" ] && read -r p <\"$f\" && kill \"$p\"; done; rm -rf \"$d\") "
+        "(c() { for f in \"$d\"/w*; do [ -f \"$f\" ] && read -r p <\"$f\" && kill \"$p\"; done; rm -rf \"$d\"; exit 0; }; "
+        f"trap c HUP INT TERM; while kill -0 $$ 2>/dev/null; do sleep {interval:.3f}; echo T >&3; done; c) "
         "</dev/null >/dev/null 2>&1 & "
         f"exec awk -v watch=on -v \"wdir=$d\" {awk} <&3; "
         "fi; "

@@ -84,6 +84,7 @@ def test_a_killed_process_is_reported_at_once_and_a_restart_is_watched_again(wat
         time.sleep(0.5)  # the watcher starts right after the frame
         killed = time.monotonic()
         process.kill()
+        process.wait()  # reaped, as a service's parent (init, systemd) reaps it: a zombie still counts
         chunk = stream.next_chunk(INTERVAL - 1)
         seen = time.monotonic() - killed
         assert chunk.startswith(WATCH_START), chunk
@@ -97,6 +98,7 @@ def test_a_killed_process_is_reported_at_once_and_a_restart_is_watched_again(wat
             assert frame.services["svc"].up
             time.sleep(0.5)
             again.kill()
+            again.wait()
             report = parse_watch(stream.next_chunk(INTERVAL - 1))
             assert report.process_counts == {name: 0}
         finally:

@@ -42,7 +42,7 @@ def fake_probes(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     sends them (the first without a CPU rate, at once; then one per interval), until cancelled."""
     started: list[dict] = []
 
-    async def run_probe(conn, command: str, plan, on_sample, interval: float | None = None) -> None:
+    async def run_probe(conn, command: str, plan, on_sample, interval: float | None = None, on_watch=None) -> None:
         interval = float(command.split("interval=")[1].split("'")[0].split()[0])
         record = {"interval": interval, "cancelled": False}
         started.append(record)
