@@ -113,3 +113,21 @@ def test_a_held_fault_reverts_when_its_command_condition_fails(lab, tmp_path: Pa
     assert abort["fault"] == fault_id and abort["reason"].startswith("stop condition command_fails=")
     nothing_left(lab, fault_id)
     assert lab.node_exec("web1", ["pgrep", "-x", "nginx"]).stdout.strip()
+
+
+def test_a_condition_that_holds_already_refuses_the_held_fault(lab, tmp_path: Path, nginx_stopped) -> None:
+    audit = tmp_path / "audit.jsonl"
+    with nginx_stopped("web3"):
+        done = subprocess.run(
+            [sys.executable, "-m", "clustertui", "chaos", str(lab.cluster_file), "apply", "kill", "--node", "web1",
+             "--service", "nginx", "--ttl", "5m", "--hold", "--yes", "--abort-when", "service_down=nginx"],
+            cwd=REPO, capture_output=True, text=True, timeout=120,
+            env={**os.environ, "CLUSTERTUI_AUDIT_LOG": str(audit)},
+        )
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("clustertui: error: not applied: stop condition service_down=nginx holds already "
+                                  "(nginx is down on web3)"), done.stderr
+    records = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [r["result"] for r in records if r["action"] == "apply"] == [
+        "refused: stop condition service_down=nginx holds already (nginx is down on web3)"]
+    assert lab.node_exec("web1", ["pgrep", "-x", "nginx"]).stdout.strip()  # never killed
