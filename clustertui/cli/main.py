@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("clustertui.cli.report_cmd", "report_command", "Record FILE's cluster headless for a duration and write a report."),
     "chaos": ("clustertui.cli.chaos_cmd", "chaos_group", "Inject faults into the nodes of FILE's cluster; every fault reverts by itself."),
     "drill": ("clustertui.cli.drill_cmd", "drill_command", "Run drill NAME of FILE (without NAME: list the drills)."),
+    "coverage": ("clustertui.cli.coverage_cmd", "coverage_command", "Show which service FILE's drills have proven under which fault kind, and the score."),
     "schedule": ("clustertui.cli.schedule_cmd", "schedule_group", "Run a drill of FILE regularly, headless, into the history (systemd timer or cron)."),
     "gameday": ("clustertui.cli.gameday_cmd", "gameday_command", "Run scenario NAME of FILE, a game day (without NAME: list the scenarios)."),
     "history": ("clustertui.cli.history_cmd", "history_group",

@@ -38,6 +38,7 @@ from clustertui.tui.commands import palette_commands
 from clustertui.tui.faults import FaultBook, FaultRow
 from clustertui.tui.gameday_actions import GamedayActions
 from clustertui.tui.palette import Palette
+from clustertui.tui.screens.coverage import CoverageScreen
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.help import HelpScreen
 from clustertui.tui.screens.overview import OverviewScreen
@@ -193,6 +194,11 @@ class ClusterApp(GamedayActions):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.chaos_off, local=self.chaos is None))
+
+    def action_coverage(self) -> None:
+        """The coverage grid of the cluster's services (docs/coverage.md)."""
+        if self.drills is not None and not isinstance(self.screen, CoverageScreen):
+            self.push_screen(CoverageScreen(self.history_file, self.drills.cluster, self.palette))
 
     # -- active faults -----------------------------------------------------------------
 
