@@ -31,14 +31,18 @@ from pydantic import Field, model_validator
 
 from .errors import listing
 from .frozen import Frozen
-from .scalars import NAME_RULE, Command, DurationRule, Fraction, ServiceName, expect, fail
-from .thresholds import Percent
+from .scalars import NAME_RULE, Command, DurationRule, ServiceName, expect, fail
 
 #: A traffic window is counted in the drill's 100 ms buckets (drills/measure.py): one at least.
 MIN_WINDOW, MAX_WINDOW = 0.1, 600.0
 ANY, OTHER = "any", "other"
 
 Window = Annotated[float, DurationRule("a duration from 100ms to 10m, like 500ms, 1s or 5s", ge=MIN_WINDOW, le=MAX_WINDOW)]
+#: Thresholds that can be crossed: nothing is below 0 % available, nothing above 100 %.
+Share = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False),
+                  expect("a number above 0, at most 1 (no availability is below 0)")]
+Ceiling = Annotated[float, Field(ge=0, lt=100, allow_inf_nan=False),
+                    expect("a percentage from 0 to below 100 (no value is above 100)")]
 Latency = Annotated[float, DurationRule("a positive duration like 250ms or 1s, at most 10m", gt=0, le=MAX_WINDOW)]
 CommandTimeout = Annotated[float, DurationRule("a positive duration like 500ms or 2s, at most 30s", gt=0, le=30.0)]
 NodeRef = Annotated[
@@ -87,15 +91,15 @@ DEFAULT_EVERY, DEFAULT_TIMEOUT = 1.0, 1.0  # command_fails
 class StopCondition(Frozen):
     """One stop condition (see the module's docstring and docs/drills.md, "Stop conditions")."""
 
-    availability_below: Fraction | None = None
+    availability_below: Share | None = None
     p99_above: Latency | None = None
     quorum_lost: bool | None = None
     node_down: NodeRef | None = None
     service_down: ServiceName | None = None
     endpoint_down: EndpointRef | None = None
-    cpu_above: Percent | None = None
-    memory_above: Percent | None = None
-    psi_above: Percent | None = None
+    cpu_above: Ceiling | None = None
+    memory_above: Ceiling | None = None
+    psi_above: Ceiling | None = None
     command_fails: Command | None = None
     over: Window | None = None
     node: NodeRef | None = None

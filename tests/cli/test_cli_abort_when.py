@@ -25,8 +25,8 @@ Run = Callable[..., subprocess.CompletedProcess]
                                 "(web1, web2, web3), found 'db1'"),
     (["quorum_lost", "disk_above=90"], "--abort-when 'disk_above=90': disk_above: unknown field, did you mean "
                                        "'psi_above'?"),
-    (["memory_above=-1"], "--abort-when 'memory_above=-1': memory_above: expected a percentage from 0 to 100, "
-                          "found -1"),
+    (["memory_above=-1"], "--abort-when 'memory_above=-1': memory_above: expected a percentage from 0 to below 100 "
+                          "(no value is above 100), found -1"),
     (["availability_below=0.5,over=1s"], "--abort-when 'availability_below=0.5,over=1s': availability_below is "
      "measured on a drill's traffic, and chaos apply --hold sends none (use endpoint_down or command_fails)"),
 ])

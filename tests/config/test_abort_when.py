@@ -104,7 +104,10 @@ def test_a_yaml_list_holds_several() -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("availabilty_below=0.5", "availabilty_below: unknown field, did you mean 'availability_below'?"),
-    ("availability_below=2", "availability_below: expected a number from 0 to 1, found 2"),
+    ("availability_below=2", "availability_below: expected a number above 0, at most 1 (no availability is below "
+                             "0), found 2"),
+    ("availability_below=0", "availability_below: expected a number above 0, at most 1 (no availability is below "
+                             "0), found 0"),
     ("availability_below=0.5,over=10ms", "over: expected a duration from 100ms to 10m, like 500ms, 1s or 5s, "
                                          "found '10ms'"),
     ("availability_below=0.5,quorum_lost", "condition: expected exactly one condition (availability_below, "
@@ -113,7 +116,8 @@ def test_a_yaml_list_holds_several() -> None:
     ("quorum_lost=false", "condition: expected quorum_lost: true (or no quorum_lost condition), found false"),
     ("node_down=other,over=1s", "condition: expected over only with availability_below or p99_above or "
      "cpu_above or memory_above or psi_above, found it with node_down"),
-    ("cpu_above=101", "cpu_above: expected a percentage from 0 to 100, found 101"),
+    ("cpu_above=101", "cpu_above: expected a percentage from 0 to below 100 (no value is above 100), found 101"),
+    ("psi_above=100", "psi_above: expected a percentage from 0 to below 100 (no value is above 100), found 100"),
     ("node_down=web1;reboot", "node_down: expected 'other', 'any' or a node name (letters, digits, '_', '.' or "
      "'-', starting with a letter or digit), found 'web1;reboot'"),
     ("command_fails=true,every=1s,timeout=2s", "condition: expected timeout at most every (1s), found 2s"),

@@ -102,10 +102,10 @@ EXPECTED = {
     "drill_abort_unknown_endpoint.yaml": "15: drills.loss.abort_when[0].endpoint_down: expected 'any' or an endpoint "
     "defined under endpoints: (vip), found 'web-vip'",
     "drill_abort_unknown_metric.yaml": "15: drills.loss.abort_when[0].cpu_abov: unknown field, did you mean 'cpu_above'?",
-    "drill_abort_bad_threshold.yaml": "15: drills.loss.abort_when[0].availability_below: expected a number from 0 to 1, "
-    "found 1.5",
-    "drill_abort_bad_percent.yaml": "15: drills.loss.abort_when[0].memory_above: expected a percentage from 0 to 100, "
-    "found 120",
+    "drill_abort_bad_threshold.yaml": "15: drills.loss.abort_when[0].availability_below: expected a number above 0, "
+    "at most 1 (no availability is below 0), found 1.5",
+    "drill_abort_bad_percent.yaml": "15: drills.loss.abort_when[0].memory_above: expected a percentage from 0 to "
+    "below 100 (no value is above 100), found 120",
     "drill_abort_bad_latency.yaml": "15: drills.loss.abort_when[0].p99_above: expected a positive duration like 250ms "
     "or 1s, at most 10m, found 'fast'",
     "drill_abort_bad_window.yaml": "15: drills.loss.abort_when[0].over: expected a duration from 100ms to 10m, like "
