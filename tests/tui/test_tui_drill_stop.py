@@ -76,6 +76,7 @@ async def test_the_panel_shows_the_stop_condition_live_and_in_the_verdict(make_a
         await until(pilot, lambda: app.drill_run is not None and app.drill_run.runner.progress.phase == "reverting")
         live = str(app.screen_stack[0].query_one(DrillPanel).render())
         assert "stop condition availability_below=0.5,over=1s at +1.0 s" in live and "reverting" in live
+        assert " stop if  availability_below=0.5,over=1s" in live  # what is armed, while it runs
         await until(pilot, lambda: app.drill_result is not None and app.drill_run.report is not None)
         final = str(app.screen_stack[0].query_one(DrillPanel).render())
         assert " ABORTED " in final

@@ -116,6 +116,11 @@ class DrillPanel(PalettedWidget):
         lines.append(phase)
         lines.append(self._traffic(run))
         lines.append(self._errors(run))
+        if run.drill.abort_when:
+            armed = Text(no_wrap=True, overflow="ellipsis", end="")
+            armed.append(f"{' stop if':<{LABEL}}", style("stale"))
+            armed.append("; ".join(condition.text() for condition in run.drill.abort_when))
+            lines.append(armed)
         return Text("\n", no_wrap=True).join(lines)
 
     def _traffic(self, run: DrillRun) -> Text:
