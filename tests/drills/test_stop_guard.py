@@ -73,7 +73,7 @@ async def test_traffic_is_judged_on_100_ms_buckets_of_completed_requests(monitor
 
 
 async def test_a_failing_command_trips_and_a_passing_one_does_not(monitor: ClusterMonitor) -> None:
-    passing = StopGuard(parse_stop_text("command_fails=true,every=100ms"), monitor, target="web1")
+    passing = StopGuard(parse_stop_text("command_fails=true,every=1s,timeout=1s"), monitor, target="web1")
     failing = StopGuard(parse_stop_text("command_fails='exit 3',every=100ms"), monitor, target="web1")
     passing.arm()
     failing.arm()

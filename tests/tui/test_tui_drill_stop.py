@@ -31,6 +31,10 @@ pytestmark = pytest.mark.usefixtures("lab_keys_at_home")
 class StoppedRunner(FakeRunner):
     """Steady traffic, then a fault under which every request fails until `abort_when` trips."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.looked = asyncio.Event()  # set by the test once it has read the live panel
+
     async def run(self):  # type: ignore[override]
         started = time.time()
         state = RunState(started=started, steady_success=1.0, target="web2")
@@ -56,7 +60,7 @@ class StoppedRunner(FakeRunner):
         assert breach is not None
         self.progress.errors.append(f"{breach.reason()}; reverting")
         self._phase("reverting")
-        await asyncio.sleep(0.2)  # the live panel shows the reason while the fault reverts
+        await asyncio.wait_for(self.looked.wait(), 30)  # the test reads the live panel meanwhile
         state.t_revert, state.breach = breach.t + 0.3, breach
         self._phase("recovery", self.seconds)
         state.ended = state.t_revert + self.seconds
@@ -77,6 +81,7 @@ async def test_the_panel_shows_the_stop_condition_live_and_in_the_verdict(make_a
         live = str(app.screen_stack[0].query_one(DrillPanel).render())
         assert "stop condition availability_below=0.5,over=1s at +1.0 s" in live and "reverting" in live
         assert " stop if  availability_below=0.5,over=1s" in live  # what is armed, while it runs
+        app.drill_run.runner.looked.set()
         await until(pilot, lambda: app.drill_result is not None and app.drill_run.report is not None)
         final = str(app.screen_stack[0].query_one(DrillPanel).render())
         assert " ABORTED " in final
