@@ -41,6 +41,8 @@ def node_availability(cluster: Cluster, node: Node, survey: NodeSurvey | None, d
     blocked = guards.policy_refusal(cluster, node)
     if blocked is None and survey is None:
         blocked = f"unreachable: {detail}"
+    if blocked is None and survey is not None:
+        blocked = guards.frozen(survey.facts.frozen)
     result: dict[str, KindAvailability] = {}
     for kind, spec in CATALOG.items():
         if blocked is not None:

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from clustertui.chaos.freeze import SURVEY_LINE as FREEZE_LINE
+from clustertui.chaos.freeze import FreezeMark, parse_mark
 from clustertui.chaos.ledger import KEEP_SH, LEDGER_DIR, LedgerEntry, entries_from_files, shown
 from clustertui.chaos.shell import HELPERS, cmd, q
 
@@ -29,7 +31,7 @@ MAX_DIGITS = 20
 #: Lines the survey script always prints; without one it was cut short (or is not ours).
 _REQUIRED = ("uid", "now", "nproc", "end")
 #: Lines that the script prints once: a second one is injected.
-_ONCE = frozenset((*_REQUIRED, "ssh", "memavail", "pid1"))
+_ONCE = frozenset((*_REQUIRED, "ssh", "memavail", "pid1", "freeze"))
 
 TOOLS = (
     "iptables", "nft", "tc", "ip", "unshare", "setsid", "nohup", "pgrep", "pkill",
@@ -67,6 +69,7 @@ ctui_ledger() {
 ctui_ledger file LEDGER
 KEEPSH
 ctui_ledger kept "$ctui_keep"
+FREEZE
 echo end"""
 
 #: One `proc NAME PID...` line per service process, its PIDs those of the service's owner
@@ -85,6 +88,7 @@ def survey_script(processes: Iterable[tuple[str, str]]) -> str:
         _BODY.replace("TOOLS", " ".join(TOOLS))
         .replace("LEDGER", q(LEDGER_DIR))
         .replace("KEEPSH", KEEP_SH)
+        .replace("FREEZE", FREEZE_LINE)
         .replace("PROCS", "\n".join([_PROCS, *(cmd("ctui_proc", name, owner) for name, owner in processes)]) if processes else ":")
     )
     return HELPERS + "\n" + body
@@ -114,6 +118,12 @@ class NodeFacts:
     netem_detail: str = ""
     routes: tuple[Route, ...] = ()
     processes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    freeze: FreezeMark | None = None  # the node's freeze mark, expired or not
+
+    @property
+    def frozen(self) -> FreezeMark | None:
+        """The freeze that refuses new faults here now, if any."""
+        return self.freeze if self.freeze is not None and self.freeze.active else None
 
     def missing(self, *tools: str) -> list[str]:
         return [tool for tool in tools if tool not in self.tools]
@@ -244,6 +254,8 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
             name, *pids = rest.split() or [""]
             if name:  # a bare `proc`: an older survey on a node without service processes
                 values["processes"][name] = tuple(_number(f"a pid of {shown(name)}", p, lineno) for p in pids)
+        elif key == "freeze":
+            values["freeze_line"] = rest
         elif key in ("file", "kept"):
             name, _, content = rest.partition(" ")
             (files if key == "file" else kept)[name] = content
@@ -253,6 +265,9 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
     values["nproc"] = max(1, values.get("nproc", 1))
     tools = frozenset(values.pop("tools"))
     pid1_systemd = values.pop("pid1_systemd", False)
+    mark = values.pop("freeze_line", None)
+    if mark is not None:
+        values["freeze"] = parse_mark(node, mark, values.get("node_now", 0.0))
     facts = NodeFacts(
         tools=tools,
         systemd=pid1_systemd and "systemd-run" in tools and "systemctl" in tools,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from clustertui.chaos.freeze import FreezeMark
 from clustertui.config import Cluster, Node
 from clustertui.engine.health import quorum_for
 
@@ -33,6 +34,12 @@ def target_allowed(cluster: Cluster, node: Node) -> str | None:
 def policy_refusal(cluster: Cluster, node: Node) -> str | None:
     """The guards that need no network: chaos enabled, node allowed."""
     return chaos_enabled(cluster) or target_allowed(cluster, node)
+
+
+def frozen(mark: FreezeMark | None) -> str | None:
+    """Refuse a fault on a frozen node (its survey's active freeze mark); the node's apply
+    script refuses it again, whoever applies it: this only says so before any plan."""
+    return mark.refusal() if mark is not None else None
 
 
 def blast_radius(cluster: Cluster, node: str, faulted: Iterable[str]) -> str | None:

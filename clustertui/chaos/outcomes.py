@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from clustertui.chaos.freeze import FreezeMark
     from clustertui.chaos.ledger import LedgerRecord
 
 
@@ -141,3 +142,4 @@ class ChaosStatus:
     reverted_elsewhere: tuple[str, ...]  # local records whose fault left its node's ledger
     garbled: tuple[str, ...] = ()  # of `unreachable`: nodes that answered, with nonsense (probe-error)
     corrupt: dict[str, tuple[str, ...]] = field(default_factory=dict)  # node -> escaped names
+    frozen: dict[str, FreezeMark] = field(default_factory=dict)  # node -> its active freeze

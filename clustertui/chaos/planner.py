@@ -34,6 +34,7 @@ from clustertui.chaos.errors import InvalidInput, Refused
 from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.faults import FaultContext, FaultSteps, Peer
 from clustertui.chaos.faults.process import unavailable as service_problem
+from clustertui.chaos.freeze import FREEZE_FILE, freeze_precheck
 from clustertui.chaos.ledger import (
     KEEP_DIR,
     KEEP_SH,
@@ -145,7 +146,8 @@ class FaultPlan:
     def sections(self) -> dict[str, list[str]]:
         """The commands by phase, in the order they run, for a person to read."""
         return {
-            "precheck": [f"{c.test}   # else refuse: {c.problem}" for c in self.steps.precheck],
+            "precheck": [f"test ! -e {q(FREEZE_FILE)} (or expired)   # else refuse: the node is frozen",
+                         *(f"{c.test}   # else refuse: {c.problem}" for c in self.steps.precheck)],
             "ledger": [
                 f"mkdir -p {q(LEDGER_DIR)}",
                 _write_ledger(self.id, self.record, "REVERT_SCRIPT") + "   # REVERT_SCRIPT: the revert below, as one script",
@@ -342,7 +344,8 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         f"ctui_refuse() {{ printf 'refused: %s\\n' \"$1\" >&2; exit {REFUSED}; }}",
         f"ctui_rollback() {{ rm -f {q(applying)}; printf 'failed: %s\\n' \"$1\" >&2; "
         f"if sh {q(revert_file)} rollback >&2; then exit {ROLLED_BACK}; fi; exit {ROLLBACK_FAILED}; }}",
-        "# precheck: nothing has been changed yet",
+        "# precheck: nothing has been changed yet; a frozen node refuses first",
+        freeze_precheck(REFUSED),
         *(f"{_block(check.test)} || ctui_refuse {q(check.problem)}" for check in steps.precheck),
         "# ledger: the record and its exact revert, before anything changes",
         f"mkdir -p {q(LEDGER_DIR)} || ctui_refuse {q(f'cannot create {LEDGER_DIR}')}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clustertui.chaos.freeze import refusal_from_output
 from clustertui.chaos.ledger import KEEP_SH, kept_files, ledger_file, ledger_files
 from clustertui.chaos.outcomes import ApplyOutcome, ApplyStatus, RevertReason, RevertStatus
 from clustertui.chaos.planner import APPLIED, REFUSED, ROLLBACK_FAILED, ROLLED_BACK
@@ -56,6 +57,7 @@ def apply_outcome(plan: Any, code: int | None, signal: object, output: str, seco
     if code == APPLIED:
         return ApplyOutcome(plan, ApplyStatus.APPLIED, "applied and verified", output, None, seconds)
     if code == REFUSED:
+        failure = refusal_from_output(plan.node, failure) or failure
         return ApplyOutcome(plan, ApplyStatus.REFUSED, failure or "refused by the node", output, None, seconds)
     if code == ROLLED_BACK:
         return ApplyOutcome(plan, ApplyStatus.ROLLED_BACK, f"{failure}; rolled back", output, reverted, seconds)

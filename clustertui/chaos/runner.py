@@ -36,6 +36,7 @@ from clustertui.chaos.availability import NodeAvailability, node_availability
 from clustertui.chaos.errors import NodeUnreachable, Refused
 from clustertui.chaos.facts import SSH_LINE, NodeSurvey, parse_survey, survey_script
 from clustertui.chaos.ledger import LedgerRecord
+from clustertui.chaos.notify import Notifier
 from clustertui.chaos.outcomes import (
     ActiveFault,
     ApplyOutcome,
@@ -52,6 +53,7 @@ from clustertui.chaos.records import LocalRecords
 from clustertui.chaos.results import apply_outcome, revert_script_command, revert_status, text
 from clustertui.chaos.shell import remote
 from clustertui.config import Cluster, Node
+from clustertui.config.notify import NotifyEvent
 from clustertui.transport.pool import ConnectionPool
 from clustertui.transport.ssh import SSHTarget
 from clustertui.transport.states import NodeState, classify
@@ -73,6 +75,7 @@ class Chaos:
         audit: AuditLog | None = None,
         records: LocalRecords | None = None,
         revert_on_exit: bool = False,
+        notifier: Notifier | None = None,
     ) -> None:
         self.cluster = cluster
         # Given the monitor's pool (TUI, drills), a command rides the monitor's connection.
@@ -80,6 +83,7 @@ class Chaos:
         self._owns_pool = pool is None
         self.audit = audit or AuditLog()
         self.records = records or LocalRecords()
+        self.notifier = notifier or Notifier(cluster, self.audit)
         self.revert_on_exit = revert_on_exit
         self.applied: dict[str, str] = {}  # fault id -> node: applied here, not reverted yet
 
@@ -94,6 +98,7 @@ class Chaos:
             if self.revert_on_exit and self.applied:
                 await self.revert_own(RevertReason.EXIT)
         finally:
+            self.notifier.close()
             if self._owns_pool:
                 self.pool.close()
 
@@ -187,6 +192,9 @@ class Chaos:
         target = surveys[node]
         if isinstance(target, NodeDown):
             raise Refused(f"{node} is {target.state}: {target.reason}")
+        refusal = guards.frozen(target.facts.frozen)
+        if refusal is not None:
+            raise Refused(refusal)
         faulted = self._faulted(surveys) | set(pending)
         reachable = {name for name, s in surveys.items() if isinstance(s, NodeSurvey)}
         refusal = guards.network_refusal(self.cluster, node, reachable, faulted, force=force)
@@ -289,6 +297,9 @@ class Chaos:
             self.records.remove(plan.id)
         self._audit_plan(plan, "apply", outcome.result, revert_result=outcome.revert_result,
                          output=outcome.output, seconds=round(outcome.seconds, 3))
+        self.notifier.emit(NotifyEvent.APPLY, f"{plan.id} on {plan.node} ({plan.summary}): {outcome.result}",
+                           ok=outcome.ok, node=plan.node, fault=plan.id, kind=plan.kind, ttl=plan.ttl,
+                           status=str(outcome.status))
         return outcome
 
     # -- revert ---------------------------------------------------------------------------
@@ -374,6 +385,9 @@ class Chaos:
             kind=record.kind if record else None, params=record.params if record else None,
             reason=reason, commands=[script], result=result_text, revert_result=output, seconds=round(seconds, 3),
         )
+        self.notifier.emit(NotifyEvent.REVERT, f"{fault_id} on {node.name} ({reason}): {result_text}", ok=outcome.ok,
+                           node=node.name, fault=fault_id, kind=record.kind if record else None, reason=str(reason),
+                           status=str(status))
         return outcome
 
     # -- status ---------------------------------------------------------------------------
@@ -421,6 +435,7 @@ class Chaos:
             tuple(found), {name: f"{s.state}: {s.reason}" for name, s in down.items()}, tuple(gone),
             garbled=tuple(name for name, s in down.items() if s.answered),
             corrupt={name: s.corrupt for name, s in surveys.items() if isinstance(s, NodeSurvey) and s.corrupt},
+            frozen={name: mark for name, s in surveys.items() if isinstance(s, NodeSurvey) and (mark := s.facts.frozen)},
         )
 
     # -- audit ----------------------------------------------------------------------------

@@ -33,12 +33,14 @@ from clustertui.chaos import guards
 from clustertui.chaos.audit import operator
 from clustertui.chaos.errors import Refused
 from clustertui.chaos.facts import NodeSurvey
+from clustertui.chaos.freezer import FreezeAction, FreezeReport, freeze_nodes, thaw_nodes
 from clustertui.chaos.nodelock import NodeLocks
 from clustertui.chaos.offline import assumed_survey
 from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, RevertOutcome, RevertReason, RevertStatus
 from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
 from clustertui.chaos.runner import Chaos, SurveyResult
 from clustertui.config import Cluster
+from clustertui.config.notify import NotifyEvent
 from clustertui.engine.monitor import ClusterMonitor
 
 
@@ -285,7 +287,38 @@ class ChaosSession:
         for outcome in outcomes:
             grouped.setdefault(outcome.node or "?", []).append(outcome)
         names = [node.name for node in self.cluster.nodes] + sorted(set(grouped) - {n.name for n in self.cluster.nodes})
-        return HaltReport({name: _node_halt(name, grouped.get(name, ()), surveys.get(name)) for name in names})
+        report = HaltReport({name: _node_halt(name, grouped.get(name, ()), surveys.get(name)) for name in names})
+        self.chaos.notifier.emit(NotifyEvent.HALT, report.summary(), ok=report.ok,
+                                 nodes={name: node.line() for name, node in report.nodes.items()})
+        return report
+
+    # -- freeze --------------------------------------------------------------------------
+
+    async def freeze(self, nodes: Sequence[str] | None = None, reason: str = "",
+                     seconds: float | None = None) -> FreezeReport:
+        """Freeze the nodes (all by default): no controller applies a new fault there until
+        a thaw or `seconds` (None: until thawed).  KeyError names an unknown node."""
+        report = await freeze_nodes(self.cluster, self.chaos.pool, self.chaos.audit, nodes, reason, seconds)
+        self._notify_freeze(report)
+        return report
+
+    async def thaw(self, nodes: Sequence[str] | None = None) -> FreezeReport:
+        report = await thaw_nodes(self.cluster, self.chaos.pool, self.chaos.audit, nodes)
+        self._notify_freeze(report)
+        return report
+
+    def _notify_freeze(self, report: FreezeReport) -> None:
+        event = NotifyEvent.FREEZE if report.action is FreezeAction.FREEZE else NotifyEvent.THAW
+        reason = f" ({report.reason})" if report.reason else ""
+        failed = "".join(f"; {n.node}: {n.detail}" for n in report.nodes if not n.ok)
+        self.chaos.notifier.emit(event, report.summary() + reason + failed, ok=report.ok, reason=report.reason,
+                                 seconds=report.seconds, nodes={n.node: n.detail for n in report.nodes})
+
+    async def halt_and_freeze(self, reason: str, seconds: float | None) -> tuple[HaltReport, FreezeReport]:
+        """Halt and freeze at once (the TUI's `H`): the freeze waits for the nodes' chaos
+        locks, the halt never does, so neither delays the other."""
+        halt, freeze = await asyncio.gather(self.halt(), self.freeze(None, reason, seconds))
+        return halt, freeze
 
     # -- status --------------------------------------------------------------------------
 

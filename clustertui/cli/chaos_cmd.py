@@ -1,4 +1,4 @@
-"""`clustertui chaos FILE list|status|apply|revert`: faults that always revert.
+"""`clustertui chaos FILE list|status|apply|revert|freeze|thaw`: faults that always revert.
 
 Exit codes: 0 ok; 1 a fault did not apply or a revert did not verify; 2 bad usage, file or
 parameter; 3 refused (a guard, no confirmation, a node's precheck) or a node unreachable.
@@ -28,6 +28,7 @@ from clustertui.cli.chaos_output import (
 from clustertui.cli.completion import complete_node_list, complete_nodes
 from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
+from clustertui.cli.freeze_cmd import freeze_command, thaw_command
 from clustertui.cli.help import examples
 from clustertui.cli.hold import hold as hold_fault
 from clustertui.cli.hold import holding_already, parse_abort_when, watching
@@ -180,6 +181,7 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
                 "unreachable": status.unreachable,
                 "reverted_elsewhere": list(status.reverted_elsewhere),
                 "corrupt": {node: list(names) for node, names in status.corrupt.items()},
+                "frozen": {node: mark.to_json() for node, mark in status.frozen.items()},
             }
         )
         raise SystemExit(code)
@@ -200,6 +202,8 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
         say(f"{node}: ledger not read: {why}")
     for node, names in status.corrupt.items():
         say(f"{node}: corrupt ledger entries, left alone: {', '.join(names)}")
+    for node, mark in status.frozen.items():
+        echo(f"{node}: {mark.describe()}")
     raise SystemExit(code)
 
 
@@ -384,3 +388,7 @@ async def _halt(cluster: Cluster) -> HaltReport:
     async with ChaosSession.open(cluster) as session:
         return await session.halt()
 
+
+
+chaos_group.add_command(freeze_command)
+chaos_group.add_command(thaw_command)

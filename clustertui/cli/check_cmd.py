@@ -60,14 +60,33 @@ def check_command(file: str, offline: bool, as_json: bool, lint: bool) -> None:
             echo(f"{file}: valid: cluster {cluster.name!r}, {counts}")
         raise SystemExit(OK)
     from clustertui.cli.render import check_table, check_to_json
-    from clustertui.engine.check import check_cluster
 
-    report = asyncio.run(check_cluster(cluster))
+    report, frozen = asyncio.run(_check_and_freezes(cluster))
     if as_json:
-        echo(json.dumps(check_to_json(report), indent=2))
+        echo(json.dumps({**check_to_json(report), "frozen": {node: mark.to_json() for node, mark in frozen.items()}},
+                        indent=2))
     else:
         check_table(report)
+        for mark in frozen.values():
+            echo(f"{mark.node}: {mark.describe()}: no new faults (clustertui chaos FILE thaw)")
     raise SystemExit(OK if report.ok else FAILED)
+
+
+async def _check_and_freezes(cluster):
+    """The check, then each node's freeze mark over the same connections (a freeze is
+    shown, and does not fail the check)."""
+    from clustertui.chaos.freezer import read_marks
+    from clustertui.engine.check import check_cluster
+    from clustertui.transport.pool import ConnectionPool
+    from clustertui.transport.states import NodeState
+
+    pool = ConnectionPool()
+    try:
+        report = await check_cluster(cluster, pool)
+        up = [node.name for node in report.nodes if node.state is NodeState.UP]
+        return report, await read_marks(cluster, pool, up)
+    finally:
+        pool.close()
 
 
 def _load_or_json_error(file: str, check_files: bool):

@@ -77,6 +77,7 @@ def build_cluster(
         scenarios={key: Scenario(name=key, **dict(value)) for key, value in spec.scenarios.items()},
         coverage=spec.coverage,
         history=spec.history,
+        notify=spec.notify,
         source=source,
     )
 

@@ -19,6 +19,7 @@ from .frozen import Frozen
 from .history import HistorySettings
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
+from .notify import Webhook
 from .scalars import (
     ClusterName,
     ClusterType,
@@ -197,6 +198,10 @@ class ChaosPolicy(Frozen):
     max_faulted_nodes: Count = 1
     default_ttl: Ttl = 60.0
     quorum_guard: bool = True
+    #: `H` in the TUI halts and also freezes every node (chaos/freeze.py) for this long;
+    #: null: until thawed.  `freeze_on_halt: false` makes `H` a plain halt.
+    freeze_on_halt: bool = True
+    freeze_on_halt_for: Duration | None = 3600.0
 
 
 class Traffic(HttpSettings):
@@ -313,6 +318,7 @@ class Cluster(Frozen):
     scenarios: dict[str, Scenario] = {}
     coverage: CoverageSettings = CoverageSettings()
     history: HistorySettings = HistorySettings()
+    notify: dict[str, Webhook] = {}
     source: Path
 
     def node(self, name: str) -> Node:

@@ -14,6 +14,7 @@ from .frozen import Frozen
 from .history import HistorySettings
 from .lint_policy import LintPolicy
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
+from .notify import Webhook, WebhookName
 from .ranges import expand_range
 from .scalars import (
     NAME_RULE,
@@ -134,3 +135,4 @@ class ClusterFile(Frozen):
     scenarios: dict[ScenarioName, ScenarioSpec] = {}
     coverage: CoverageSettings = CoverageSettings()
     history: HistorySettings = HistorySettings()
+    notify: dict[WebhookName, Webhook] = {}

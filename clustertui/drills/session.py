@@ -18,6 +18,7 @@ from pathlib import Path
 from clustertui.chaos import ChaosSession
 from clustertui.chaos.audit import state_dir
 from clustertui.config import Cluster, Drill
+from clustertui.config.notify import NotifyEvent
 from clustertui.drills.export import RENDERERS
 from clustertui.drills.result import ABORTED, DrillResult
 from clustertui.drills.runner import DrillRunner, Progress
@@ -95,6 +96,7 @@ class DrillSession:
             result = aborted_result(self.cluster, run.drill, run.started, f"the drill broke: {exc}")
         await self.record(run, result)
         run.result = result
+        self._notify(result)
         return result
 
     async def record(self, run: DrillRun, result: DrillResult) -> None:
@@ -106,6 +108,11 @@ class DrillSession:
             run.history_id = await asyncio.to_thread(self.recorder, result, run.drill)
         except Exception as exc:
             run.history_error = f"not recorded in the history: {exc}"
+
+    def _notify(self, result: DrillResult) -> None:
+        """The verdict to the webhooks (`abort` for an aborted run, `drill` otherwise)."""
+        self.chaos.chaos.notifier.verdict(NotifyEvent.DRILL, result.drill, str(result.verdict), result.reason,
+                                          node=result.target, availability=result.availability)
 
     async def save(self, run: DrillRun) -> None:
         """Write a finished run's HTML and JSON reports to the reports directory: its

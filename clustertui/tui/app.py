@@ -47,6 +47,7 @@ from clustertui.tui.themes import ThemeCatalog
 
 SnapshotScreens = (OverviewScreen, DetailScreen)
 STATUS_EVERY = 3.0  # seconds between surveys of the fault ledgers, while there are faults
+FREEZE_EVERY = 30.0  # seconds between surveys without faults: another operator's freeze shows
 
 
 class ClusterApp(GamedayActions):
@@ -121,6 +122,8 @@ class ClusterApp(GamedayActions):
         self.call_after_refresh(self._first_tick)
         self._ticker = self.set_interval(self.source.interval, self.tick)
         self.set_interval(STATUS_EVERY, self.poll_status)
+        if self.chaos is not None:  # another operator's freeze shows within FREEZE_EVERY
+            self.set_interval(FREEZE_EVERY, lambda: self.poll_status(now=True))
 
     def _first_tick(self) -> None:
         """Once the overview exists: the first snapshot at once, any theme errors, and the
@@ -208,7 +211,7 @@ class ClusterApp(GamedayActions):
     def poll_status(self, now: bool = False) -> None:
         """Survey the fault ledgers in a worker: every few seconds while faults exist, or
         `now` (a new fault id, an apply, a revert); the session keeps it to one at a time."""
-        if self.chaos is not None and self.chaos.want_status(now, bool(self.faults.ids())):
+        if self.chaos is not None and self.chaos.want_status(now, bool(self.faults.ids() or self.faults.frozen)):
             self.run_worker(self.chaos.refresh_status(self._see_status), group="status", exit_on_error=False)
 
     def _see_status(self, reading: StatusReading) -> None:

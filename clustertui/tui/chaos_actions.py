@@ -19,7 +19,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.worker import Worker
 
-from clustertui.chaos import ChaosSession, FaultPlan, HaltReport, RevertOutcome
+from clustertui.chaos import ChaosSession, FaultPlan, RevertOutcome
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun, DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot
@@ -189,8 +189,19 @@ class ChaosActions(App[None]):
         if isinstance(self.screen, ModalScreen) or not self._may_act():
             return
         intro = "Revert every fault in every node's ledger, whoever applied it, and clear leftovers."
+        freeze = self._halt_freeze()
+        if freeze is not None:
+            intro += f" Then every node stays frozen {freeze}: no controller applies a new fault (thaw lifts it)."
         self.push_screen(ConfirmScreen("halt: revert every fault?", faults_text(intro, self.fault_rows(), time.time()),
                                        "Halt all"), lambda yes: self._halt() if yes else None)
+
+    def _halt_freeze(self) -> str | None:
+        """How long `H` freezes the nodes, in words; None when it does not (chaos.freeze_on_halt)."""
+        assert self.chaos is not None
+        policy = self.chaos.cluster.chaos
+        if not policy.freeze_on_halt:
+            return None
+        return "until thawed" if policy.freeze_on_halt_for is None else f"for {policy.freeze_on_halt_for:g}s"
 
     def _halt(self) -> None:
         if not self._may_act():
@@ -204,8 +215,14 @@ class ChaosActions(App[None]):
 
     async def _halt_all(self) -> None:
         assert self.chaos is not None
+        policy = self.chaos.cluster.chaos
         try:
-            report: HaltReport = await self.chaos.halt()
+            if policy.freeze_on_halt:
+                report, frozen = await self.chaos.halt_and_freeze("halt from the TUI", policy.freeze_on_halt_for)
+                self.notify(frozen.summary(), title="freeze", severity="information" if frozen.ok else "error",
+                            timeout=10, markup=False)
+            else:
+                report = await self.chaos.halt()
         finally:
             self.poll_status(now=True)
         self.faults.forget([o.fault_id for o in report.outcomes if o.ok], time.time())

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from clustertui.chaos import ActiveFault, ChaosStatus
+from clustertui.chaos.freeze import FreezeMark
 from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
@@ -54,6 +55,7 @@ class FaultBook:
         self._details: dict[str, ActiveFault] = {}
         self._status_taken: float | None = None  # when the last status survey started
         self._reverted: dict[str, float] = {}  # fault id -> when this session reverted it
+        self.frozen: dict[str, FreezeMark] = {}  # node -> its freeze, as the last status read it
 
     # -- feeding -----------------------------------------------------------------------
 
@@ -72,6 +74,9 @@ class FaultBook:
         """Take a `Chaos.status()` result; `taken` is when its survey started."""
         self._details = {fault.id: fault for fault in status.faults}
         self._status_taken = taken
+        # Unreachable nodes keep their last known freeze: it holds on the node all the same.
+        kept = {node: mark for node, mark in self.frozen.items() if node in status.unreachable}
+        self.frozen = {**kept, **status.frozen}
 
     def forget(self, fault_ids: Iterable[str], now: float) -> None:
         """Faults just reverted here: drop them now, and ignore samples taken before `now`

@@ -50,7 +50,7 @@ KEYS: tuple[Key, ...] = (
     Key("app", "minus", "interval(-1)", "Faster",
         "Sample more often: the next shorter interval (down to 100ms), on every node at once.",
         show=False, display="-"),
-    Key("app", "H", "halt", "Halt", "Halt: revert every fault on every node, after a confirmation.",
+    Key("app", "H", "halt", "Halt", "Halt: revert every fault on every node (and freeze them: chaos.freeze_on_halt), after a confirmation.",
         display="H", chaos=True),
     Key("app", "h", "history", "History",
         "The drills' history: each run's verdict and timings, trend charts, regressions ([ ] other drills).",

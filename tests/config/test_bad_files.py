@@ -18,7 +18,7 @@ EXPECTED = {
     "unknown_key.yaml": "3: intreval: unknown field, did you mean 'interval'?",
     "unknown_nested_key.yaml": "5: nodes[0].hots: unknown field, did you mean 'host'?",
     "unknown_key_no_guess.yaml": "7: chaos.zzz: unknown field, expected one of: enabled, allow_roles, allow_nodes, "
-    "max_faulted_nodes, default_ttl, quorum_guard",
+    "max_faulted_nodes, default_ttl, quorum_guard, freeze_on_halt, freeze_on_halt_for",
     "nodes_not_a_list.yaml": "3: nodes: expected a list, found a mapping",
     "port_as_string.yaml": "4: nodes[0].port: expected an integer from 1 to 65535, found '22'",
     "port_zero.yaml": "5: nodes[1].port: expected an integer from 1 to 65535, found 0",

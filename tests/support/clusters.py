@@ -48,10 +48,12 @@ def write_cluster(
     path: Path,
     nodes_extra: list[dict] | None = None,
     services_without: tuple[str, tuple[str, ...]] | None = None,
+    notify: dict[str, Any] | None = None,
+    keep_drills: bool = False,
     **chaos: Any,
 ) -> Path:
-    """A copy of sample_clusters/lab.yaml with `chaos` settings overridden, more nodes, or
-    a service stripped of some fields (`("redis", ("start", "stop"))`)."""
+    """A copy of sample_clusters/lab.yaml with `chaos` settings overridden, more nodes, a
+    service stripped of some fields (`("redis", ("start", "stop"))`), or webhooks."""
     yaml = YAML()
     data = yaml.load(LAB_FILE.read_text())
     data["chaos"].update(chaos)
@@ -61,7 +63,10 @@ def write_cluster(
         service, fields = services_without
         for field in fields:
             data["services"][service].pop(field, None)
-    data.pop("drills", None)  # drills are not what these tests are about
+    if not keep_drills:
+        data.pop("drills", None)  # drills are not what these tests are about
+    if notify:
+        data["notify"] = notify
     buffer = io.StringIO()
     yaml.dump(data, buffer)
     path.write_text(buffer.getvalue())

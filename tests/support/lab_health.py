@@ -6,7 +6,8 @@ ledger or a dead service breaks the tests after it, far from the cause.  So befo
 gets the lab, ``check_and_heal`` looks at every node and repairs what it finds:
 
 - mounts that neither the lab nor the host made (``nodes.unmount``: stop the users first);
-- chaos faults still in a node's ledger (their own revert script, which verifies);
+- chaos faults still in a node's ledger (their own revert script, which verifies), and a
+  freeze mark (it would refuse every later test's faults);
 - firewall rules, non-default root qdiscs, stopped processes;
 - services that do not run (started again with the lab's own command line) or do not answer.
 
@@ -40,7 +41,8 @@ _SURVEY = (
     "echo '## nft'; if command -v nft >/dev/null; then nft list tables 2>&1; fi; "
     "echo '## tc'; tc qdisc show 2>&1; "
     "echo '## ps'; ps -eo pid=,stat=,comm= 2>&1; "
-    "echo '## ledger'; ls /run/clustertui/faults/ 2>/dev/null | grep '\\.revert$'; true"
+    "echo '## ledger'; ls /run/clustertui/faults/ 2>/dev/null | grep '\\.revert$'; "
+    "echo '## freeze'; [ -e /run/clustertui/faults/.freeze ] && echo .freeze; true"
 )
 
 #: How long a service that runs may take to answer again (HAProxy's rise, a replica resync).
@@ -132,6 +134,7 @@ def survey(lab: Any, node: str) -> NodeReport:
     report.found += [f"mount on {point}" for point in extra_mounts(lab, node, init_pid)]
     parts = _sections(lab.node_exec(node, ["sh", "-c", _SURVEY], timeout=15).stdout)
     report.found += [f"ledger: {name}" for name in parts.get("ledger", [])]
+    report.found += [f"freeze: {name}" for name in parts.get("freeze", [])]
     report.found += [f"iptables: {rule}" for rule in parts.get("iptables", []) if rule != "-P INPUT ACCEPT"
                      and rule != "-P FORWARD ACCEPT" and rule != "-P OUTPUT ACCEPT"]
     # iptables-nft keeps its own `table ip filter` once iptables ran: only chaos's own tables
@@ -166,6 +169,8 @@ def _heal_node(lab: Any, report: NodeReport) -> None:
             report.healed += unmount(lab, node, item.removeprefix("mount on "))
         elif kind == "ledger":
             run(f"sh /run/clustertui/faults/{shlex.quote(what)} halt || rm -f /run/clustertui/faults/{shlex.quote(what)}")
+        elif kind == "freeze":
+            run("rm -f /run/clustertui/faults/.freeze")
         elif kind == "stopped":
             run(f"kill -CONT {shlex.quote(what.rsplit('pid ', 1)[-1].rstrip(')'))}")
     # Rules and qdiscs after the ledger: a fault's own revert removes its own first.

@@ -27,7 +27,10 @@ from clustertui.chaos import (
     RevertStatus,
     guards,
 )
+from clustertui.chaos.audit import AuditLog
+from clustertui.chaos.freeze import FreezeMark
 from clustertui.chaos.ledger import LedgerRecord
+from clustertui.chaos.notify import Notifier
 from clustertui.chaos.planner import check_request
 from clustertui.config import Cluster, Drill
 from clustertui.drills.result import ABORTED, PASSED, Check, DrillResult, Phase, ProbeRecord
@@ -82,17 +85,43 @@ class LockHeld:
         pass
 
 
-class LockingPool:
-    """A connection pool whose every connection only takes chaos locks."""
+@dataclass
+class Answered:
+    stdout: str
+    stderr: str = ""
+    exit_status: int = 0
 
-    async def connection(self, target) -> LockingPool:
-        return self
+
+class LockingPool:
+    """A connection pool whose every connection takes chaos locks at once and writes or
+    removes a node's freeze mark (`frozen`: node -> until, 0 for until thawed)."""
+
+    def __init__(self) -> None:
+        self.frozen: dict[str, int] = {}
+
+    async def connection(self, target) -> NodeConnection:
+        return NodeConnection(self, target.name)
+
+    def forget(self, name: str) -> None:
+        pass
+
+
+@dataclass
+class NodeConnection:
+    pool: LockingPool
+    node: str
 
     async def create_process(self, command: str) -> LockHeld:
         return LockHeld()
 
-    def forget(self, name: str) -> None:
-        pass
+    async def run(self, command: str, check: bool = False, timeout: float = 0) -> Answered:
+        if ".freeze.tmp" in command:  # the freeze script
+            until = 0 if "ctui_until=0" in command else int(time.time()) + 60
+            self.pool.frozen[self.node] = until
+            return Answered(f"frozen {until} {int(time.time())}\n")
+        if "not-frozen" in command:  # the thaw script
+            return Answered("thawed\n" if self.pool.frozen.pop(self.node, None) is not None else "not-frozen\n")
+        return Answered("", "not a command this fake node runs", 1)
 
 
 class FakeChaos:
@@ -109,6 +138,8 @@ class FakeChaos:
         self.closed = False
         self._count = 0
         self.pool = LockingPool()  # every node grants its chaos lock at once
+        self.audit = AuditLog()
+        self.notifier = Notifier(cluster, self.audit)
 
     # -- what Chaos offers -------------------------------------------------------------
 
@@ -160,7 +191,10 @@ class FakeChaos:
     async def status(self) -> ChaosStatus:
         self.status_started.append(time.monotonic())
         await asyncio.sleep(self.status_delay)
-        return ChaosStatus(tuple(self.ledger.values()), {}, ())
+        now = time.time()
+        frozen = {node: FreezeMark(node, now, until or None, "halt from the TUI", self.by, self.cluster.name, now)
+                  for node, until in self.pool.frozen.items()}
+        return ChaosStatus(tuple(self.ledger.values()), {}, (), frozen=frozen)
 
     async def revert(self, fault_id: str, reason: str = "manual") -> RevertOutcome:
         self.calls.append(("revert", (fault_id, reason)))

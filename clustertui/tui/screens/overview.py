@@ -81,6 +81,7 @@ class OverviewScreen(Screen):
         """The faults panel, from the app's merged view of snapshot and status.  A fault
         that was not there before brings the panel up, even if `f` had hidden it."""
         rows = self.app.fault_rows()
+        self.query_one(ClusterHeader).show_frozen(self.app.faults.frozen)
         ids = {row.id for row in rows}
         if ids - self._fault_ids:
             self.faults_wanted = None

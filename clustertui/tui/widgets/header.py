@@ -7,6 +7,8 @@ The time is the snapshot's, so a frozen display is visibly frozen.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 
 from clustertui.engine.snapshot import ClusterSnapshot
@@ -23,10 +25,17 @@ class ClusterHeader(PalettedWidget):
         self.palette = palette
         self.read_only = read_only
         self.snapshot: ClusterSnapshot | None = None
+        self.frozen: tuple[str, ...] = ()  # frozen nodes (chaos/freeze.py), from the last status
 
     def show(self, snapshot: ClusterSnapshot) -> None:
         self.snapshot = snapshot
         self.refresh()
+
+    def show_frozen(self, marks: Mapping[str, object]) -> None:
+        frozen = tuple(sorted(marks))
+        if frozen != self.frozen:
+            self.frozen = frozen
+            self.refresh()
 
     def render(self) -> Text:
         snap = self.snapshot
@@ -41,6 +50,10 @@ class ClusterHeader(PalettedWidget):
         first.append(quorum.describe(), style("ok" if quorum.holds else "bad-bold"))
         first.append("  │ ", style("stale"))
         first.append(f"faults {snap.active_faults}", style("warn" if snap.active_faults else "plain"))
+        if self.frozen:
+            first.append("  │ ", style("stale"))
+            names = ",".join(self.frozen) if len(self.frozen) <= 3 else f"{len(self.frozen)} nodes"
+            first.append(f"FROZEN {names}", style("warn"))
         if self.read_only:
             first.append("  │ ", style("stale"))
             first.append("READ-ONLY", style("warn"))
