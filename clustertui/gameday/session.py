@@ -15,6 +15,7 @@ from pathlib import Path
 from clustertui.chaos import ChaosSession
 from clustertui.chaos.audit import state_dir
 from clustertui.config import Scenario
+from clustertui.config.notify import NotifyEvent
 from clustertui.drills.result import Verdict
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.gameday.export import RENDERERS
@@ -73,6 +74,9 @@ class GamedaySession:
             result = ScenarioResult(run.scenario.name, self.cluster.name, run.scenario.description, Verdict.ABORTED,
                                     f"the game day broke: {exc}", run.started, time.time(), ())
         run.result = result
+        self.chaos.chaos.notifier.verdict(  # `abort` when aborted, `scenario` otherwise
+            NotifyEvent.SCENARIO, result.scenario, str(result.verdict), result.reason,
+            steps={step.label: step.shown for step in result.steps})
         return result
 
     async def save(self, run: ScenarioRun) -> None:
