@@ -63,8 +63,9 @@ def write_cluster(
         service, fields = services_without
         for field in fields:
             data["services"][service].pop(field, None)
-    if not keep_drills:
-        data.pop("drills", None)  # drills are not what these tests are about
+    if not keep_drills:  # drills are not what these tests are about (nor the scenarios made of them)
+        data.pop("drills", None)
+        data.pop("scenarios", None)
     if notify:
         data["notify"] = notify
     buffer = io.StringIO()
