@@ -26,6 +26,7 @@ from clustertui.chaos.freeze import (
 from clustertui.chaos.ledger import LEDGER_DIR
 from clustertui.chaos.planner import REFUSED
 from tests.support.cli import run_cli
+from tests.support.clusters import CLOSED_CLUSTER
 
 CONTROL = ("\x1b", "\x07", "\x00", "\r")
 
@@ -120,21 +121,9 @@ def test_a_bad_reason_is_refused_before_anything_runs(reason: str) -> None:
         check_reason(reason)
 
 
-#: Nodes that refuse connections (127.0.0.x, port 1): nothing leaves this machine.
-UNREACHABLE = """
-name: c
-type: majority
-ssh: {connect_timeout: 2s}
-nodes:
-  - {name: web1, host: 127.0.0.1, port: 1, roles: [web]}
-  - {name: web2, host: 127.0.0.2, port: 1, roles: [web]}
-chaos: {enabled: true, allow_roles: [web]}
-"""
-
-
 def test_a_bad_freeze_is_a_usage_error(tmp_path: Path) -> None:
     cluster = tmp_path / "c.yaml"
-    cluster.write_text(UNREACHABLE)
+    cluster.write_text(CLOSED_CLUSTER)
     for argv, message in ((("--nodes", "web9"), "--nodes: no node called 'web9'"),
                           (("--reason", "x" * 201), "--reason: at most 200 characters"),
                           (("--reason", "two\nlines"), "--reason: one line of printable text"),
@@ -147,7 +136,7 @@ def test_a_bad_freeze_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_an_unreachable_node_is_not_frozen_and_says_why(tmp_path: Path) -> None:
     cluster = tmp_path / "c.yaml"
-    cluster.write_text(UNREACHABLE)
+    cluster.write_text(CLOSED_CLUSTER)
     result = run_cli("chaos", str(cluster), "freeze", "--reason", "x", "--nodes", "web2")
     assert result.returncode == 3, result.stderr
     assert result.stdout.startswith("web2: NOT frozen: ") and "refused" in result.stdout, result.stdout
