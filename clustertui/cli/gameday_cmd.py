@@ -31,14 +31,19 @@ from clustertui.cli.signals import stop_event
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
 @click.option("--yes", is_flag=True, help="Headless: continue past manual pauses at once.")
+@click.option("--history", "history", type=click.Path(dir_okay=False), default=None,
+              help="The history database (default: $CLUSTERTUI_HISTORY, the file's history.path, the state dir).")
+@click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
 def gameday_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
-                    yes: bool) -> None:
+                    yes: bool, history: str | None, no_history: bool) -> None:
     """Run scenario NAME of FILE, a game day (without NAME: list the scenarios).
 
     Each step runs only if the one before passed. Exit 0 when every step passed, 1 when a
     step's expectation failed, 3 when a step aborted (steady state, a guard, Ctrl-C). Every
     fault is reverted. Headless, a scenario with a manual pause is refused (exit 2) unless
-    --yes continues past its pauses.
+    --yes continues past its pauses. The run is recorded in the history (`clustertui
+    history`): the game day as one run, each of its drills as a run of its own, unless
+    --no-history.
     """
     from clustertui.gameday.export import RENDERERS
 
@@ -61,13 +66,14 @@ def gameday_command(file: str, name: str | None, headless: bool, output: str | N
         if waiting:
             fail(f"{file}: scenario {name!r} waits for the operator at step {waiting[0].index} "
                  f"({waiting[0].label}); run it on a terminal, or pass --yes to continue past pauses", USAGE)
+    recorder = None if no_history else _recorder(cluster, history, "tui" if on_terminal else "cli")
     if on_terminal:
         from clustertui.tui.launch import run_gameday_app
 
-        result = run_gameday_app(cluster, scenario)
+        result = run_gameday_app(cluster, scenario, recorder)
         print(safe(summary(result)), file=sys.stderr)
     else:
-        result = asyncio.run(_run_headless(cluster, scenario, yes))
+        result = asyncio.run(_run_headless(cluster, scenario, yes, recorder))
     from clustertui.gameday.export import render_junit
 
     saved = write_reports(result, output, junit, RENDERERS, render_junit)
@@ -87,10 +93,24 @@ def _list(cluster) -> None:
             echo(f"  {step.index}. {step.label}")
 
 
-async def _run_headless(cluster, scenario, auto_continue: bool):
+def _recorder(cluster, override: str | None, origin: str):
+    """The history's recorder, its database opened once now: a locked, damaged or too new
+    file is refused before the game day (its exit code), not found out after it."""
+    from clustertui.gameday.record import ScenarioRecorder
+    from clustertui.history import HistoryError, HistoryStore
+
+    recorder = ScenarioRecorder(cluster, origin, override)
+    try:
+        HistoryStore(recorder.path).close()
+    except HistoryError as exc:
+        fail(f"{exc}; --no-history runs the game day without it", exc.exit_code)
+    return recorder
+
+
+async def _run_headless(cluster, scenario, auto_continue: bool, recorder):
     from clustertui.chaos import ChaosSession
     from clustertui.engine.monitor import ClusterMonitor
-    from clustertui.gameday.runner import ScenarioRunner
+    from clustertui.gameday.session import GamedaySession
 
     stop = stop_event()
     monitor = ClusterMonitor(cluster)
@@ -109,12 +129,16 @@ async def _run_headless(cluster, scenario, auto_continue: bool):
 
     try:
         async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
-            runner = ScenarioRunner(cluster, scenario, monitor, chaos, on_change=show, stop=stop,
-                                    auto_continue=auto_continue)
-            result = await runner.run()
+            days = GamedaySession.for_monitor(chaos, monitor, recorder, auto_continue=auto_continue)
+            run = days.start(scenario, show, stop)
+            result = await days.run(run)
     finally:
         await monitor.stop()
     print(safe(summary(result)), file=sys.stderr)
+    if run.history_id is not None:
+        print(f"recorded in the history as run {run.history_id}", file=sys.stderr)
+    elif run.history_error:
+        print(safe(f"clustertui: warning: {run.history_error}"), file=sys.stderr)
     return result
 
 

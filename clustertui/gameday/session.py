@@ -1,7 +1,8 @@
 """`GamedaySession`: running scenarios inside the operator's chaos session (CLI and TUI).
 
 As `DrillSession` does for drills: a stop event the operator sets, a runner that broke still
-giving an `aborted` verdict, and the HTML and JSON reports saved in the state directory.
+giving an `aborted` verdict, the run recorded in the history (gameday/record.py), and the
+HTML and JSON reports saved in the state directory.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from clustertui.gameday.runner import ScenarioProgress, ScenarioRunner
 from clustertui.report.writer import write_atomic
 
 ScenarioRunnerFactory = Callable[[Scenario, Callable[[ScenarioProgress], None], asyncio.Event], ScenarioRunner]
+#: Records a finished game day in the history; returns its run id (raises HistoryError).
+ScenarioRecorderFn = Callable[[ScenarioResult], int]
 
 
 @dataclass
@@ -37,6 +40,8 @@ class ScenarioRun:
     result: ScenarioResult | None = None
     report: Path | None = None  # the HTML report (the JSON one sits next to it)
     report_error: str = ""
+    history_id: int | None = None  # the scenario's run id in the history, once recorded
+    history_error: str = ""  # why it was not recorded
 
     @property
     def running(self) -> bool:
@@ -44,26 +49,36 @@ class ScenarioRun:
 
 
 class GamedaySession:
-    def __init__(self, chaos: ChaosSession, new_runner: ScenarioRunnerFactory, reports_dir: Path | None = None) -> None:
+    def __init__(self, chaos: ChaosSession, new_runner: ScenarioRunnerFactory, reports_dir: Path | None = None,
+                 recorder: ScenarioRecorderFn | None = None) -> None:
+        """`recorder`: where each finished game day is recorded (None: nowhere, `--no-history`)."""
         self.chaos = chaos
         self.cluster = chaos.cluster
         self.new_runner = new_runner
         self.reports_dir = reports_dir or state_dir() / "gamedays"
+        self.recorder = recorder
 
     @classmethod
-    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor) -> GamedaySession:
+    def for_monitor(cls, chaos: ChaosSession, monitor: ClusterMonitor, recorder: ScenarioRecorderFn | None = None,
+                    *, auto_continue: bool = False) -> GamedaySession:
+        """Game days on `monitor`, their faults through `chaos`, their runs to `recorder`;
+        `auto_continue`: headless, past every pause at once (`--yes`)."""
+
         def new_runner(scenario: Scenario, on_change: Callable[[ScenarioProgress], None],
                        stop: asyncio.Event) -> ScenarioRunner:
-            return ScenarioRunner(chaos.cluster, scenario, monitor, chaos, on_change=on_change, stop=stop)
+            return ScenarioRunner(chaos.cluster, scenario, monitor, chaos, on_change=on_change, stop=stop,
+                                  auto_continue=auto_continue)
 
-        return cls(chaos, new_runner)
+        return cls(chaos, new_runner, recorder=recorder)
 
     @property
     def scenarios(self) -> Mapping[str, Scenario]:
         return self.cluster.scenarios
 
-    def start(self, scenario: Scenario, on_change: Callable[[ScenarioProgress], None]) -> ScenarioRun:
-        stop = asyncio.Event()
+    def start(self, scenario: Scenario, on_change: Callable[[ScenarioProgress], None],
+              stop: asyncio.Event | None = None) -> ScenarioRun:
+        """A run ready to go (`run` it); `stop` set by the operator stops it, which reverts."""
+        stop = stop or asyncio.Event()
         return ScenarioRun(scenario, self.new_runner(scenario, on_change, stop), stop)
 
     async def run(self, run: ScenarioRun) -> ScenarioResult:
@@ -77,7 +92,18 @@ class GamedaySession:
         self.chaos.chaos.notifier.verdict(  # `abort` when aborted, `scenario` otherwise
             NotifyEvent.SCENARIO, result.scenario, str(result.verdict), result.reason,
             steps={step.label: step.shown for step in result.steps})
+        await self.record(run, result)
         return result
+
+    async def record(self, run: ScenarioRun, result: ScenarioResult) -> None:
+        """Hand the result to the recorder (in a thread: SQLite may wait for a lock); a
+        failure is the run's `history_error`, never the game day's."""
+        if self.recorder is None:
+            return
+        try:
+            run.history_id = await asyncio.to_thread(self.recorder, result)
+        except Exception as exc:  # HistoryError, or the disk: said, never fatal
+            run.history_error = f"not recorded in the history: {exc}"
 
     async def save(self, run: ScenarioRun) -> None:
         """Write a finished run's HTML and JSON reports: its `report`, or why not."""

@@ -16,8 +16,9 @@ from clustertui.config import Cluster, Drill, Scenario
 from clustertui.drills.result import DrillResult, Verdict
 from clustertui.drills.session import DrillSession, Recorder, aborted_result
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.gameday.record import ScenarioRecorder
 from clustertui.gameday.result import ScenarioResult
-from clustertui.gameday.session import GamedaySession
+from clustertui.gameday.session import GamedaySession, ScenarioRecorderFn
 from clustertui.history import DrillRecorder
 from clustertui.report.escape import printable
 from clustertui.tui.app import ClusterApp, exit_lines
@@ -36,6 +37,7 @@ def build_app(
     drill: str | None = None,
     scenario: str | None = None,
     recorder: Recorder | None = None,
+    scenario_recorder: ScenarioRecorderFn | None = None,
     record: bool = True,
 ) -> ClusterApp:
     """The app monitoring `cluster`; raises UnknownTheme for a theme name that exists nowhere.
@@ -57,7 +59,8 @@ def build_app(
         recorder = DrillRecorder(cluster, "tui")
     chaos = None if local else ChaosSession.for_monitor(cluster, monitor)
     session = None if chaos is None else DrillSession.for_monitor(chaos, monitor, recorder)
-    gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor)
+    days = scenario_recorder or (ScenarioRecorder(cluster, "tui") if record and not local else None)
+    gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor, days)
     return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
                       start_drill=drill, gamedays=gamedays, start_scenario=scenario)
 
@@ -102,12 +105,13 @@ def run_drill_app(cluster: Cluster, drill: Drill, recorder: Recorder | None) -> 
     return app.drill_result or aborted_result(cluster, drill, started, "the app ended before the drill ran")
 
 
-def run_gameday_app(cluster: Cluster, scenario: Scenario) -> ScenarioResult:
+def run_gameday_app(cluster: Cluster, scenario: Scenario, recorder: ScenarioRecorderFn | None) -> ScenarioResult:
     """`clustertui gameday FILE NAME` on a terminal: the cluster panels and the game day's
     panel, the scenario started at once; the verdict stays on screen until the user quits
-    (quitting earlier stops it: the running step reverts, the rest are skipped)."""
+    (quitting earlier stops it: the running step reverts, the rest are skipped).  `recorder`
+    None: nothing is recorded (`--no-history`)."""
     started = time.time()
-    app = build_app(cluster, scenario=scenario.name)
+    app = build_app(cluster, scenario=scenario.name, scenario_recorder=recorder, record=recorder is not None)
     run_app(app)
     return app.scenario_result or ScenarioResult(scenario.name, cluster.name, scenario.description, Verdict.ABORTED,
                                                  "the app ended before the game day ran", started, time.time(), ())

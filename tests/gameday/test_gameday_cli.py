@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clustertui.history import HistoryStore, RunKind
 from tests.support.cli import run_cli
 from tests.support.gameday import CLUSTER
 
@@ -54,12 +55,16 @@ def test_an_unknown_report_format_is_refused_first(cluster_file, tmp_path) -> No
     assert done.returncode == 2 and "unknown report format '.pdf'; use one of .json, .md, .html" in done.stderr
 
 
-def test_a_headless_run_writes_one_report_per_format(cluster_file, tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    report, junit = tmp_path / "run.json", tmp_path / "run.xml"
+def test_a_headless_run_writes_one_report_per_format(cluster_file, tmp_path) -> None:
+    report, junit, history = tmp_path / "run.json", tmp_path / "run.xml", tmp_path / "history.sqlite"
     done = run_cli("gameday", str(cluster_file), "short", "--headless", "--yes", "-o", str(report), "--junit", str(junit),
-                   env={"XDG_STATE_HOME": str(tmp_path / "state")})
+                   "--history", str(history), env={"XDG_STATE_HOME": str(tmp_path / "state")})
     assert done.returncode == 0, done.stderr
+    assert "recorded in the history as run 1" in done.stderr
+    with HistoryStore(history) as store:
+        [run] = store.runs("t", kind=None)
+        assert (run.kind, run.name, run.verdict, run.origin) == (RunKind.SCENARIO, "short", "passed", "cli")
+        assert store.run(run.id).report["steps"][1]["label"] == "pause: hand over"
     assert "Traceback" not in done.stderr
     assert "gameday short: PASSED (3 steps" in done.stderr
     assert "  2. pause: hand over: passed" in done.stderr
@@ -71,3 +76,11 @@ def test_a_headless_run_writes_one_report_per_format(cluster_file, tmp_path, mon
     assert offsets == sorted(offsets) and offsets[0] >= 0
     suites = ET.parse(junit).getroot()
     assert suites.tag == "testsuites" and suites[0].get("tests") == "3" and suites[0].get("failures") == "0"
+
+
+def test_no_history_records_nothing(cluster_file, tmp_path) -> None:
+    history = tmp_path / "history.sqlite"
+    done = run_cli("gameday", str(cluster_file), "short", "--headless", "--yes", "--no-history",
+                   env={"XDG_STATE_HOME": str(tmp_path / "state"), "CLUSTERTUI_HISTORY": str(history)})
+    assert done.returncode == 0, done.stderr
+    assert not history.exists() and "recorded in the history" not in done.stderr

@@ -144,4 +144,8 @@ class ScenarioPanel(PalettedWidget):
             line.append(f"{home_relative(run.report)} (and .json)")
         else:
             line.append(run.report_error or "saving…", style("bad" if run.report_error else "stale"))
+        if run.history_id is not None:
+            line.append(f" · history run {run.history_id}", style("stale"))
+        elif run.history_error:
+            line.append(f" · {run.history_error}", style("bad"))
         return line
