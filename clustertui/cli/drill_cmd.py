@@ -86,14 +86,10 @@ def _list(cluster) -> None:
 def _recorder(cluster, override: str | None, origin: str):
     """The history's recorder, its database opened once now: a locked, damaged or too new
     file is refused before the drill (its exit code), not found out after it."""
-    from clustertui.history import DrillRecorder, HistoryError, HistoryStore
+    from clustertui.cli.recording import checked
+    from clustertui.history import DrillRecorder
 
-    recorder = DrillRecorder(cluster, origin, override)
-    try:
-        HistoryStore(recorder.path).close()
-    except HistoryError as exc:
-        fail(f"{exc}; --no-history runs the drill without it", exc.exit_code)
-    return recorder
+    return checked(DrillRecorder(cluster, origin, override), "drill")
 
 
 async def _run_headless(cluster, drill, recorder):

@@ -96,15 +96,10 @@ def _list(cluster) -> None:
 def _recorder(cluster, override: str | None, origin: str):
     """The history's recorder, its database opened once now: a locked, damaged or too new
     file is refused before the game day (its exit code), not found out after it."""
+    from clustertui.cli.recording import checked
     from clustertui.gameday.record import ScenarioRecorder
-    from clustertui.history import HistoryError, HistoryStore
 
-    recorder = ScenarioRecorder(cluster, origin, override)
-    try:
-        HistoryStore(recorder.path).close()
-    except HistoryError as exc:
-        fail(f"{exc}; --no-history runs the game day without it", exc.exit_code)
-    return recorder
+    return checked(ScenarioRecorder(cluster, origin, override), "game day")
 
 
 async def _run_headless(cluster, scenario, auto_continue: bool, recorder):

@@ -23,7 +23,7 @@ from clustertui.drills.export import RENDERERS
 from clustertui.drills.result import ABORTED, DrillResult
 from clustertui.drills.runner import DrillRunner, Progress
 from clustertui.engine.monitor import ClusterMonitor
-from clustertui.report.writer import write_atomic
+from clustertui.report.writer import save_run_reports
 
 RunnerFactory = Callable[[Drill, Callable[[Progress], None], asyncio.Event], DrillRunner]
 #: Records a finished run somewhere (the history, clustertui/history): returns its id, raises
@@ -100,14 +100,9 @@ class DrillSession:
         return result
 
     async def record(self, run: DrillRun, result: DrillResult) -> None:
-        """Hand the result to the recorder (in a thread: SQLite may wait for a lock); a
-        failure is kept in `history_error`, never lost and never fatal to the drill."""
-        if self.recorder is None:
-            return
-        try:
-            run.history_id = await asyncio.to_thread(self.recorder, result, run.drill)
-        except Exception as exc:
-            run.history_error = f"not recorded in the history: {exc}"
+        """Hand the result to the recorder; a failure is kept in `history_error`."""
+        if self.recorder is not None:
+            run.history_id, run.history_error = await in_history(self.recorder, result, run.drill)
 
     def _notify(self, result: DrillResult) -> None:
         """The verdict to the webhooks (`abort` for an aborted run, `drill` otherwise)."""
@@ -125,8 +120,13 @@ class DrillSession:
 
     def save_report(self, result: DrillResult) -> Path:
         """Write the drill's HTML and JSON reports; returns the HTML one's path."""
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(result.started))
-        paths = {suffix: self.reports_dir / f"{result.drill}-{stamp}{suffix}" for suffix in (".json", ".html")}
-        for suffix, path in paths.items():
-            write_atomic(path, RENDERERS[suffix](result))
-        return paths[".html"]
+        return save_run_reports(self.reports_dir, result.drill, result.started, RENDERERS, result)
+
+
+async def in_history(record: Callable[..., int], *args: object) -> tuple[int | None, str]:
+    """Record a finished run (in a thread: SQLite may wait for a lock): its history id, or
+    why not -- never lost and never fatal to the run (a drill's or a game day's)."""
+    try:
+        return await asyncio.to_thread(record, *args), ""
+    except Exception as exc:  # HistoryError, or the disk
+        return None, f"not recorded in the history: {exc}"

@@ -18,11 +18,12 @@ from clustertui.chaos.audit import state_dir
 from clustertui.config import Scenario
 from clustertui.config.notify import NotifyEvent
 from clustertui.drills.result import Verdict
+from clustertui.drills.session import in_history
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.gameday.export import RENDERERS
 from clustertui.gameday.result import ScenarioResult
 from clustertui.gameday.runner import ScenarioProgress, ScenarioRunner
-from clustertui.report.writer import write_atomic
+from clustertui.report.writer import save_run_reports
 
 ScenarioRunnerFactory = Callable[[Scenario, Callable[[ScenarioProgress], None], asyncio.Event], ScenarioRunner]
 #: Records a finished game day in the history; returns its run id (raises HistoryError).
@@ -96,14 +97,9 @@ class GamedaySession:
         return result
 
     async def record(self, run: ScenarioRun, result: ScenarioResult) -> None:
-        """Hand the result to the recorder (in a thread: SQLite may wait for a lock); a
-        failure is the run's `history_error`, never the game day's."""
-        if self.recorder is None:
-            return
-        try:
-            run.history_id = await asyncio.to_thread(self.recorder, result)
-        except Exception as exc:  # HistoryError, or the disk: said, never fatal
-            run.history_error = f"not recorded in the history: {exc}"
+        """Hand the result to the recorder; a failure is kept in `history_error`."""
+        if self.recorder is not None:
+            run.history_id, run.history_error = await in_history(self.recorder, result)
 
     async def save(self, run: ScenarioRun) -> None:
         """Write a finished run's HTML and JSON reports: its `report`, or why not."""
@@ -114,8 +110,4 @@ class GamedaySession:
             run.report_error = f"not saved: {exc}"
 
     def save_report(self, result: ScenarioResult) -> Path:
-        stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(result.started))
-        paths = {suffix: self.reports_dir / f"{result.scenario}-{stamp}{suffix}" for suffix in (".json", ".html")}
-        for suffix, path in paths.items():
-            write_atomic(path, RENDERERS[suffix](result))
-        return paths[".html"]
+        return save_run_reports(self.reports_dir, result.scenario, result.started, RENDERERS, result)

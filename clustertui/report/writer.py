@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from clustertui.report import csv_report, html_report, json_report, md_report
 from clustertui.report.recording import Recording
+
+R = TypeVar("R")
 
 RENDERERS: dict[str, Callable[[Recording], str]] = {
     ".json": json_report.render,
@@ -42,3 +46,14 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def save_run_reports(directory: Path, name: str, started: float, renderers: Mapping[str, Callable[[R], str]],
+                     result: R) -> Path:
+    """A finished run's HTML and JSON reports, as DIRECTORY/NAME-YYYYmmdd-HHMMSS.{json,html}
+    (what the TUI saves for a drill or a game day); returns the HTML one's path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(started))
+    paths = {suffix: directory / f"{name}-{stamp}{suffix}" for suffix in (".json", ".html")}
+    for suffix, path in paths.items():
+        write_atomic(path, renderers[suffix](result))
+    return paths[".html"]

@@ -54,3 +54,4 @@ def test_the_lab_game_day_passes_headless_and_reverts_every_fault(lab, tmp_path)
     suites = ET.parse(junit).getroot()
     assert suites[0].get("tests") == "5" and suites[0].get("failures") == "0" and len(suites) == 4
     no_fault_left(lab, [d["fault"]["id"] for d in drills])
+    assert "recorded in the history as run" in done.stderr

@@ -1,9 +1,9 @@
 """A drill as it runs: phase and countdown, traffic success as a sparkline, errors; then
 the verdict with every measured time and where the report was saved.
 
-The panel reads the runner's `progress` and `recent_success()` on a half-second timer of
-its own while the drill runs (a countdown in whole seconds and a 100 ms sparkline need no
-more), and stops redrawing once the verdict is in.
+The panel reads the runner's `progress` and `recent_success()` on the half-second timer a
+`RunPanel` keeps while the drill runs (run_panel.py), and stops redrawing once the verdict
+is in.
 """
 
 from __future__ import annotations
@@ -13,16 +13,14 @@ from pathlib import Path
 
 from rich.style import Style
 from rich.text import Text
-from textual.timer import Timer
 
 from clustertui.drills.result import ABORTED, PASSED, DrillResult
 from clustertui.drills.session import DrillRun
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.paletted import PalettedWidget
+from clustertui.tui.widgets.run_panel import RunPanel
 
-REFRESH = 0.5  # seconds between redraws while the drill runs
 SPARK_SECONDS = 30.0  # the sparkline's window
 LABEL = 10  # width of the left-hand labels, with a leading space
 
@@ -53,37 +51,15 @@ def home_relative(path: Path) -> str:
         return str(path)
 
 
-class DrillPanel(PalettedWidget):
+class DrillPanel(RunPanel[DrillRun]):
 
     def __init__(self, palette: Palette) -> None:
-        super().__init__(id="drill")
-        self.palette = palette
-        self.current: DrillRun | None = None
-        self._timer: Timer | None = None
+        super().__init__(palette, "drill")
 
-    def follow(self, run: DrillRun | None) -> None:
-        """Show this drill (None hides the panel); called again as its phases change."""
-        if run is not self.current:
-            self.current = run
-            self.set_class(run is not None, "-shown")
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
-            if run is not None and run.running:
-                self._timer = self.set_interval(REFRESH, self._redraw)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        run = self.current
-        if run is not None:
-            if run.running:
-                self.border_title = terminal(f"drill {run.drill.name} · esc stops it (its fault is reverted)")
-            else:
-                self.border_title = terminal(f"drill {run.drill.name} · esc closes · c runs another")
-                if self._timer is not None:
-                    self._timer.stop()
-                    self._timer = None
-        self.refresh(layout=True)
+    def title(self, run: DrillRun) -> str:
+        if run.running:
+            return f"drill {run.drill.name} · esc stops it (its fault is reverted)"
+        return f"drill {run.drill.name} · esc closes · c runs another"
 
     def render(self) -> Text:
         run = self.current

@@ -8,7 +8,6 @@ import time
 
 from rich.style import Style
 from rich.text import Text
-from textual.timer import Timer
 
 from clustertui.drills.result import ABORTED, PASSED, Verdict
 from clustertui.gameday.result import StepResult
@@ -16,8 +15,8 @@ from clustertui.gameday.session import ScenarioRun
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
-from clustertui.tui.widgets.drill_panel import REFRESH, home_relative
-from clustertui.tui.widgets.paletted import PalettedWidget
+from clustertui.tui.widgets.drill_panel import home_relative
+from clustertui.tui.widgets.run_panel import RunPanel
 
 MARKS = {"passed": ("✔", "ok"), "failed": ("✖", "bad"), "aborted": ("■", "warn"), "skipped": ("–", "stale")}
 
@@ -26,40 +25,18 @@ def _level(verdict: Verdict) -> str:
     return "ok" if verdict == PASSED else "warn" if verdict == ABORTED else "bad"
 
 
-class ScenarioPanel(PalettedWidget):
+class ScenarioPanel(RunPanel[ScenarioRun]):
 
     def __init__(self, palette: Palette) -> None:
-        super().__init__(id="scenario")
-        self.palette = palette
-        self.current: ScenarioRun | None = None
-        self._timer: Timer | None = None
+        super().__init__(palette, "scenario")
 
-    def follow(self, run: ScenarioRun | None) -> None:
-        """Show this game day (None hides the panel); called again as it moves on."""
-        if run is not self.current:
-            self.current = run
-            self.set_class(run is not None, "-shown")
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
-            if run is not None and run.running:
-                self._timer = self.set_interval(REFRESH, self._redraw)
-        self._redraw()
-
-    def _redraw(self) -> None:
-        run = self.current
-        if run is not None:
-            progress = run.runner.progress
-            if run.running:
-                where = f"step {progress.current or '…'}/{len(progress.steps)}"
-                action = "enter continues · esc stops" if progress.paused is not None else "esc stops it (faults are reverted)"
-                self.border_title = terminal(f"game day {run.scenario.name} · {where} · {action}")
-            else:
-                self.border_title = terminal(f"game day {run.scenario.name} · esc closes · c runs another")
-                if self._timer is not None:
-                    self._timer.stop()
-                    self._timer = None
-        self.refresh(layout=True)
+    def title(self, run: ScenarioRun) -> str:
+        if not run.running:
+            return f"game day {run.scenario.name} · esc closes · c runs another"
+        progress = run.runner.progress
+        where = f"step {progress.current or '…'}/{len(progress.steps)}"
+        action = "enter continues · esc stops" if progress.paused is not None else "esc stops it (faults are reverted)"
+        return f"game day {run.scenario.name} · {where} · {action}"
 
     def render(self) -> Text:
         run = self.current
