@@ -131,3 +131,18 @@ def test_a_condition_that_holds_already_refuses_the_held_fault(lab, tmp_path: Pa
     assert [r["result"] for r in records if r["action"] == "apply"] == [
         "refused: stop condition service_down=nginx holds already (nginx is down on web3)"]
     assert lab.node_exec("web1", ["pgrep", "-x", "nginx"]).stdout.strip()  # never killed
+
+
+def test_a_held_cpu_hog_reverts_when_its_node_runs_hot(lab, tmp_path: Path) -> None:
+    """The samples path: the node's own CPU (LXCFS), as its probe reports it, trips the condition."""
+    audit = tmp_path / "audit.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "clustertui", "chaos", str(lab.cluster_file), "apply", "cpu-hog", "--node", "web2",
+         "--ttl", "5m", "--hold", "--yes", "--abort-when", "cpu_above=40,node=web2"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "CLUSTERTUI_AUDIT_LOG": str(audit)},
+    )
+    fault_id = done.stdout.strip()
+    assert done.returncode == 3, done.stderr
+    assert f"{fault_id}: aborted: stop condition cpu_above=40,node=web2 at +" in done.stderr
+    assert "(web2 CPU " in done.stderr
+    nothing_left(lab, fault_id)
