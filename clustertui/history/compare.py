@@ -61,7 +61,7 @@ def compare(first: StoredRun, second: StoredRun) -> Comparison:
     fa, fb = a.figures, b.figures
     ra, rb = first.report, second.report
     rows = [
-        _text_row("run", str(a.id), str(b.id)),
+        Row("run", str(a.id), str(b.id), ""),
         _text_row("drill", f"{a.cluster}/{a.name}", f"{b.cluster}/{b.name}"),
         Row("started", iso(a.started), iso(b.started), ""),
         _text_row("verdict", a.verdict, b.verdict),
