@@ -19,11 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from clustertui.config.state import state_dir
 
-def state_dir() -> Path:
-    """clustertui's state directory on the controller."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "clustertui"
+__all__ = ["AuditLog", "default_audit_path", "local_user", "operator", "state_dir"]
 
 
 def default_audit_path() -> Path:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
-from clustertui.cli.render import _console
+from clustertui.cli.output import console as new_console
 from clustertui.history.compare import Comparison
 from clustertui.history.views import COLUMNS, NUMERIC, DrillHistory, run_cells, sparkline
 from clustertui.report.escape import terminal
@@ -20,7 +20,7 @@ VERDICT_STYLE = {"passed": "green", "failed": "red", "aborted": "yellow"}
 
 
 def history_table(histories: Sequence[DrillHistory], path: str) -> None:
-    console = _console()
+    console = new_console()
     now = time.time()
     if not any(h.runs for h in histories):
         console.print(terminal(f"no runs recorded in {path}" + (" for these drills" if histories else "")))
@@ -55,4 +55,4 @@ def diff_table(comparison: Comparison) -> None:
     for row in comparison.rows:
         table.add_row(terminal(row.label, "bold"), terminal(row.first), terminal(row.second),
                       terminal(row.change, "yellow" if row.change else ""))
-    _console().print(table)
+    new_console().print(table)

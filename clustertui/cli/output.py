@@ -8,7 +8,12 @@ module is imported on the first line printed, so `--help` and completion stay li
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def safe(text: str) -> str:
@@ -16,6 +21,16 @@ def safe(text: str) -> str:
     from clustertui.report.escape import printable
 
     return printable(text, lines=True)
+
+
+def console() -> Console:
+    """A Rich console for tables; piped output does not wrap at 80 columns (a table in a
+    log is read by people too)."""
+    import sys
+
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
 
 def echo(line: str = "", err: bool = False) -> None:

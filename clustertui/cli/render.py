@@ -6,19 +6,14 @@ Node text is data: table cells are `rich.text.Text` built by `report.escape.term
 
 from __future__ import annotations
 
-import sys
-
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from clustertui.cli.output import console
 from clustertui.engine.check import CheckReport, NodeCheck
 from clustertui.report.escape import terminal
 
-
-def _console() -> Console:
-    # Piped output must not wrap at 80 columns: a table in a log is read by people too.
-    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
+_console = console
 
 
 def _memory(node: NodeCheck) -> str:

@@ -12,8 +12,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from clustertui.chaos.audit import state_dir
 from clustertui.config import Cluster, Drill
+from clustertui.config.state import state_dir
 from clustertui.drills.export import to_json
 from clustertui.drills.result import DrillResult
 from clustertui.history.model import Figures, NewRun, RunEvent, RunKind

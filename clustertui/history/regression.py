@@ -22,6 +22,7 @@ part of any baseline.
 from __future__ import annotations
 
 import statistics
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -44,43 +45,71 @@ class Flag:
     text: str
 
 
+class Baseline:
+    """What a run is judged against: the state of its series up to it, kept as the series
+    is walked so that judging every run of a long series stays linear."""
+
+    def __init__(self) -> None:
+        self.last: RunSummary | None = None  # the last run that was not aborted
+        self.passing: dict[str, deque[float]] = {field: deque(maxlen=BASELINE_RUNS) for _, field in TIMES}
+        self.availability: float | None = None  # of the last run that measured one
+
+    def add(self, run: RunSummary) -> None:
+        if run.verdict == "aborted":
+            return
+        self.last = run
+        if run.passed:
+            for _, field in TIMES:
+                value = getattr(run.figures, field)
+                if value is not None:
+                    self.passing[field].append(value)
+        if run.figures.availability is not None:
+            self.availability = run.figures.availability
+
+    def judge(self, run: RunSummary) -> tuple[Flag, ...]:
+        """The flags of `run` against the runs added so far."""
+        if run.verdict == "aborted":
+            return ()
+        out: list[Flag] = []
+        if run.verdict == "failed" and self.last is not None and self.last.passed:
+            out.append(Flag("pass-to-fail", f"failed; run {self.last.id} before it passed"))
+        for label, field in TIMES:
+            baseline = self.passing[field]
+            value = getattr(run.figures, field)
+            if len(baseline) < MIN_BASELINE:
+                continue
+            median = statistics.median(baseline)
+            if value is None:
+                if label == "failover":
+                    out.append(Flag("no-failover", f"no failover (median of the last {len(baseline)} passing: "
+                                                   f"{median:.2f} s)"))
+                continue
+            if value > SLOWER_FACTOR * median and value - median > MIN_SLOWDOWN_S + 1e-9:
+                out.append(Flag(f"slower-{label}", f"{label} {value:.2f} s > {SLOWER_FACTOR:g} x {median:.2f} s "
+                                                   f"(median of the last {len(baseline)} passing)"))
+        previous, now = self.availability, run.figures.availability
+        if previous is not None and now is not None and now < previous - AVAILABILITY_POINTS:
+            out.append(Flag("availability-drop", f"availability {now:.1%} < {previous:.1%} of the run before, "
+                                                 f"by more than {AVAILABILITY_POINTS * 100:g} points"))
+        return tuple(out)
+
+
 def flags(series: Sequence[RunSummary]) -> dict[int, tuple[Flag, ...]]:
     """The flags of every run of one series (oldest first), by run id; a run with no flag
     is absent."""
     found: dict[int, tuple[Flag, ...]] = {}
-    for index, run in enumerate(series):
-        run_flags = judge(run, series[:index])
+    baseline = Baseline()
+    for run in series:
+        run_flags = baseline.judge(run)
         if run_flags:
             found[run.id] = run_flags
+        baseline.add(run)
     return found
 
 
 def judge(run: RunSummary, before: Sequence[RunSummary]) -> tuple[Flag, ...]:
     """The flags of `run` against the runs of its series `before` it (oldest first)."""
-    if run.verdict == "aborted":
-        return ()
-    judged = [r for r in before if r.verdict != "aborted"]
-    out: list[Flag] = []
-    if run.verdict == "failed" and judged and judged[-1].passed:
-        out.append(Flag("pass-to-fail", f"failed; run {judged[-1].id} before it passed"))
-    passing = [r for r in judged if r.passed]
-    for label, field in TIMES:
-        baseline = [v for r in passing if (v := getattr(r.figures, field)) is not None][-BASELINE_RUNS:]
-        value = getattr(run.figures, field)
-        if len(baseline) < MIN_BASELINE:
-            continue
-        median = statistics.median(baseline)
-        if value is None:
-            if label == "failover":
-                out.append(Flag("no-failover", f"no failover (median of the last {len(baseline)} passing: "
-                                               f"{median:.2f} s)"))
-            continue
-        if value > SLOWER_FACTOR * median and value - median > MIN_SLOWDOWN_S + 1e-9:
-            out.append(Flag(f"slower-{label}", f"{label} {value:.2f} s > {SLOWER_FACTOR:g} x {median:.2f} s "
-                                               f"(median of the last {len(baseline)} passing)"))
-    previous = next((r.figures.availability for r in reversed(judged) if r.figures.availability is not None), None)
-    now = run.figures.availability
-    if previous is not None and now is not None and now < previous - AVAILABILITY_POINTS:
-        out.append(Flag("availability-drop", f"availability {now:.1%} < {previous:.1%} of the run before, "
-                                             f"by more than {AVAILABILITY_POINTS * 100:g} points"))
-    return tuple(out)
+    baseline = Baseline()
+    for earlier in before:
+        baseline.add(earlier)
+    return baseline.judge(run)
