@@ -24,7 +24,7 @@ def complete(run: Run, line: str, shell: str = "bash") -> list[str]:
 
 
 def test_commands_and_options(run: Run) -> None:
-    assert complete(run, "clustertui c") == ["check", "chaos", "completion"]
+    assert complete(run, "clustertui c") == ["check", "chaos", "coverage", "completion"]
     assert "--offline" in complete(run, "clustertui check --")
 
 
