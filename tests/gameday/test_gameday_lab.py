@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,71 @@ def test_the_lab_game_day_passes_headless_and_reverts_every_fault(lab, tmp_path)
     assert suites[0].get("tests") == "5" and suites[0].get("failures") == "0" and len(suites) == 4
     no_fault_left(lab, [d["fault"]["id"] for d in drills])
     assert "recorded in the history as run" in done.stderr
+
+
+SCENARIOS = """\
+  nginx-blip:
+    steps:
+      - fault: {{kind: kill, service: nginx}}
+        target: {{node: web1}}
+        hold: 2s
+      - check: {{services: {{nginx: 3}}, endpoints: [web-vip], within: 20s}}
+  tripped:
+    abort_when: [{{command_fails: "test -e {flag}", every: 200ms, timeout: 200ms}}]
+    steps:
+      - fault: {{kind: kill, service: nginx}}
+        target: {{node: web2}}
+        hold: 60s
+      - wait: 1s
+"""
+
+
+def lab_with_scenarios(lab, tmp_path, flag) -> Path:
+    path = tmp_path / "lab.yaml"
+    path.write_text(lab.cluster_file.read_text() + SCENARIOS.format(flag=flag))
+    return path
+
+
+def run_gameday(path: Path, name: str, report: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "gameday", str(path), name, "--headless", "-o", str(report)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_a_fault_step_is_held_reverted_and_the_cluster_checked(lab, tmp_path) -> None:
+    path, report = lab_with_scenarios(lab, tmp_path, tmp_path / "flag"), tmp_path / "blip.json"
+    process = run_gameday(path, "nginx-blip", report)
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    steps = json.loads(report.read_text())["steps"]
+    assert [(s["kind"], s["verdict"]) for s in steps] == [("fault", "passed"), ("check", "passed")]
+    fault_id = steps[0]["notes"][0].split(":")[0]
+    assert steps[0]["notes"][0].endswith("kill nginx on web1") and steps[0]["notes"][1].startswith("revert: ")
+    assert steps[0]["duration_s"] >= 2.0
+    no_fault_left(lab, [fault_id])
+
+
+def test_a_stop_condition_ends_a_held_fault_at_once_and_reverts_it(lab, tmp_path) -> None:
+    flag = tmp_path / "flag"
+    flag.touch()
+    path, report = lab_with_scenarios(lab, tmp_path, flag), tmp_path / "tripped.json"
+    started = time.monotonic()
+    process = run_gameday(path, "tripped", report)
+    try:
+        deadline = time.monotonic() + 60  # until the fault is on web2 (its ledger entry)
+        while not lab.node_exec("web2", ["sh", "-c", "ls /run/clustertui/faults 2>/dev/null"]).stdout.strip():
+            assert time.monotonic() < deadline and process.poll() is None, "the fault was never applied"
+            time.sleep(0.2)
+        flag.unlink()  # the condition's command fails from now on
+        _out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 3, err
+    assert time.monotonic() - started < 45  # not the 60 s hold
+    data = json.loads(report.read_text())
+    steps = data["steps"]
+    assert [s["verdict"] for s in steps] == ["aborted", "skipped"]
+    assert steps[0]["reason"].startswith(f"stop condition command_fails='test -e {flag}',every=200ms,timeout=200ms")
+    assert data["stop_conditions"] and data["reason"].startswith("step 1 (kill nginx on web2 for 60s) aborted: stop")
+    no_fault_left(lab, [steps[0]["notes"][0].split(":")[0]])

@@ -5,20 +5,28 @@ saved reports; and a snapshot of the panel mid-run.  Pilot on replayed state, fa
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import types
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from textual.widgets import Static
 
+from clustertui.cli import gameday_cmd
+from clustertui.cli.main import cli
 from clustertui.config.scenario import Scenario, Step
-from clustertui.drills.result import PASSED
+from clustertui.drills.result import PASSED, Verdict
 from clustertui.drills.runner import Progress, Stage
-from clustertui.gameday.result import StepResult
+from clustertui.gameday.result import ScenarioResult, StepResult
 from clustertui.gameday.session import ScenarioRun
 from clustertui.tui.screens.confirm import ConfirmScreen
 from clustertui.tui.widgets.scenario_panel import ScenarioPanel
 from tests.support.pilot import open_menu
 from tests.support.waiting import until
+
+LAB_FILE = str(Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml")
 
 
 def panel_text(app) -> str:
@@ -129,3 +137,31 @@ def test_scenario_panel_mid_run(snap_compare, make_app) -> None:
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=mid_run)
+
+
+# -- the CLI branch ------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.usefixtures("lab_keys_at_home")
+@pytest.mark.parametrize(("verdict", "code"), [(Verdict.PASSED, 0), (Verdict.FAILED, 1), (Verdict.ABORTED, 3)])
+def test_on_a_terminal_gameday_runs_the_app_and_exits_with_its_verdict(monkeypatch, tmp_path, verdict, code) -> None:
+    stderr = io.StringIO()
+    monkeypatch.setattr(gameday_cmd, "sys", types.SimpleNamespace(stdin=_Terminal(), stdout=_Terminal(), stderr=stderr))
+    ran = []
+
+    def app(cluster, scenario, recorder):
+        ran.append((scenario.name, recorder is not None))
+        step = StepResult(1, "drill web-node-loss", "drill", verdict, "")
+        return ScenarioResult(scenario.name, cluster.name, "", verdict, "", 1.0, 2.0, (step,))
+
+    monkeypatch.setattr("clustertui.tui.launch.run_gameday_app", app)
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["gameday", LAB_FILE, "failover-tour", "-o", str(report), "--no-history"])
+    assert result.exit_code == code and ran == [("failover-tour", False)]
+    assert json.loads(report.read_text())["verdict"] == verdict  # written after the app
+    assert f"gameday failover-tour: {verdict.upper()}" in stderr.getvalue()
