@@ -126,10 +126,11 @@ async def connect(
     client = VerifyingClient(known, target.trust_on_first_use)
     options["known_hosts"] = client.known_hosts
     try:
-        conn, _ = await asyncio.wait_for(
-            asyncssh.create_connection(lambda: client, target.host, **options),
-            timeout=target.connect_timeout + 1.0,
-        )
+        # A timeout in this task, not `wait_for`'s inner task: cancelled mid-handshake (the
+        # monitor stopping), a failure that lands as it is cancelled was never retrieved there
+        # ("Task exception was never retrieved" and a traceback on stderr at exit).
+        async with asyncio.timeout(target.connect_timeout + 1.0):
+            conn, _ = await asyncssh.create_connection(lambda: client, target.host, **options)
     except asyncssh.HostKeyNotVerifiable as exc:
         raise _host_key_error(target, client, exc.reason or "") from exc
     except asyncssh.KeyExchangeFailed as exc:
