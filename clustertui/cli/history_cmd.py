@@ -112,10 +112,10 @@ def history_group() -> None:
 @_HISTORY_OPTION
 def show_command(file: str, drill: str | None, as_json: bool, since: float | None, last: int,
                  output: str | None, history: str | None) -> None:
-    """FILE's drill runs (DRILL's alone if given), newest last."""
+    """FILE's drill runs and game days (DRILL's alone if given: a drill or a game day), newest last."""
     from clustertui.cli.history_output import history_table
     from clustertui.cli.report_files import check_writable, write_or_save
-    from clustertui.history import history_path
+    from clustertui.history import RunKind, history_path
     from clustertui.history.views import drill_histories, history_json
 
     if output and Path(output).suffix.lower() not in (".html", ".json"):
@@ -126,11 +126,15 @@ def show_command(file: str, drill: str | None, as_json: bool, since: float | Non
         check_writable("-o", Path(output))
     if path.exists():
         with opened(path) as store:
-            histories = drill_histories(store, cluster.name, cluster.drills, drill, since, last or None)
-    else:  # nothing recorded yet: the file's drills, with no run (the database is not created)
-        histories = drill_histories(None, cluster.name, cluster.drills, drill)
+            histories = [
+                *drill_histories(store, cluster.name, cluster.drills, drill, since, last or None),
+                *drill_histories(store, cluster.name, cluster.scenarios, drill, since, last or None, RunKind.SCENARIO),
+            ]
+    else:  # nothing recorded yet: the file's drills and game days, with no run (the database is not created)
+        histories = [*drill_histories(None, cluster.name, cluster.drills, drill),
+                     *drill_histories(None, cluster.name, cluster.scenarios, drill, kind=RunKind.SCENARIO)]
     if drill is not None and not histories:
-        fail(f"{file}: no drill called {drill!r} in the file or the history "
+        fail(f"{file}: no drill or game day called {drill!r} in the file or the history "
              f"(drills: {', '.join(cluster.drills) or 'none'})", USAGE)
     data = history_json(histories, str(path))
     if output:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from clustertui.cli.output import console as new_console
+from clustertui.history import RunKind
 from clustertui.history.compare import Comparison
 from clustertui.history.views import COLUMNS, NUMERIC, DrillHistory, run_cells, sparkline
 from clustertui.report.escape import terminal
@@ -25,7 +26,7 @@ def history_table(histories: Sequence[DrillHistory], path: str) -> None:
     if not any(h.runs for h in histories):
         console.print(terminal(f"no runs recorded in {path}" + (" for these drills" if histories else "")))
     for history in histories:
-        head = terminal(f"{history.name}: ", "bold")
+        head = terminal(f"{'game day ' if history.kind == RunKind.SCENARIO else ''}{history.name}: ", "bold")
         if not history.total:
             head.append("never run")
             console.print(head)

@@ -33,6 +33,7 @@ class DrillHistory:
     total: int = 0  # runs stored
     passed: int = 0  # of them, passed
     trend: tuple[float | None, ...] = ()  # failover times of the newest TREND_RUNS runs
+    kind: RunKind = RunKind.DRILL
 
     @property
     def latest(self) -> RunSummary | None:
@@ -63,7 +64,7 @@ def drill_histories(store: HistoryStore | None, cluster: str, names: Iterable[st
             cluster=cluster, name=name, runs=tuple(shown),
             flags={r.id: found[r.id] for r in shown if r.id in found},
             total=len(runs), passed=sum(1 for r in runs if r.passed),
-            trend=tuple(r.figures.time_to_failover_s for r in runs[-TREND_RUNS:]),
+            trend=tuple(r.figures.time_to_failover_s for r in runs[-TREND_RUNS:]), kind=kind,
         ))
     return out
 
@@ -133,7 +134,7 @@ def history_json(histories: Sequence[DrillHistory], path: str) -> dict[str, Any]
     return {
         "history": path,
         "drills": [
-            {"name": h.name, "cluster": h.cluster, "runs_stored": h.total, "passed_stored": h.passed,
+            {"name": h.name, "kind": str(h.kind), "cluster": h.cluster, "runs_stored": h.total, "passed_stored": h.passed,
              "regressed": h.regressed, "failover_trend": list(h.trend),
              "runs": [run_json(r, h.flags.get(r.id, ())) for r in h.runs]}
             for h in histories

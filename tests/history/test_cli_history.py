@@ -98,7 +98,7 @@ def test_since_and_last(db: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message", "code"), [
     (["--since", "last tuesday"], "Invalid value for '--since': 'last tuesday' is not a duration back from now", 2),
-    (["no-such-drill"], "no drill called 'no-such-drill'", 2),
+    (["no-such-drill"], "no drill or game day called 'no-such-drill'", 2),
     (["-o", "out.txt"], "unknown format '.txt'", 2),
 ])
 def test_bad_input_is_one_line(db: Path, args: list[str], message: str, code: int) -> None:
@@ -168,3 +168,17 @@ def test_the_dashboard_is_self_contained_with_trends_and_escapes_node_text(db: P
     assert "<script" not in html and "\x1b" not in html
     assert html.count("<svg") == 2  # web-node-loss's trends; the drills never run have none
     assert "REGRESSION" in html and f"failover 3.00 s &gt; 1.5 x {BASE:.2f} s" in html
+
+
+def test_game_days_are_listed_after_the_drills(db: Path) -> None:
+    from clustertui.history import HistoryStore, NewRun, RunKind
+
+    now = time.time()
+    with HistoryStore(db) as store:
+        store.record_run(NewRun(kind=RunKind.SCENARIO, cluster="lab", name="failover-tour", verdict="passed",
+                                started=now - 60, ended=now, report={"scenario": "failover-tour"}, cluster_hash="h"))
+    data = json.loads(history(db, LAB, "--json").stdout)
+    assert [(d["name"], d["kind"]) for d in data["drills"]][-1] == ("failover-tour", "scenario")
+    assert data["drills"][-1]["runs"][0]["verdict"] == "passed"
+    done = history(db, LAB, "failover-tour")
+    assert done.returncode == 0 and "game day failover-tour: 1 runs, 1 passed" in done.stdout
