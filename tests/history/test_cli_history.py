@@ -182,3 +182,19 @@ def test_game_days_are_listed_after_the_drills(db: Path) -> None:
     assert data["drills"][-1]["runs"][0]["verdict"] == "passed"
     done = history(db, LAB, "failover-tour")
     assert done.returncode == 0 and "game day failover-tour: 1 runs, 1 passed" in done.stdout
+
+
+def test_drill_refuses_a_bad_history_before_the_drill(db: Path, tmp_path: Path) -> None:
+    """Nothing is injected when the run could not be recorded: one line, the history's code."""
+    import subprocess
+
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "id")], check=True)
+    (tmp_path / "known_hosts").write_text("")
+    text = LAB_FILE.read_text().replace("~/.local/state/clustertui/lab/id_ed25519", str(tmp_path / "id"))
+    cluster = tmp_path / "lab.yaml"
+    cluster.write_text(text.replace("~/.local/state/clustertui/lab/known_hosts", str(tmp_path / "known_hosts")))
+    db.write_bytes(b"garbage" * 1000)
+    done = run_cli("drill", str(cluster), "web-node-loss", "--headless", "--history", str(db))
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.splitlines()
+    assert "not a usable clustertui history" in line and "--no-history runs the drill without it" in line
