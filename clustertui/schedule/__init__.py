@@ -6,6 +6,6 @@ from __future__ import annotations
 
 from .calendar import ScheduleError, Window
 from .install import Backend, InstallError, Place
-from .job import Job, Kind
+from .job import ORIGIN_ENV, Job, Kind
 
-__all__ = ["Backend", "InstallError", "Job", "Kind", "Place", "ScheduleError", "Window"]
+__all__ = ["ORIGIN_ENV", "Backend", "InstallError", "Job", "Kind", "Place", "ScheduleError", "Window"]

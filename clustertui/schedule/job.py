@@ -21,6 +21,8 @@ from .calendar import Entry, ScheduleError, Window, entries
 
 #: Prefix of every unit and cron file a schedule writes; `schedule list` finds them by it.
 PREFIX = "clustertui-"
+#: Who ran a drill, as the history records it (`origin`): a scheduled job sets it to "schedule".
+ORIGIN_ENV = "CLUSTERTUI_RUN_ORIGIN"
 
 
 class Kind(StrEnum):
@@ -39,6 +41,7 @@ def _env_to_keep() -> dict[str, str]:
             if key.startswith("CLUSTERTUI_") and key != "CLUSTERTUI_SCHEDULE_DIR"}
     if "XDG_STATE_HOME" in os.environ:
         keep["XDG_STATE_HOME"] = os.environ["XDG_STATE_HOME"]
+    keep[ORIGIN_ENV] = "schedule"
     return dict(sorted(keep.items()))
 
 

@@ -150,6 +150,7 @@ def test_cron_line_survives_sh_quoting(tmp_path: Path) -> None:
     kept = {key: value for key, value in os.environ.items()
             if key.startswith("CLUSTERTUI_") and key != "CLUSTERTUI_SCHEDULE_DIR"}
     kept["XDG_STATE_HOME"] = str(tmp_path / "st%ate $x")
+    kept["CLUSTERTUI_RUN_ORIGIN"] = "schedule"  # the history records the run as scheduled
     assert argv == ["env", *(f"{key}={value}" for key, value in sorted(kept.items())),
                     sys.executable, "-m", "clustertui", "drill", str(path), "web-loss", "--headless"]
 
