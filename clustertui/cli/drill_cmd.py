@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import os
 import sys
 import time
 
@@ -16,6 +15,7 @@ from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
+from clustertui.cli.run_origin import run_origin
 from clustertui.cli.signals import stop_event
 
 
@@ -61,7 +61,7 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
         fail(f"{file}: no drill called {name!r}{hint}", USAGE)
     check_report_paths(output, junit)  # before the drill, not after it
     interactive = not headless and sys.stdin.isatty() and sys.stdout.isatty()
-    recorder = None if no_history else _recorder(cluster, history, _origin(interactive))
+    recorder = None if no_history else _recorder(cluster, history, run_origin(interactive))
     if interactive:
         from clustertui.tui.launch import run_drill_app
 
@@ -82,15 +82,6 @@ def _list(cluster) -> None:
         where = target.node or (f"a {target.role} node ({target.pick})" if target.role else "the primary")
         echo(f"{drill.name}: {drill.fault.kind} on {where}, hold {drill.hold:g}s"
                    + (f" — {drill.description}" if drill.description else ""))
-
-
-def _origin(interactive: bool) -> str:
-    """Who runs the drill, for the history: `schedule` in a scheduled job (it sets
-    CLUSTERTUI_RUN_ORIGIN, docs/schedule.md), else the TUI or the command line."""
-    from clustertui.schedule import ORIGIN_ENV
-
-    given = os.environ.get(ORIGIN_ENV, "")
-    return given if given.isalpha() and given.islower() and len(given) <= 20 else "tui" if interactive else "cli"
 
 
 def _recorder(cluster, override: str | None, origin: str):

@@ -14,6 +14,7 @@ from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
+from clustertui.cli.run_origin import run_origin
 from clustertui.cli.signals import stop_event
 
 
@@ -66,7 +67,7 @@ def gameday_command(file: str, name: str | None, headless: bool, output: str | N
         if waiting:
             fail(f"{file}: scenario {name!r} waits for the operator at step {waiting[0].index} "
                  f"({waiting[0].label}); run it on a terminal, or pass --yes to continue past pauses", USAGE)
-    recorder = None if no_history else _recorder(cluster, history, "tui" if on_terminal else "cli")
+    recorder = None if no_history else _recorder(cluster, history, run_origin(on_terminal))
     if on_terminal:
         from clustertui.tui.launch import run_gameday_app
 

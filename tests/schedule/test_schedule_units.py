@@ -212,3 +212,18 @@ def test_a_scenario_runs_as_a_game_day_and_one_with_a_pause_is_refused(tmp_path:
     refused = schedule(str(path), "gated", "--every", "1d", "--backend", "cron")
     assert refused.returncode == 2
     assert "scenario 'gated' waits for an operator at step 2 (pause: look at the dashboards first)" in refused.stderr
+
+
+@pytest.mark.parametrize(("value", "interactive", "origin"), [
+    ("schedule", False, "schedule"), (None, False, "cli"), (None, True, "tui"),
+    ("\x1b[2J", False, "cli"), ("Schedule", False, "cli"), ("x" * 21, True, "tui"),
+])
+def test_the_run_origin_a_job_sets_is_taken_only_as_a_plain_word(monkeypatch: pytest.MonkeyPatch, value: str | None,
+                                                                  interactive: bool, origin: str) -> None:
+    from clustertui.cli.run_origin import run_origin
+
+    if value is None:
+        monkeypatch.delenv("CLUSTERTUI_RUN_ORIGIN", raising=False)
+    else:
+        monkeypatch.setenv("CLUSTERTUI_RUN_ORIGIN", value)
+    assert run_origin(interactive) == origin
