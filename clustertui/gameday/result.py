@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from clustertui.chaos.notify import Notifier
+from clustertui.config.notify import NotifyEvent
 from clustertui.drills.result import DrillResult, Verdict
 
 SKIPPED = "skipped"
@@ -72,3 +74,10 @@ def scenario_verdict(steps: Sequence[StepResult]) -> tuple[Verdict, str]:
     if any(step.verdict is None for step in steps):  # nothing failed, yet steps did not run
         return Verdict.ABORTED, "interrupted before every step ran"
     return Verdict.PASSED, ""
+
+
+def announce(notifier: Notifier, result: ScenarioResult) -> None:
+    """The scenario's verdict to the cluster's webhooks (`scenario`; `abort` when aborted)."""
+    notifier.verdict(NotifyEvent.SCENARIO, result.scenario, str(result.verdict), result.reason,
+                     steps={step.label: step.shown for step in result.steps})
+

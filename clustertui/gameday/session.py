@@ -16,12 +16,11 @@ from pathlib import Path
 from clustertui.chaos import ChaosSession
 from clustertui.chaos.audit import state_dir
 from clustertui.config import Scenario
-from clustertui.config.notify import NotifyEvent
 from clustertui.drills.result import Verdict
 from clustertui.drills.session import in_history
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.gameday.export import RENDERERS
-from clustertui.gameday.result import ScenarioResult
+from clustertui.gameday.result import ScenarioResult, announce
 from clustertui.gameday.runner import ScenarioProgress, ScenarioRunner
 from clustertui.report.writer import save_run_reports
 
@@ -90,9 +89,7 @@ class GamedaySession:
             result = ScenarioResult(run.scenario.name, self.cluster.name, run.scenario.description, Verdict.ABORTED,
                                     f"the game day broke: {exc}", run.started, time.time(), ())
         run.result = result
-        self.chaos.chaos.notifier.verdict(  # `abort` when aborted, `scenario` otherwise
-            NotifyEvent.SCENARIO, result.scenario, str(result.verdict), result.reason,
-            steps={step.label: step.shown for step in result.steps})
+        announce(self.chaos.chaos.notifier, result)
         await self.record(run, result)
         return result
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from tests.support.cli import run_cli
 from tests.support.clusters import write_cluster
@@ -23,10 +24,21 @@ def apply(cluster: Path, node: str) -> str:
     return result.stdout.strip()
 
 
+def with_scenario(cluster: Path) -> Path:
+    """The file plus a short scenario: one fault step on web2, held 2 s."""
+    yaml = YAML()
+    data = yaml.load(cluster.read_text())
+    data["scenarios"]["short"] = {"steps": [{"fault": {"kind": "block-port", "port": 80}, "target": {"node": "web2"},
+                                             "hold": "2s"}]}
+    with cluster.open("w") as out:
+        yaml.dump(data, out)
+    return cluster
+
+
 def test_every_event_kind_arrives(lab, tmp_path: Path) -> None:
     with receiver() as got, receiver() as chat:
-        cluster = write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2, notify={
-            "ops": {"url": got.url}, "chat": {"url": chat.url, "format": "slack", "events": ["abort", "drill"]}})
+        cluster = with_scenario(write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2, notify={
+            "ops": {"url": got.url}, "chat": {"url": chat.url, "format": "slack", "events": ["abort", "drill"]}}))
         try:
             assert run_cli("chaos", str(cluster), "freeze", "--nodes", "web1", "--reason", "gameday prep").returncode == 0
             aborted = run_cli("drill", str(cluster), "web1-direct-no-redundancy", "--headless")
@@ -38,22 +50,25 @@ def test_every_event_kind_arrives(lab, tmp_path: Path) -> None:
             assert run_cli("chaos", str(cluster), "revert", "--all").returncode == 0
             failed = run_cli("drill", str(cluster), "web1-direct-no-redundancy", "--headless")
             assert failed.returncode == 1, failed.stderr
+            passed = run_cli("gameday", str(cluster), "short", "--headless")
+            assert passed.returncode == 0, passed.stderr
         finally:
             run_cli("chaos", str(cluster), "thaw")
-        posts = got.wait_for(12)
+        posts = got.wait_for(15)
         chats = chat.wait_for(2)
     events = [post["event"] for post in posts]
     # freeze; the drill's abort; thaw; apply + revert; apply + revert (by the halt) + halt;
-    # the failing drill's own apply and revert, then its verdict; the final thaw.
+    # the failing drill's own apply and revert, then its verdict; the scenario's; the final thaw.
     assert events == ["freeze", "abort", "thaw", "apply", "revert", "apply", "revert", "halt",
-                      "apply", "revert", "drill", "thaw"], events
+                      "apply", "revert", "drill", "apply", "revert", "scenario", "thaw"], events
     by: dict[str, dict] = {}
     for event, post in zip(events, posts, strict=True):
         by.setdefault(event, post)  # the first of each kind
     assert by["freeze"]["reason"] == "gameday prep" and by["freeze"]["nodes"] == {"web1": "frozen until thawed"}
     assert by["abort"]["verdict"] == "aborted" and "web1 is frozen" in by["abort"]["reason"]
     assert by["abort"]["drill"] == "web1-direct-no-redundancy" and by["abort"]["ok"] is False
-    assert posts[-2]["verdict"] == "failed" and posts[-2]["node"] == "web1"
+    assert by["drill"]["verdict"] == "failed" and by["drill"]["node"] == "web1"
+    assert by["scenario"]["verdict"] == "passed" and by["scenario"]["scenario"] == "short" and by["scenario"]["ok"]
     assert by["apply"]["fault"] and by["apply"]["kind"] == "block-port" and by["apply"]["ok"] is True
     assert by["halt"]["text"].startswith("1 fault reverted")
     assert [c["text"].split(":")[2] for c in chats] == [" clustertui lab abort", " clustertui lab drill"]
