@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from clustertui.chaos import ChaosSession
+from clustertui.chaos.audit import AuditLog
 from clustertui.config import Cluster, load_cluster
 from clustertui.drills.session import DrillSession
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
@@ -75,8 +76,9 @@ def lab_cluster() -> Cluster:
 
 
 @pytest.fixture
-def fake_chaos(lab_cluster) -> FakeChaos:
-    return FakeChaos(lab_cluster)
+def fake_chaos(lab_cluster, tmp_path) -> FakeChaos:
+    """Its audit log is the test's own: records other tests wrote to the run's log stay out."""
+    return FakeChaos(lab_cluster, audit=AuditLog(tmp_path / "audit.jsonl"))
 
 
 @pytest.fixture

@@ -125,7 +125,9 @@ class NodeConnection:
 
 
 class FakeChaos:
-    def __init__(self, cluster: Cluster, refuse: str | None = None, by: str = "tester@host") -> None:
+    def __init__(
+        self, cluster: Cluster, refuse: str | None = None, by: str = "tester@host", audit: AuditLog | None = None
+    ) -> None:
         self.cluster = cluster
         self.refuse = refuse  # a guard's refusal for every plan
         self.by = by
@@ -138,7 +140,7 @@ class FakeChaos:
         self.closed = False
         self._count = 0
         self.pool = LockingPool()  # every node grants its chaos lock at once
-        self.audit = AuditLog()
+        self.audit = audit or AuditLog()  # the fixture gives each test its own log
         self.notifier = Notifier(cluster, self.audit)
 
     # -- what Chaos offers -------------------------------------------------------------
