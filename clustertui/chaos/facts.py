@@ -31,7 +31,7 @@ MAX_DIGITS = 20
 #: Lines the survey script always prints; without one it was cut short (or is not ours).
 _REQUIRED = ("uid", "now", "nproc", "end")
 #: Lines that the script prints once: a second one is injected.
-_ONCE = frozenset((*_REQUIRED, "ssh", "memavail", "pid1", "freeze"))
+_ONCE = frozenset((*_REQUIRED, "ssh", "memavail", "pid1", "freeze", "uptime"))
 
 TOOLS = (
     "iptables", "nft", "tc", "ip", "unshare", "setsid", "nohup", "pgrep", "pkill",
@@ -40,6 +40,7 @@ TOOLS = (
 
 _BODY = r"""printf 'uid %s\n' "$(id -u)"
 printf 'now %s\n' "$(date +%s)"
+read ctui_u ctui_x </proc/uptime && printf 'uptime %s\n' "$ctui_u"
 printf 'nproc %s\n' "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null)"
 printf 'memavail %s\n' "$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)"
 for ctui_t in TOOLS; do command -v "$ctui_t" >/dev/null 2>&1 && printf 'tool %s\n' "$ctui_t"; done
@@ -61,7 +62,7 @@ ctui_ledger() {
     [ -e "$ctui_f" ] || continue
     ctui_n=$(printf '%s' "${ctui_f##*/}" | tr '\n' '?')
     case $ctui_n in
-      *.json|*.timer|*.error) printf '%s %s %s\n' "$1" "$ctui_n" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
+      *.json|*.timer|*.error|*.lease) printf '%s %s %s\n' "$1" "$ctui_n" "$(head -c 65536 "$ctui_f" | tr '\n\t' '  ')" ;;
       *) printf '%s %s\n' "$1" "$ctui_n" ;;
     esac
   done
@@ -108,6 +109,7 @@ class NodeFacts:
     ssh_port: int | None = None  # the node's port of the controller's SSH connection
     uid: int | None = None
     node_now: float = 0.0
+    uptime: int | None = None  # the node's uptime in centiseconds (lease ends are read against it)
     nproc: int = 1
     mem_available_kb: int | None = None
     tools: frozenset[str] = frozenset()
@@ -235,6 +237,9 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
                 values[{"memavail": "mem_available_kb"}.get(key, key)] = _number(key, rest, lineno)
         elif key == "now":
             values["node_now"] = float(_number(key, rest, lineno))
+        elif key == "uptime":
+            whole, _, fraction = rest.strip().partition(".")
+            values["uptime"] = _number(key, whole, lineno) * 100 + _number(key, (fraction + "00")[:2], lineno)
         elif key == "tool":
             values["tools"].add(rest.strip())
         elif key == "pid1":
@@ -275,5 +280,5 @@ def parse_survey(node: str, text: str) -> NodeSurvey:
         routes=tuple(values.pop("routes")),
         **values,
     )
-    entries, corrupt = entries_from_files(node, facts.node_now, files, kept)
+    entries, corrupt = entries_from_files(node, facts.node_now, files, kept, facts.uptime)
     return NodeSurvey(node, facts, tuple(entries), corrupt)

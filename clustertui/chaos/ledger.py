@@ -5,7 +5,9 @@ A fault `f-1a2b3c4d` owns the files `f-1a2b3c4d.*` in that directory:
 - `.json`      the record (written before the fault is applied; its presence *is* "active":
                the probe lists these ids every interval, whoever applied the fault)
 - `.revert`    the exact revert script, self-contained: undo, verify, cancel the timer, clear
-- `.timer`     how the dead-man timer was armed: `pid PGID ARMED` or `systemd UNIT ARMED`
+- `.timer`     how the dead-man timer was armed: `pid PGID ARMED` or `systemd UNIT ARMED`,
+               or `lease PGID ARMED` for a held fault's lease watcher (chaos/lease.py)
+- `.lease`     a held fault's lease end, in centiseconds of the node's uptime
 - `.applying`  present while the apply script runs (a revert waits for it)
 - `.error`     why the last revert did not verify (the record stays: the fault is still on)
 - `.pgid`      the process group of a hog
@@ -84,6 +86,7 @@ class LedgerRecord:
     timer: str  # "systemd" or "detached"
     revert: str  # the exact revert command
     version: int = RECORD_VERSION
+    lease: float = 0.0  # seconds: a held fault's lease, renewed by its controller; 0: TTL only
 
     def to_json(self) -> str:
         """One line of JSON (the survey reads records line by line)."""
@@ -134,14 +137,14 @@ def shown(name: str, limit: int = 120) -> str:
 class TimerInfo:
     """The dead-man timer as the node recorded it."""
 
-    mechanism: str  # "pid" (detached sleep) or "systemd"
+    mechanism: str  # "pid" (detached sleep), "systemd", or "lease" (a lease watcher)
     ref: str  # process group id, or unit name
     armed_at: float  # node's clock
 
     @classmethod
     def parse(cls, text: str) -> TimerInfo | None:
         fields = text.split()
-        if len(fields) != 3 or fields[0] not in ("pid", "systemd"):
+        if len(fields) != 3 or fields[0] not in ("pid", "systemd", "lease"):
             return None
         try:
             return cls(fields[0], fields[1], float(fields[2]))
@@ -149,6 +152,8 @@ class TimerInfo:
             return None
 
     def describe(self) -> str:
+        if self.mechanism == "lease":
+            return f"lease watcher (pgid {self.ref})"
         return f"systemd unit {self.ref}" if self.mechanism == "systemd" else f"detached sleep (pgid {self.ref})"
 
 
@@ -166,6 +171,8 @@ class LedgerEntry:
     applying: bool = False
     recorded: bool = True  # the .json record exists (readable or not): the fault is on
     outlived: bool = False  # only in the persistent ledger: the node rebooted, the fault stayed
+    lease_end: int | None = None  # the lease's end, node uptime in centiseconds (`.lease`)
+    node_uptime: int | None = None  # the node's uptime in centiseconds when it was read
 
     @property
     def remaining(self) -> float | None:
@@ -173,6 +180,13 @@ class LedgerEntry:
         if self.timer is None or self.record is None:
             return None
         return max(0.0, self.timer.armed_at + self.record.ttl - self.node_now)
+
+    @property
+    def lease_left(self) -> float | None:
+        """Seconds until the lease ends unless renewed (None: no lease, or it is unknown)."""
+        if self.lease_end is None or self.node_uptime is None:
+            return None
+        return max(0.0, (self.lease_end - self.node_uptime) / 100)
 
     @property
     def state(self) -> FaultState:
@@ -195,11 +209,12 @@ class LedgerEntry:
 
 
 #: A ledger file: a fault id and one of the suffixes the scripts write.
-LEDGER_FILE_RE = re.compile(r"(f-[0-9a-f]{8})\.(json|revert|timer|applying|error|pgid|json\.tmp)")
+LEDGER_FILE_RE = re.compile(r"(f-[0-9a-f]{8})\.(json|revert|timer|applying|error|pgid|lease|json\.tmp)")
 
 
 def entries_from_files(
-    node: str, node_now: float, files: dict[str, str], kept: dict[str, str] | None = None
+    node: str, node_now: float, files: dict[str, str], kept: dict[str, str] | None = None,
+    node_uptime: int | None = None,
 ) -> tuple[list[LedgerEntry], tuple[str, ...]]:
     """Group a ledger directory listing (file name -> its first line) into entries.
 
@@ -208,6 +223,7 @@ def entries_from_files(
     not a fault id and a known suffix (`f-$(cmd).timer`, `f-*.json`) is no fault of ours:
     it never reaches a command, and is returned apart, escaped, as a corrupt entry.
     `kept`: the persistent ledger's files; a fault there and not in /run outlived a reboot.
+    `node_uptime`: the node's uptime in centiseconds, against which `.lease` ends are read.
     """
     grouped: dict[str, dict[str, str]] = {}
     corrupt: list[str] = []
@@ -247,6 +263,15 @@ def entries_from_files(
                 applying="applying" in found,
                 recorded="json" in found,
                 outlived=fault_id in outlived,
+                lease_end=_centiseconds(found.get("lease", "")),
+                node_uptime=node_uptime,
             )
         )
     return entries, tuple(sorted(corrupt))
+
+
+def _centiseconds(text: str) -> int | None:
+    """A `.lease` end: ASCII digits, 20 at most (node text is data); None otherwise (no lease,
+    or one caught while a renewal rewrote it)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else None

@@ -40,6 +40,7 @@ class RevertReason(StrEnum):
     HALT = "halt"
     EXIT = "exit"
     TTL = "ttl"
+    LEASE = "lease"  # the node's lease watcher: its controller stopped renewing
     ROLLBACK = "rollback"
     DRILL = "drill"
     ABORT = "stop-condition"  # a stop condition (`abort_when`, `--abort-when`) tripped
@@ -112,9 +113,21 @@ class ActiveFault:
     node: str
     state: FaultState
     record: LedgerRecord | None
-    remaining: float | None  # seconds until the node's timer reverts it
+    remaining: float | None  # seconds until the node's timer reverts it at its TTL
     timer: str
     detail: str = ""
+    lease_left: float | None = None  # a held fault: seconds until its lease ends unless renewed
+
+    @property
+    def lease(self) -> float:
+        """The fault's lease in seconds (its controller renews it); 0 for a TTL-only fault."""
+        return self.record.lease if self.record else 0.0
+
+    def timer_text(self) -> str:
+        """Which timer reverts it, for a person: `lease 8s` (time left) or `ttl`."""
+        if not self.lease:
+            return "ttl"
+        return "lease " + ("?" if self.lease_left is None else f"{self.lease_left:.0f}s")
 
     def to_json(self) -> dict[str, Any]:
         record = self.record
@@ -130,6 +143,8 @@ class ActiveFault:
             "applied_at": record.applied_at if record else None,
             "by": record.by if record else None,
             "timer": self.timer,
+            "lease": self.lease or None,
+            "lease_left": None if self.lease_left is None else round(self.lease_left, 1),
             "revert": record.revert if record else None,
             "detail": self.detail,
         }

@@ -6,9 +6,10 @@ script does, in this order and on the node, in one SSH round trip:
 
 1. prechecks (the service runs, sch_netem exists, ...): a failure exits 10, nothing changed;
 2. the ledger: the record `ID.json` and the self-contained revert script `ID.revert`;
-3. the dead-man timer, which runs that revert script when the TTL ends;
+3. the dead-man timer, which runs that revert script when the TTL ends (for a held fault,
+   a lease watcher that also reverts when its controller stops renewing: chaos/lease.py);
 4. the fault itself;
-5. checks that the fault took.
+5. checks that the fault took (a held fault's lease is renewed once more at the end).
 
 A failure after step 2 runs the revert script (exit 11; 12 if even that did not verify, in
 which case the record and the timer stay).  The script ignores SIGHUP and SIGPIPE, so a cut
@@ -35,6 +36,7 @@ from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.faults import FaultContext, FaultSteps, Peer
 from clustertui.chaos.faults.process import unavailable as service_problem
 from clustertui.chaos.freeze import FREEZE_FILE, freeze_precheck
+from clustertui.chaos.lease import LEASE_HELPERS, plan_lease_timer, renew_call
 from clustertui.chaos.ledger import (
     KEEP_DIR,
     KEEP_SH,
@@ -161,6 +163,7 @@ class FaultPlan:
                 *(f"{c.test}   # else: not reverted, {c.problem}" for c in self.steps.verify_revert),
                 *self.timer.cancel,
                 f"{self.timer.cancelled}   # the timer is cancelled",
+                *(("ctui_llock   # the lease lock: no renewal writes behind the revert",) if self.timer.lease else ()),
                 f"rm -f {ledger_files(self.id)}" + (f" {kept_files(self.id)}" if self.steps.persists else ""),
             ],
         }
@@ -176,6 +179,7 @@ class FaultPlan:
             "ttl": self.ttl,
             "summary": self.summary,
             "timer": self.timer.mechanism,
+            "lease": self.timer.lease or None,
             "notes": list(self.steps.notes),
             "commands": self.sections(),
             "revert_command": self.revert_command,
@@ -196,8 +200,12 @@ def plan_fault(
     fault_id: str | None = None,
     by: str = "",
     now: float | None = None,
+    lease: float | None = None,
 ) -> FaultPlan:
-    """The plan of one fault on the surveyed node; raise InvalidInput or Refused."""
+    """The plan of one fault on the surveyed node; raise InvalidInput or Refused.
+
+    `lease`: seconds of the lease of a held fault (its controller renews it); a TTL no
+    longer than the lease makes it a plain TTL timer, which reverts sooner anyway."""
     checked = request if isinstance(request, CheckedRequest) else check_request(cluster, request)
     node, facts = checked.node, survey.facts
     fault_id = validate.fault_id(fault_id or new_fault_id())
@@ -212,7 +220,10 @@ def plan_fault(
     peers, skipped = _peers(cluster, checked, facts.controller) if catalog.CATALOG[checked.kind].network else ((), ())
     ctx = FaultContext(fault_id, checked.kind, node, checked.params, facts, ssh_port, checked.service, peers, skipped)
     steps = faults.build(ctx, checked.ttl)
-    timer = plan_timer(fault_id, checked.ttl, facts.systemd)
+    if lease and lease < checked.ttl:
+        timer = plan_lease_timer(fault_id, checked.ttl, lease, facts.systemd)
+    else:
+        timer = plan_timer(fault_id, checked.ttl, facts.systemd)
     record = LedgerRecord(
         id=fault_id,
         kind=checked.kind,
@@ -226,6 +237,7 @@ def plan_fault(
         by=by,
         timer=timer.mechanism,
         revert=revert_command(fault_id),
+        lease=timer.lease,
     )
     revert_script = _revert_script(fault_id, steps, timer, record)
     return FaultPlan(
@@ -292,11 +304,12 @@ def _revert_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: L
         "#!/bin/sh",
         f"# clustertui: the revert of {fault_id} ({record.summary}), cluster {record.cluster}.",
         "# Written to the node's ledger before the fault was applied; run by clustertui or by",
-        "# the dead-man timer.  Usage: sh THIS_FILE [manual|halt|exit|drill|ttl|rollback]",
+        "# the dead-man timer.  Usage: sh THIS_FILE [manual|halt|exit|drill|ttl|lease|rollback]",
         "trap '' HUP PIPE",
         'ctui_why=${1:-manual}',
         *((KEEP_SH,) if steps.persists else ()),
         HELPERS,
+        *((LEASE_HELPERS,) if timer.lease else ()),
         f"ctui_fail() {{ printf '%s: %s\\n' \"$ctui_why\" \"$1\" > {error}; printf 'not reverted: %s\\n' \"$1\" >&2; exit 1; }}",
         "# a running apply finishes first (it removes its .applying mark)",
         f"ctui_until 300 test ! -e {applying} || :",
@@ -304,11 +317,13 @@ def _revert_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: L
         *(f"{_block(step)} 2>/dev/null" for step in steps.undo),
         *(f"{_block(check.test)} || ctui_fail {q(check.problem)}" for check in steps.verify_revert),
         "# cancel the dead-man timer, unless it is the one running this",
-        'if [ "$ctui_why" != ttl ]; then',
+        'if [ "$ctui_why" != ttl ]' + (' && [ "$ctui_why" != lease ]' if timer.lease else "") + "; then",
         *(f"  {_block(step)}" for step in timer.cancel),
         f"  {_block(timer.cancelled)} || ctui_fail 'the dead-man timer is still armed'",
         "fi",
+        *(("# under the lease lock: a renewal cannot write a lease behind this", "ctui_llock") if timer.lease else ()),
         f"rm -f {ledger_files(fault_id)}" + (f" {kept_files(fault_id)}" if steps.persists else ""),
+        *(("ctui_lunlock",) if timer.lease else ()),
         f"printf 'reverted %s (%s)\\n' {q(fault_id)} \"$ctui_why\"",
     ]
     return "\n".join(lines) + "\n"
@@ -341,6 +356,7 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         "trap '' HUP PIPE",
         "umask 022",
         HELPERS,
+        *((LEASE_HELPERS,) if timer.lease else ()),
         f"ctui_refuse() {{ printf 'refused: %s\\n' \"$1\" >&2; exit {REFUSED}; }}",
         f"ctui_rollback() {{ rm -f {q(applying)}; printf 'failed: %s\\n' \"$1\" >&2; "
         f"if sh {q(revert_file)} rollback >&2; then exit {ROLLED_BACK}; fi; exit {ROLLBACK_FAILED}; }}",
@@ -359,6 +375,8 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         *(f"{_block(step)} || ctui_rollback 'the fault could not be applied'" for step in steps.apply),
         "# did it take?",
         *(f"{_block(check.test)} || ctui_rollback {q('not verified: ' + check.problem)}" for check in steps.verify),
+        *((f"# the lease starts now: {timer.lease:g}s from the end of the apply",
+           renew_call(timer.lease, [fault_id]) + " >/dev/null") if timer.lease else ()),
         f"rm -f {q(applying)}",
         f"printf 'applied %s\\n' {q(fault_id)}",
     ]

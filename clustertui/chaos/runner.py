@@ -76,8 +76,10 @@ class Chaos:
         records: LocalRecords | None = None,
         revert_on_exit: bool = False,
         notifier: Notifier | None = None,
+        lease: float | None = None,
     ) -> None:
         self.cluster = cluster
+        self.lease = lease  # a held fault's lease (seconds; chaos/lease.py), None: TTL only
         # Given the monitor's pool (TUI, drills), a command rides the monitor's connection.
         self.pool = pool or ConnectionPool()
         self._owns_pool = pool is None
@@ -120,6 +122,11 @@ class Chaos:
         except (TimeoutError, asyncssh.Error, OSError):
             self.pool.forget(node.name)
             raise
+
+    async def run_script(self, node: Node, script: str, timeout: float) -> str:
+        """Run a sh script on the node over the pool; what it printed (raises when it could not)."""
+        result = await self._run(node, remote(SSHTarget.from_node(node), script), timeout)
+        return str(result.stdout or "")
 
     # -- survey ---------------------------------------------------------------------------
 
@@ -221,7 +228,7 @@ class Chaos:
             self._guard(checked.node.name, surveys, force, pending)
             target = surveys[checked.node.name]
             assert isinstance(target, NodeSurvey)
-            plan = plan_fault(self.cluster, checked, target, by=operator())
+            plan = plan_fault(self.cluster, checked, target, by=operator(), lease=self.lease)
         except Refused as exc:
             self._audit_refusal(checked, "dry-run" if dry_run else "apply", str(exc))
             raise
@@ -408,6 +415,7 @@ class Chaos:
                     ActiveFault(
                         entry.id, name, entry.state, entry.record, entry.remaining,
                         entry.timer.describe() if entry.timer else "none", entry.error or entry.problem,
+                        entry.lease_left,
                     )
                 )
         seen = {fault.id for fault in found}

@@ -16,7 +16,11 @@ that workflow, so that no front end restates one:
   runs once after it (`want_status` / `refresh_status`);
 - on exit, what this session applied and nobody reverted is reverted (a second try on a
   fresh connection when a borrowed one dropped), unless the operator abandons it to the
-  nodes' timers.
+  nodes' timers;
+- a session that reverts its faults on exit holds them, so each gets a lease on its node
+  (chaos/lease.py) that the session renews while it lives (`LeaseRenewer`): a killed,
+  stopped or cut-off session costs at most one lease of fault, not its TTL.  A session that
+  leaves its faults to their TTL (`chaos apply` without `--hold`) gives them no lease.
 
 It imports no Textual: the TUI runs these coroutines in its workers and shows the results.
 """
@@ -38,6 +42,7 @@ from clustertui.chaos.nodelock import NodeLocks
 from clustertui.chaos.offline import assumed_survey
 from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, RevertOutcome, RevertReason, RevertStatus
 from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
+from clustertui.chaos.renewer import LeaseRenewer
 from clustertui.chaos.runner import Chaos, SurveyResult
 from clustertui.config import Cluster
 from clustertui.config.notify import NotifyEvent
@@ -151,12 +156,22 @@ class ChaosSession:
     cluster: Cluster
     chaos: Chaos
     closed: bool = False
+    renewer: LeaseRenewer | None = None  # renews the leases of the faults this session holds
     _status: _StatusFlight = field(default_factory=_StatusFlight)
 
     @classmethod
-    def open(cls, cluster: Cluster, *, revert_on_exit: bool = True, **engine: Any) -> ChaosSession:
-        """A session on its own `Chaos` (engine options: pool, audit, records)."""
-        return cls(cluster, Chaos(cluster, revert_on_exit=revert_on_exit, **engine))
+    def open(
+        cls, cluster: Cluster, *, revert_on_exit: bool = True, lease: float | None = None, **engine: Any
+    ) -> ChaosSession:
+        """A session on its own `Chaos` (engine options: pool, audit, records).  One that
+        reverts on exit holds its faults on a lease (`lease` seconds, else the cluster
+        file's `chaos.lease`); one that does not leaves them to their TTL."""
+        held = (lease or cluster.chaos.lease) if revert_on_exit else None
+        chaos = Chaos(cluster, revert_on_exit=revert_on_exit, lease=held, **engine)
+        renewer = None
+        if held is not None:
+            renewer = LeaseRenewer(cluster, held, chaos.run_script, lambda: chaos.applied)
+        return cls(cluster, chaos, renewer=renewer)
 
     @classmethod
     def for_monitor(cls, cluster: Cluster, monitor: ClusterMonitor) -> ChaosSession:
@@ -200,7 +215,7 @@ class ChaosSession:
             target = (await self.chaos.survey([checked.node.name]))[checked.node.name]
             if isinstance(target, NodeDown):
                 survey, assumed = assumed_survey(checked)
-                plan = plan_fault(self.cluster, checked, survey, by=operator())
+                plan = plan_fault(self.cluster, checked, survey, by=operator(), lease=self.chaos.lease)
                 why = f"{target.node} is {target.state}: {target.reason}"
                 self.chaos.audit.append(
                     "dry-run", self.cluster.name, node=plan.node, fault=plan.id, kind=plan.kind, params=plan.params,
@@ -247,6 +262,8 @@ class ChaosSession:
                 pending = [p.node for p in plans[:index]]
                 outcome = await self.chaos.apply(plan, force=force, surveys=surveys, pending=pending)
                 outcomes.append(outcome)
+                if outcome.ok and plan.timer.lease and self.renewer is not None:
+                    self.renewer.hold(plan.id, plan.node)
                 if not outcome.ok:
                     break
         finally:
@@ -375,11 +392,14 @@ class ChaosSession:
             return list(outcomes.values())
         finally:
             self.chaos.revert_on_exit = False  # reverted just above: closing must not try twice
+            if self.renewer is not None:
+                await self.renewer.stop()
             await self.chaos.close()
 
     def abandon(self) -> list[str]:
         """Quit now without reverting (a second `q` while reverts hang): the nodes' timers
-        revert these at their TTL.  Returns the fault ids left behind."""
+        revert these when their lease ends (no longer renewed once the session is closed),
+        or at their TTL.  Returns the fault ids left behind."""
         self.chaos.revert_on_exit = False
         return sorted(self.chaos.applied)
 

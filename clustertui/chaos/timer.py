@@ -31,6 +31,7 @@ class TimerPlan:
     arm: tuple[str, ...]
     cancel: tuple[str, ...]  # run by the revert script unless the timer itself runs it
     cancelled: str  # a test that the timer is gone
+    lease: float = 0.0  # seconds of lease (chaos/lease.py); 0: a plain TTL timer
 
 
 def marker(fault_id: str) -> str:
@@ -69,13 +70,23 @@ def plan_timer(fault_id: str, ttl: float, systemd: bool) -> TimerPlan:
             " </dev/null >/dev/null 2>&1 &",
             f"ctui_until 50 test -s {q(timer_file)}",
         ),
-        # Only a process group whose leader is still this fault's timer is signalled: a
-        # PGID is a number that the kernel may reuse once the group is gone.
-        cancel=(
-            f"ctui_tpg=$(awk '$1 == \"pid\" {{print $2}}' {q(timer_file)} 2>/dev/null)",
-            f'[ -z "$ctui_tpg" ] || ctui_unmarked "$ctui_tpg" {q(marker(fault_id))} || kill -TERM -"$ctui_tpg"',
+        *group_cancel(fault_id, "pid", marker(fault_id)),
+    )
+
+
+def group_cancel(fault_id: str, word: str, mark: str) -> tuple[tuple[str, ...], str]:
+    """Cancel a timer that runs as a process group whose leader's argv carries `mark`, and
+    the test that it is gone; `ID.timer` reads `WORD PGID ARMED`.
+
+    Only a group whose leader is still this fault's timer is signalled: a PGID is a number
+    that the kernel may reuse once the group is gone.  Once the timer has become the revert
+    itself (it execs it), it no longer carries the marker and is left to finish: both
+    reverts are idempotent."""
+    timer_file = q(ledger_file(fault_id, "timer"))
+    return (
+        (
+            f"ctui_tpg=$(awk '$1 == \"{word}\" {{print $2}}' {timer_file} 2>/dev/null)",
+            f'[ -z "$ctui_tpg" ] || ctui_unmarked "$ctui_tpg" {q(mark)} || kill -TERM -"$ctui_tpg"',
         ),
-        # Once its sleep is over the timer becomes the revert itself (it execs it), which no
-        # longer carries the marker and is left to finish: both reverts are idempotent.
-        cancelled=f'[ -z "$ctui_tpg" ] || ctui_until 20 ctui_unmarked "$ctui_tpg" {q(marker(fault_id))}',
+        f'[ -z "$ctui_tpg" ] || ctui_until 20 ctui_unmarked "$ctui_tpg" {q(mark)}',
     )

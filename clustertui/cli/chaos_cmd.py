@@ -186,12 +186,12 @@ def status_command(ctx: click.Context, as_json: bool) -> None:
         )
         raise SystemExit(code)
     if status.faults:
-        echo(f"{'ID':<11} {'NODE':<10} {'STATE':<13} {'KIND':<10} {'LEFT':>5}  SUMMARY")
+        echo(f"{'ID':<11} {'NODE':<10} {'STATE':<13} {'KIND':<10} {'LEFT':>5} {'TIMER':<9}  SUMMARY")
         for fault in status.faults:
             kind = fault.record.kind if fault.record else "?"
             summary = fault.record.summary if fault.record else fault.detail
             by = f"  (by {fault.record.by})" if fault.record and fault.record.by else ""
-            echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {remaining(fault):>5}  {summary}{by}")
+            echo(f"{fault.id:<11} {fault.node:<10} {fault.state:<13} {kind:<10} {remaining(fault):>5} {fault.timer_text():<9}  {summary}{by}")
             if fault.detail and fault.record:
                 echo(f"{'':<11} {fault.detail}")
     else:
@@ -251,26 +251,39 @@ def _apply_exit(outcome: ApplyOutcome) -> int:
 @click.option("--abort-when", "abort_when", multiple=True, metavar="COND",
               help="With --hold: revert at once when COND holds, like endpoint_down=web-vip or "
                    "'{cpu_above: 95, node: other}' (repeatable; docs/chaos.md).")
+@click.option("--lease", type=DURATION,
+              help="With --hold: the node reverts the fault this long after clustertui last renewed it, "
+                   "3s to 5m, shorter than the TTL (default: the file's chaos.lease, 10s).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def apply_command(
     ctx: click.Context, kind: str, node: str, ttl: float | None, dry_run: bool, yes: bool, force: bool,
-    hold: bool, as_json: bool, abort_when: tuple[str, ...], **options: str | int | None,
+    hold: bool, lease: float | None, as_json: bool, abort_when: tuple[str, ...], **options: str | int | None,
 ) -> None:
     """Apply a fault of KIND to one node, and print its id.
 
     The guards run first: chaos enabled in the file, the node allowed, the blast radius
-    (counted from the nodes' ledgers) and the quorum guard; a refusal exits 3.
+    (counted from the nodes' ledgers) and the quorum guard; a refusal exits 3.  With
+    --hold the fault is on a lease that this command renews: if it dies, hangs or loses
+    the node, the node reverts the fault when the lease ends, not at the TTL.
     """
     from clustertui.chaos import ChaosSession, FaultRequest, InvalidInput, Refused
     from clustertui.chaos.audit import AuditLog
-    from clustertui.config.scalars import ttl_problem
+    from clustertui.config.scalars import lease_problem, ttl_problem
 
     problem = None if ttl is None else ttl_problem(ttl)
     if problem is not None:
         fail(f"--ttl: {problem}", USAGE)
+    if lease is not None:
+        problem = "needs --hold (a fault left to its TTL has no lease)" if not hold else lease_problem(lease)
+        if problem is None and ttl is not None and lease >= ttl:
+            problem = f"expected a lease shorter than the TTL ({ttl:g}s), found {lease:g}s"
+        if problem is not None:
+            fail(f"--lease: {problem}", USAGE)
     cluster = _cluster(ctx)
     conditions = parse_abort_when(abort_when, cluster, hold)
+    if lease is not None and ttl is None and lease >= cluster.chaos.default_ttl:
+        fail(f"--lease: expected a lease shorter than the TTL ({cluster.chaos.default_ttl:g}s), found {lease:g}s", USAGE)
     request = FaultRequest(kind, node, {k: v for k, v in options.items() if v is not None}, ttl)
     if not (dry_run or yes or sys.stdin.isatty()):
         reason = "no confirmation: stdin is not a terminal (pass --yes)"
@@ -279,7 +292,7 @@ def apply_command(
         fail(reason, CANNOT_RUN)
 
     async def run() -> int:
-        async with ChaosSession.open(cluster, revert_on_exit=hold) as session, \
+        async with ChaosSession.open(cluster, revert_on_exit=hold, lease=lease) as session, \
                 watching(cluster, session, [] if dry_run else conditions) as monitor:
             if dry_run:
                 return show_dry_run(await session.dry_run(request, force=force), as_json)
@@ -304,7 +317,8 @@ def apply_command(
             elif outcome.ok:
                 echo(plan.id)
                 say(f"applied {plan.id}: {plan.summary}; it reverts by itself in {plan.ttl:g}s "
-                     f"({plan.timer.mechanism} timer)")
+                    f"({plan.timer.mechanism} timer)" + (f", or {plan.timer.lease:g}s after the last renewal of "
+                                                          "its lease" if plan.timer.lease else ""))
                 if not hold:
                     say(f"revert now: clustertui chaos {ctx.obj} revert {plan.id}")
             else:
@@ -313,7 +327,9 @@ def apply_command(
                     say(outcome.output)
             if outcome.ok and hold:
                 armed = f"; {len(conditions)} stop condition(s) armed" if conditions else ""
-                say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now{armed}")
+                renewing = (f"; renewing its {plan.timer.lease:g}s lease every {session.renewer.period:g}s"
+                            if plan.timer.lease and session.renewer else "")
+                say(f"holding {plan.id} until its TTL ends; Ctrl-C reverts it now{renewing}{armed}")
                 reverted, breach = await hold_fault(session, plan, monitor, conditions, applied_at)
                 if breach is not None:
                     say(f"{plan.id}: aborted: {breach.reason()}")

@@ -1,6 +1,8 @@
 """`chaos apply --hold [--abort-when COND]...`: keep a fault in the foreground, watched.
 
-Without stop conditions the fault is held until its TTL or Ctrl-C/SIGTERM.  With them, a
+Without stop conditions the fault is held until its TTL or Ctrl-C/SIGTERM, or until the
+node reverted it by itself (its lease ended while the session could not renew it, or
+someone else reverted it: the renewal says so).  With them, a
 monitor runs on the session's connections for the hold; the conditions that already hold
 refuse the fault before it is applied (exit 3), and the first that trips while it is held
 reverts it at once (exit 3, `aborted: stop condition ... at +N s`, and an `abort` record
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING
 
+from clustertui.cli.chaos_output import say
 from clustertui.cli.exits import USAGE, fail
 from clustertui.cli.signals import stop_event
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from clustertui.chaos import ChaosSession, FaultPlan, RevertOutcome
+    from clustertui.chaos.renewer import LeaseRenewer
     from clustertui.config import Cluster
     from clustertui.config.stops import StopCondition
     from clustertui.drills.stops import Breach
@@ -91,17 +95,20 @@ def holding_already(monitor: ClusterMonitor | None, conditions: Sequence[StopCon
 
 async def hold(session: ChaosSession, plan: FaultPlan, monitor: ClusterMonitor | None,
                conditions: Sequence[StopCondition], applied_at: float) -> tuple[RevertOutcome, Breach | None]:
-    """Keep the fault until its TTL ends, Ctrl-C/SIGTERM, or a stop condition trips; then
-    make sure it is reverted (at once, as an abort, for a stop condition)."""
+    """Keep the fault (the session renews its lease) until its TTL ends, Ctrl-C/SIGTERM, a
+    stop condition trips, or its node says it is no longer held; then make sure it is
+    reverted (at once, as an abort, for a stop condition)."""
     from clustertui.chaos import RevertReason
     from clustertui.drills.stopguard import StopGuard
 
     stop = stop_event()
     guard = StopGuard(conditions, monitor, target=plan.node) if monitor is not None else None
-    waits = [asyncio.ensure_future(stop.wait())]
+    waits: list[asyncio.Future[object]] = [asyncio.ensure_future(stop.wait())]
     if guard is not None:
         guard.arm(applied_at)
         waits.append(asyncio.ensure_future(guard.tripped.wait()))
+    if session.renewer is not None:
+        waits.append(asyncio.ensure_future(_lost(session.renewer, plan.id)))
     try:
         await asyncio.wait(waits, timeout=plan.ttl, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -113,3 +120,11 @@ async def hold(session: ChaosSession, plan: FaultPlan, monitor: ClusterMonitor |
     if breach is not None:
         return await session.stop(plan.id, breach.reason()), breach
     return await session.revert(plan.id, RevertReason.EXIT), None
+
+
+async def _lost(renewer: LeaseRenewer, fault_id: str) -> None:
+    """Return once a renewal found the fault no longer held on its node (and say why)."""
+    while fault_id not in renewer.lost:
+        renewer.changed.clear()
+        await renewer.changed.wait()
+    say(f"{fault_id}: {renewer.lost[fault_id]}")

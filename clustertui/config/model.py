@@ -21,6 +21,7 @@ from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
 from .notify import Webhook
 from .scalars import (
+    DEFAULT_LEASE,
     ClusterName,
     ClusterType,
     Command,
@@ -41,6 +42,7 @@ from .scalars import (
     Interval,
     LabelKey,
     LabelValue,
+    Lease,
     MaxRedirects,
     NodeName,
     NonNegativeDuration,
@@ -202,6 +204,13 @@ class ChaosPolicy(Frozen):
     #: null: until thawed.  `freeze_on_halt: false` makes `H` a plain halt.
     freeze_on_halt: bool = True
     freeze_on_halt_for: Duration | None = 3600.0
+    lease: Lease = DEFAULT_LEASE
+
+    @model_validator(mode="after")
+    def _lease_under_ttl(self) -> ChaosPolicy:
+        if "lease" in self.model_fields_set and self.lease >= self.default_ttl:
+            raise fail(f"expected a lease shorter than default_ttl ({self.default_ttl:g}s), found {self.lease:g}s")
+        return self
 
 
 class Traffic(HttpSettings):

@@ -324,6 +324,31 @@ def _hold(seconds: float) -> float:
 
 #: A fault's TTL in seconds, written as a duration.
 Ttl = Annotated[Duration, AfterValidator(_ttl)]
+
+#: A held fault's lease (chaos/lease.py): the node reverts it when its controller has not
+#: renewed it for this long.  Renewed LEASE_RENEWALS times a lease (every 2 s of a 10 s
+#: lease); at least 3 s, so that a renewal every 600 ms still has slack for a round trip;
+#: at most 5 min, beyond which a lease protects little more than the TTL does.
+MIN_LEASE, MAX_LEASE, DEFAULT_LEASE, LEASE_RENEWALS = 3.0, 300.0, 10.0, 5
+LEASE_RULE = "from 3s to 5m"
+
+
+def lease_problem(seconds: float) -> str | None:
+    """Why `seconds` cannot be a lease, or None (the one rule: the cluster file, --lease)."""
+    if not MIN_LEASE <= seconds <= MAX_LEASE:  # NaN fails too
+        return f"expected a lease {LEASE_RULE}, found {seconds:g}s"
+    return None
+
+
+def _lease(seconds: float) -> float:
+    problem = lease_problem(seconds)
+    if problem is not None:
+        raise fail(problem)
+    return seconds
+
+
+#: A held fault's lease in seconds, written as a duration.
+Lease = Annotated[Duration, AfterValidator(_lease)]
 #: A drill's hold: a duration whose TTL (hold + margin) stays under the cap.
 DrillHold = Annotated[Duration, AfterValidator(_hold)]
 

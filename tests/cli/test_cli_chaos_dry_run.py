@@ -49,3 +49,32 @@ def test_dry_run_still_refuses_what_needs_no_node(run: Run, closed_cluster: Path
     assert done.returncode == 3 and "chaos is disabled" in done.stderr
     done = run("chaos", str(closed_cluster), "apply", "kill", "--node", "web1", "--service", "redis", "--dry-run")
     assert done.returncode == 2 and "service 'redis' does not run on web1" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lease", "5s"], "--lease: needs --hold (a fault left to its TTL has no lease)"),
+        (["--hold", "--lease", "1s"], "--lease: expected a lease from 3s to 5m, found 1s"),
+        (["--hold", "--lease", "6m"], "--lease: expected a lease from 3s to 5m, found 360s"),
+        (["--hold", "--lease", "20s", "--ttl", "20s"], "--lease: expected a lease shorter than the TTL (20s), found 20s"),
+    ],
+)
+def test_a_bad_lease_is_one_line_and_exit_2(run: Run, cluster: Path, args: list[str], message: str) -> None:
+    done = run("chaos", str(cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"clustertui: error: {message}"]
+
+
+def test_a_held_fault_is_planned_on_a_lease_and_a_ttl_one_is_not(run: Run, cluster: Path) -> None:
+    def planned(*args: str) -> dict:
+        done = run("chaos", str(cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run", "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    held = planned("--hold", "--lease", "5s", "--ttl", "5m")
+    assert held["lease"] == 5 and "ctui-lease-" in held["apply_script"] and "ctui_renew 500 " in held["apply_script"]
+    assert planned("--hold")["lease"] == 10, "the default: chaos.lease"
+    plain = planned()
+    assert plain["lease"] is None and "ctui-timer-" in plain["apply_script"]
+    assert planned("--hold", "--ttl", "8s")["lease"] is None, "a TTL within the lease keeps the TTL timer"

@@ -18,7 +18,7 @@ EXPECTED = {
     "unknown_key.yaml": "3: intreval: unknown field, did you mean 'interval'?",
     "unknown_nested_key.yaml": "5: nodes[0].hots: unknown field, did you mean 'host'?",
     "unknown_key_no_guess.yaml": "7: chaos.zzz: unknown field, expected one of: enabled, allow_roles, allow_nodes, "
-    "max_faulted_nodes, default_ttl, quorum_guard, freeze_on_halt, freeze_on_halt_for",
+    "max_faulted_nodes, default_ttl, quorum_guard, freeze_on_halt, freeze_on_halt_for, lease",
     "nodes_not_a_list.yaml": "3: nodes: expected a list, found a mapping",
     "port_as_string.yaml": "4: nodes[0].port: expected an integer from 1 to 65535, found '22'",
     "port_zero.yaml": "5: nodes[1].port: expected an integer from 1 to 65535, found 0",
@@ -75,6 +75,8 @@ EXPECTED = {
     "interval_too_small.yaml": "3: interval: expected a duration from 100ms to 1h, like 500ms, 1s or 5s, found '50ms'",
     "ttl_over_cap.yaml": "6: chaos.default_ttl: expected a TTL from 1s to 24h, found 172800s",
     "ttl_under_a_second.yaml": "6: chaos.default_ttl: expected a TTL from 1s to 24h, found 0.5s",
+    "lease_too_short.yaml": "6: chaos.lease: expected a lease from 3s to 5m, found 1s",
+    "lease_not_under_ttl.yaml": "5: chaos: expected a lease shorter than default_ttl (30s), found 30s",
     "drill_hold_over_cap.yaml": "9: drills.long.hold: expected a hold of at most 86370s (the fault's TTL is the hold "
     "plus 30s, and a TTL is at most 24h), found 86400s",
     "bad_cluster_type.yaml": "2: type: expected one of 'majority', 'shared-disk' or 'single-node', found 'quorum'",

@@ -101,11 +101,13 @@ def _fault_scripts() -> list[str]:
 
     from clustertui.chaos import CATALOG
     from clustertui.chaos.facts import SSH_LINE, survey_script
+    from clustertui.chaos.lease import WATCHER, renew_command
     from clustertui.chaos.nodelock import lock_script
+    from clustertui.chaos.planner import FaultRequest, plan_fault
     from clustertui.chaos.shell import HELPERS
     from clustertui.config import load_cluster
     from tests.support.paths import LAB_FILE
-    from tests.support.planning import FACTS, plan
+    from tests.support.planning import FACTS, plan, survey
 
     cluster = load_cluster(LAB_FILE, check_files=False)
     scripts = [HELPERS, SSH_LINE, survey_script((("nginx", "root"),)), lock_script("0" * 16)]
@@ -115,6 +117,13 @@ def _fault_scripts() -> list[str]:
                 facts = replace(FACTS, systemd=systemd, processes={} if kind == "start" else FACTS.processes)
                 fault = plan(cluster, kind, facts, **({"backend": backend} if backend else {}))
                 scripts += [fault.apply_script, fault.revert_script]
+    # A held fault's lease: its watcher (run by `sh -c`, so read apart), its renewal, and
+    # the apply and revert scripts that arm and clear it.
+    scripts += [WATCHER, renew_command(10, ["f-00000000"])]
+    for systemd in (False, True):
+        held = plan_fault(cluster, FaultRequest("cpu-hog", "web1", {}, ttl=30), survey(replace(FACTS, systemd=systemd)),
+                          lease=10)
+        scripts += [held.apply_script, held.revert_script]
     return scripts
 
 
