@@ -61,28 +61,28 @@ ctui_renew() {{ ctui_l=$1; shift; ctui_llock || {{ echo busy; ctui_lunlock; retu
     printf '%s\n' $((ctui_now + ctui_l)) >"$ctui_b.lease" && echo "renewed $ctui_i"
   done; ctui_lunlock; }}"""
 
-#: The watcher: `sh -c WATCHER MARKER LEDGER_BASE LEASE_CS TTL_CS`; LEDGER_BASE is
+#: The watcher: `sh -c WATCHER MARKER LEDGER_BASE LEASE_CS TTL_CS` (so $1 is LEDGER_BASE), which is
 #: /run/clustertui/faults/ID (its .json, .lease, .timer, .applying and .revert).
 WATCHER = LEASE_HELPERS + r"""
 trap '' HUP PIPE
-ctui_cs; ctui_end=$((ctui_now + $4))
-printf '%s\n' $((ctui_now + $3)) >"$2.lease"
-printf 'lease %s %s\n' "$$" "$(date +%s)" >"$2.timer.tmp" && mv -f "$2.timer.tmp" "$2.timer"
+ctui_cs; ctui_end=$((ctui_now + $3))
+ctui_d=$((ctui_now + $2)); printf '%s\n' "$ctui_d" >"$1.lease"
+printf 'lease %s %s\n' "$$" "$(date +%s)" >"$1.timer.tmp" && mv -f "$1.timer.tmp" "$1.timer"
 while :; do
   ctui_cs
-  [ "$ctui_now" -lt "$ctui_end" ] || exec sh "$2.revert" ttl
+  [ "$ctui_now" -lt "$ctui_end" ] || exec sh "$1.revert" ttl
   ctui_d=$ctui_end
   if [ -z "$ctui_gave" ]; then
     ctui_llock
-    [ -e "$2.json" ] || exit 0
-    ctui_d=; read ctui_d 2>/dev/null <"$2.lease"
+    [ -e "$1.json" ] || exit 0
+    ctui_d=; read ctui_d 2>/dev/null <"$1.lease"
     case $ctui_d in ''|*[!0-9]*) ctui_d=0 ;; esac
     ctui_cs
     if [ "$ctui_now" -ge "$ctui_d" ]; then
-      if [ ! -e "$2.applying" ]; then
-        rm -f "$2.lease"; ctui_lunlock
-        sh "$2.revert" lease && exit 0
-        [ -e "$2.json" ] || exit 0
+      if [ ! -e "$1.applying" ]; then
+        rm -f "$1.lease"; ctui_lunlock
+        sh "$1.revert" lease && exit 0
+        [ -e "$1.json" ] || exit 0
         ctui_gave=1; continue
       fi
       ctui_d=$((ctui_now + 50))

@@ -19,6 +19,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 from clustertui.chaos.lease import parse_renewal, period, renew_command
 from clustertui.config import Cluster, Node
@@ -47,7 +48,7 @@ class LeaseRenewer:
     nodes: dict[str, NodeRenewal] = field(default_factory=dict)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     _loop: asyncio.Task[None] | None = None
-    _flights: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _flights: dict[str, asyncio.Task[dict[str, str]]] = field(default_factory=dict)
 
     @property
     def period(self) -> float:
@@ -105,7 +106,7 @@ class LeaseRenewer:
     async def stop(self) -> None:
         """Stop renewing (the session is over): cancel the loop and any renewal in flight,
         without waiting on a node."""
-        tasks = [task for task in (self._loop, *self._flights.values()) if task is not None]
+        tasks: list[asyncio.Task[Any]] = [t for t in (self._loop, *self._flights.values()) if t is not None]
         self._loop, self._flights = None, {}
         for task in tasks:
             task.cancel()

@@ -124,8 +124,11 @@ class Chaos:
             raise
 
     async def run_script(self, node: Node, script: str, timeout: float) -> str:
-        """Run a sh script on the node over the pool; what it printed (raises when it could not)."""
-        result = await self._run(node, remote(SSHTarget.from_node(node), script), timeout)
+        """Run a sh script on the node over the pool; what it printed (raises when it could
+        not).  A timeout leaves the connection alone, unlike `_run`: a lease renewal that
+        times out must never close the connection that a revert is running on."""
+        conn = await self._connect(node)
+        result = await conn.run(remote(SSHTarget.from_node(node), script), check=False, timeout=timeout)
         return str(result.stdout or "")
 
     # -- survey ---------------------------------------------------------------------------

@@ -63,6 +63,7 @@ def plan_timer(fault_id: str, ttl: float, systemd: bool) -> TimerPlan:
             ),
             cancelled=f"! systemctl is-active --quiet {q(name + '.timer')}",
         )
+    cancel, cancelled = group_cancel(fault_id, "pid", marker(fault_id))
     return TimerPlan(
         "detached",
         arm=(
@@ -70,7 +71,8 @@ def plan_timer(fault_id: str, ttl: float, systemd: bool) -> TimerPlan:
             " </dev/null >/dev/null 2>&1 &",
             f"ctui_until 50 test -s {q(timer_file)}",
         ),
-        *group_cancel(fault_id, "pid", marker(fault_id)),
+        cancel=cancel,
+        cancelled=cancelled,
     )
 
 

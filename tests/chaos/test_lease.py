@@ -16,7 +16,7 @@ import pytest
 from clustertui.chaos import ActiveFault, FaultRequest, plan_fault
 from clustertui.chaos.facts import SurveyError, parse_survey
 from clustertui.chaos.lease import LEASE_HELPERS, WATCHER, marker, parse_renewal, renew_command
-from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord
+from clustertui.chaos.ledger import LEDGER_DIR, LedgerRecord, ledger_files
 from clustertui.config import load_cluster
 from tests.support.paths import LAB_FILE
 from tests.support.planning import FACTS, survey
@@ -156,6 +156,7 @@ def test_the_watcher_waits_for_a_running_apply_and_leaves_a_reverted_fault(tmp_p
     wait_for(lambda: ledger.reverts() == ["lease"], 5, what="the revert once the apply ended")
     assert finish(proc) == ""
     # A fault reverted by someone else: the watcher finds no record and leaves quietly.
+    ledger.log.unlink()
     ledger = Ledger(tmp_path)
     proc = ledger.watch(lease_cs=30, ttl_cs=30000)
     wait_for(lambda: (tmp_path / f"{FAULT}.timer").exists(), 5, what="the watcher to start")
@@ -193,7 +194,9 @@ def test_a_held_fault_gets_a_lease_watcher_and_a_ttl_fault_keeps_its_timer(clust
     assert f"ctui_renew 400 {held.id} >/dev/null" in held.apply_script
     assert held.apply_script.index("ctui_renew 400") > held.apply_script.index("# did it take?")
     assert 'if [ "$ctui_why" != ttl ] && [ "$ctui_why" != lease ]; then' in held.revert_script
-    assert held.revert_script.index("ctui_llock") < held.revert_script.index("rm -f '/run/clustertui/faults/")
+    lines = held.revert_script.splitlines()
+    clear = lines.index(f"rm -f {ledger_files(held.id)}")
+    assert lines[clear - 1] == "ctui_llock" and lines[clear + 1] == "ctui_lunlock"
     assert any("ctui_llock" in line for line in held.sections()["revert"])
     plain = plan_fault(cluster, FaultRequest("cpu-hog", "web1", {}, ttl=300), survey())
     assert plain.timer.lease == 0 and plain.record.lease == 0 and "ctui_renew" not in plain.apply_script

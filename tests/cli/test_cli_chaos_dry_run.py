@@ -76,5 +76,5 @@ def test_a_held_fault_is_planned_on_a_lease_and_a_ttl_one_is_not(run: Run, clust
     assert held["lease"] == 5 and "ctui-lease-" in held["apply_script"] and "ctui_renew 500 " in held["apply_script"]
     assert planned("--hold")["lease"] == 10, "the default: chaos.lease"
     plain = planned()
-    assert plain["lease"] is None and "ctui-timer-" in plain["apply_script"]
+    assert plain["lease"] is None and "ctui-lease-" not in plain["apply_script"]
     assert planned("--hold", "--ttl", "8s")["lease"] is None, "a TTL within the lease keeps the TTL timer"
