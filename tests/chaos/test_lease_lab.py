@@ -108,7 +108,7 @@ def test_a_dropped_ssh_path_reverts_within_one_lease(lab, roomy_file) -> None:
             assert took <= BOUND
             assert proc.poll() is None, "the holder itself hangs on, unable to reach the node"
         finally:
-            lab.node_exec("web1", ["iptables", "-w", "5", "-D", *drop[3:]], check=True)
+            lab.node_exec("web1", ["iptables", "-w", "5", "-D", *drop[4:]], check=True)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
 
