@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from clustertui.cli.chaos_hold import hold_fault
 from clustertui.cli.chaos_output import (
     apply_json,
     emit_json,
