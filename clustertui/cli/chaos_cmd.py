@@ -30,8 +30,8 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, FAILED, OK, USAGE, fail
 from clustertui.cli.freeze_cmd import freeze_command, thaw_command
 from clustertui.cli.help import examples
+from clustertui.cli.hold import check_lease, holding_already, parse_abort_when, watching
 from clustertui.cli.hold import hold as hold_fault
-from clustertui.cli.hold import holding_already, parse_abort_when, watching
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.numbers import NUMBER
 from clustertui.cli.output import echo
@@ -269,21 +269,14 @@ def apply_command(
     """
     from clustertui.chaos import ChaosSession, FaultRequest, InvalidInput, Refused
     from clustertui.chaos.audit import AuditLog
-    from clustertui.config.scalars import lease_problem, ttl_problem
+    from clustertui.config.scalars import ttl_problem
 
     problem = None if ttl is None else ttl_problem(ttl)
     if problem is not None:
         fail(f"--ttl: {problem}", USAGE)
-    if lease is not None:
-        problem = "needs --hold (a fault left to its TTL has no lease)" if not hold else lease_problem(lease)
-        if problem is None and ttl is not None and lease >= ttl:
-            problem = f"expected a lease shorter than the TTL ({ttl:g}s), found {lease:g}s"
-        if problem is not None:
-            fail(f"--lease: {problem}", USAGE)
     cluster = _cluster(ctx)
+    check_lease(lease, hold, cluster.chaos.default_ttl if ttl is None else ttl)
     conditions = parse_abort_when(abort_when, cluster, hold)
-    if lease is not None and ttl is None and lease >= cluster.chaos.default_ttl:
-        fail(f"--lease: expected a lease shorter than the TTL ({cluster.chaos.default_ttl:g}s), found {lease:g}s", USAGE)
     request = FaultRequest(kind, node, {k: v for k, v in options.items() if v is not None}, ttl)
     if not (dry_run or yes or sys.stdin.isatty()):
         reason = "no confirmation: stdin is not a terminal (pass --yes)"

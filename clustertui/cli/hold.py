@@ -35,6 +35,19 @@ if TYPE_CHECKING:
 CONNECT_WAIT = 20.0  # for the monitor's nodes to connect before the fault is applied
 
 
+def check_lease(lease: float | None, hold: bool, ttl: float) -> None:
+    """`--lease`: only with --hold, within bounds, shorter than the fault's TTL; else exit 2."""
+    from clustertui.config.scalars import lease_problem
+
+    if lease is None:
+        return
+    problem = "needs --hold (a fault left to its TTL has no lease)" if not hold else lease_problem(lease)
+    if problem is None and lease >= ttl:
+        problem = f"expected a lease shorter than the TTL ({ttl:g}s), found {lease:g}s"
+    if problem is not None:
+        fail(f"--lease: {problem}", USAGE)
+
+
 def parse_abort_when(values: Sequence[str], cluster: Cluster, hold: bool) -> list[StopCondition]:
     """The `--abort-when` options as conditions; a bad one exits 2 with one line."""
     from clustertui.config.stop_text import StopTextError, parse_stop_text

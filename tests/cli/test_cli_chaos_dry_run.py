@@ -60,15 +60,15 @@ def test_dry_run_still_refuses_what_needs_no_node(run: Run, closed_cluster: Path
         (["--hold", "--lease", "20s", "--ttl", "20s"], "--lease: expected a lease shorter than the TTL (20s), found 20s"),
     ],
 )
-def test_a_bad_lease_is_one_line_and_exit_2(run: Run, cluster: Path, args: list[str], message: str) -> None:
-    done = run("chaos", str(cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run")
+def test_a_bad_lease_is_one_line_and_exit_2(run: Run, closed_cluster: Path, args: list[str], message: str) -> None:
+    done = run("chaos", str(closed_cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run")
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [f"clustertui: error: {message}"]
 
 
-def test_a_held_fault_is_planned_on_a_lease_and_a_ttl_one_is_not(run: Run, cluster: Path) -> None:
+def test_a_held_fault_is_planned_on_a_lease_and_a_ttl_one_is_not(run: Run, closed_cluster: Path) -> None:
     def planned(*args: str) -> dict:
-        done = run("chaos", str(cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run", "--json")
+        done = run("chaos", str(closed_cluster), "apply", "cpu-hog", "--node", "web1", *args, "--dry-run", "--json")
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
