@@ -42,7 +42,7 @@ def test_the_layers_are_in_the_documented_order() -> None:
     # (scenarios of drills) below them, above the history (where their runs go); the history
     # above the drills (whose results it stores).
     order = [["cli"], ["tui"], ["coverage", "lint", "schedule"], ["gameday"], ["history"], ["drills"], ["chaos"],
-             ["report"], ["engine"], ["transport"], ["probe"], ["config"]]
+             ["report"], ["engine"], ["managers"], ["transport"], ["probe"], ["config"]]
     layers = [_layer_packages(layer) for layer in _contract("Layers")["layers"]]
     assert layers == [[f"clustertui.{name}" for name in names] for names in order]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from clustertui.cli.managers_render import managers_to_json, print_managers
 from clustertui.cli.output import console
 from clustertui.engine.check import CheckReport, NodeCheck
 from clustertui.report.escape import terminal
@@ -56,11 +57,16 @@ def check_table(report: CheckReport) -> None:
             endpoints.add_row(terminal(endpoint.name), terminal(endpoint.target),
                               Text.assemble(mark, " ", terminal(endpoint.outcome.describe())))
         console.print(endpoints)
+    print_managers(console, report.managers)
     down = [n for n in report.nodes if not n.ok]
     endpoints_down = "" if all(e.outcome.ok for e in report.endpoints) else ", endpoint(s) down"
+    findings = f", {len(report.managers.findings)} finding(s)" if report.managers.findings else ""
+    unread = sum(1 for v in report.managers.views for r in v.reads if not r.ok)
+    unreadable = f", {unread} manager read(s) failed" if unread else ""
     console.print(
-        Text("all nodes up, all services up", "green") if report.ok
-        else Text(f"{len(down)} node(s) not healthy{endpoints_down}", "red")
+        Text("all nodes up, all services up" + (", managers agree" if report.managers.views else ""), "green")
+        if report.ok
+        else Text(f"{len(down)} node(s) not healthy{endpoints_down}{findings}{unreadable}", "red")
     )
 
 
@@ -94,4 +100,5 @@ def check_to_json(report: CheckReport) -> dict:
             }
             for e in report.endpoints
         ],
+        "managers": managers_to_json(report.managers),
     }

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .errors import ConfigError
     from .jump import JumpHop, JumpSpecError, parse_jump_chain
     from .loader import load_cluster
+    from .managers import Manager, ManagerKind
     from .model import (
         ChaosPolicy,
         Cluster,
@@ -42,6 +43,7 @@ _WHERE = {
     "ConfigError": ".errors",
     "load_cluster": ".loader",
     **dict.fromkeys(("JumpHop", "JumpSpecError", "parse_jump_chain"), ".jump"),
+    **dict.fromkeys(("Manager", "ManagerKind"), ".managers"),
     **dict.fromkeys(
         ("ChaosPolicy", "Cluster", "Drill", "Endpoint", "Expectations", "Fault", "Node", "Primary", "SSHSettings",
          "Scenario", "Service", "SteadyState", "Target", "Traffic"),
@@ -59,6 +61,8 @@ __all__ = [
     "Fault",
     "JumpHop",
     "JumpSpecError",
+    "Manager",
+    "ManagerKind",
     "Node",
     "Primary",
     "SSHSettings",

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import Origin, listing
 from .importers import ImportedNode
+from .managers import Manager
 from .model import Cluster, Drill, Endpoint, Node, Service, SSHSettings
 from .scenario import Scenario
 from .scenario_refs import check_scenarios
@@ -78,6 +79,7 @@ def build_cluster(
         coverage=spec.coverage,
         history=spec.history,
         notify=spec.notify,
+        managers={key: Manager(name=key, **dict(value)) for key, value in spec.managers.items()},
         source=source,
     )
 
@@ -146,6 +148,11 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
         must(role, roles, "a role that some node has", ("chaos", "allow_roles", i))
     for i, name in enumerate(spec.chaos.allow_nodes):
         must(name, node_names, "a node name", ("chaos", "allow_nodes", i))
+    for key, manager in spec.managers.items():
+        for i, role in enumerate(manager.roles):
+            must(role, roles, "a role that some node has", ("managers", key, "roles", i))
+        for i, name in enumerate(manager.nodes):
+            must(name, node_names, "a node name", ("managers", key, "nodes", i))
     for key, drill in spec.drills.items():
         at: Loc = ("drills", key)
         must(drill.fault.service, services, "a service defined under services:", (*at, "fault", "service"))

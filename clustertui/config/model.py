@@ -19,6 +19,7 @@ from .frozen import Frozen
 from .history import HistorySettings
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
+from .managers import Manager
 from .notify import Webhook
 from .scalars import (
     DEFAULT_LEASE,
@@ -328,6 +329,7 @@ class Cluster(Frozen):
     coverage: CoverageSettings = CoverageSettings()
     history: HistorySettings = HistorySettings()
     notify: dict[str, Webhook] = {}
+    managers: dict[str, Manager] = {}
     source: Path
 
     def node(self, name: str) -> Node:
@@ -344,6 +346,11 @@ class Cluster(Frozen):
         """Services whose roles intersect the node's roles, in file order."""
         roles = set(node.roles)
         return [service for service in self.services.values() if roles.intersection(service.roles)]
+
+    def manager_nodes(self, manager: Manager) -> list[Node]:
+        """The nodes a manager is read on (named in `nodes` or holding one of `roles`), in file order."""
+        names, roles = set(manager.nodes), set(manager.roles)
+        return [node for node in self.nodes if node.name in names or roles.intersection(node.roles)]
 
 
 # Scenarios (scenario.py) name the fault and target models above and the cluster holds them:

@@ -13,6 +13,7 @@ from .coverage_settings import CoverageSettings
 from .frozen import Frozen
 from .history import HistorySettings
 from .lint_policy import LintPolicy
+from .managers import ManagerName, ManagerSpec
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
 from .notify import Webhook, WebhookName
 from .ranges import expand_range
@@ -136,3 +137,4 @@ class ClusterFile(Frozen):
     coverage: CoverageSettings = CoverageSettings()
     history: HistorySettings = HistorySettings()
     notify: dict[WebhookName, Webhook] = {}
+    managers: dict[ManagerName, ManagerSpec] = {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from clustertui.config import Cluster, Endpoint, Node, Service
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
+from clustertui.engine.managers_check import ManagersCheck, check_managers, read_managers
 from clustertui.engine.plan import probe_plan
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.sample import HostInfo, NodeSample
@@ -59,10 +60,12 @@ class CheckReport:
     cluster: str
     nodes: tuple[NodeCheck, ...]
     endpoints: tuple[EndpointResult, ...] = field(default=())
+    managers: ManagersCheck = field(default_factory=ManagersCheck)
 
     @property
     def ok(self) -> bool:
-        return all(node.ok for node in self.nodes) and all(e.outcome.ok for e in self.endpoints)
+        return (all(node.ok for node in self.nodes) and all(e.outcome.ok for e in self.endpoints)
+                and self.managers.ok)
 
 
 async def check_cluster(cluster: Cluster, pool: ConnectionPool | None = None) -> CheckReport:
@@ -70,11 +73,21 @@ async def check_cluster(cluster: Cluster, pool: ConnectionPool | None = None) ->
     node_checks = asyncio.gather(*(check_node(cluster, node, own) for node in cluster.nodes))
     endpoint_checks = asyncio.gather(*(endpoint_result(name, e) for name, e in cluster.endpoints.items()))
     try:
-        nodes, endpoints = await asyncio.gather(node_checks, endpoint_checks)
+        nodes, endpoints, views = await asyncio.gather(node_checks, endpoint_checks, read_managers(cluster, own))
+        managers = await check_managers(cluster, own, views, _down(nodes), lambda node: _recheck(cluster, node, own))
     finally:
         if pool is None:
             own.close()
-    return CheckReport(cluster=cluster.name, nodes=tuple(nodes), endpoints=tuple(endpoints))
+    return CheckReport(cluster=cluster.name, nodes=tuple(nodes), endpoints=tuple(endpoints), managers=managers)
+
+
+def _down(nodes: list[NodeCheck]) -> dict[str, frozenset[str]]:
+    return {node.name: frozenset(s.name for s in node.services if not s.up) for node in nodes}
+
+
+async def _recheck(cluster: Cluster, node: Node, pool: ConnectionPool) -> frozenset[str]:
+    """The services of `node` that are down now (a second probe, to confirm a finding)."""
+    return _down([await check_node(cluster, node, pool)])[node.name]
 
 
 async def endpoint_result(name: str, endpoint: Endpoint) -> EndpointResult:

@@ -17,6 +17,9 @@ class EventKind(enum.StrEnum):
     ENDPOINT_DOWN = "endpoint-down"
     FAULT_APPLIED = "fault-applied"
     FAULT_REVERTED = "fault-reverted"
+    FINDING = "finding"  # the managers' view and ours disagree (engine.findings)
+    FINDING_CLEARED = "finding-cleared"
+    MANAGER_READ = "manager-read"  # a manager's read on a node changed state (ok, slow, down, ...)
 
 
 class EventSource(enum.StrEnum):

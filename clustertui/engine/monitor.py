@@ -21,6 +21,7 @@ from clustertui.engine.events import Event, EventKind, EventSource
 from clustertui.engine.health import ClusterHealth, ServiceHealth, quorum_for
 from clustertui.engine.history import NodeHistory, capacity_for
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
+from clustertui.engine.managers_watch import ManagersWatch
 from clustertui.engine.plan import probe_plan
 from clustertui.engine.snapshot import (
     SPARK_POINTS,
@@ -105,6 +106,7 @@ class ClusterMonitor:
         self._sessions: dict[str, NodeSession | LocalSession] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._quorum_held: bool | None = None
+        self.managers = ManagersWatch(self)  # the cluster's own view (`managers:`), read in tasks of its own
 
     # -- listeners -----------------------------------------------------------------------
 
@@ -148,6 +150,8 @@ class ClusterMonitor:
         ssh_sessions = [s for s in self._sessions.values() if isinstance(s, NodeSession)]
         self._tasks.append(asyncio.create_task(watch_silence(ssh_sessions), name="silence"))
         self._tasks.append(asyncio.create_task(self._check_loop(), name="checks"))
+        if not self.local:
+            self._tasks += self.managers.tasks()
 
     async def stop(self) -> None:
         for session in self._sessions.values():
@@ -293,7 +297,8 @@ class ClusterMonitor:
 
     def snapshot(self, max_events: int = 200) -> ClusterSnapshot:
         now = time.time()
-        nodes = tuple(self._node_view(status, now) for status in self.nodes.values())
+        roles = self.managers.roles()
+        nodes = tuple(self._node_view(status, now, roles.get(status.name, ())) for status in self.nodes.values())
         faults = sum(len(view.faults) for view in nodes)
         return ClusterSnapshot(
             t=now,
@@ -306,13 +311,15 @@ class ClusterMonitor:
             active_faults=faults,
             endpoint_targets={n: e.target for n, e in self.cluster.endpoints.items()},
             thresholds=self.cluster.thresholds,
+            managers=tuple(self.managers.views.values()),
+            findings=self.managers.findings,
         )
 
     def view(self, node: str) -> NodeView:
         """One node's immutable view (cheaper than a snapshot, for a reader that polls one)."""
         return self._node_view(self.nodes[node], time.time())
 
-    def _node_view(self, status: NodeStatus, now: float) -> NodeView:
+    def _node_view(self, status: NodeStatus, now: float, manager_roles: tuple[str, ...] = ()) -> NodeView:
         sample = status.sample
         services = []
         for service in self._services_on[status.name]:
@@ -343,6 +350,7 @@ class ClusterMonitor:
             services=tuple(services),
             cpu_spark=tuple(status.history.series("cpu", last=SPARK_POINTS)),
             faults=sample.faults if sample is not None and status.state is NodeState.UP else (),
+            manager_roles=manager_roles,
         )
 
     def series(self, node: str, seconds: float = 300.0) -> NodeSeries:

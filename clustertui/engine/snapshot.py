@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from clustertui.config.thresholds import Thresholds
 from clustertui.engine.events import Event
+from clustertui.engine.findings import Finding
 from clustertui.engine.health import ClusterHealth
+from clustertui.managers.views import ManagerView
 from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.transport.states import NodeState
 
@@ -46,6 +48,7 @@ class NodeView:
     services: tuple[ServiceView, ...]
     cpu_spark: tuple[float, ...]  # last minute of CPU %, oldest first, NaN where unknown
     faults: tuple[str, ...] = ()
+    manager_roles: tuple[str, ...] = ()  # what the cluster's managers make of it: VIP holder, primary, ...
 
     @property
     def services_down(self) -> int:
@@ -79,6 +82,8 @@ class ClusterSnapshot:
     endpoint_targets: dict[str, str] = field(default_factory=dict)
     thresholds: Thresholds = field(default_factory=Thresholds)  # the file's, to judge gauges by
     interval: float = 1.0  # seconds between samples when the snapshot was taken
+    managers: tuple[ManagerView, ...] = ()  # the managers' latest views (`managers:` of the file)
+    findings: tuple[Finding, ...] = ()  # where they and our probe disagree, now
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

@@ -76,7 +76,8 @@ def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False, int
     spark_label = f"CPU {fmt.interval(SPARK_POINTS * interval)}"
     min_spark = max(MIN_SPARK, len(spark_label))
     name_w = _clamp(max((len(v.name) for v in views), default=4), 4, 16 if narrow else 28)
-    roles_w = _clamp(max((len(",".join(v.roles)) for v in views), default=5), 5, 10 if narrow else 24)
+    roles_w = _clamp(max((len(",".join(v.roles)) + len(fmt.manager_roles(v.manager_roles)) for v in views), default=5),
+                     5, 10 if narrow else 24)
     bar = 4 if narrow else 8 if not wide else 10
     mem_bar = 0 if narrow else 5 if not wide else 8
     named = not narrow

@@ -20,6 +20,9 @@ KIND_STYLES: dict[EventKind, str] = {
     EventKind.ENDPOINT_DOWN: "bad",
     EventKind.FAULT_APPLIED: "warn",
     EventKind.FAULT_REVERTED: "ok",
+    EventKind.FINDING: "bad-bold",
+    EventKind.FINDING_CLEARED: "ok",
+    EventKind.MANAGER_READ: "warn",
 }
 
 

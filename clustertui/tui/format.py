@@ -119,6 +119,11 @@ def _buckets(count: int, width: int) -> tuple[tuple[int, int], ...]:
     return tuple((count * i // width, max(count * (i + 1) // width, count * i // width + 1)) for i in range(width))
 
 
+def manager_roles(roles: tuple[str, ...]) -> str:
+    """What the cluster's managers make of a node, after its own roles: ` ▸VIP 10.0.0.5,primary`."""
+    return f" ▸{','.join(roles)}" if roles else ""
+
+
 def fit(text: str, width: int) -> str:
     """Pad or cut `text` to exactly `width` cells, marking a cut with an ellipsis."""
     if len(text) <= width:

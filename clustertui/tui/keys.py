@@ -74,6 +74,9 @@ KEYS: tuple[Key, ...] = (
         chaos=True),
     Key("overview", "f", "toggle_faults", "Faults",
         "To the active faults (countdown to their revert, who applied them); again hides them.", cluster=True),
+    Key("overview", "m", "toggle_managers", "Managers",
+        "Show or hide the cluster managers' view (load balancer, VIP holder, Sentinel, ...) and its findings; "
+        "it opens by itself on a new finding.", show=False, cluster=True),
     Key("overview", "x", "revert_fault", "Revert",
         "Revert the fault under the cursor in the faults panel (f goes there).", show=False, chaos=True),
     Key("overview", "escape", "escape", "Clear/stop",

@@ -73,7 +73,7 @@ class RowBuilder:
             "node": lambda v, g: ((v.name, "stale" if g else "plain"),),
             "host": lambda v, g: ((v.host, "stale" if g else "plain"),),
             "state": self._state,
-            "roles": lambda v, g: ((",".join(v.roles), "stale" if g else "plain"),),
+            "roles": self._roles,
             "cpu": self._cpu,
             "spark": self._spark,
             "mem": self._mem,
@@ -87,6 +87,16 @@ class RowBuilder:
             "services": self._services,
             "age": self._age,
         }
+
+    @staticmethod
+    def _roles(view: NodeView, grey: bool) -> Parts:
+        """The file's roles, then what the managers make of the node (`▸VIP 198.18.0.100`,
+        `▸primary`): a load balancer's DOWN in the alarm colour."""
+        own = (",".join(view.roles), "stale" if grey else "plain")
+        if not view.manager_roles:
+            return (own,)
+        down = any("@" in role for role in view.manager_roles)  # DOWN@lb1: out of a balancer
+        return (own, (fmt.manager_roles(view.manager_roles), "bad" if down else "ok"))
 
     def parts(self, key: str, view: NodeView) -> Parts:
         return self._cells[key](view, greyed(view))

@@ -33,6 +33,10 @@ class Kind(StrEnum):
     SURVEY = "survey"
     LOCK = "lock"
     OTHER = "other"
+    #: A forwarded stream (a cluster manager's socket or port, `direct-tcpip` or
+    #: `direct-streamlocal`): refused unless the test gives a ``reply`` for it; the "command"
+    #: is the destination, ``127.0.0.1:26379`` or ``/run/haproxy/admin.sock``.
+    FORWARD = "forward"
 
 
 def kind_of(command: str) -> Kind:
@@ -108,7 +112,7 @@ class HostileNode:
         os.chmod(self.identity, 0o600)
         client_key.write_public_key(str(self.identity) + ".pub")
         self._server = await asyncssh.create_server(
-            asyncssh.SSHServer,
+            lambda: _Forwarding(self),
             self.host,
             self.port,
             server_host_keys=[host_key],
@@ -206,6 +210,42 @@ class HostileNode:
             if local.returncode is None:
                 local.kill()
             await local.wait()
+
+
+class _Forwarding(asyncssh.SSHServer):
+    """Accepts forwarded streams only when the test scripted a FORWARD reply; the script's
+    chunks are what the "manager" at that destination answers."""
+
+    def __init__(self, node: HostileNode) -> None:
+        self._node = node
+
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> object:
+        return self._handler(f"{dest_host}:{dest_port}")
+
+    def unix_connection_requested(self, dest_path: str) -> object:
+        return self._handler(dest_path)
+
+    def _handler(self, destination: str) -> object:
+        self._node.commands.append(f"forward {destination}")
+        script = self._node.behaviour.reply.get(Kind.FORWARD)
+        if script is None:
+            return False
+
+        async def play(reader: asyncssh.SSHReader[bytes], writer: asyncssh.SSHWriter[bytes]) -> None:
+            try:
+                async for chunk in script(Kind.FORWARD, destination):
+                    if chunk is None:
+                        await reader.read()
+                        return
+                    writer.write(chunk)
+                    await writer.drain()
+                    await asyncio.sleep(0)
+            except (asyncssh.Error, OSError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        return play
 
 
 def _ssh_connection(process: asyncssh.SSHServerProcess[bytes]) -> str:

@@ -11,6 +11,7 @@ import dataclasses
 
 import pytest
 
+from tests.tui.managers_state import with_managers
 from tests.tui.tui_state import with_node
 
 SIZES = [(80, 24), (120, 40), (200, 60)]
@@ -82,3 +83,9 @@ def test_faults_panel_with_a_fault_not_yet_detailed(snap_compare, make_app, reco
 def test_overview_with_disk_swap_psi_columns_and_marked_nodes(snap_compare, make_app, bad_day, size) -> None:
     # d: the extra columns; by name, web2 and web3 marked with space, the cursor back on web2
     assert snap_compare(make_app([bad_day]), terminal_size=size, press=["d", "s", "G", "k", "space", "space", "k"])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_managers_panel_with_a_split_brain(snap_compare, make_app, recorded, size) -> None:
+    # a finding opens the panel by itself; node rows carry the managers' roles
+    assert snap_compare(make_app([with_managers(recorded[0])]), terminal_size=size)

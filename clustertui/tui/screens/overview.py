@@ -22,6 +22,7 @@ from clustertui.tui.widgets.event_log import EventLog
 from clustertui.tui.widgets.faults_panel import FaultsPanel
 from clustertui.tui.widgets.filter_bar import FilterBar
 from clustertui.tui.widgets.header import ClusterHeader
+from clustertui.tui.widgets.managers_panel import ManagersPanel
 from clustertui.tui.widgets.node_table import NodeTable
 from clustertui.tui.widgets.scenario_panel import ScenarioPanel
 
@@ -52,6 +53,7 @@ class OverviewScreen(Screen):
         yield EventLog(self.palette)
         yield FaultsPanel(self.palette)
         yield ScenarioPanel(self.palette)
+        yield ManagersPanel(self.palette)
         yield DrillPanel(self.palette)
         yield Footer(compact=True)
 
@@ -75,6 +77,7 @@ class OverviewScreen(Screen):
         self.table.show(snapshot.nodes, snapshot.thresholds, snapshot.interval)
         self.query_one(EventLog).show_events(snapshot.events)
         self.show_faults()
+        self.query_one(ManagersPanel).show(snapshot.managers, snapshot.findings)
         self._count()
 
     def show_faults(self) -> None:
@@ -178,6 +181,9 @@ class OverviewScreen(Screen):
 
     def action_toggle_events(self) -> None:
         self.query_one(EventLog).toggle_class("-shown")
+
+    def action_toggle_managers(self) -> None:
+        self.query_one(ManagersPanel).toggle()
 
     # -- chaos -------------------------------------------------------------------------
 

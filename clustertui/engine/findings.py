@@ -1,0 +1,135 @@
+"""Where the cluster's own view and ours disagree, or the cluster disagrees with itself.
+
+A finding is a fact an SRE must act on: the load balancer still routes to a service our
+probe has seen down for longer than the balancer's own fall time (its health check is
+blind), two nodes hold one virtual address (split brain), two redis say they are master,
+the sentinels name different masters. Findings are judged only from reads that worked: a
+manager that cannot be read is a read state, not a finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clustertui.config import Cluster
+from clustertui.managers.command import CommandView
+from clustertui.managers.haproxy import HaproxyView
+from clustertui.managers.keepalived import KeepalivedView
+from clustertui.managers.nodes import split_address
+from clustertui.managers.sentinel import SentinelView
+from clustertui.managers.views import ManagerView
+
+
+class FindingKind(StrEnum):
+    ROUTES_TO_DOWN = "lb-routes-to-down"
+    VIP_TWO_HOLDERS = "vip-two-holders"
+    VIP_NO_HOLDER = "vip-no-holder"
+    TWO_PRIMARIES = "two-primaries"
+    SENTINELS_DISAGREE = "sentinels-disagree"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    manager: str
+    subject: str  # what it is about: a server, an address, a master name
+    nodes: tuple[str, ...]
+    detail: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """Identity over time: the same finding seen on the next read is not new."""
+        return (self.kind, self.manager, self.subject)
+
+    def describe(self) -> str:
+        return f"{self.kind} [{self.manager}] {self.detail}"
+
+
+#: (node, port) -> (service, seconds our probe has seen it down), or None when it is up or unknown.
+DownFor = Callable[[str, int | None], "tuple[str, float] | None"]
+
+
+def find(cluster: Cluster, views: Mapping[str, ManagerView], down_for: DownFor) -> tuple[Finding, ...]:
+    """Every finding in the managers' latest views, in manager order."""
+    found: list[Finding] = []
+    for name, view in views.items():
+        manager = cluster.managers.get(name)
+        if manager is None:
+            continue
+        if isinstance(view, HaproxyView):
+            found += _routes_to_down(view, manager.grace_s, down_for)
+        elif isinstance(view, KeepalivedView):
+            found += _vip(view)
+        elif isinstance(view, SentinelView):
+            found += _sentinel(view)
+        elif isinstance(view, CommandView):
+            found += _command(view)
+    return tuple(found)
+
+
+def _routes_to_down(view: HaproxyView, grace: float, down_for: DownFor) -> list[Finding]:
+    out = []
+    for balancer in view.balancers:
+        if not balancer.read.ok:
+            continue
+        for server in balancer.servers:
+            if server.node is None or not server.routes:
+                continue
+            down = down_for(server.node, split_address(server.address)[1])
+            if down is None or down[1] < grace:
+                continue
+            service, seconds = down
+            out.append(Finding(
+                FindingKind.ROUTES_TO_DOWN, view.manager, f"{balancer.read.node}/{server.backend}/{server.server}",
+                (balancer.read.node, server.node),
+                f"haproxy@{balancer.read.node} still routes to {server.backend}/{server.server} "
+                f"({server.status_text}, check {server.check or 'none'}) while {service} on {server.node} "
+                f"has been down for {seconds:.1f}s (grace {grace:g}s)",
+            ))
+    return out
+
+
+def _vip(view: KeepalivedView) -> list[Finding]:
+    out = []
+    every_read = all(r.ok for r in view.reads)
+    for holding in view.addresses:
+        if len(holding.holders) > 1:
+            out.append(Finding(FindingKind.VIP_TWO_HOLDERS, view.manager, holding.address, holding.holders,
+                               f"{holding.address} is held by {' and '.join(holding.holders)} (split brain)"))
+        elif not holding.holders and every_read and view.reads:
+            out.append(Finding(FindingKind.VIP_NO_HOLDER, view.manager, holding.address, (),
+                               f"no node holds {holding.address}"))
+    return out
+
+
+def _sentinel(view: SentinelView) -> list[Finding]:
+    out = []
+    primaries = view.primaries()
+    if len(primaries) > len(view.names):
+        nodes = tuple(dict.fromkeys(r.node for r in primaries))
+        where = ", ".join(f"{r.node}:{r.port}" for r in primaries)
+        out.append(Finding(FindingKind.TWO_PRIMARIES, view.manager, "redis", nodes,
+                           f"{len(primaries)} redis report role master ({where}) for "
+                           f"{len(view.names)} master name{'s' if len(view.names) > 1 else ''}"))
+    for name in view.names:
+        masters = view.masters_of(name)
+        if len(masters) > 1:
+            seen = view.seen(name)
+            out.append(Finding(
+                FindingKind.SENTINELS_DISAGREE, view.manager, name,
+                tuple(dict.fromkeys(m.node or m.address for m in seen.values())),
+                f"sentinels disagree on the master of {name}: " + ", ".join(
+                    f"{node} says {m.node or m.address}" for node, m in seen.items()),
+            ))
+    return out
+
+
+def _command(view: CommandView) -> list[Finding]:
+    primaries = view.primaries()
+    if len(primaries) < 2:
+        return []
+    return [Finding(FindingKind.TWO_PRIMARIES, view.manager, "role", primaries,
+                    f"{len(primaries)} nodes say they are primary: {', '.join(primaries)}")]
+

@@ -1,0 +1,190 @@
+"""The managers on the real lab: `check` shows the cluster's own view and it agrees with
+`lab status`; each disagreement is produced by a real fault and detected; every fault is
+reverted and the lab converges back before the test ends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import pytest
+
+from clustertui.chaos import AuditLog, Chaos, FaultRequest, LocalRecords
+from clustertui.config import load_cluster
+from clustertui.engine.events import EventKind
+from clustertui.engine.monitor import ClusterMonitor
+from tests.support.cli import run_cli
+from tests.support.nodes import sh
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.lab
+
+
+def check(lab) -> tuple[int, dict]:
+    result = run_cli("check", str(lab.cluster_file), "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def managers(data: dict) -> dict[str, dict]:
+    return {m["name"]: m for m in data["managers"]["managers"]}
+
+
+def findings(data: dict) -> set[str]:
+    return {f["kind"] for f in data["managers"]["findings"]}
+
+
+@pytest.fixture
+async def chaos(lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Chaos]:
+    monkeypatch.setenv("CLUSTERTUI_AUDIT_LOG", str(tmp_path / "audit.jsonl"))
+    monkeypatch.setenv("CLUSTERTUI_FAULTS_DIR", str(tmp_path / "faults"))
+    records = LocalRecords(tmp_path / "faults")
+    async with Chaos(load_cluster(lab.cluster_file), records=records, audit=AuditLog(tmp_path / "audit.jsonl"),
+                     revert_on_exit=True) as chaos:
+        yield chaos
+
+
+@asynccontextmanager
+async def fault(chaos: Chaos, kind: str, node: str, **params) -> AsyncIterator[str]:
+    plan = await chaos.plan(FaultRequest(kind, node, params, ttl=60))
+    outcome = await chaos.apply(plan)
+    assert outcome.ok, f"{outcome.result}\n{outcome.output}"
+    try:
+        yield plan.id
+    finally:
+        if plan.id in chaos.applied:
+            reverted = await chaos.revert(plan.id)
+            assert reverted.ok, reverted.result
+
+
+def lab_truth(lab) -> tuple[str | None, set[str]]:
+    """(VIP holder, redis primaries) as `lab status` sees them (its own checks, not ours)."""
+    status = json.loads(run_cli("lab", "status", "--json").stdout)
+    primaries = {n["name"] for n in status["nodes"] if n["details"].get("redis", "").startswith("master")}
+    return status["vip"]["holder"], primaries
+
+
+def converged(lab) -> bool:
+    """One VIP holder, one primary every sentinel names, every read ok, no finding."""
+    code, data = check(lab)
+    return code == 0 and not findings(data)
+
+
+def test_check_shows_the_managers_view_and_it_agrees_with_lab_status(lab) -> None:
+    wait_for(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
+    code, data = check(lab)
+    holder, primaries = lab_truth(lab)
+    assert code == 0 and data["managers"]["ok"] is True
+    views = managers(data)
+    assert views["vip"]["addresses"] == [{"address": "198.18.0.100", "holders": [holder]}]
+    redis = views["redis"]
+    assert {r["node"] for r in redis["redis"] if r["role"] == "master"} == primaries and len(primaries) == 1
+    (mymaster,) = redis["masters"]
+    assert mymaster["agree"] is True and len(mymaster["seen_by"]) == 3
+    primary = next(iter(primaries))
+    for seen in mymaster["seen_by"].values():
+        assert seen["node"] == primary and seen["quorum_ok"] is True
+        assert {r["node"] for r in seen["replicas"]} == {"db1", "db2", "db3"} - {primary}
+        assert all(r["link"] == "ok" and r["lag"] is not None for r in seen["replicas"])
+    servers = {(b["node"], s["server"]): s for b in views["lb"]["balancers"] for s in b["servers"]}
+    assert set(servers) == {(lb, web) for lb in ("lb1", "lb2") for web in ("web1", "web2", "web3")}
+    assert all(s["status"] == "UP" and s["routes"] and s["check"].endswith("L7OK") for s in servers.values())
+    assert {m: views[m]["roles"] for m in ("vip",)} == {"vip": {holder: ["VIP 198.18.0.100"]}}
+    text = run_cli("check", str(lab.cluster_file)).stdout
+    assert f"VIP 198.18.0.100 on {holder}" in text and f"redis mymaster: primary {primary}" in text
+    assert "haproxy@lb1: web1 UP · web2 UP · web3 UP" in text
+
+
+async def test_partition_between_the_load_balancers_gives_two_vip_holders(lab, chaos) -> None:
+    await eventually(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
+    holder, _ = await asyncio.to_thread(lab_truth, lab)
+    other = "lb2" if holder == "lb1" else "lb1"
+    monitor = ClusterMonitor(load_cluster(lab.cluster_file))
+    events = []
+    monitor.on_event(events.append)
+    await monitor.start()
+    try:
+        async with fault(chaos, "partition", other, peers=holder):
+            # The backup hears no adverts: it takes the address, and the holder keeps it.
+            await eventually(lambda: "vip-two-holders" in findings(check(lab)[1]), 20, step=0.5, what="two VIP holders")
+            code, data = await asyncio.to_thread(check, lab)
+            assert code == 1
+            assert sorted(managers(data)["vip"]["addresses"][0]["holders"]) == ["lb1", "lb2"]
+            await _until(lambda: any(e.kind is EventKind.FINDING and "vip-two-holders" in e.detail for e in events))
+        await eventually(lambda: converged(lab), 30, step=1, what="one VIP holder again")
+        await _until(lambda: any(e.kind is EventKind.FINDING_CLEARED and "vip-two-holders" in e.detail
+                                 for e in events))
+    finally:
+        await monitor.stop()
+
+
+async def test_partitioned_redis_primary_gives_two_masters_and_sentinels_that_disagree(lab, chaos) -> None:
+    await eventually(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
+    _, primaries = await asyncio.to_thread(lab_truth, lab)
+    (primary,) = primaries
+    async with fault(chaos, "partition", primary):
+        # The other sentinels promote a replica; the partitioned primary and its sentinel
+        # still believe in it.
+        wanted = {"two-primaries", "sentinels-disagree"}
+        await eventually(lambda: wanted <= findings(check(lab)[1]), 30, step=1, what="two masters, sentinels disagreeing")
+        code, data = await asyncio.to_thread(check, lab)
+        assert code == 1
+        seen = managers(data)["redis"]["masters"][0]["seen_by"]
+        assert seen[primary]["node"] == primary
+        assert {m["node"] for node, m in seen.items() if node != primary} - {primary}
+    await eventually(lambda: converged(lab), 60, step=1, what="one primary again after the partition")
+
+
+async def test_lb_routing_to_a_dead_web_node_is_a_finding_only_past_its_fall_time(lab, chaos) -> None:
+    await eventually(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
+    # An honest balancer marks web1 DOWN within its fall time (2 x 1s): no finding.
+    async with fault(chaos, "kill", "web1", service="nginx"):
+        await asyncio.sleep(1.0)
+        code, data = await asyncio.to_thread(check, lab)
+        assert "lb-routes-to-down" not in findings(data), data["managers"]["findings"]
+    await eventually(lambda: converged(lab), 30, step=1, what="web1 back")
+    # Health checks left disabled on the balancers (a maintenance leftover): they keep routing
+    # to web1 when its nginx dies, and check says so.
+    with health_checks_disabled(lab, "web1"):
+        async with fault(chaos, "kill", "web1", service="nginx"):
+            code, data = await asyncio.to_thread(check, lab)
+            routed = [f for f in data["managers"]["findings"] if f["kind"] == "lb-routes-to-down"]
+            assert code == 1
+            assert {tuple(f["nodes"]) for f in routed} == {("lb1", "web1"), ("lb2", "web1")}, routed
+            assert "nginx on web1 has been down for" in routed[0]["detail"]
+    await eventually(lambda: converged(lab), 30, step=1, what="web1 back")
+
+
+@contextmanager
+def health_checks_disabled(lab, server: str) -> Iterator[None]:
+    def admin(command: str) -> None:
+        for lb in ("lb1", "lb2"):
+            sh(lab, lb, "python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); "
+                        "s.connect(\"/run/haproxy/admin.sock\"); s.sendall(sys.argv[1].encode()+b\"\\n\"); "
+                        f"s.recv(4096)' '{command}'")
+
+    admin(f"disable health web_nodes/{server}")
+    try:
+        yield
+    finally:
+        admin(f"enable health web_nodes/{server}")
+
+
+async def _until(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.2)
+
+
+async def eventually(predicate, timeout: float, step: float = 1.0, what: str = "the condition") -> None:
+    """wait_for for async tests: the predicate (a CLI run) runs in a thread, so the monitor
+    in this event loop keeps running meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not await asyncio.to_thread(predicate):
+        assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
+        await asyncio.sleep(step)

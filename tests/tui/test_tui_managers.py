@@ -1,0 +1,61 @@
+"""The managers in the TUI: `m` shows the panel, a new finding opens it by itself, node
+rows carry the roles the managers give them, and manager text is data."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from clustertui.tui.widgets.managers_panel import ManagersPanel
+from clustertui.tui.widgets.node_table import NodeTable
+from tests.tui.managers_state import with_managers
+
+
+def panel(app) -> ManagersPanel:
+    return app.screen_stack[0].query_one(ManagersPanel)
+
+
+async def test_m_toggles_the_managers_panel(make_app, recorded) -> None:
+    app = make_app([with_managers(recorded[0], findings=())])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not panel(app).has_class("-shown")  # no finding: hidden until asked for
+        await pilot.press("m")
+        assert panel(app).has_class("-shown")
+        text = panel(app).render().plain
+        assert "haproxy@lb1: web1 UP · web2 DOWN (L7STS, 3s ago) · web3 UP" in text
+        assert "haproxy@lb2: slow (no whole answer within 1s)" in text
+        assert "VIP 198.18.0.100 on lb1 and lb2" in text
+        assert "redis mymaster: primary db1, replicas db2 (ok, lag 0) db3 (ok, lag 0), sentinels 3/3 agree" in text
+        await pilot.press("m")
+        assert not panel(app).has_class("-shown")
+
+
+async def test_a_new_finding_opens_the_panel_and_rows_show_manager_roles(make_app, recorded) -> None:
+    quiet, split = with_managers(recorded[0], findings=()), with_managers(recorded[0])
+    app = make_app([quiet, split])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert not panel(app).has_class("-shown")
+        app.tick()
+        await pilot.pause()
+        assert panel(app).has_class("-shown") and panel(app).border_title == "managers · 1 finding"
+        assert "vip-two-holders [vip] 198.18.0.100 is held by lb1 and lb2 (split brain)" in panel(app).render().plain
+        table = app.screen_stack[0].query_one(NodeTable)
+        assert [text for text, _ in table.cell("lb1", "roles")] == ["lb", " ▸VIP 198.18.0.100"]
+        assert [text for text, _ in table.cell("db1", "roles")] == ["db", " ▸primary"]
+        web2 = table.cell("web2", "roles")
+        assert [text for text, _ in web2] == ["web", " ▸DOWN@lb1"] and web2[1][1] == "bad"
+
+
+async def test_manager_text_is_data_in_the_panel(make_app, recorded) -> None:
+    snapshot = with_managers(recorded[0])
+    lb = snapshot.managers[0]
+    (first, second) = lb.balancers
+    evil = dataclasses.replace(first.servers[0], server="[bold red]web1\x1b]0;owned\x07", status_text="UP[/]")
+    lb = dataclasses.replace(lb, balancers=(dataclasses.replace(first, servers=(evil,)), second))
+    app = make_app([dataclasses.replace(snapshot, managers=(lb, *snapshot.managers[1:]))])
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        text = panel(app).render().plain
+        assert "[bold red]web1\ufffd]0;owned" in text and "UP[/]" in text  # literally, never markup
+        assert "\x1b" not in text and "\x07" not in text
