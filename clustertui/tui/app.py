@@ -294,5 +294,5 @@ def exit_lines(app: ClusterApp) -> list[str]:
         lines.append(f"{verb} {outcome.fault_id} on {outcome.node or '?'} on exit: {outcome.result}")
     for fault_id in app.abandoned:
         if all(outcome.fault_id != fault_id for outcome in app.exit_reverts):
-            lines.append(f"left {fault_id} to its node's timer: it reverts at its TTL")
+            lines.append(f"left {fault_id} to its node's timer: it reverts when its lease ends, or at its TTL")
     return lines

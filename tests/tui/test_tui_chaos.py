@@ -308,7 +308,7 @@ async def test_q_again_quits_at_once_and_leaves_the_rest_to_the_timers(make_app,
         await pilot.press("q")
         await until(pilot, lambda: app.return_code is not None)
     assert app.abandoned == ["f-00000001"] and chaos.revert_on_exit is False
-    assert exit_lines(app) == ["left f-00000001 to its node's timer: it reverts at its TTL"]
+    assert exit_lines(app) == ["left f-00000001 to its node's timer: it reverts when its lease ends, or at its TTL"]
 
 
 async def test_status_surveys_never_pile_up(make_app, recorded, fake_chaos) -> None:
