@@ -14,7 +14,7 @@ import pytest
 
 from clustertui.drills.export import to_json
 from tests.support.cli import run_cli
-from tests.support.history import DAY, lab_result, record
+from tests.support.history import DAY, held_exclusively, lab_result, record
 from tests.support.paths import LAB_FILE
 
 LAB = str(LAB_FILE)
@@ -198,3 +198,12 @@ def test_drill_refuses_a_bad_history_before_the_drill(db: Path, tmp_path: Path) 
     assert done.returncode == 2, done.stderr
     [line] = done.stderr.splitlines()
     assert "not a usable clustertui history" in line and "--no-history runs the drill without it" in line
+
+
+def test_a_locked_database_is_one_line_exit_3(db: Path) -> None:
+    record(db, lab_result())
+    with held_exclusively(db):
+        done = history(db, LAB)  # waits the busy timeout (5 s), then gives up
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    [line] = done.stderr.splitlines()
+    assert line.startswith("clustertui: error: ") and "locked by another process" in line

@@ -28,7 +28,7 @@ from clustertui.history import (
     UnknownRun,
     schema,
 )
-from tests.support.history import DAY, lab_result, record
+from tests.support.history import DAY, held_exclusively, lab_result, record
 from tests.support.paths import LAB_FILE, REPO
 
 
@@ -204,26 +204,10 @@ def test_another_programs_database_is_refused(tmp_path: Path) -> None:
 def test_a_lock_held_too_long_is_history_locked(tmp_path: Path) -> None:
     db = tmp_path / "h.sqlite"
     record(db, lab_result())
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import sqlite3, sys, time
-            db = sqlite3.connect({str(db)!r}, isolation_level=None)
-            db.execute("PRAGMA locking_mode = EXCLUSIVE")
-            db.execute("BEGIN EXCLUSIVE")
-            db.execute("SELECT count(*) FROM runs").fetchone()
-            print("held", flush=True)
-            time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with held_exclusively(db):
         started = time.monotonic()
         with pytest.raises(HistoryLocked, match="locked by another process"), HistoryStore(db, busy_timeout=0.5) as store:
             store.runs("lab")
         assert time.monotonic() - started < 20
-    finally:
-        holder.kill()
-        holder.wait()
     with HistoryStore(db) as store:  # usable again once the other process let go
         assert len(store.runs("lab")) == 1

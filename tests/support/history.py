@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,3 +56,23 @@ def record(path: Path, result: DrillResult, retention: Retention | None = None, 
     cluster = lab_cluster()
     with HistoryStore(path, retention) as store:
         return store.record_run(drill_run(result, cluster, cluster.drills[result.drill], origin))
+
+
+@contextmanager
+def held_exclusively(db: Path) -> Iterator[None]:
+    """Another process holds `db` locked (exclusive locking mode: even WAL readers wait)."""
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sqlite3, time
+        db = sqlite3.connect({str(db)!r}, isolation_level=None)
+        db.execute("PRAGMA locking_mode = EXCLUSIVE")
+        db.execute("BEGIN EXCLUSIVE")
+        db.execute("SELECT count(*) FROM runs").fetchone()
+        print("held", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
