@@ -53,7 +53,12 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--interval", type=float, default=1.0)
     args = parser.parse_args()
-    cluster = load_cluster(REPO / "sample_clusters" / "lab.yaml")
+    from clustertui.config import ConfigError
+
+    try:
+        cluster = load_cluster(REPO / "sample_clusters" / "lab.yaml")
+    except ConfigError as exc:
+        raise SystemExit(f"bench: the lab is not up (clustertui lab up): {exc}") from None
     members = sorted({n.name for m in cluster.managers.values() for n in cluster.manager_nodes(m)})
     pool = ConnectionPool()
     for name in members:  # the monitor's connections exist before any manager is read
