@@ -62,6 +62,7 @@ bench: lab-deps
 	$(BIN)/python bench/collect.py
 	$(BIN)/python bench/probe_cost.py
 	$(BIN)/python bench/detection.py
+	$(BIN)/python bench/managers_cost.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
