@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.clusters import write_cluster
 from tests.support.paths import REPO
 
 pytestmark = pytest.mark.lab
@@ -125,3 +126,23 @@ def test_a_stop_condition_ends_a_held_fault_at_once_and_reverts_it(lab, tmp_path
     assert steps[0]["reason"].startswith(f"stop condition command_fails='test -e {flag}',every=200ms,timeout=200ms")
     assert data["stop_conditions"] and data["reason"].startswith("step 1 (kill nginx on web2 for 60s) aborted: stop")
     no_fault_left(lab, [steps[0]["notes"][0].split(":")[0]])
+
+
+def test_a_ramp_widens_the_blast_radius_up_to_the_guard(lab, tmp_path) -> None:
+    """web-node-loss on one web node, then on two at once (the guard allows two here): the
+    load balancers keep serving from the node left, so both levels pass."""
+    path = write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2)
+    path.write_text(path.read_text() + "  widen:\n    steps:\n"
+                    "      - ramp: {drill: web-node-loss, role: web, from: 1, to: 2}\n")
+    report = tmp_path / "widen.json"
+    process = run_gameday(path, "widen", report)
+    _out, err = process.communicate(timeout=240)
+    assert process.returncode == 0, err
+    [step] = json.loads(report.read_text())["steps"]
+    assert step["verdict"] == "passed"
+    assert [n.split(":")[0] for n in step["notes"]] == ["1 node(s) (web1)", "2 node(s) (web1, web2)"]
+    drills = step["drills"]
+    assert sorted(d["target"] for d in drills) == ["web1", "web1", "web2"]
+    applied = [d["fault"]["applied_t"] for d in drills[1:]]
+    assert max(applied) - min(applied) < 2.0  # the two faults of a level start together
+    no_fault_left(lab, [d["fault"]["id"] for d in drills])
