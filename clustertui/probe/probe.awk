@@ -394,10 +394,13 @@ function frame(seq, nprocs,    line, f, n, i, name, mem, key, cmd, states, nf, u
     if (watch == "on") { remember(); rewatch() }
 }
 
-# The effective uid of the process whose /proc directory is `dir` ("" once it is gone).
+# The effective uid of the process whose /proc directory is `dir` ("" once it is gone, or
+# while it is a zombie: it has ended, only its parent has not collected it yet; the
+# watch's scan comes right after a kill, when nginx's workers can still be zombies).
 function euid(dir,    line, f, uid) {
     uid = ""
     while ((getline line < (dir "/status")) > 0) {
+        if (substr(line, 1, 6) == "State:") { split(line, f, " "); if (f[2] == "Z" || f[2] == "X") break }
         if (substr(line, 1, 4) == "Uid:") { split(line, f, " "); uid = f[3]; break }
     }
     close(dir "/status")

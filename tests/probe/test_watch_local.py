@@ -18,7 +18,7 @@ from clustertui.probe.errors import ProbeError
 from clustertui.probe.parse import FRAME_END, WATCH_START, parse_frame, parse_watch, split_header
 from clustertui.probe.plan import ProbePlan, ServiceCheck
 from clustertui.transport.channel import FrameBuffer
-from tests.support.probe import GOOD, PLAN
+from tests.support.probe import GOOD, PLAN, run_probe
 
 INTERVAL = 5.0  # long: every report within the test's window comes from the watch
 
@@ -84,7 +84,7 @@ def test_a_killed_process_is_reported_at_once_and_a_restart_is_watched_again(wat
         time.sleep(0.5)  # the watcher starts right after the frame
         killed = time.monotonic()
         process.kill()
-        process.wait()  # reaped, as a service's parent (init, systemd) reaps it: a zombie still counts
+        process.wait()  # reaped, as a service's parent (init, systemd) reaps it: tail sees a zombie alive
         chunk = stream.next_chunk(INTERVAL - 1)
         seen = time.monotonic() - killed
         assert chunk.startswith(WATCH_START), chunk
@@ -106,6 +106,19 @@ def test_a_killed_process_is_reported_at_once_and_a_restart_is_watched_again(wat
             again.wait()
     finally:
         stream.close()
+
+
+def test_a_zombie_is_not_counted(watched) -> None:
+    """An ended process its parent has not collected yet is not the service running."""
+    process, name = watched
+    plan = plan_for(name)
+    process.kill()
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{process.pid}/stat").read_text().split(")")[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "never a zombie"
+        time.sleep(0.01)
+    (frame,) = run_probe(plan, interval=0.2, count=1)
+    assert parse_frame(frame, plan, time.time()).services["svc"].process_count == 0
 
 
 def test_the_watchers_and_the_queue_go_when_the_probe_ends(watched, tmp_path: Path) -> None:
