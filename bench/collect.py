@@ -12,7 +12,7 @@ connections through ssh_config aliases), this measures in one run:
 It prints the figures and the ratios (peer / clustertui).  Needs root and the lab
 (`clustertui lab up`); it sends traffic only to the lab's addresses.
 
-    .venv/bin/python bench/collect.py [--targets 10,50,200] [--seconds 10]
+    .venv/bin/python bench/collect.py [--targets 10,50,200] [--seconds 10] [--watch on|off|both] [--no-peers]
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ def fleet(cluster, n: int):
     return cluster.model_copy(update={"nodes": nodes, "services": services, "endpoints": {}})
 
 
-async def clustertui_stream(cluster, n: int, seconds: float) -> tuple[float, int]:
+async def clustertui_stream(cluster, n: int, seconds: float, watch: bool = True) -> tuple[float, int]:
     """Controller CPU seconds and samples over a steady window, all-in: the real
     ClusterMonitor (streams, parsing, history, service judgement, events)."""
-    monitor = ClusterMonitor(fleet(cluster, n), interval=1.0, pool=ConnectionPool(BENCH_HANDSHAKES))
+    monitor = ClusterMonitor(fleet(cluster, n), interval=1.0, pool=ConnectionPool(BENCH_HANDSHAKES), watch=watch)
     samples = 0
 
     def count(_node: str, _sample) -> None:
@@ -152,17 +152,25 @@ def main() -> None:
     parser.add_argument("--cluster", default=str(REPO / "sample_clusters" / "lab.yaml"))
     parser.add_argument("--targets", default="10,50,200")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--watch", choices=("on", "off", "both"), default="on",
+                        help="the nodes' service watch (probe/watch.py); both: measure clustertui with and without")
+    parser.add_argument("--no-peers", action="store_true", help="clustertui only (no pdsh, no parallel-ssh)")
     args = parser.parse_args()
     cluster = load_cluster(args.cluster)
-    for tool in ("pdsh", "parallel-ssh"):
+    for tool in () if args.no_peers else ("pdsh", "parallel-ssh"):
         if not shutil.which(tool):
             raise SystemExit(f"bench: {tool} is missing (apt-get install pdsh pssh)")
+    watches = {"on": (True,), "off": (False,), "both": (False, True)}[args.watch]
     print(f"{'N':>4} {'tool':<13} {'CPU/node-sample':>16} {'cold wall':>10}   ratio vs clustertui (CPU, wall)")
     for n in (int(x) for x in args.targets.split(",")):
-        cpu, samples = asyncio.run(clustertui_stream(cluster, n, args.seconds))
-        ours_us = cpu / max(samples, 1) * 1e6
         ours_wall = asyncio.run(clustertui_cold(cluster, n))
-        print(f"{n:>4} {'clustertui':<13} {ours_us:>13.0f} µs {ours_wall:>9.2f}s   ({samples} samples in {args.seconds:g}s)")
+        for watch in watches:
+            cpu, samples = asyncio.run(clustertui_stream(cluster, n, args.seconds, watch))
+            ours_us = cpu / max(samples, 1) * 1e6
+            print(f"{n:>4} {'clustertui':<13} {ours_us:>13.0f} µs {ours_wall:>9.2f}s   ({samples} samples in "
+                  f"{args.seconds:g}s, watch {'on' if watch else 'off'})", flush=True)
+        if args.no_peers:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             config = ssh_config(cluster, n, Path(tmp))
             env = {**os.environ, "PDSH_SSH_ARGS": f"-F {config} -x %h", "PDSH_RCMD_TYPE": "ssh"}
