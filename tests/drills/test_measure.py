@@ -6,7 +6,7 @@ import pytest
 
 from clustertui.drills.measure import buckets, last_bad_window_end, measure
 from clustertui.drills.traffic import Request
-from clustertui.engine.events import Event, EventKind
+from clustertui.engine.events import Event, EventKind, EventSource
 
 T = 1_000.0
 
@@ -66,3 +66,25 @@ def test_unnoticed_fault_has_no_detect_and_no_failover() -> None:
 
 def test_last_bad_window() -> None:
     assert last_bad_window_end(buckets(traffic(T, T + 5, 20), T, T + 5), 0.99) is None
+
+
+@pytest.mark.parametrize(
+    ("failing_from", "event_at", "source", "detect", "by"),
+    [
+        (T + 10.5, T + 10.05, EventSource.WATCH, 0.05, "watch"),  # the node's watch, before any request failed
+        (T + 10.5, T + 10.8, EventSource.MONITOR, 0.5, "traffic"),  # a failed request, before the frame
+        (None, T + 10.8, EventSource.MONITOR, 0.8, "monitor"),  # traffic never failed: the frame saw it
+        (T + 10.5, T + 10.5, EventSource.WATCH, 0.5, "watch"),  # a tie: the engine said it
+    ],
+)
+def test_detection_says_who_saw_the_fault_first(failing_from, event_at, source, detect, by) -> None:
+    requests = traffic(T, T + 30, 20, failing=None if failing_from is None else (failing_from, T + 20))
+    events = [Event(event_at, EventKind.SERVICE_DOWN, "web2", "nginx: no nginx process", source)]
+    timings = measure(requests, events, "web2", 0.95, T + 9.9, T + 10.0, T + 20.0, T + 30.0, False)
+    assert timings.detect == pytest.approx(detect, abs=0.06)
+    assert timings.detected_by == by
+
+
+def test_nothing_detected_names_no_one() -> None:
+    timings = measure(traffic(T, T + 30, 20), [], "web2", 0.95, T + 9.9, T + 10.0, T + 20.0, T + 30.0, False)
+    assert timings.detect is None and timings.detected_by is None

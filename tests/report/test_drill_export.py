@@ -12,7 +12,7 @@ import pytest
 from clustertui.drills.export import chart_bucket, from_json, render_html, render_json, render_junit, render_md
 from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord
 from clustertui.drills.traffic import Request
-from clustertui.engine.events import Event, EventKind
+from clustertui.engine.events import Event, EventKind, EventSource
 
 T0 = 1_790_000_000.0
 
@@ -70,6 +70,22 @@ def test_json_holds_every_request_and_reads_back() -> None:
     again = from_json(data)
     assert again == original  # times are to the millisecond, and these are whole milliseconds
     assert render_html(again) == render_html(original)
+
+
+def test_json_says_who_detected_and_reads_reports_from_before_it_did() -> None:
+    """`detected_by` and each event's `source` were added (issue 16): a report written
+    before them still reads back, with no detector named and events from the monitor."""
+    watched = result(5.0, detected_by="watch",
+                     events=(Event(T0 + 10.05, EventKind.SERVICE_DOWN, "db1", "redis: down", EventSource.WATCH),))
+    data = json.loads(render_json(watched))
+    assert data["detected_by"] == "watch" and data["events"][0]["source"] == "watch"
+    assert from_json(data) == watched
+    assert "| 2.10 s (by watch) |" in render_md(watched)
+    del data["detected_by"]
+    for event in data["events"]:
+        del event["source"]
+    old = from_json(data)
+    assert old.detected_by is None and old.events[0].source is EventSource.MONITOR
 
 
 def test_markdown_html_and_junit_escape_node_text() -> None:
