@@ -26,17 +26,16 @@ from __future__ import annotations
 
 #: Why a node's watch is off, as the probe says it (`w off REASON`), for a human.
 REASONS = {
-    "no-tail-pid": "tail has no --pid (not GNU coreutils)",
-    "no-fifo": "cannot make a FIFO in $TMPDIR or /tmp",
+    "no-tail-pid": "tail has no --pid",
+    "no-fifo": "no FIFO in $TMPDIR or /tmp",
 }
 
 
 def describe(status: str | None) -> str:
-    """One line for the node's detail: empty when the watch runs or nothing is watched."""
+    """A short note for the node's detail: empty when the watch runs or nothing is watched."""
     if status is None or status == "on":
         return ""
-    reason = REASONS.get(status, status)
-    return f"service watch off: {reason}; services are checked at each frame only"
+    return f"watch off ({REASONS.get(status, status)}): services seen per frame"
 
 
 def watch_wrapper(interval: float, awk: str) -> str:

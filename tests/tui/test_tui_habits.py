@@ -123,6 +123,26 @@ async def test_detail_shows_disk_swap_and_pressure(make_app, recorded) -> None:
                    for span in text.spans for third_text in [text.plain[span.start:span.end]])
 
 
+async def test_detail_says_once_when_a_nodes_service_watch_is_off(make_app, recorded) -> None:
+    """A node whose probe could not start its service watch (probe/watch.py) says so, and
+    why, on the detail's first line; a node whose watch runs says nothing."""
+    web1 = recorded[0].node("web1")
+    app = make_app([with_node(recorded[0], "web1", sample=dataclasses.replace(web1.sample, watch="no-tail-pid"))])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("web1")
+        await pilot.pause()
+        text = app.screen.query_one(NodeHeader).render().plain
+        assert text.splitlines()[0].endswith("watch off (tail has no --pid): services seen per frame")
+        assert text.count("watch off") == 1
+    app = make_app([with_node(recorded[0], "web1", sample=dataclasses.replace(web1.sample, watch="on"))])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("web1")
+        await pilot.pause()
+        assert "watch" not in app.screen.query_one(NodeHeader).render().plain
+
+
 async def test_down_node_hint_names_the_reconnect_key(make_app, bad_day) -> None:
     app = make_app([bad_day])
     async with app.run_test(size=(120, 40)) as pilot:

@@ -44,6 +44,8 @@ class NodeHeader(PalettedWidget):
         if view.labels:
             first.append("  " + " ".join(f"{k}={v}" for k, v in view.labels.items()), style("stale"))
         first.append(f"  sample {fmt.age(view.sample_age).strip()} ago", style("stale"))
+        if view.sample is not None and (watch_off := watch.describe(view.sample.watch)):
+            first.append(f"  {watch_off}", style("warn"))
         second = Text(no_wrap=True, overflow="ellipsis", end="")
         if view.state is not NodeState.UP and view.detail:
             second.append(f" {view.detail}", style(state_style))
@@ -59,8 +61,6 @@ class NodeHeader(PalettedWidget):
             if view.info is not None:
                 parts.append(f"{view.info.hostname} · kernel {view.info.kernel}")
             second.append(" " + " · ".join(parts))
-            if watch_off := watch.describe(sample.watch):
-                second.append(f" · {watch_off}", style("warn"))
         else:
             second.append(" waiting for the first sample…", style("stale"))
         lines = [first, second]
