@@ -135,9 +135,23 @@ def test_the_watchers_and_the_queue_go_when_the_probe_ends(watched, tmp_path: Pa
     stream.process.kill()  # awk alone, as when its channel closes: the ticker cleans up
     stream.process.wait()
     deadline = time.monotonic() + INTERVAL + 3
-    while (queue.exists() or _tails_of(name)) and time.monotonic() < deadline:
+    while (queue.exists() or _tails_of(name) or _session(stream.process.pid)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not queue.exists() and not _tails_of(name)
+    assert not _session(stream.process.pid), "a process of the probe outlived it"
+
+
+def _session(sid: int) -> list[int]:
+    """The processes of session `sid` still alive (the probe runs in its own)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.name.isdigit() and int(fields[3]) == sid and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
 
 
 def _tails_of(name: str) -> list[str]:
