@@ -197,7 +197,10 @@ function mem_available(mem,    wmark, line, f, pc, avail) {
 # file by walking the whole TCP hash table, ~10 ms a read on a large-memory host.
 # The shell's own glob lists the processes (no `ls`, no `cat`: awk reads each comm).
 function scan(ledger, wait, queue,    cmd, line, f, i, n, nf, parts, part, name, pid) {
-    cmd = (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
+    # Not the stream's stderr: this shell waits (for the tick or the queue), and sshd ends a
+    # channel only once every holder of its stdout and stderr is gone; a probe killed while
+    # it waited would be seen only at the next tick.
+    cmd = "exec 2>/dev/null; " (wait > 0 ? sprintf("sleep %.3f; ", wait) : "") \
         (queue ? "read -r q <&3 || exit 1; echo \"$q\"; case $q in T) " : "") \
         (ledger ? "for f in " faults "/*.json; do [ -e \"$f\" ] && echo \"${f##*/}\"; done; " : "") \
         (queue ? ";; esac; " : "") \

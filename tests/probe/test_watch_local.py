@@ -217,3 +217,27 @@ def test_a_malformed_watch_event_is_a_probe_error(text: str) -> None:
 def test_a_malformed_watch_status_is_a_probe_error(record: str) -> None:
     with pytest.raises(ProbeError):
         parse_frame(GOOD.replace("E\n", record + "\nE\n"), PLAN, 1.0)
+
+
+@pytest.mark.parametrize("watch", [True, False], ids=["watch", "frames"])
+def test_the_stream_ends_as_soon_as_the_probe_is_killed(watched, watch: bool) -> None:
+    """sshd ends a channel when every holder of its stdout and stderr is gone: a shell the
+    probe left waiting (for the tick or the watch queue) must hold neither, or a killed
+    probe (a node going away) would be seen only an interval later."""
+    _, name = watched
+    plan = ProbePlan(services=(ServiceCheck("svc", process=name),), watch=watch)
+    probe = subprocess.Popen(["sh", "-c", plan.command(INTERVAL)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             start_new_session=True)
+    try:
+        assert probe.stdout is not None and probe.stderr is not None
+        while probe.stdout.readline() != b"E\n":
+            pass
+        time.sleep(0.5)  # the shell now waits for the next tick
+        killed = time.monotonic()
+        probe.kill()  # awk alone
+        probe.stdout.read()
+        probe.stderr.read()
+        assert time.monotonic() - killed < 1.0, "the stream outlived the probe"
+    finally:
+        os.killpg(probe.pid, signal.SIGTERM)
+        probe.wait()
