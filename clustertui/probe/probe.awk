@@ -15,15 +15,15 @@
 # per proc: user, uid or @unit whose processes count), ports
 # (decimal TCP ports), units (systemd units), paths (filesystems for df), faults (the
 # chaos ledger directory), roots (tests only: directories holding proc/ captures, one per
-# frame, the last one repeating; empty means the live /proc), watch ("on": stdin is the
-# watch queue the wrapper in plan.py made, see below; "off:REASON": it could not; empty:
-# nothing to watch), wdir (the watch queue's private directory, for the watchers' pid files).
+# frame, the last one repeating; empty means the live /proc), watch ("on": fd 3 is the
+# watch queue the wrapper in probe/watch.py made, see below; "off:REASON": it could not;
+# empty: nothing to watch), wdir (the queue's private directory, for the watchers' pid files).
 #
-# The service watch (watch=on).  The wrapper opened a private FIFO as stdin and started a
+# The service watch (watch=on).  The wrapper opened a private FIFO on fd 3 and started a
 # ticker that writes `T` into it every interval.  After each scan, every watched process
 # name that runs gets one watcher: `tail --pid=PID -s 0.05` on its lowest pid, which writes
-# `X index pid` into the FIFO when that pid ends.  This process blocks on stdin between
-# lines, so a frame is taken on `T` and an ended pid is answered at once: the processes and
+# `X index pid` into the FIFO when that pid ends.  The scan's shell blocks on the FIFO
+# between lines, so a frame is taken on `T` and an ended pid is answered at once: the processes and
 # ports are scanned again, and if a service's process or port sign flipped since the last
 # frame or event, a `W` block (the frame's `s P` and `s L` records) goes out before the next
 # frame.  awk stays the stream's only writer, so an event never splits a frame.

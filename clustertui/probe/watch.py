@@ -10,9 +10,10 @@ same stream at once.  The controller turns it into the same service-down event a
 would give; the next frame confirms it (or reports the service back up).
 
 This module writes the shell wrapper that sets this up around the awk program.  The
-wrapper opens a private FIFO as the program's stdin (the "queue"): a ticker writes `T` into
-it every interval and each watcher writes `X index pid` when its pid ends, so awk blocks on
-one input and stays the stream's only writer.  The ticker lives as long as the program; when
+wrapper opens a private FIFO on fd 3 (the "queue"): a ticker writes `T` into it every
+interval and each watcher writes `X index pid` when its pid ends; the shell awk runs for
+each scan reads one line from it first, so awk waits on one input and stays the stream's
+only writer.  The ticker lives as long as the program; when
 the program ends (the channel closed), or the ticker is told to end (HUP, INT, TERM), it
 kills the watchers left (their pids are files in the queue's directory) and removes the
 directory.
@@ -55,7 +56,7 @@ def watch_wrapper(interval: float, awk: str) -> str:
         "(c() { for f in \"$d\"/w*; do [ -f \"$f\" ] && read -r p <\"$f\" && kill \"$p\"; done; rm -rf \"$d\"; exit 0; }; "
         f"trap c HUP INT TERM; while kill -0 $$ 2>/dev/null; do sleep {interval:.3f}; echo T >&3; done; c) "
         "</dev/null >/dev/null 2>&1 & "
-        f"exec awk -v watch=on -v \"wdir=$d\" {awk} <&3; "
+        f"exec awk -v watch=on -v \"wdir=$d\" {awk}; "
         "fi; "
         f"exec awk -v \"watch=$w\" {awk}"
     )
