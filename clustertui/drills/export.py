@@ -220,7 +220,8 @@ def render_html(result: DrillResult) -> str:
         title=f"latency per {label} (successful requests)", width=900, height=180, shaded=shaded,
     )
     return render_page(
-        "drill.html.j2", r=result, availability=_availability(result), charts=(success, latency),
+        "drill.html.j2", r=result, availability=_availability(result), detected_by=detected_by(result),
+        charts=(success, latency),
         requests=line.requests, bucket_label=label,
     )
 

@@ -81,6 +81,7 @@ def test_json_says_who_detected_and_reads_reports_from_before_it_did() -> None:
     assert data["detected_by"] == "watch" and data["events"][0]["source"] == "watch"
     assert from_json(data) == watched
     assert "| 2.10 s (by watch) |" in render_md(watched)
+    assert "2.10 s (by watch)</td>" in render_html(watched)
     del data["detected_by"]
     for event in data["events"]:
         del event["source"]
