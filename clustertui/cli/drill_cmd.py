@@ -134,7 +134,7 @@ def _say_recorded(run) -> None:
 
 
 def _summary(result) -> str:
-    from clustertui.drills.export import detected_by
+    from clustertui.drills.result import detected_by
 
     def s(value):
         return "–" if value is None else f"{value:.2f}s"

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from clustertui.drills.measure import BUCKET, buckets
-from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict
+from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict, detected_by
 from clustertui.drills.traffic import Request
 from clustertui.engine.events import Event, EventKind, EventSource
 from clustertui.report.escape import md_text as md
@@ -115,11 +115,6 @@ def from_json(data: dict[str, Any]) -> DrillResult:
         commands=dict(data["commands"]),
         stop=StopRecord(**stop) if (stop := data.get("stop")) else None,
     )
-
-
-def detected_by(result: DrillResult) -> str:
-    """' (by watch)' after the detect time: who saw the fault first; empty when not known."""
-    return f" (by {result.detected_by})" if result.detected_by and result.time_to_detect_s is not None else ""
 
 
 def render_json(result: DrillResult) -> str:

@@ -87,3 +87,8 @@ class DrillResult:
     @property
     def exit_code(self) -> int:
         return {Verdict.PASSED: 0, Verdict.FAILED: 1}.get(self.verdict, 3)
+
+
+def detected_by(result: DrillResult) -> str:
+    """' (by watch)' after the detect time: who saw the fault first; empty when not known."""
+    return f" (by {result.detected_by})" if result.detected_by and result.time_to_detect_s is not None else ""

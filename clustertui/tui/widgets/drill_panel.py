@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 
-from clustertui.drills.result import ABORTED, PASSED, DrillResult
+from clustertui.drills.result import ABORTED, PASSED, DrillResult, detected_by
 from clustertui.drills.session import DrillRun
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
@@ -147,7 +147,7 @@ class DrillPanel(RunPanel[DrillRun]):
             availability = "—" if result.availability is None else f"{result.availability:.1%}"
             for label, value in (
                 ("availability", availability), ("longest outage", _seconds(result.longest_outage_s)),
-                ("detect", _seconds(result.time_to_detect_s)),
+                ("detect", _seconds(result.time_to_detect_s) + detected_by(result)),
                 ("failover", _seconds(result.time_to_failover_s)), ("recover", _seconds(result.time_to_recover_s)),
             ):
                 times.append(f"{label} ", style("stale"))
