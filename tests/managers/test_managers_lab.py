@@ -73,11 +73,15 @@ def converged(lab) -> bool:
     every balancer routing to every web node again (a server comes back after `rise`)."""
     code, data = check(lab)
     servers = [s for b in managers(data)["lb"]["balancers"] for s in b["servers"]]
-    return code == 0 and not findings(data) and len(servers) == 6 and all(s["status"] == "UP" for s in servers)
+    # A sentinel learns the replicas from the master's INFO, every 10 s: a fresh lab's
+    # sentinels know none for a while.
+    seen = [m for master in managers(data)["redis"]["masters"] for m in master["seen_by"].values()]
+    return (code == 0 and not findings(data) and len(servers) == 6 and all(s["status"] == "UP" for s in servers)
+            and len(seen) == 3 and all(len(m["replicas"]) == 2 for m in seen))
 
 
 def test_check_shows_the_managers_view_and_it_agrees_with_lab_status(lab) -> None:
-    wait_for(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
+    wait_for(lambda: converged(lab), 60, step=1, what="the lab to agree with itself")
     code, data = check(lab)
     holder, primaries = lab_truth(lab)
     assert code == 0 and data["managers"]["ok"] is True
