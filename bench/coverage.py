@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,27 +25,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from cli_timing import timed  # noqa: E402  (bench/ is the script's directory)
+
 from clustertui.config import load_cluster  # noqa: E402
 from clustertui.coverage import KINDS, coverage  # noqa: E402
 from clustertui.history import HistoryStore, NewRun, Retention, RunKind  # noqa: E402
 
 LAB = REPO / "sample_clusters" / "lab.yaml"
 NODE_LEVEL = ("partition", "loss", "latency", "cpu-hog", "mem-hog", "disk-fill")
-
-
-def timed(args: list[str], env: dict[str, str], repeat: int = 5) -> tuple[float, float, float]:
-    """Median, min and max wall time of `clustertui ARGS` (after one warm-up run)."""
-    times = []
-    for i in range(repeat + 1):
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "clustertui", *args], capture_output=True, env=env, cwd=REPO,
-                              check=False)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"{args}: exit {done.returncode}: {done.stderr.decode()[-400:]}")
-        if i:
-            times.append(elapsed)
-    return statistics.median(times), min(times), max(times)
 
 
 def fill(path: Path, runs: int) -> None:

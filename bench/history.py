@@ -25,7 +25,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,27 +33,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from cli_timing import timed  # noqa: E402  (bench/ is the script's directory)
+
 from clustertui.config import load_cluster  # noqa: E402
 from clustertui.drills.export import from_json, render_json  # noqa: E402
 from clustertui.history import HistoryStore, Retention, drill_run  # noqa: E402
 
 DRILLS = REPO / "tests" / "report" / "data" / "drills"
 LAB = REPO / "sample_clusters" / "lab.yaml"
-
-
-def timed(args: list[str], env: dict[str, str], repeat: int = 5) -> tuple[float, float, float]:
-    """Median, min and max wall time of `clustertui ARGS` (after one warm-up run)."""
-    times = []
-    for i in range(repeat + 1):
-        start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "clustertui", *args], capture_output=True, env=env, cwd=REPO,
-                              check=False)
-        elapsed = time.perf_counter() - start
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"{args}: exit {done.returncode}: {done.stderr.decode()[-400:]}")
-        if i:
-            times.append(elapsed)
-    return statistics.median(times), min(times), max(times)
 
 
 def main() -> None:
