@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import sys
 import time
 
 import click
 
 from clustertui.cli.completion import complete_drills
-from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
+from clustertui.cli.exits import CANNOT_RUN, OK
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
 from clustertui.cli.run_origin import run_origin
+from clustertui.cli.runs import named, on_terminal, run_options, say_recorded
 from clustertui.cli.signals import stop_event
 
 
@@ -30,12 +30,7 @@ from clustertui.cli.signals import stop_event
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name", required=False, shell_complete=complete_drills)
-@click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
-@click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
-@click.option("--history", "history", type=click.Path(dir_okay=False), default=None,
-              help="The history database (default: $CLUSTERTUI_HISTORY, the file's history.path, the state dir).")
-@click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
+@run_options
 def drill_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
                   history: str | None, no_history: bool) -> None:
     """Run drill NAME of FILE (without NAME: list the drills).
@@ -55,20 +50,17 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
     if name is None:
         _list(cluster)
         raise SystemExit(OK)
-    if name not in cluster.drills:
-        close = difflib.get_close_matches(name, cluster.drills, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f" (drills: {', '.join(cluster.drills) or 'none'})"
-        fail(f"{file}: no drill called {name!r}{hint}", USAGE)
+    drill = named(file, "drill", name, cluster.drills)
     check_report_paths(output, junit)  # before the drill, not after it
-    interactive = not headless and sys.stdin.isatty() and sys.stdout.isatty()
+    interactive = on_terminal(headless, sys.stdin, sys.stdout)
     recorder = None if no_history else _recorder(cluster, history, run_origin(interactive))
     if interactive:
         from clustertui.tui.launch import run_drill_app
 
-        result = run_drill_app(cluster, cluster.drills[name], recorder)
+        result = run_drill_app(cluster, drill, recorder)
         print(safe(_summary(result)), file=sys.stderr)
     else:
-        result = asyncio.run(_run_headless(cluster, cluster.drills[name], recorder))
+        result = asyncio.run(_run_headless(cluster, drill, recorder))
     saved = _write(result, output, junit)
     raise SystemExit(CANNOT_RUN if saved and result.exit_code == OK else result.exit_code)
 
@@ -122,15 +114,8 @@ async def _run_headless(cluster, drill, recorder):
     finally:
         await monitor.stop()
     print(safe(_summary(result)), file=sys.stderr)
-    _say_recorded(run)
+    say_recorded(run, sys.stderr)
     return result
-
-
-def _say_recorded(run) -> None:
-    if run.history_id is not None:
-        print(f"recorded in the history as run {run.history_id}", file=sys.stderr)
-    elif run.history_error:
-        print(safe(f"clustertui: warning: {run.history_error}"), file=sys.stderr)
 
 
 def _summary(result) -> str:

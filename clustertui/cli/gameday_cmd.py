@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import sys
 
 import click
@@ -15,6 +14,7 @@ from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
 from clustertui.cli.run_origin import run_origin
+from clustertui.cli.runs import named, on_terminal, run_options, say_recorded
 from clustertui.cli.signals import stop_event
 
 
@@ -28,13 +28,8 @@ from clustertui.cli.signals import stop_event
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name", required=False, shell_complete=complete_scenarios)
-@click.option("--headless", is_flag=True, help="No TUI: progress on stderr, for CI.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Report: .json, .md or .html.")
-@click.option("--junit", type=click.Path(dir_okay=False), help="JUnit XML for CI.")
+@run_options
 @click.option("--yes", is_flag=True, help="Headless: continue past manual pauses at once.")
-@click.option("--history", "history", type=click.Path(dir_okay=False), default=None,
-              help="The history database (default: $CLUSTERTUI_HISTORY, the file's history.path, the state dir).")
-@click.option("--no-history", is_flag=True, help="Do not record this run in the history.")
 def gameday_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
                     yes: bool, history: str | None, no_history: bool) -> None:
     """Run scenario NAME of FILE, a game day (without NAME: list the scenarios).
@@ -53,22 +48,18 @@ def gameday_command(file: str, name: str | None, headless: bool, output: str | N
     if name is None:
         _list(cluster)
         raise SystemExit(OK)
-    if name not in cluster.scenarios:
-        close = difflib.get_close_matches(name, cluster.scenarios, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f" (scenarios: {', '.join(cluster.scenarios) or 'none'})"
-        fail(f"{file}: no scenario called {name!r}{hint}", USAGE)
-    scenario = cluster.scenarios[name]
+    scenario = named(file, "scenario", name, cluster.scenarios)
     check_report_paths(output, junit)
-    on_terminal = not headless and sys.stdin.isatty() and sys.stdout.isatty()
-    if not on_terminal and not yes:
+    interactive = on_terminal(headless, sys.stdin, sys.stdout)
+    if not interactive and not yes:
         from clustertui.gameday.plan import pauses, plan_steps
 
         waiting = pauses(plan_steps(cluster, scenario))
         if waiting:
             fail(f"{file}: scenario {name!r} waits for the operator at step {waiting[0].index} "
                  f"({waiting[0].label}); run it on a terminal, or pass --yes to continue past pauses", USAGE)
-    recorder = None if no_history else _recorder(cluster, history, run_origin(on_terminal))
-    if on_terminal:
+    recorder = None if no_history else _recorder(cluster, history, run_origin(interactive))
+    if interactive:
         from clustertui.tui.launch import run_gameday_app
 
         result = run_gameday_app(cluster, scenario, recorder)
@@ -131,10 +122,7 @@ async def _run_headless(cluster, scenario, auto_continue: bool, recorder):
     finally:
         await monitor.stop()
     print(safe(summary(result)), file=sys.stderr)
-    if run.history_id is not None:
-        print(f"recorded in the history as run {run.history_id}", file=sys.stderr)
-    elif run.history_error:
-        print(safe(f"clustertui: warning: {run.history_error}"), file=sys.stderr)
+    say_recorded(run, sys.stderr)
     return result
 
 
