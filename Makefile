@@ -41,7 +41,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint lab-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=25 $(PYTEST_ARGS)
 
 # pytest's own exit status decides (5, "no tests collected", fails like any other).
 test-lowest: setup

@@ -50,7 +50,9 @@ def jumped_cluster(tmp_path: Path) -> Path:
         assert group in text
         text = text.replace(group, group[:-1] + f', ssh: {{proxy_jump: "{JUMP}"}}}}')
     path = tmp_path / "lab-jump.yaml"
-    path.write_text(text.rstrip("\n") + "\n" + DRILL)
+    # The drill goes first under `drills:` (the file has sections after it: lint, scenarios).
+    assert "\ndrills:\n" in text
+    path.write_text(text.replace("\ndrills:\n", "\ndrills:\n" + DRILL.lstrip("\n"), 1))
     return path
 
 
