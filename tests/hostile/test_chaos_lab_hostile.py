@@ -94,3 +94,4 @@ async def test_tui_halt_reverts_the_lab_whatever_a_lying_node_prints(lab, hostil
     finally:
         hostile.behaviour.survey = lambda data: data
         run_cli("chaos", str(cluster), "revert", fault)
+        run_cli("chaos", str(cluster), "thaw")  # H also froze every node (chaos.freeze_on_halt)
