@@ -19,6 +19,7 @@ from typing import Any
 from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.limits import MAX_LINE, MAX_RECORDS, clip
 from clustertui.managers.remote import Reach, read_on, run_command
+from clustertui.managers.rows import DetailRow, Level
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
 
@@ -90,6 +91,12 @@ class CommandView:
 
     def roles(self) -> dict[str, tuple[str, ...]]:
         return {n.read.node: (n.role,) for n in self.nodes if n.read.ok}
+
+    def rows(self) -> list[DetailRow]:
+        """One per node that answered: its role and the other fields it printed."""
+        return [DetailRow(f"node/{n.read.node}", n.read.node, n.read.node, n.role,
+                          " · ".join(f"{k}={v}" for k, v in n.fields if k not in _ROLE_KEYS),
+                          Level.OK if n.is_primary else Level.PLAIN, n.read.node) for n in self.nodes if n.read.ok]
 
     def summary(self) -> str:
         return f"{self.manager}: " + ", ".join(

@@ -18,6 +18,7 @@ from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.limits import MAX_LINE, MAX_RECORDS, clip
 from clustertui.managers.nodes import NodeIndex
 from clustertui.managers.remote import Reach, read_on, unix_request
+from clustertui.managers.rows import DetailRow, Level, ago
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
 
@@ -114,6 +115,9 @@ def parse_show_stat(text: str, index: NodeIndex, backends: frozenset[str] = froz
     return tuple(servers)
 
 
+_LEVELS = {ServerStatus.UP: Level.OK, ServerStatus.DOWN: Level.BAD, ServerStatus.NO_CHECK: Level.PLAIN}
+
+
 @dataclass(frozen=True, slots=True)
 class HaproxyRead:
     read: SourceRead
@@ -139,6 +143,17 @@ class HaproxyView:
                 if server.node is not None and not server.routes:
                     roles.setdefault(server.node, []).append(f"{server.status}@{balancer.read.node}")
         return {node: tuple(dict.fromkeys(values)) for node, values in roles.items()}
+
+    def rows(self) -> list[DetailRow]:
+        """One per server per balancer: status, last check and its duration, time since the
+        status changed, current sessions."""
+        return [DetailRow(
+            f"{b.read.node}/{s.backend}/{s.server}", b.read.node, f"{s.backend}/{s.server}"
+            + (f" ({s.node})" if s.node not in (None, s.server) else ""), s.status_text,
+            f"check {s.check.lstrip('* ') or '-'}{'' if s.check_ms is None else f' {s.check_ms}ms'}"
+            f" · changed {ago(s.since_change_s)} ago · {'?' if s.sessions is None else s.sessions} sessions",
+            _LEVELS.get(s.status, Level.WARN) if not s.transition else Level.WARN, s.node or "",
+        ) for b in self.balancers for s in b.servers]
 
     def summary(self) -> str:
         parts = []

@@ -15,6 +15,7 @@ from typing import Any
 from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.limits import MAX_LINE, MAX_RECORDS
 from clustertui.managers.remote import Reach, read_on, run_command
+from clustertui.managers.rows import DetailRow, Level
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
 
@@ -68,6 +69,23 @@ class KeepalivedView:
             for node in holding.holders:
                 roles.setdefault(node, []).append(f"VIP {holding.address}")
         return {node: tuple(values) for node, values in roles.items()}
+
+    def rows(self) -> list[DetailRow]:
+        """One per virtual address: its holder, NOBODY (when every member was read), or
+        the split brain."""
+        read = [r.node for r in self.reads if r.ok]
+        rows = []
+        for h in self.addresses:
+            if len(h.holders) == 1:
+                state, level = f"on {h.holders[0]}", Level.OK
+            elif h.holders:
+                state, level = f"on {' and '.join(h.holders)}", Level.BAD
+            else:
+                state, level = "NOBODY", Level.BAD if len(read) == len(self.reads) else Level.WARN
+            rows.append(DetailRow(f"vip/{h.address}", "", f"VIP {h.address}", state,
+                                  f"members read: {', '.join(read) or 'none'}", level,
+                                  h.holders[0] if h.holders else ""))
+        return rows
 
     def summary(self) -> str:
         parts = []

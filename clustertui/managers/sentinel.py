@@ -18,6 +18,7 @@ from clustertui.managers.limits import clip
 from clustertui.managers.nodes import NodeIndex
 from clustertui.managers.remote import Reach, read_on
 from clustertui.managers.resp import Reply, RespError, exchange
+from clustertui.managers.rows import DetailRow, Level
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
 
@@ -139,6 +140,40 @@ class SentinelView:
             if redis.read.ok and redis.role in ("master", "slave"):
                 roles.setdefault(redis.node, []).append("primary" if redis.role == "master" else "replica")
         return {node: tuple(dict.fromkeys(values)) for node, values in roles.items()}
+
+    def rows(self) -> list[DetailRow]:
+        """Per master name: the primary the sentinels name, whether they agree, the quorum;
+        what each sentinel says when they do not; its replicas with link and lag. Then the
+        `ROLE` of every redis."""
+        rows = []
+        for name in self.names:
+            seen, masters = self.seen(name), self.masters_of(name)
+            if not masters:
+                rows.append(DetailRow(f"master/{name}", "", name, "no master", "no sentinel names a master", Level.BAD))
+                continue
+            first = next(m for m in seen.values() if m.address == masters[0])
+            agree = len(masters) == 1
+            rows.append(DetailRow(
+                f"master/{name}", "", name, f"primary {first.node or first.address}" if agree else "DISAGREE",
+                f"{first.address} · sentinels {len(seen)}/{len(self.sentinels)} "
+                f"{'agree' if agree else 'disagree'} · quorum {first.quorum} {first.ckquorum or '?'}",
+                Level.OK if agree and first.quorum_ok else Level.BAD, first.node or ""))
+            if not agree:
+                rows += [DetailRow(f"seen/{name}/{node}", node, name, f"says {m.node or m.address}",
+                                   f"{m.address} · flags {m.flags}", Level.BAD, node) for node, m in seen.items()]
+            rows += [DetailRow(
+                f"replica/{name}/{r.address}", "", f"{name} replica {r.node or r.address}", f"link {r.link or '?'}",
+                f"lag {'?' if r.lag is None else r.lag} B · offset {'?' if r.offset is None else r.offset} · {r.flags}",
+                Level.OK if r.link == "ok" else Level.BAD, r.node or "") for r in first.replicas]
+        for r in self.redis:
+            if not r.read.ok:
+                continue
+            offset = "?" if r.offset is None else r.offset
+            detail = (f"of {r.master or '?'} · link {r.link or '?'} · offset {offset}" if r.role == "slave"
+                      else f"offset {offset} · {len(r.replica_offsets)} replicas")
+            level = Level.WARN if r.role == "slave" and r.link != "connected" else Level.PLAIN
+            rows.append(DetailRow(f"role/{r.node}:{r.port}", r.node, f"redis :{r.port}", r.role, detail, level, r.node))
+        return rows
 
     def summary(self) -> str:
         parts = []

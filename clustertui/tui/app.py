@@ -41,11 +41,12 @@ from clustertui.tui.palette import Palette
 from clustertui.tui.screens.coverage import CoverageScreen
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.help import HelpScreen
+from clustertui.tui.screens.managers import ManagersScreen
 from clustertui.tui.screens.overview import OverviewScreen
 from clustertui.tui.source import SnapshotSource, next_interval
 from clustertui.tui.themes import ThemeCatalog
 
-SnapshotScreens = (OverviewScreen, DetailScreen)
+SnapshotScreens = (OverviewScreen, DetailScreen, ManagersScreen)
 STATUS_EVERY = 3.0  # seconds between surveys of the fault ledgers, while there are faults
 FREEZE_EVERY = 30.0  # seconds between surveys without faults: another operator's freeze shows
 
@@ -158,7 +159,7 @@ class ClusterApp(GamedayActions):
             screen.show_snapshot(self.latest)
 
     @property
-    def snapshot_screen(self) -> OverviewScreen | DetailScreen | None:
+    def snapshot_screen(self) -> OverviewScreen | DetailScreen | ManagersScreen | None:
         for screen in reversed(self.screen_stack):
             if isinstance(screen, SnapshotScreens):
                 return screen
@@ -202,6 +203,11 @@ class ClusterApp(GamedayActions):
         """The coverage grid of the cluster's services (docs/coverage.md)."""
         if self.drills is not None and not isinstance(self.screen, CoverageScreen):
             self.push_screen(CoverageScreen(self.history_file, self.drills.cluster, self.palette))
+
+    def action_managers(self) -> None:
+        """The managers screen (docs/managers.md)."""
+        if not isinstance(self.screen, ManagersScreen):
+            self.push_screen(ManagersScreen(self.palette))
 
     # -- active faults -----------------------------------------------------------------
 

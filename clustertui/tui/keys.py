@@ -21,6 +21,7 @@ SCOPES = {
     "overview": "Overview",
     "table": "Overview: the node table",
     "detail": "Node detail",
+    "managers": "Managers screen",
 }
 
 
@@ -58,6 +59,9 @@ KEYS: tuple[Key, ...] = (
     Key("app", "v", "coverage", "Coverage",
         "Drill coverage: each service under each fault kind, its last verdict and age; the resilience score.",
         show=False, cluster=True),
+    Key("app", "M", "managers", "Managers screen",
+        "The managers screen: every balancer server, virtual address, Sentinel master, replica and role, "
+        "with the findings first.", show=False, display="M", cluster=True),
     Key("overview", "enter", "open_node", "Open", "Open the node under the cursor (or click a row twice).",
         show=False),
     Key("overview", "slash", "filter", "Filter",
@@ -92,6 +96,8 @@ KEYS: tuple[Key, ...] = (
     Key("table", "space", "toggle_mark", "Mark",
         "Mark or unmark the node under the cursor (and move down): the chaos menu acts on the marked nodes.",
         show=False),
+    Key("managers", "escape,backspace,M", "back", "Back", "Back to where M was pressed.", display="esc backspace M"),
+    Key("managers", "enter", "open_row", "Open", "Open the node of the row under the cursor.", show=False),
     Key("detail", "escape,backspace", "back", "Back", "Back to the overview.", display="esc backspace"),
     Key("detail", "r", "reconnect", "Reconnect",
         "Reconnect to this node now (the only way out of a host-key alert).", cluster=True),

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from clustertui.tui.screens.detail import DetailScreen
+from clustertui.tui.screens.managers import ManagersScreen
+from clustertui.tui.screens.overview import OverviewScreen
 from clustertui.tui.widgets.managers_panel import ManagersPanel
 from clustertui.tui.widgets.node_table import NodeTable
 from tests.tui.managers_state import with_managers
@@ -59,3 +62,33 @@ async def test_manager_text_is_data_in_the_panel(make_app, recorded) -> None:
         text = panel(app).render().plain
         assert "[bold red]web1\ufffd]0;owned" in text and "UP[/]" in text  # literally, never markup
         assert "\x1b" not in text and "\x07" not in text
+
+
+async def test_the_managers_screen_shows_every_manager_in_detail(make_app, recorded) -> None:
+    quiet, split = with_managers(recorded[0], findings=()), with_managers(recorded[0])
+    app = make_app([quiet, split])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("M")
+        screen = app.screen
+        assert isinstance(screen, ManagersScreen)
+        table = screen.table
+        rows = {str(key.value): [cell.plain for cell in table.get_row(key)] for key in table.rows}
+        assert rows["lb/lb1/web_nodes/web2"] == ["lb", "lb1", "web_nodes/web2", "DOWN",
+                                                 "check L7STS 1ms · changed 3s ago · 0 sessions"]
+        assert rows["lb/read/lb2"][1:4] == ["lb2", "read", "slow"]
+        assert rows["vip/vip/198.18.0.100"][3] == "on lb1 and lb2"
+        assert rows["redis/master/mymaster"][2:4] == ["mymaster", "primary db1"]
+        assert rows["redis/replica/mymaster/198.18.0.22:6379"][2:4] == ["mymaster replica db2", "link ok"]
+        assert not any(key.startswith("finding/") for key in rows)
+        table.move_cursor(row=table.get_row_index("vip/vip/198.18.0.100"))
+        app.tick()  # the split brain: its finding row comes first, the cursor stays on its row
+        await pilot.pause()
+        first = table.coordinate_to_cell_key((0, 0)).row_key.value
+        assert first == "finding/vip-two-holders/vip/198.18.0.100"
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "vip/vip/198.18.0.100"
+        await pilot.press("enter")  # the row's node
+        assert isinstance(app.screen, DetailScreen) and app.screen.node == "lb1"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ManagersScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
