@@ -36,6 +36,7 @@ from clustertui.tui import format as fmt
 from clustertui.tui import keys, messages
 from clustertui.tui.commands import palette_commands
 from clustertui.tui.faults import FaultBook, FaultRow
+from clustertui.tui.finding_alerts import FindingAlerts
 from clustertui.tui.gameday_actions import GamedayActions
 from clustertui.tui.palette import Palette
 from clustertui.tui.screens.coverage import CoverageScreen
@@ -81,6 +82,7 @@ class ClusterApp(GamedayActions):
         self.chaos = session.chaos if session is not None else None
         self.latest: ClusterSnapshot | None = None
         self.faults = FaultBook()
+        self.finding_alerts = FindingAlerts()
         self.faults_note = ""  # why the last status is incomplete
         self.drill_run: DrillRun | None = None
         self.exit_reverts: list[RevertOutcome] = []  # what quitting reverted, for the terminal
@@ -152,6 +154,9 @@ class ClusterApp(GamedayActions):
         """Take one snapshot and show it on the top screen that shows snapshots."""
         self.latest = self.source.snapshot()
         self.faults.see_snapshot(self.latest)
+        for toast in self.finding_alerts.see(self.latest.findings):
+            self.notify(toast.message, title=toast.title, severity="error" if toast.error else "information",
+                        timeout=15 if toast.error else 8)
         if self.faults.undetailed:
             self.poll_status(now=True)
         screen = self.snapshot_screen

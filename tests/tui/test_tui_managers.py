@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from clustertui.tui.finding_alerts import FindingAlerts
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.managers import ManagersScreen
 from clustertui.tui.screens.overview import OverviewScreen
 from clustertui.tui.widgets.managers_panel import ManagersPanel
 from clustertui.tui.widgets.node_table import NodeTable
-from tests.tui.managers_state import with_managers
+from tests.tui.managers_state import SPLIT, with_managers
 
 
 def panel(app) -> ManagersPanel:
@@ -92,3 +93,30 @@ async def test_the_managers_screen_shows_every_manager_in_detail(make_app, recor
         assert isinstance(app.screen, ManagersScreen)
         await pilot.press("escape")
         assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_a_finding_is_a_toast_when_it_appears_and_when_it_clears_not_on_every_poll(make_app, recorded) -> None:
+    quiet, split = with_managers(recorded[0], findings=()), with_managers(recorded[0])
+    app = make_app([quiet, split, split, split, quiet, quiet])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(5):
+            app.tick()
+            await pilot.pause()
+        toasts = [(n.title, n.message, n.severity) for n in app._notifications]
+        assert toasts == [
+            ("finding", "vip-two-holders [vip] 198.18.0.100 is held by lb1 and lb2 (split brain)", "error"),
+            ("finding cleared", "vip-two-holders [vip] 198.18.0.100 is held by lb1 and lb2 (split brain)",
+             "information"),
+        ]
+
+
+def test_findings_that_change_on_one_tick_make_one_toast_each_way() -> None:
+    alerts = FindingAlerts()
+    many = tuple(dataclasses.replace(SPLIT, subject=f"198.18.0.{i}", detail=f"split {i}") for i in range(5))
+    (toast,) = alerts.see(many)
+    assert toast.title == "5 findings" and toast.error
+    assert toast.message.splitlines()[-1] == "… and 2 more (M: the managers screen)"
+    assert alerts.see(many) == []
+    (toast,) = alerts.see(many[:3])
+    assert toast.title == "2 findings cleared" and not toast.error and "split 3" in toast.message
