@@ -50,6 +50,7 @@ class Layout:
     full_states: bool  # "host-key-mismatch" rather than "HOSTKEY"
     named_services: bool  # "●nginx ●redis" rather than "●●"
     split_net: bool  # separate RX and TX columns
+    compact_roles: bool = False  # the managers' roles short (` ▸VIP,pri`): the full ones do not fit
 
     @property
     def width(self) -> int:
@@ -76,8 +77,9 @@ def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False, int
     spark_label = f"CPU {fmt.interval(SPARK_POINTS * interval)}"
     min_spark = max(MIN_SPARK, len(spark_label))
     name_w = _clamp(max((len(v.name) for v in views), default=4), 4, 16 if narrow else 28)
-    roles_w = _clamp(max((len(",".join(v.roles)) + len(fmt.manager_roles(v.manager_roles)) for v in views), default=5),
-                     5, 10 if narrow else 24)
+    roles_cap = 10 if narrow else 24
+    compact_roles = _roles_width(views, False) > roles_cap
+    roles_w = _clamp(_roles_width(views, compact_roles), 5, roles_cap)
     bar = 4 if narrow else 8 if not wide else 10
     mem_bar = 0 if narrow else 5 if not wide else 8
     named = not narrow
@@ -120,4 +122,10 @@ def layout_for(width: int, views: tuple[NodeView, ...], extra: bool = False, int
         full_states=wide,
         named_services=named,
         split_net=not narrow,
+        compact_roles=compact_roles,
     )
+
+
+def _roles_width(views: tuple[NodeView, ...], compact: bool) -> int:
+    """The widest roles cell: the file's roles, then the managers' (full or `compact`)."""
+    return max((len(",".join(v.roles)) + len(fmt.manager_roles(v.manager_roles, compact)) for v in views), default=5)

@@ -119,9 +119,24 @@ def _buckets(count: int, width: int) -> tuple[tuple[int, int], ...]:
     return tuple((count * i // width, max(count * (i + 1) // width, count * i // width + 1)) for i in range(width))
 
 
-def manager_roles(roles: tuple[str, ...]) -> str:
-    """What the cluster's managers make of a node, after its own roles: ` ▸VIP 10.0.0.5,primary`."""
+#: Short forms of the roles managers give, for a narrow roles column.
+_SHORT_ROLES = {"primary": "pri", "master": "pri", "replica": "rep", "slave": "rep", "leader": "ldr",
+                "follower": "fol", "candidate": "cand", "active": "act", "standby": "stby"}
+
+
+def manager_roles(roles: tuple[str, ...], compact: bool = False) -> str:
+    """What the cluster's managers make of a node, after its own roles: ` ▸VIP 10.0.0.5,primary`;
+    `compact`: ` ▸VIP,pri` (an address dropped, `DOWN@lb1` as `DOWN`, known roles shortened)."""
+    if compact:
+        roles = tuple(dict.fromkeys(_short_role(role) for role in roles))
     return f" ▸{','.join(roles)}" if roles else ""
+
+
+def _short_role(role: str) -> str:
+    if role.startswith("VIP "):
+        return "VIP"
+    state, at, _ = role.partition("@")
+    return state if at else _SHORT_ROLES.get(role, role[:5])
 
 
 def fit(text: str, width: int) -> str:

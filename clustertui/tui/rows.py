@@ -88,15 +88,14 @@ class RowBuilder:
             "age": self._age,
         }
 
-    @staticmethod
-    def _roles(view: NodeView, grey: bool) -> Parts:
+    def _roles(self, view: NodeView, grey: bool) -> Parts:
         """The file's roles, then what the managers make of the node (`▸VIP 198.18.0.100`,
-        `▸primary`): a load balancer's DOWN in the alarm colour."""
+        `▸primary`; `▸VIP,pri` where that does not fit): a load balancer's DOWN in the alarm colour."""
         own = (",".join(view.roles), "stale" if grey else "plain")
         if not view.manager_roles:
             return (own,)
         down = any("@" in role for role in view.manager_roles)  # DOWN@lb1: out of a balancer
-        return (own, (fmt.manager_roles(view.manager_roles), "bad" if down else "ok"))
+        return (own, (fmt.manager_roles(view.manager_roles, self.layout.compact_roles), "bad" if down else "ok"))
 
     def parts(self, key: str, view: NodeView) -> Parts:
         return self._cells[key](view, greyed(view))

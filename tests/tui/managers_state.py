@@ -34,7 +34,10 @@ def views() -> tuple:
     replicas = tuple(Replica(f"198.18.0.2{i}:6379", f"db{i}", "ok", "slave", 4000, 0) for i in (2, 3))
     master = MasterSeen("mymaster", "198.18.0.21:6379", "db1", "master", 2, 2, replicas, "OK 3 usable Sentinels", True)
     redis = SentinelView("redis", ("mymaster",), tuple(SentinelSeen(ok(f"db{i}"), (master,)) for i in (1, 2, 3)),
-                         tuple(RedisRole(f"db{i}", 6379, ok(f"db{i}"), "master" if i == 1 else "slave") for i in (1, 2, 3)))
+                         (RedisRole("db1", 6379, ok("db1"), "master", offset=4000,
+                                    replica_offsets=(("198.18.0.22", 4000), ("198.18.0.23", 4000))),
+                          *(RedisRole(f"db{i}", 6379, ok(f"db{i}"), "slave", "198.18.0.21:6379", "connected", 4000)
+                            for i in (2, 3))))
     return (lb, vip, redis)
 
 

@@ -89,3 +89,15 @@ def test_overview_with_disk_swap_psi_columns_and_marked_nodes(snap_compare, make
 def test_managers_panel_with_a_split_brain(snap_compare, make_app, recorded, size) -> None:
     # a finding opens the panel by itself; node rows carry the managers' roles
     assert snap_compare(make_app([with_managers(recorded[0])]), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_managers_panel_shown_with_m(snap_compare, make_app, recorded, size) -> None:
+    # no finding: the panel is hidden until m; the compact roles at 80 columns, the full ones wider
+    assert snap_compare(make_app([with_managers(recorded[0], findings=())]), terminal_size=size, press=["m"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_managers_screen_with_a_split_brain(snap_compare, make_app, recorded, size) -> None:
+    # M: the finding first, then every server, address, master, replica and ROLE; lb2's slow read
+    assert snap_compare(make_app([with_managers(recorded[0])]), terminal_size=size, press=["M"])
