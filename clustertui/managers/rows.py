@@ -42,7 +42,8 @@ class DetailRow:
 class Viewed(Protocol):
     """What every kind's view has (managers/view.py)."""
 
-    manager: str
+    @property
+    def manager(self) -> str: ...
 
     @property
     def reads(self) -> tuple[SourceRead, ...]: ...
