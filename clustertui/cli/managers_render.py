@@ -1,12 +1,10 @@
 """The managers' view in `clustertui check`: a table for people, a dict for `--json`.
 
 Manager text is node text: every cell is built by `report.escape.terminal` (never markup).
-The JSON fields are documented in docs/managers.md.
+Its JSON is report.managers_json (fields in docs/managers.md).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -32,13 +30,3 @@ def print_managers(console: Console, check: ManagersCheck) -> None:
     console.print(table)
     for finding in check.findings:
         console.print(Text.assemble(terminal("FINDING ", "bold red"), terminal(finding.describe())))
-
-
-def managers_to_json(check: ManagersCheck) -> dict[str, Any]:
-    return {
-        "ok": check.ok,
-        "managers": [{**view.to_json(), "ok": all_ok(view.reads), "roles": {
-            node: list(roles) for node, roles in view.roles().items()}} for view in check.views],
-        "findings": [{"kind": str(f.kind), "manager": f.manager, "subject": f.subject, "nodes": list(f.nodes),
-                      "detail": f.detail} for f in check.findings],
-    }

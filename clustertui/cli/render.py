@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from clustertui.cli.managers_render import managers_to_json, print_managers
+from clustertui.cli.managers_render import print_managers
 from clustertui.cli.output import console
 from clustertui.engine.check import CheckReport, NodeCheck
 from clustertui.report.escape import terminal
+from clustertui.report.managers_json import managers_json
 
 _console = console
 
@@ -100,5 +101,5 @@ def check_to_json(report: CheckReport) -> dict:
             }
             for e in report.endpoints
         ],
-        "managers": managers_to_json(report.managers),
+        "managers": managers_json(report.managers.views, report.managers.findings),
     }

@@ -47,6 +47,16 @@ class Finding:
         return f"{self.kind} [{self.manager}] {self.detail}"
 
 
+@dataclass(frozen=True, slots=True)
+class FindingSpan:
+    """A finding over time, for reports: when the monitor first judged it, and when it went
+    (None while it holds)."""
+
+    finding: Finding
+    since: float
+    until: float | None = None
+
+
 #: (node, port) -> (service, seconds our probe has seen it down), or None when it is up or unknown.
 DownFor = Callable[[str, int | None], "tuple[str, float] | None"]
 

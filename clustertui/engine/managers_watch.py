@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from clustertui.config import Manager
 from clustertui.engine.events import Event, EventKind
-from clustertui.engine.findings import Finding, find
+from clustertui.engine.findings import Finding, FindingSpan, find
 from clustertui.managers.read import read_manager
 from clustertui.managers.state import ReadState
 from clustertui.managers.views import ManagerView
@@ -29,6 +29,8 @@ class ManagersWatch:
         self.monitor = monitor
         self.views: dict[str, ManagerView] = {}
         self.findings: tuple[Finding, ...] = ()
+        self.spans: list[FindingSpan] = []  # every finding since the start, with when it came and went
+        self._open: dict[tuple[str, str, str], int] = {}  # a finding that holds -> its span's index
         self._down_since: dict[tuple[str, str], float] = {}
         self._states: dict[tuple[str, str], ReadState] = {}  # (manager, node) -> last read state
         monitor.on_event(self._on_event)
@@ -80,9 +82,13 @@ class ManagersWatch:
         for finding in findings:
             if finding.key not in old:
                 self.monitor.emit(EventKind.FINDING, None, finding.describe())
+                self._open[finding.key] = len(self.spans)
+                self.spans.append(FindingSpan(finding, now))
         for finding in self.findings:
             if finding.key not in new:
                 self.monitor.emit(EventKind.FINDING_CLEARED, None, finding.describe())
+                at = self._open.pop(finding.key)
+                self.spans[at] = FindingSpan(self.spans[at].finding, self.spans[at].since, now)
         self.findings = findings
 
     def _down_for(self, node: str, port: int | None, now: float) -> tuple[str, float] | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from clustertui.report.escape import Markup
 from clustertui.report.html import render_page
-from clustertui.report.recording import NodeRecord, Recording
+from clustertui.report.recording import NodeRecord, Recording, findings_note
 from clustertui.report.summary import summarize
 from clustertui.report.svg import Line, line_chart, nice_ceiling
 
@@ -80,5 +80,8 @@ def render(rec: Recording) -> str:
         summaries=[summarize(node) for node in rec.nodes],
         endpoints=endpoints,
         nodes=[_charts(node, rec.started, t1) for node in rec.nodes],
+        findings_note=findings_note(rec),
+        findings=rec.findings,
+        managers=rec.managers,
         events=[EventRow(e.t, str(e.kind), e.node, e.detail, _css(str(e.kind))) for e in rec.events],
     )

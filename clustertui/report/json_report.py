@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from clustertui.engine.history import Point
+from clustertui.report.managers_json import managers_json, span_json
 from clustertui.report.recording import Recording, finite
 from clustertui.report.times import iso
 
@@ -51,6 +52,8 @@ def to_json(rec: Recording) -> dict[str, Any]:
             for e in rec.events
         ],
         "health": rec.health,
+        "managers": managers_json(rec.managers, [span.finding for span in rec.findings_at_end]),
+        "findings": [span_json(span) for span in rec.findings],
     }
 
 

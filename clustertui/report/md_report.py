@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clustertui.report.escape import md_text as md
-from clustertui.report.recording import Recording
+from clustertui.report.recording import Recording, findings_note
 from clustertui.report.summary import summarize
 from clustertui.report.times import clock, iso, percent
 
@@ -37,6 +37,17 @@ def render(rec: Recording) -> str:
         lines += ["", "## Endpoints", "", "| endpoint | at the end |", "|---|---|"]
         for name, outcome in rec.health["endpoints"].items():
             lines.append(f"| {md(name)} | {'unknown' if outcome is None else md(outcome['detail'])} |")
+    lines += ["", "## Findings", "", findings_note(rec)]
+    if rec.findings:
+        lines += ["", "| since (UTC) | until (UTC) | finding | manager | nodes | detail |", "|---|---|---|---|---|---|"]
+        for span in rec.findings:
+            f = span.finding
+            lines.append(f"| {clock(span.since)} | {'still holds' if span.until is None else clock(span.until)} | "
+                         f"{md(str(f.kind))} | {md(f.manager)} | {md(', '.join(f.nodes))} | {md(f.detail)} |")
+    if rec.managers:
+        lines += ["", "## Managers at the end", "", "| manager | kind | view |", "|---|---|---|"]
+        for view in rec.managers:
+            lines.append(f"| {md(view.manager)} | {md(str(view.kind))} | {md(view.summary())} |")
     lines += ["", "## Events", ""]
     if not rec.events:
         lines.append("No events.")

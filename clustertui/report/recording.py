@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clustertui.engine.events import Event
+from clustertui.engine.findings import FindingSpan
 from clustertui.engine.history import Point
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.managers.views import ManagerView
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,12 @@ class Recording:
     health: dict[str, Any]
     interrupted: bool = False
     notes: tuple[str, ...] = field(default=())
+    managers: tuple[ManagerView, ...] = ()  # the managers' views at the end (`managers:` of the file)
+    findings: tuple[FindingSpan, ...] = ()  # every finding that held during the recording, when it came and went
+
+    @property
+    def findings_at_end(self) -> tuple[FindingSpan, ...]:
+        return tuple(span for span in self.findings if span.until is None)
 
 
 def record(monitor: ClusterMonitor, interrupted: bool = False) -> Recording:
@@ -83,7 +91,20 @@ def record(monitor: ClusterMonitor, interrupted: bool = False) -> Recording:
         events=tuple(e for e in monitor.events if e.t >= monitor.started_at),
         health=monitor.health().to_json(),
         interrupted=interrupted,
+        managers=tuple(monitor.managers.views.values()),
+        findings=tuple(s for s in monitor.managers.spans if s.until is None or s.until >= monitor.started_at),
     )
+
+
+def findings_note(rec: Recording) -> str:
+    """The line over a report's findings: how many, or why there are none."""
+    if not rec.managers and not rec.findings:
+        return "No managers in the cluster file (`managers:`, docs/managers.md): nothing to compare with."
+    if not rec.findings:
+        return "No findings: the managers agreed with our probe and with each other."
+    held = len(rec.findings_at_end)
+    return (f"{len(rec.findings)} finding{'s' if len(rec.findings) != 1 else ''} "
+            f"(the managers disagreed with our probe or with each other); {held} still held at the end.")
 
 
 def finite(value: float | None, digits: int = 2) -> float | None:
