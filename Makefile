@@ -12,6 +12,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): the lab's tests run one after another in one worker (they share
+# the one lab, and mostly wait on it), the others go module by module to the other worker.
+# More workers would not shorten the lab's worker, only load the timing-sensitive tests of
+# both; TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 
 LOWEST := $(VENV)/lowest
 
@@ -41,7 +47,7 @@ lint: setup
 	$(BIN)/mypy
 
 test: lint lab-deps
-	$(BIN)/pytest --durations=25 $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) --durations=25 $(PYTEST_ARGS)
 
 # pytest's own exit status decides (5, "no tests collected", fails like any other).
 test-lowest: setup
@@ -49,7 +55,7 @@ test-lowest: setup
 	$(BIN)/uv venv --quiet --python $(BIN)/python $(LOWEST)
 	VIRTUAL_ENV=$(LOWEST) $(BIN)/uv pip install --quiet --resolution lowest-direct -e '.[test]'
 	VIRTUAL_ENV=$(LOWEST) $(BIN)/uv pip list 2>/dev/null | grep -Ei '^(textual|textual-plotext|plotext|asyncssh|psutil|pydantic|ruamel-yaml|click) '
-	$(LOWEST)/bin/python -m pytest -m 'not lab' $(PYTEST_ARGS)
+	$(LOWEST)/bin/python -m pytest $(XDIST) -m 'not lab' $(PYTEST_ARGS)
 
 dist: setup
 	rm -rf dist

@@ -180,6 +180,19 @@ def lab() -> Iterator[LabHandle]:
         os.close(users_fd)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every lab test runs in one xdist worker, one after another: there is one lab per host,
+    and a fault one test holds must not meet another test's (``make test`` runs ``-n`` workers
+    with ``--dist loadgroup``; the other workers take the tests that need no lab meanwhile).
+    The other tests go by module, so that a module's fixtures (the packaging test's wheel)
+    are built once, not once per worker."""
+    for item in items:
+        if item.get_closest_marker("lab") is not None or "lab" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("lab"))
+        else:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture(autouse=True)
 def _lab_for_marked_tests(request: pytest.FixtureRequest) -> None:
     """Tests marked ``@pytest.mark.lab`` get the lab without naming the fixture."""
