@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from clustertui.chaos.instants import NodeInstants, node_instants
+
 if TYPE_CHECKING:
     from clustertui.chaos.freeze import FreezeMark
     from clustertui.chaos.ledger import LedgerRecord
@@ -89,6 +91,11 @@ class ApplyOutcome:
     @property
     def ok(self) -> bool:
         return self.status is ApplyStatus.APPLIED
+
+    @property
+    def instants(self) -> NodeInstants:
+        """When the fault acted and was verified, by the node's clock (from its output)."""
+        return node_instants(self.output)
 
 
 @dataclass(frozen=True, slots=True)

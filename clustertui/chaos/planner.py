@@ -36,6 +36,7 @@ from clustertui.chaos.facts import NodeSurvey
 from clustertui.chaos.faults import FaultContext, FaultSteps, Peer
 from clustertui.chaos.faults.process import unavailable as service_problem
 from clustertui.chaos.freeze import FREEZE_FILE, freeze_precheck
+from clustertui.chaos.instants import ACTING, VERIFIED
 from clustertui.chaos.lease import LEASE_HELPERS, plan_lease_timer, renew_call
 from clustertui.chaos.ledger import (
     KEEP_DIR,
@@ -371,10 +372,12 @@ def _apply_script(fault_id: str, steps: FaultSteps, timer: TimerPlan, record: Le
         *(_keep_ledger(fault_id) if steps.persists else ()),
         "# dead-man timer: reverts the fault at its TTL, whatever happens to clustertui",
         *(f"{_block(step)} || ctui_rollback 'cannot arm the dead-man timer'" for step in timer.arm),
-        "# the fault",
+        "# the fault, timed by the node's clock (chaos/instants.py)",
+        f"printf '{ACTING} %s\\n' \"$(date +%s.%N)\"",
         *(f"{_block(step)} || ctui_rollback 'the fault could not be applied'" for step in steps.apply),
         "# did it take?",
         *(f"{_block(check.test)} || ctui_rollback {q('not verified: ' + check.problem)}" for check in steps.verify),
+        f"printf '{VERIFIED} %s\\n' \"$(date +%s.%N)\"",
         *((f"# the lease starts now: {timer.lease:g}s from the end of the apply",
            renew_call(timer.lease, [fault_id]) + " >/dev/null") if timer.lease else ()),
         f"rm -f {q(applying)}",

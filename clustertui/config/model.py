@@ -19,7 +19,8 @@ from .frozen import Frozen
 from .history import HistorySettings
 from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
-from .managers import Manager
+from .manager_expect import ManagerExpect
+from .managers import Manager, ManagerName
 from .notify import Webhook
 from .scalars import (
     DEFAULT_LEASE,
@@ -284,6 +285,7 @@ class Expectations(Frozen):
     detect_within: Duration | None = None
     failover_within: Duration | None = None
     recover_within: Duration | None = None
+    managers: dict[ManagerName, ManagerExpect] = {}  # the cluster's own reactions (manager_expect.py)
 
 
 class DrillSpec(Frozen):

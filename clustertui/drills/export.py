@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from clustertui.drills import export_managers
 from clustertui.drills.measure import BUCKET, buckets
 from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict, detected_by
 from clustertui.drills.traffic import Request
@@ -63,7 +64,9 @@ def to_json(result: DrillResult) -> dict[str, Any]:
         "duration_s": _round(result.ended - result.started),
         "target": result.target,
         "fault": {"kind": result.fault_kind, "id": result.fault_id, "summary": result.fault_summary,
-                  "applied_t": _round(result.t_fault), "reverted_t": _round(result.t_revert)},
+                  "acted_t": _round(result.t_action), "applied_t": _round(result.t_fault),
+                  "reverted_t": _round(result.t_revert), "clock_offset_s": _round(result.clock_offset_s, 6),
+                  "clock_uncertainty_s": _round(result.clock_uncertainty_s, 6)},
         "steady_success": _round(result.steady_success, 4),
         "availability": _round(result.availability, 4),
         "time_to_detect_s": _round(result.time_to_detect_s),
@@ -84,6 +87,7 @@ def to_json(result: DrillResult) -> dict[str, Any]:
             {"label": p.label, "requests": [[round(r.t, 3), r.ok, round(r.latency_ms, 2), r.error] for r in p.requests]}
             for p in result.probes
         ],
+        "managers": export_managers.managers_json(result),
         "commands": result.commands,
         "stop": None if result.stop is None else {
             "condition": result.stop.condition, "t": _round(result.stop.t), "after_s": _round(result.stop.after_s),
@@ -97,12 +101,15 @@ def from_json(data: dict[str, Any]) -> DrillResult:
     when `data` is not one."""
     started = datetime.fromisoformat(data["started"]).timestamp()
     fault = data["fault"]
+    manager_events, manager_reads = export_managers.managers_from_json(data.get("managers"))
     return DrillResult(
         drill=data["drill"], cluster=data["cluster"], description=data["description"],
         verdict=Verdict(data["verdict"]),
         reason=data["reason"], started=started, ended=started + data["duration_s"], target=data["target"],
         fault_kind=fault["kind"], fault_id=fault["id"], fault_summary=fault["summary"],
-        t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"),
+        t_fault=fault.get("applied_t"), t_revert=fault.get("reverted_t"), t_action=fault.get("acted_t"),
+        clock_offset_s=fault.get("clock_offset_s"), clock_uncertainty_s=fault.get("clock_uncertainty_s"),
+        manager_events=manager_events, manager_reads=manager_reads,
         steady_success=data["steady_success"], availability=data["availability"],
         time_to_detect_s=data["time_to_detect_s"], detected_by=data.get("detected_by"),
         time_to_failover_s=data["time_to_failover_s"],
@@ -149,6 +156,7 @@ def render_md(result: DrillResult) -> str:
                   for c in result.checks]
     else:
         lines.append("None were measured.")
+    lines += export_managers.markdown(result, md)
     counts = _counts(result)["total"]
     lines += ["", f"Requests: {counts['sent']} sent, {counts['ok']} ok, {counts['failed']} failed.", "", "## Events", ""]
     for e in result.events:
@@ -203,7 +211,7 @@ def timeline(result: DrillResult, width: float | None = None) -> Timeline:
 def render_html(result: DrillResult) -> str:
     start, end = result.started, max(result.ended, result.started + 1)
     line = timeline(result)
-    shaded = [(result.t_fault, result.t_revert)] if result.t_fault and result.t_revert else []
+    shaded = [(result.fault_start, result.t_revert)] if result.fault_start and result.t_revert else []
     label = line.label
     success = line_chart(
         [Line("success %", line.times, line.success, "#1b7f3b")],
@@ -216,7 +224,8 @@ def render_html(result: DrillResult) -> str:
     )
     return render_page(
         "drill.html.j2", r=result, availability=_availability(result), detected_by=detected_by(result),
-        charts=(success, latency),
+        charts=(success, latency), instants=export_managers.instants_lines(result),
+        reads=export_managers.reads_line(result.manager_reads), reactions=export_managers.reactions(result),
         requests=line.requests, bucket_label=label,
     )
 

@@ -1,10 +1,12 @@
 """Turning requests and events into drill timings, at 100 ms resolution.
 
 Definitions (also in docs/drills.md):
-- detect: from the fault taking effect to the first sign of it: a failed request, or an
-  engine event about the target (service or node down) or an endpoint going down.  Who saw
-  it first is kept (`detected_by`): the traffic, the node's service watch, or the monitor
-  (a frame, a check, the node's stream).
+- detect: from the fault taking effect (its node-side action) to the first sign of it: a
+  failed request, an engine event about the target (service or node down) or an endpoint
+  going down, or a manager's reaction to it (a balancer marks it down, an address leaves it,
+  another node is promoted).  Who saw it first is kept (`detected_by`): the traffic, the
+  node's service watch, the monitor (a frame, a check, the node's stream), or the manager
+  (`haproxy@lb1`, `keepalived`, `sentinel@db2`).
 - failover: from the fault to the moment the cluster has noticed it and traffic is back at
   its steady-state success rate for good (every later 1 s window, until the revert, is at
   or above it).  Never earlier than detect.  None if traffic never came back while faulted.
@@ -75,13 +77,16 @@ TRAFFIC = "traffic"  # `detected_by` when a failed request came first; else an E
 
 
 def first_sign(
-    requests: Iterable[Request], events: Iterable[Event], target: str, since: float
+    requests: Iterable[Request], events: Iterable[Event], target: str, since: float,
+    manager_signs: Iterable[tuple[float, str]] = (),
 ) -> tuple[float, str] | None:
-    """When the fault was first seen and by whom (TRAFFIC or the event's source); on a tie
-    the event wins (the engine said it, not only a client)."""
-    signs: list[tuple[float, int, str]] = [(r.t, 1, TRAFFIC) for r in requests if not r.ok and r.t >= since]
+    """When the fault was first seen and by whom (TRAFFIC, the event's source, or a
+    manager's reaction such as `haproxy@lb1`: drills/manager_checks.py); on a tie the event
+    wins (the engine said it, not only a client), then the manager."""
+    signs: list[tuple[float, int, str]] = [(r.t, 2, TRAFFIC) for r in requests if not r.ok and r.t >= since]
     signs += [(e.t, 0, str(e.source)) for e in events
               if e.t >= since and e.kind in _DOWN and (e.node in (target, None))]
+    signs += [(t, 1, by) for t, by in manager_signs if t >= since]
     if not signs:
         return None
     t, _, by = min(signs)
@@ -114,7 +119,7 @@ class Timings:
     failover: float | None
     recover: float | None
     longest_outage: float
-    detected_by: str | None = None  # TRAFFIC, or the EventSource of the first event
+    detected_by: str | None = None  # TRAFFIC, the EventSource of the first event, or a manager (haproxy@lb1)
 
 
 def measure(
@@ -127,13 +132,15 @@ def measure(
     t_revert: float,
     end: float,
     target_down_at_revert: bool,
+    manager_signs: Iterable[tuple[float, str]] = (),
 ) -> Timings:
     """All timings of one run; `applying` is when the apply script started (the fault can
-    take effect from then), `t_fault` when it had been verified."""
+    take effect from then), `t_fault` where the fault window starts (the node-side action,
+    else the verification); `manager_signs`: the managers' reactions to the fault."""
     in_fault = [r for r in requests if t_fault <= r.t < t_revert]
     availability = sum(1 for r in in_fault if r.ok) / len(in_fault) if in_fault else None
 
-    sign = first_sign(requests, events, target, applying)
+    sign = first_sign(requests, events, target, applying, manager_signs)
     detect = None if sign is None or sign[0] > t_revert else max(0.0, sign[0] - t_fault)
     detected_by = None if detect is None or sign is None else sign[1]
 

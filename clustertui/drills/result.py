@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from clustertui.drills.traffic import Request
 from clustertui.engine.events import Event
+from clustertui.managers.changes import ManagerEvent
 
 
 class Verdict(StrEnum):
@@ -50,6 +51,18 @@ class StopRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class TimelineReads:
+    """How the managers were read during a drill (drills/managers_timeline.py): the cadence
+    asked for, how many reads (one per manager per cycle), how many members' reads failed,
+    and the median member read."""
+
+    every_s: float
+    reads: int
+    failed: int
+    median_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class ProbeRecord:
     label: str
     requests: tuple[Request, ...]
@@ -69,6 +82,9 @@ class DrillResult:
     fault_id: str | None = None
     fault_summary: str = ""
     t_fault: float | None = None  # the fault was applied and verified
+    t_action: float | None = None  # it acted on the node (the node's clock, corrected); the window starts here
+    clock_offset_s: float | None = None  # the target's clock minus ours, when measured
+    clock_uncertainty_s: float | None = None  # +- of that offset (half the best round trip)
     t_revert: float | None = None  # the revert was verified
     steady_success: float | None = None
     availability: float | None = None
@@ -83,6 +99,13 @@ class DrillResult:
     probes: tuple[ProbeRecord, ...] = ()
     commands: dict[str, str] = field(default_factory=dict)  # apply / revert scripts as run
     stop: StopRecord | None = None  # the stop condition that aborted it, if one did
+    manager_events: tuple[ManagerEvent, ...] = ()  # the cluster's own reactions, as read
+    manager_reads: TimelineReads | None = None  # how they were read (None: no managers)
+
+    @property
+    def fault_start(self) -> float | None:
+        """Where the fault window starts: the node-side action, else its verification."""
+        return self.t_action if self.t_action is not None else self.t_fault
 
     @property
     def exit_code(self) -> int:

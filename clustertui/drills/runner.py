@@ -19,6 +19,8 @@ from enum import StrEnum
 from clustertui.chaos import ChaosError, ChaosSession, FaultRequest, RevertReason
 from clustertui.config import Cluster, Drill
 from clustertui.config.scalars import DRILL_TTL_MARGIN
+from clustertui.drills.fault_clock import fault_instants
+from clustertui.drills.managers_timeline import ManagersTimeline
 from clustertui.drills.measure import BUCKET, buckets
 from clustertui.drills.result import DrillResult, ProbeRecord, Verdict
 from clustertui.drills.stopguard import StopGuard
@@ -27,7 +29,9 @@ from clustertui.drills.target import TargetError, resolve_target
 from clustertui.drills.traffic import TrafficProbe, success_ratio
 from clustertui.drills.verdict import RunState, verdict
 from clustertui.engine.events import Event
+from clustertui.engine.managers_watch import unavailable
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.transport.ssh import SSHTarget
 
 STEADY_SECONDS = 3.0  # traffic measured before the fault, against steady_state.min_success
 CONNECT_WAIT = 20.0  # for every node to leave `connecting` and services to be judged
@@ -89,6 +93,7 @@ class DrillRunner:
         self._events: list[Event] = []
         self._stop = stop or asyncio.Event()
         self._ready = ready
+        self.timeline = ManagersTimeline(cluster, monitor.pool, unavailable=lambda: unavailable(monitor))
         monitor.on_event(self._events.append)
 
     async def _sleep(self, seconds: float, tripped: asyncio.Event | None = None) -> None:
@@ -130,6 +135,7 @@ class DrillRunner:
         state = RunState(started=started)
         try:
             await self._wait_for_nodes()
+            self.timeline.start()
             traffic = [asyncio.create_task(p.run(), name=f"traffic {p.label}") for p in self.probes]
             self._phase(Stage.STEADY, STEADY_SECONDS)
             await self._sleep(STEADY_SECONDS)
@@ -147,6 +153,9 @@ class DrillRunner:
             for task in traffic:
                 task.cancel()
             await asyncio.gather(*traffic, return_exceptions=True)
+            await self.timeline.stop()
+            if state.target is not None:
+                state.managers = self.timeline.record_for(state.target)
             self.monitor.off_event(self._events.append)
         return self._result(state)
 
@@ -189,6 +198,7 @@ class DrillRunner:
         plan = await self.chaos.plan(request)
         state.plan = plan
         self.progress.fault_id = plan.id
+        state.clock = await self.monitor.pool.clock(SSHTarget.from_node(self.cluster.node(target)))
         guard = StopGuard(drill.abort_when, self.monitor, self.probes, target, on_breach=self._breached)
         state.applying = time.time()
         guard.arm(state.applying)  # the fault may act from here
@@ -199,7 +209,7 @@ class DrillRunner:
             outcome = await self.chaos.apply(plan)
             if not outcome.ok:
                 raise Aborted(f"the fault was not applied: {outcome.result}")
-            state.t_fault = time.time()
+            state.t_action, state.t_fault = fault_instants(outcome.instants, state.clock, state.applying, time.time())
             self._phase(Stage.FAULT, drill.hold)
             await self._sleep(drill.hold, guard.tripped)
             state.target_down_at_revert = self.monitor.view(target).degraded

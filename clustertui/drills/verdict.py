@@ -7,8 +7,8 @@ reached) and hands it, with the traffic and the engine's events, to ``verdict``:
   unknown, fault refused, interrupted) — with why, and the revert's failure if any; or a
   stop condition tripped during the fault — with the condition, and the fault window's
   timings measured up to the revert (no expectation is judged on a cut-short window);
-- failed: an expectation (availability, detect, failover, recover within) did not hold,
-  or the revert could not be verified;
+- failed: an expectation (availability, detect, failover, recover within, the managers'
+  reactions) did not hold, or the revert could not be verified;
 - passed: otherwise.
 """
 
@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from clustertui.config import Cluster, Drill
+from clustertui.drills.manager_checks import manager_checks, manager_signs
+from clustertui.drills.managers_timeline import ManagersRecord
 from clustertui.drills.measure import Timings, measure
 from clustertui.drills.result import Check, DrillResult, Phase, ProbeRecord, StopRecord, Verdict
 from clustertui.drills.stops import Breach
 from clustertui.engine.events import Event
+from clustertui.transport.clock import ClockOffset
 
 
 @dataclass
@@ -35,12 +38,20 @@ class RunState:
     plan: Any = None  # the chaos FaultPlan once planned
     applying: float | None = None  # the apply script started: the fault may act from here
     t_fault: float | None = None  # the fault was applied and verified
+    t_action: float | None = None  # it acted on the node (node clock, corrected: drills/fault_clock.py)
+    clock: ClockOffset | None = None  # the target's clock offset, measured before the apply
+    managers: ManagersRecord | None = None  # the cluster's side of the timeline
     target_down_at_revert: bool = False
     t_revert: float | None = None  # the revert returned (verified unless revert_failed)
     revert_failed: str | None = None
     ended: float | None = None
     aborted: str | None = None  # why the run stopped early
     breach: Breach | None = None  # the stop condition that ended the fault early
+
+    @property
+    def window_start(self) -> float | None:
+        """The fault window starts where the fault acted, else where it was verified."""
+        return self.t_action if self.t_action is not None else self.t_fault
 
 
 def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[ProbeRecord],
@@ -63,7 +74,12 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         probes=tuple(probes),
         commands={"apply": plan.apply_script, "revert": plan.revert_script} if plan else {},
         t_fault=run.t_fault,
+        t_action=run.t_action,
+        clock_offset_s=None if run.clock is None else run.clock.offset,
+        clock_uncertainty_s=None if run.clock is None else run.clock.uncertainty,
         t_revert=run.t_revert,
+        manager_events=() if run.managers is None else tuple(e for e in run.managers.events if e.t >= run.started),
+        manager_reads=None if run.managers is None else run.managers.reads,
         stop=None if run.breach is None else StopRecord(
             run.breach.condition.text(), run.breach.t, run.breach.after_s, run.breach.observed),
     )
@@ -72,13 +88,19 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         if run.revert_failed is not None:
             reason += f"; revert: {run.revert_failed}"
         return DrillResult(verdict=Verdict.ABORTED, reason=reason, **base)
-    assert run.target is not None  # resolved before the fault was applied
+    assert run.target is not None and run.window_start is not None  # resolved before the fault was applied
+    start = run.window_start
     requests = [r for probe in probes for r in probe.requests]
+    changes = () if run.managers is None else run.managers.events
     timings = measure(
         requests, list(events), run.target, drill.steady_state.min_success,
-        run.applying, run.t_fault, run.t_revert, ended, run.target_down_at_revert,
+        run.applying, start, run.t_revert, ended, run.target_down_at_revert,
+        manager_signs(changes, run.target, run.applying, run.t_revert),
     )
     checks = expectation_checks(drill, timings) if run.breach is None else []
+    if run.breach is None and drill.expect.managers:
+        checks += manager_checks(drill.expect.managers, changes, {} if run.managers is None else run.managers.routing,
+                                 run.target, start, run.t_revert, ended)
     if run.revert_failed is not None:
         checks.append(Check("revert", "verified", run.revert_failed, False))
     failed = [c for c in checks if not c.passed]
@@ -96,7 +118,7 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         longest_outage_s=timings.longest_outage,
         phases=(
             Phase("steady", run.started, run.applying),
-            Phase("fault", run.t_fault, run.t_revert),
+            Phase("fault", start, run.t_revert),
             Phase("recovery", run.t_revert, ended),
         ),
         checks=tuple(checks),

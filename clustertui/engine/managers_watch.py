@@ -24,6 +24,13 @@ if TYPE_CHECKING:
     from clustertui.engine.monitor import ClusterMonitor
 
 
+def unavailable(monitor: ClusterMonitor) -> dict[str, str]:
+    """The nodes a manager read should not try now (node -> why): those the monitor does
+    not see up, whose handshake per read would cost more than it tells."""
+    return {name: f"node is {status.state}" for name, status in monitor.nodes.items()
+            if status.state is not NodeState.UP}
+
+
 class ManagersWatch:
     def __init__(self, monitor: ClusterMonitor) -> None:
         self.monitor = monitor
@@ -43,10 +50,9 @@ class ManagersWatch:
         while True:
             started = time.monotonic()
             interval = self.monitor.interval
-            unavailable = {name: f"node is {status.state}" for name, status in self.monitor.nodes.items()
-                           if status.state is not NodeState.UP}
             try:
-                view = await read_manager(manager, self.monitor.cluster, self.monitor.pool, interval, unavailable)
+                view = await read_manager(manager, self.monitor.cluster, self.monitor.pool, interval,
+                                          unavailable(self.monitor))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # an adapter bug must not end the watch

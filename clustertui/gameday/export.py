@@ -116,7 +116,7 @@ def render_html(result: ScenarioResult) -> str:
     width = drill_export.chart_bucket(len(requests), end - start)
     series = [b for b in buckets(requests, start, end, width) if b.sent]
     times = [min(b.start + width / 2, end) for b in series]
-    shaded = [(d.t_fault, d.t_revert) for d in drills if d.t_fault and d.t_revert]
+    shaded = [(d.fault_start, d.t_revert) for d in drills if d.fault_start and d.t_revert]
     shaded += [(s.started, s.ended) for s in result.steps if s.kind == "fault" and s.started and s.ended]
     success = line_chart(
         [Line("success %", times, [None if b.success is None else 100 * b.success for b in series], "#1b7f3b")],

@@ -81,8 +81,8 @@ def overlay_charts(first: StoredRun, second: StoredRun) -> tuple[Markup, Markup]
         lines_ok.append(Line(label, times, line.success, colour))
         lines_latency.append(Line(label, times, line.latency, colour))
         t0, t1 = min(t0, result.started - zero), max(t1, result.ended - zero)
-        if result.t_fault and result.t_revert:
-            shaded.append((result.t_fault - zero, result.t_revert - zero))
+        if result.fault_start and result.t_revert:
+            shaded.append((result.fault_start - zero, result.t_revert - zero))
     label = timeline(results[0], width).label
     success = line_chart(lines_ok, t0, t1, width=900, height=200, shaded=shaded,
                          title=f"traffic success per {label}, seconds from each fault",

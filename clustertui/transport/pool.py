@@ -25,6 +25,7 @@ import time
 import asyncssh
 
 from clustertui.transport.backoff import Backoff
+from clustertui.transport.clock import ClockError, ClockOffset, measure_offset
 from clustertui.transport.ssh import SSHTarget, connect
 from clustertui.transport.states import JumpHostError
 
@@ -41,6 +42,7 @@ class ConnectionPool:
         self._lent: dict[str, asyncssh.SSHClientConnection] = {}  # owned by someone else
         self._locks: dict[object, asyncio.Lock] = {}
         self._failures: dict[Chain, tuple[float, JumpHostError]] = {}  # when, and how, a hop last failed
+        self._clocks: dict[str, tuple[asyncssh.SSHClientConnection, ClockOffset]] = {}  # per connection
 
     def backoff(self) -> Backoff:
         """A fresh reconnect schedule for one node (see transport.backoff for why jittered)."""
@@ -70,6 +72,24 @@ class ConnectionPool:
                 conn = await self.open(target)
                 self._shared[target.name] = conn
             return conn
+
+    async def clock(self, target: SSHTarget) -> ClockOffset | None:
+        """The node's clock offset (transport.clock), measured once per connection: again
+        only when the connection was replaced.  None when it cannot be read (the caller
+        then times by its own clock)."""
+        try:
+            conn = await self.connection(target)
+        except Exception:  # the caller's own command on this connection says why
+            return None
+        known = self._clocks.get(target.name)
+        if known is not None and known[0] is conn:
+            return known[1]
+        try:
+            offset = await measure_offset(conn)
+        except ClockError:
+            return None
+        self._clocks[target.name] = (conn, offset)
+        return offset
 
     def forget(self, name: str) -> None:
         """Drop the shared connection of a node whose command failed, so the next one reconnects.

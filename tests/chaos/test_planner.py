@@ -53,7 +53,9 @@ def test_apply_script_order_ledger_then_timer_then_fault(cluster) -> None:
     timer = first(lambda line: line.startswith("{ setsid nohup sh -c") and f"ctui-timer-{p.id}" in line)
     fault = first(lambda line: line.startswith("{ iptables -w 5 -N"))
     verify = first(lambda line: line.startswith("{ iptables -w 5 -C"))
-    assert ledger < timer < fault < verify
+    acting = first(lambda line: line.startswith("printf 'acting %s"))
+    verified = first(lambda line: line.startswith("printf 'verified %s"))
+    assert ledger < timer < acting < fault < verify < verified
     assert lines[0] == "trap '' HUP PIPE"  # a cut connection cannot stop it half-way
     # The record is one line of JSON naming the exact revert command.
     record = json.loads(p.record.to_json())
@@ -164,3 +166,16 @@ def test_the_revert_command_falls_back_to_the_kept_script() -> None:
     command = revert_script_command("f-0123abcd", RevertReason.REBOOT)
     assert sh_syntax(command) == ""
     assert "exec sh \"$ctui_keep\"/f-0123abcd.revert reboot" in command
+
+
+def test_the_apply_times_its_action_by_the_nodes_clock() -> None:
+    """The `acting` and `verified` lines, as the script prints them, read back as node
+    times; garbage or a `date` without %N gives no time (never an error)."""
+    from clustertui.chaos.instants import node_instants
+
+    printed = subprocess.run(["sh", "-c", "printf 'acting %s\\n' \"$(date +%s.%N)\"; printf 'applied f-1\\n'"],
+                             capture_output=True, text=True, timeout=5).stdout
+    instants = node_instants(printed + "verified 1700000000.250000000\n")
+    assert instants.acted is not None and abs(instants.acted - __import__("time").time()) < 5
+    assert instants.verified == 1700000000.25
+    assert node_instants("acting 1700000000.N\nverified \x1b[31m\n") == type(instants)(None, None)
