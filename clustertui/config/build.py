@@ -169,9 +169,7 @@ def _check_references(spec: ClusterFile, nodes: list[Node], lines: LineMap) -> N
             problem = reference_problem(condition, known)
             if problem is not None:
                 raise lines.error((*at, "abort_when", i, problem[0]), problem[1])
-        expected_at: Loc = (*at, "expect", "managers")
-        check_manager_expectations(drill.expect.managers, spec.managers,
-                                   lambda loc, message: lines.error((*expected_at, *loc), message))
+        check_manager_expectations(drill.expect.managers, spec.managers, (*at, "expect", "managers"), lines.error)
         fault = drill.fault
         if (fault.kind == "block-port" and fault.port is None and fault.service is not None
                 and spec.services[fault.service].port is None):

@@ -21,6 +21,7 @@ from pydantic import model_validator
 from .frozen import Frozen
 from .managers import ManagerKind, ManagerSpec
 from .scalars import Duration, fail
+from .source import Loc
 
 #: Which expectation each kind of manager can meet (a kind added later adds its keys).
 KEYS: dict[str, tuple[ManagerKind, ...]] = {
@@ -50,20 +51,20 @@ class ManagerExpect(Frozen):
         return self
 
 
-#: (location under the drill's expect.managers, message) -> the loader's error.
-Report = Callable[[tuple[str, ...], str], Exception]
+#: (location in the file, message) -> the loader's error naming its line.
+Report = Callable[[Loc, str], Exception]
 
 
 def check_manager_expectations(expected: Mapping[str, ManagerExpect], managers: Mapping[str, ManagerSpec],
-                               error: Report) -> None:
-    """Each named manager exists and each key fits its kind; raise `error(loc, message)`."""
+                               at: Loc, error: Report) -> None:
+    """Each named manager exists and each key fits its kind; raise `error(at + loc, message)`."""
     for name, expect in expected.items():
         manager = managers.get(name)
         if manager is None:
             known = ", ".join(managers) or "none"
-            raise error((name,), f"expected a manager defined under managers: ({known}), found {name!r}")
+            raise error((*at, name), f"expected a manager defined under managers: ({known}), found {name!r}")
         for key in expect.limits():
             kinds = KEYS[key]
             if manager.kind not in kinds:
-                raise error((name, key), f"expected {key} only for a manager of kind "
+                raise error((*at, name, key), f"expected {key} only for a manager of kind "
                                          f"{' or '.join(str(k) for k in kinds)}, found it for {name} of kind {manager.kind}")

@@ -13,7 +13,8 @@ so every rule is unit-tested without a cluster:
   primary (by a sentinel, or by its own role) within the limit.
 
 The first sign of the fault among the managers (`manager_signs`) is a change about the
-target: a balancer marking it down, an address leaving it, another node promoted.
+target: a balancer marking it down, an address leaving it (for another node or for none),
+another node promoted.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def manager_signs(events: Sequence[ManagerEvent], target: str, since: float, unt
         if not since <= e.t <= until:
             continue
         if ((e.change is Change.MARKED_DOWN and e.node == target)
-                or (e.change is Change.MOVED and target in e.before.split(" and ") and _away(e, target))
+                or (e.change is Change.MOVED and target in e.before.split(" and ")
+                    and target not in e.after.split(" and "))
                 or (e.change is Change.PROMOTED and _away(e, target))):
             signs.append((e.t, e.by))
     return signs

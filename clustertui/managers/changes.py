@@ -28,6 +28,7 @@ from clustertui.managers.command import PRIMARY_ROLES, CommandView
 from clustertui.managers.haproxy import HaproxyView, ServerStatus
 from clustertui.managers.keepalived import KeepalivedView
 from clustertui.managers.sentinel import SentinelView
+from clustertui.managers.state import SourceRead
 from clustertui.managers.views import ManagerView
 
 
@@ -97,8 +98,7 @@ class ManagerEvent:
 
 def facts(name: str, view: ManagerView) -> list[Fact]:
     """Every fact in one read of manager `name`."""
-    out = [Fact(name, FactKind.READ, read.node, f"{view.kind}@{read.node}", read.describe(), read.node, read.t)
-           for read in view.reads]
+    out = _reads(name, view)
     if isinstance(view, HaproxyView):
         for balancer in view.balancers:
             if balancer.read.ok:
@@ -119,6 +119,20 @@ def facts(name: str, view: ManagerView) -> list[Fact]:
     elif isinstance(view, CommandView):
         out += [Fact(name, FactKind.ROLE, n.read.node, f"{name}@{n.read.node}", n.role, n.read.node, n.read.t)
                 for n in view.nodes if n.read.ok]
+    return out
+
+
+def _reads(name: str, view: ManagerView) -> list[Fact]:
+    """One `read` fact per member: ok when all its reads worked (Sentinel reads a member's
+    sentinel and each redis apart), else the first failure."""
+    by_node: dict[str, list[SourceRead]] = {}
+    for read in view.reads:
+        by_node.setdefault(read.node, []).append(read)
+    out = []
+    for node, reads in by_node.items():
+        failed = next((r for r in reads if not r.ok), None)
+        value = "ok" if failed is None else failed.describe()
+        out.append(Fact(name, FactKind.READ, node, f"{view.kind}@{node}", value, node, max(r.t for r in reads)))
     return out
 
 

@@ -116,3 +116,38 @@ def test_an_aborted_drill_without_traffic_still_renders() -> None:
     assert "0 requests" in html and "steady state &lt;50%" in html
     suite = ET.fromstring(render_junit(r).split("?>", 1)[1])
     assert suite.get("errors") == "1" and suite.find("testcase/error").get("message") == "steady state <50%"
+
+
+def test_every_format_shows_the_fault_instants_and_the_managers_reactions() -> None:
+    """The cluster's side: the action and its verification, and each manager's change timed
+    from the fault (or the revert), in JSON (read back), Markdown, HTML and JUnit alike;
+    a manager's text is data there too."""
+    from clustertui.drills.result import TimelineReads
+    from clustertui.managers.changes import Change, ManagerEvent
+
+    events = (ManagerEvent(T0 + 12.0, "lb", Change.MARKED_DOWN, "haproxy@lb1", "web/db1", "db1", "UP", "DOWN"),
+              ManagerEvent(T0 + 31.5, "redis", Change.PROMOTED, "sentinel@db2", "mymaster", "db2",
+                           "db1", "db2 <b>\x1b[0m"))
+    r = result(5.0, t_action=T0 + 9.9, clock_offset_s=0.0021, clock_uncertainty_s=0.0004,
+               manager_events=events, manager_reads=TimelineReads(0.25, 120, 3, 11.5))
+    data = json.loads(render_json(r))
+    assert data["fault"]["acted_t"] == T0 + 9.9 and data["fault"]["applied_t"] == T0 + 10
+    assert data["managers"]["events"][0] | {} == {
+        "t": T0 + 12.0, "after_fault_s": 2.1, "after_revert_s": None, "manager": "lb", "change": "marked-down",
+        "by": "haproxy@lb1", "subject": "web/db1", "node": "db1", "before": "UP", "after": "DOWN"}
+    assert data["managers"]["events"][1]["after_revert_s"] == 1.5
+    assert data["managers"]["every_s"] == 0.25 and data["managers"]["reads"] == 120
+    assert from_json(data) == r
+    md = render_md(r)
+    assert "the window starts at the action" in md and "(node clock +2.1 ms ± 0.4 ms)" in md
+    assert "| fault +2.10s | lb | marked-down | haproxy@lb1 marked db1 DOWN (web/db1, was UP) |" in md
+    assert "| revert +1.50s | redis | promoted | sentinel@db2: mymaster primary db2 \\<b>\ufffd\\[0m (was db1) |" in md
+    html = render_html(r)
+    assert "<td>sentinel@db2: mymaster primary db2 &lt;b&gt;\ufffd[0m (was db1)</td>" in html
+    assert "managers read every 250 ms: 120 reads, 3 member reads failed, median member read 11.5 ms" in html
+    suite = ET.fromstring(render_junit(r).split("?>", 1)[1])
+    assert "haproxy@lb1 marked db1 DOWN" in suite.findtext("system-out")
+    # A report from before the cluster's side reads back without it.
+    del data["managers"], data["fault"]["acted_t"]
+    old = from_json(data)
+    assert old.manager_events == () and old.t_action is None and old.fault_start == T0 + 10
