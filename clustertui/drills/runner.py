@@ -31,6 +31,7 @@ from clustertui.drills.verdict import RunState, verdict
 from clustertui.engine.events import Event
 from clustertui.engine.managers_watch import unavailable
 from clustertui.engine.monitor import ClusterMonitor
+from clustertui.managers.changes import ManagerEvent
 from clustertui.transport.ssh import SSHTarget
 
 STEADY_SECONDS = 3.0  # traffic measured before the fault, against steady_state.min_success
@@ -65,6 +66,9 @@ class Progress:
     fault_id: str | None = None
     errors: list[str] = field(default_factory=list)
     verdict: Verdict | None = None
+    acted: float | None = None  # the fault acted on the node (our clock); None: not yet, or unknown
+    verified: float | None = None  # ... and was verified
+    manager_events: list[ManagerEvent] = field(default_factory=list)  # the managers' changes, live
 
 
 class DrillRunner:
@@ -94,6 +98,7 @@ class DrillRunner:
         self._stop = stop or asyncio.Event()
         self._ready = ready
         self.timeline = ManagersTimeline(cluster, monitor.pool, unavailable=lambda: unavailable(monitor))
+        self.progress.manager_events = self.timeline.events  # the same list: the panel sees it grow
         monitor.on_event(self._events.append)
 
     async def _sleep(self, seconds: float, tripped: asyncio.Event | None = None) -> None:
@@ -210,6 +215,7 @@ class DrillRunner:
             if not outcome.ok:
                 raise Aborted(f"the fault was not applied: {outcome.result}")
             state.t_action, state.t_fault = fault_instants(outcome.instants, state.clock, state.applying, time.time())
+            self.progress.acted, self.progress.verified = state.t_action, state.t_fault
             self._phase(Stage.FAULT, drill.hold)
             await self._sleep(drill.hold, guard.tripped)
             state.target_down_at_revert = self.monitor.view(target).degraded

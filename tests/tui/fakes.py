@@ -36,6 +36,7 @@ from clustertui.config import Cluster, Drill
 from clustertui.drills.result import ABORTED, PASSED, Check, DrillResult, Phase, ProbeRecord
 from clustertui.drills.runner import Progress
 from clustertui.drills.traffic import Request
+from clustertui.managers.changes import Change, ManagerEvent
 
 NO_NETEM = "unsupported on this node: no sch_netem"
 
@@ -236,6 +237,11 @@ class FakeProbe:
     requests: list[Request] = field(default_factory=list)
 
 
+def DOWN_AT(t: float) -> ManagerEvent:
+    """HAProxy on lb1 marking web2 DOWN at `t`, as the managers' timeline records it."""
+    return ManagerEvent(t, "lb", Change.MARKED_DOWN, "haproxy@lb1", "web_nodes/web2", "web2", "UP", "DOWN")
+
+
 class FakeRunner:
     """A drill in `seconds` per phase: steady, fault (with failed requests), recovery."""
 
@@ -270,6 +276,8 @@ class FakeRunner:
         for phase in ("steady", "fault", "recovery"):
             if phase == "fault":
                 self.progress.target, self.progress.fault_id = "web2", "f-d0d0d0d0"
+                self.progress.acted, self.progress.verified = time.time(), time.time() + 0.073
+                self.progress.manager_events.append(DOWN_AT(self.progress.acted + 1.9))
             self._phase(phase, self.seconds)
             if await self._hold(self.seconds):
                 self.progress.verdict = ABORTED
@@ -279,7 +287,8 @@ class FakeRunner:
         return DrillResult(
             verdict=PASSED, reason="", ended=time.time(), availability=0.98, time_to_detect_s=0.4,
             time_to_failover_s=0.9, time_to_recover_s=1.2, checks=checks, fault_id="f-d0d0d0d0",
-            fault_summary="kill nginx on web2", t_fault=started + 1, t_revert=started + 2,
+            fault_summary="kill nginx on web2", t_fault=started + 1, t_revert=started + 2, t_action=started + 0.95,
+            manager_events=(DOWN_AT(started + 2.9),),
             phases=(Phase("steady", started, started + 1), Phase("fault", started + 1, started + 2),
                     Phase("recovery", started + 2, time.time())),
             probes=tuple(ProbeRecord(p.label, tuple(p.requests)) for p in self.probes), **base,

@@ -54,10 +54,13 @@ async def test_a_drill_from_the_menu_asks_first_then_shows_phase_and_verdict(mak
         assert "phase    fault" in live and "target web2" in live and "fault f-d0d0d0d0" in live
         assert "▁" in live and "2 sent, 50.0% ok" in live  # the sparkline's dip, the counts
         assert "1 failed request, last: timed out after 1s" in live
+        # The cluster's side, live: the fault's two instants, the balancer's reaction from the action.
+        assert " cluster  acted→verified 73 ms  │ haproxy@lb1 web2 DOWN +1.9s" in live
         await until(pilot, lambda: app.drill_result is not None and app.drill_run.report is not None)
         final = panel_text(app)
         assert "PASSED" in final and "detect 0.4s" in final and "failover 0.9s" in final and "recover 1.2s" in final
         assert "✔ availability expected >= 95.0%, measured 98.0%" in final
+        assert "acted→verified 50 ms  │ haproxy@lb1 web2 DOWN +2.0s" in final
         report = app.drill_run.report
         assert report.parent == tmp_path / "drills" and report.name.startswith("web-node-loss-")
         assert report.suffix == ".html" and report.name in final

@@ -14,8 +14,10 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 
+from clustertui.drills import export_managers
 from clustertui.drills.result import ABORTED, PASSED, DrillResult, detected_by
 from clustertui.drills.session import DrillRun
+from clustertui.managers.changes import ManagerEvent
 from clustertui.report.escape import terminal
 from clustertui.tui import format as fmt
 from clustertui.tui.palette import Palette
@@ -92,6 +94,8 @@ class DrillPanel(RunPanel[DrillRun]):
         lines.append(phase)
         lines.append(self._traffic(run))
         lines.append(self._errors(run))
+        if progress.verified is not None:
+            lines.append(self._cluster(progress.acted, progress.verified, progress.manager_events))
         if run.drill.abort_when:
             armed = Text(no_wrap=True, overflow="ellipsis", end="")
             armed.append(f"{' stop if':<{LABEL}}", style("stale"))
@@ -129,6 +133,19 @@ class DrillPanel(RunPanel[DrillRun]):
         line.append("; ".join(problems) or "none", style("bad" if problems else "stale"))
         return line
 
+    def _cluster(self, acted: float | None, verified: float, events: list[ManagerEvent]) -> Text:
+        """The fault's two instants and the managers' reactions timed from the action."""
+        style = self.palette.style
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append(f"{' cluster':<{LABEL}}", style("stale"))
+        if acted is None:
+            line.append("acted ? ", style("warn"))
+        else:
+            line.append(f"acted→verified {1000 * (verified - acted):.0f} ms", "bold")
+        line.append("  │ ", style("stale"))
+        line.append(export_managers.summary(events, acted if acted is not None else verified))
+        return line
+
     # -- the verdict -------------------------------------------------------------------
 
     def _verdict(self, run: DrillRun, result: DrillResult) -> Text:
@@ -153,6 +170,8 @@ class DrillPanel(RunPanel[DrillRun]):
                 times.append(f"{label} ", style("stale"))
                 times.append(f"{value}   ", "bold")
             lines.append(times)
+        if result.t_fault is not None:
+            lines.append(self._cluster(result.t_action, result.t_fault, list(result.manager_events)))
         for check in result.checks:
             mark, check_style = ("✔", "ok") if check.passed else ("✖", "bad")
             lines.append(Text.assemble(
