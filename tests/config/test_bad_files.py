@@ -104,6 +104,12 @@ EXPECTED = {
     "drill_abort_unknown_endpoint.yaml": "15: drills.loss.abort_when[0].endpoint_down: expected 'any' or an endpoint "
     "defined under endpoints: (vip), found 'web-vip'",
     "drill_abort_unknown_metric.yaml": "15: drills.loss.abort_when[0].cpu_abov: unknown field, did you mean 'cpu_above'?",
+    "drill_expect_unknown_manager.yaml": "17: drills.loss.expect.managers.lbb: expected a manager defined under "
+    "managers: (lb, vip), found 'lbb'",
+    "drill_expect_wrong_kind.yaml": "17: drills.loss.expect.managers.vip.down_within: expected down_within only for a "
+    "manager of kind haproxy, found it for vip of kind keepalived",
+    "drill_expect_manager_empty.yaml": "17: drills.loss.expect.managers.lb: expected at least one of down_within, "
+    "up_within, moves_within, promotes_within, found none",
     "drill_abort_bad_threshold.yaml": "15: drills.loss.abort_when[0].availability_below: expected a number above 0, "
     "at most 1 (no availability is below 0), found 1.5",
     "drill_abort_bad_percent.yaml": "15: drills.loss.abort_when[0].memory_above: expected a percentage from 0 to "

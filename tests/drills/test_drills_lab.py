@@ -82,9 +82,27 @@ def assert_plausible(data: dict) -> None:
     assert data["requests"]["total"]["sent"] > 0
 
 
+def assert_timed_on_the_node(data: dict) -> None:
+    """The fault window starts where the fault acted on the node (its clock, corrected by the
+    offset measured on the connection: the lab's nodes share the host's clock), before its
+    verification; the managers were read at the drill's cadence."""
+    fault = data["fault"]
+    assert fault["acted_t"] is not None and fault["acted_t"] <= fault["applied_t"] < fault["reverted_t"]
+    assert abs(fault["clock_offset_s"]) < 0.05 and 0 <= fault["clock_uncertainty_s"] < 0.05, fault
+    window = next(p for p in data["phases"] if p["name"] == "fault")
+    assert window["start"] == fault["acted_t"]
+    assert data["managers"]["every_s"] == 0.25 and data["managers"]["reads"] > 0
+
+
+def changes(data: dict, change: str) -> list[dict]:
+    return [e for e in data["managers"]["events"] if e["change"] == change]
+
+
 def assert_passed(lab, code: int, data: dict, stderr: str) -> None:
     assert (code, data["verdict"]) == (0, "passed"), f"{data['reason']}\n{stderr}"
     assert_plausible(data)
+    assert_timed_on_the_node(data)
+    assert any(c["name"].startswith("managers.") for c in data["checks"])  # the cluster's side was judged
     assert data["checks"] and all(c["passed"] for c in data["checks"])
     ledgers_empty(lab, data)
 
@@ -97,6 +115,11 @@ def test_web_node_loss(lab, tmp_path: Path) -> None:
     # HAProxy took the killed node out (its health check marked it DOWN at least once).
     after = haproxy_downs()
     assert after[data["target"]] > before[data["target"]], (before, after)
+    # The cluster's side: each balancer marked the target DOWN during the fault, and UP after the revert.
+    downs = {e["by"] for e in changes(data, "marked-down") if e["node"] == data["target"] and e["after_revert_s"] is None}
+    ups = {e["by"] for e in changes(data, "marked-up") if e["node"] == data["target"] and e["after_revert_s"] is not None}
+    assert downs == ups == {"haproxy@lb1", "haproxy@lb2"}, data["managers"]["events"]
+    assert all(0 < e["after_fault_s"] < 5 for e in changes(data, "marked-down"))
 
 
 def test_lb_failover_moves_the_address(lab, tmp_path: Path) -> None:
@@ -110,6 +133,9 @@ def test_lb_failover_moves_the_address(lab, tmp_path: Path) -> None:
     assert data["target"] == original
     assert holders >= {"lb1", "lb2"}, holders  # the address moved to the other balancer
     assert 0 < data["longest_outage_s"] < 6
+    # ... and the timeline saw it move, from the target to the other balancer, timed from the action.
+    moved = [e for e in changes(data, "moved") if e["node"] not in (None, original) and e["after_revert_s"] is None]
+    assert moved and 0.5 < moved[0]["after_fault_s"] < 6, data["managers"]["events"]
 
 
 def test_redis_primary_loss(lab, tmp_path: Path) -> None:
@@ -119,7 +145,12 @@ def test_redis_primary_loss(lab, tmp_path: Path) -> None:
     assert_passed(lab, code, data, stderr)
     master = redis_command("198.18.0.22", 26379, "sentinel", "get-master-addr-by-name", "mymaster")
     promoted = master[0].decode() if isinstance(master[0], bytes) else master[0]
-    assert promoted != {"db1": "198.18.0.21", "db2": "198.18.0.22", "db3": "198.18.0.23"}[data["target"]]
+    hosts = {"db1": "198.18.0.21", "db2": "198.18.0.22", "db3": "198.18.0.23"}
+    assert promoted != hosts[data["target"]]
+    # The timeline names the same new primary, and every sentinel came to name it.
+    new = {node for node, host in hosts.items() if host == promoted}
+    named = {e["by"] for e in changes(data, "promoted") if e["by"].startswith("sentinel@") and {e["node"]} == new}
+    assert named == {"sentinel@db1", "sentinel@db2", "sentinel@db3"}, data["managers"]["events"]
 
 
 def test_drill_without_redundancy_fails(lab, tmp_path: Path) -> None:
