@@ -135,7 +135,7 @@ def test_the_nodes_clock_offset_takes_the_shortest_round_trip() -> None:
     offset = best_offset([(100.0, 102.9, 101.0), (200.0, 202.01, 200.02)])
     assert offset.offset == pytest.approx(2.0) and offset.uncertainty == pytest.approx(0.01)
     assert parse_node_time("1790000000.123456789\n") == pytest.approx(1790000000.123456789)
-    for garbage in ("1790000000.N", "1790000000.%N", "-1.5", "1e9", "１７９００００００.1", ""):
+    for garbage in ("1790000000.N", "1790000000.%N", "-1.5", "1e9", "\uff11\uff17\uff19" + "0" * 7 + ".1", ""):
         assert parse_node_time(garbage) is None
 
 

@@ -174,7 +174,10 @@ def cluster() -> Cluster:
 
 @pytest.fixture(scope="module")
 def drill(cluster: Cluster) -> Drill:
-    return cluster.drills["web-node-loss"]
+    """web-node-loss without its `expect: managers:` (judged on the managers' record:
+    test_the_managers_reactions_are_judged_and_can_detect_first, test_managers_timeline.py)."""
+    lab = cluster.drills["web-node-loss"]
+    return lab.model_copy(update={"expect": lab.expect.model_copy(update={"managers": {}})})
 
 
 def completed(**changes) -> RunState:
@@ -275,3 +278,30 @@ def test_a_fault_that_was_never_verified_aborts(cluster, drill) -> None:
 def test_events_before_the_run_are_left_out(cluster, drill) -> None:
     result = judge(cluster, drill, completed(), traffic(20), [down(T - 5), down(T + 10.3)])
     assert [e.t for e in result.events] == [T + 10.3]
+
+
+def test_the_managers_reactions_are_judged_and_can_detect_first(cluster) -> None:
+    """The lab's own web-node-loss, with its `expect: managers:`: the balancers' reactions
+    become checks, the window starts at the node-side action, and a balancer that marked the
+    target down before any request failed or any event came is who detected it."""
+    from clustertui.drills.managers_timeline import ManagersRecord
+    from clustertui.managers.changes import Change, ManagerEvent
+
+    def mark(t: float, lb: str, change: Change) -> ManagerEvent:
+        return ManagerEvent(t, "lb", change, f"haproxy@{lb}", "web_nodes/web2", "web2", "UP", "DOWN")
+
+    record = ManagersRecord((mark(T + 11.5, "lb1", Change.MARKED_DOWN), mark(T + 11.7, "lb2", Change.MARKED_DOWN),
+                             mark(T + 21.0, "lb1", Change.MARKED_UP), mark(T + 21.2, "lb2", Change.MARKED_UP)),
+                            None, {"lb": ("haproxy@lb1", "haproxy@lb2")})
+    run = completed(t_action=T + 9.95, managers=record)
+    result = judge(cluster, cluster.drills["web-node-loss"], run, traffic(20), [down(T + 12)])
+    assert result.verdict is Verdict.PASSED, result.reason
+    assert [(c.name, c.measured) for c in result.checks][-2:] == [
+        ("managers.lb.down_within", "1.8s (haproxy@lb1 1.5s, haproxy@lb2 1.8s)"),
+        ("managers.lb.up_within", "1.2s (haproxy@lb1 1.0s, haproxy@lb2 1.2s)")]
+    assert (result.detected_by, result.time_to_detect_s) == ("haproxy@lb1", pytest.approx(1.55))
+    assert result.phases[1].start == T + 9.95 and result.fault_start == T + 9.95 and result.t_fault == FAULT
+    assert result.manager_events == record.events
+    # Nothing read (a cluster whose managers could not be read at all): the expectations fail.
+    unread = judge(cluster, cluster.drills["web-node-loss"], completed(), traffic(20), [down(T + 10.3)])
+    assert unread.verdict is Verdict.FAILED and "managers.lb.down_within" in unread.reason

@@ -47,6 +47,7 @@ async def test_a_drill_from_the_menu_asks_first_then_shows_phase_and_verdict(mak
         text = str(app.screen.query_one("#confirm-text", Static).render())
         assert "Kill nginx on one web node" in text and "kill nginx on a web node (random), held 8s" in text
         assert "GET http://198.18.0.100/health at 20/s" in text and "detect ≤ 2s" in text
+        assert "lb down ≤ 3s, lb up ≤ 5s" in text  # the cluster's side is expected too
         assert app.drill_run is None  # nothing runs before the confirmation
         await pilot.press("y")
         await until(pilot, lambda: app.drill_run is not None and app.drill_run.runner.progress.phase == "fault")

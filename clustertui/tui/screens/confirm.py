@@ -67,6 +67,8 @@ def drill_text(drill: Drill) -> Text:
         f"detect ≤ {expect.detect_within:g}s" if expect.detect_within is not None else "",
         f"failover ≤ {expect.failover_within:g}s" if expect.failover_within is not None else "",
         f"recover ≤ {expect.recover_within:g}s" if expect.recover_within is not None else "",
+        *(f"{name} {key.removesuffix('_within').replace('_', ' ')} ≤ {limit:g}s"
+          for name, manager in expect.managers.items() for key, limit in manager.limits().items()),
     ]
     text.append("\nexpect  ", "bold")
     text.append(", ".join(w for w in wanted if w) or "nothing (the drill only measures)")
