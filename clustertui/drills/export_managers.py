@@ -45,24 +45,13 @@ def reactions(result: DrillResult) -> list[Reaction]:
             for e in sorted(result.manager_events, key=lambda e: e.t)]
 
 
-def short(event: ManagerEvent) -> str:
-    """A change in a few words, for a one-line summary: `haproxy@lb1 web2 DOWN`."""
-    if event.change in (Change.MARKED_DOWN, Change.MARKED_UP):
-        return f"{event.by} {event.node or event.subject} {event.after}"
-    if event.change is Change.MOVED:
-        return f"{event.by} {event.subject}→{event.after or 'nobody'}"
-    if event.change is Change.PROMOTED:
-        return f"{event.by} primary {event.after}"
-    return f"{event.by} {event.change}"
-
-
 def summary(events: list[ManagerEvent] | tuple[ManagerEvent, ...], start: float | None) -> str:
     """The reactions in one line, timed from `start` (the fault's action): the drill panel's.
     A member's read failing or coming back is left out: it is ours, not the cluster's."""
     shown = [e for e in sorted(events, key=lambda e: e.t) if e.change not in (Change.UNREADABLE, Change.READABLE)]
     if not shown:
         return "no manager changed its mind yet"
-    return " · ".join(f"{short(e)} {'' if start is None else f'{e.t - start:+.1f}s'}".rstrip() for e in shown)
+    return " · ".join(f"{e.describe(brief=True)} {'' if start is None else f'{e.t - start:+.1f}s'}".rstrip() for e in shown)
 
 
 def instants_lines(result: DrillResult) -> list[str]:

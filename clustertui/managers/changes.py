@@ -83,14 +83,21 @@ class ManagerEvent:
     before: str
     after: str
 
-    def describe(self) -> str:
-        """One plain line (the caller escapes it): `haproxy@lb1 marked web2 DOWN`."""
+    def describe(self, brief: bool = False) -> str:
+        """One plain line (the caller escapes it): `haproxy@lb1 marked web2 DOWN (...)`;
+        `brief`: a few words for a one-line summary, `haproxy@lb1 web2 DOWN`."""
+        was = "" if brief else f" (was {self.before})"
         if self.change in (Change.MARKED_DOWN, Change.MARKED_UP):
-            return f"{self.by} marked {self.node or self.subject} {self.after} ({self.subject}, was {self.before})"
+            what = f"{self.node or self.subject} {self.after}"
+            return f"{self.by} {what}" if brief else f"{self.by} marked {what} ({self.subject}, was {self.before})"
         if self.change is Change.MOVED:
+            if brief:
+                return f"{self.by} {self.subject}→{self.after or 'nobody'}"
             return f"{self.by}: {self.subject} moved from {self.before or 'nobody'} to {self.after or 'nobody'}"
         if self.change is Change.PROMOTED:
-            return f"{self.by}: {self.subject} primary {self.after} (was {self.before})"
+            return f"{self.by}{' primary' if brief else f': {self.subject} primary'} {self.after}{was}"
+        if brief:
+            return f"{self.by} {self.change}"
         if self.change is Change.DEMOTED:
             return f"{self.by}: {self.subject} no longer primary ({self.before} → {self.after})"
         return f"{self.by} {self.change}: {self.after}"
