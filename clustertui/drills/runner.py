@@ -159,8 +159,7 @@ class DrillRunner:
                 task.cancel()
             await asyncio.gather(*traffic, return_exceptions=True)
             await self.timeline.stop()
-            if state.target is not None:
-                state.managers = self.timeline.record_for(state.target)
+            state.managers = self.timeline.record_for(state.target or "")
             self.monitor.off_event(self._events.append)
         return self._result(state)
 
