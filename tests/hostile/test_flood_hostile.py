@@ -34,7 +34,8 @@ BIG_FRAME = (
     + b"".join(b"n veth%05d 123456789 987654321\n" % i for i in range(8000)) + b"r 50\nE\n"
 )
 #: Generous bounds for a machine whose two cores are shared with other test runs; the real
-#: figures are in docs/performance.md ("Hostile nodes").
+#: figures are in docs/performance.md ("Hostile nodes").  MAX_LOOP_LAG bounds the loop's own
+#: work between two ticks (see `_watch`), not the wall time a busy machine adds to it.
 MAX_LOOP_LAG = 0.5
 ERROR_WITHIN = 5.0
 RUN_FOR = 6.0
@@ -79,7 +80,7 @@ FLOODS = [
 class Observed:
     error_after: float | None  # seconds from start until the hostile node was probe-error
     detail: str  # why, then
-    max_lag: float
+    max_lag: float  # the longest the loop's own work held it (seconds of its thread's CPU)
     honest_gaps: list[float]
     honest_state: NodeState
 
@@ -91,10 +92,15 @@ async def _watch(cluster_path: Path, seconds: float) -> Observed:
     lags: list[float] = []
 
     async def ticker() -> None:
+        # A tick late because the monitor's own code held the loop costs the loop's thread
+        # CPU time; a tick late because the machine is busy (other tests, other workers) or
+        # because the node thread held the GIL does not.  The lag counted is the smaller of
+        # the two, so the bound judges clustertui's parsing, not the machine's load.
         while True:
-            before = time.monotonic()
+            before, cpu_before = time.monotonic(), time.thread_time()
             await asyncio.sleep(0.01)
-            lags.append(time.monotonic() - before - 0.01)
+            late, busy = time.monotonic() - before - 0.01, time.thread_time() - cpu_before
+            lags.append(min(late, busy))
 
     tick = asyncio.create_task(ticker())
     started = time.monotonic()

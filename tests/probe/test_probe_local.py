@@ -73,7 +73,9 @@ def test_probe_paces_frames_at_the_interval() -> None:
     assert len(frames) == 5
     uptimes = [parse_frame(frame, ProbePlan(), 0.0).uptime for frame in frames]
     gaps = [b - a for a, b in itertools.pairwise(uptimes)]
-    assert all(0.15 <= gap <= 0.4 for gap in gaps), gaps
+    # The probe keeps to a schedule (a frame late under load makes the next one early), so
+    # the pace shows in the whole span; no two frames come back to back.
+    assert 0.8 <= sum(gaps) <= 1.4 and min(gaps) >= 0.05, gaps
     assert elapsed < 5
 
 
