@@ -27,9 +27,10 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, step: float = 
     return time.monotonic() - started
 
 
-async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 5.0, step: float = 0.02,
+async def until(pilot: Any, predicate: Callable[[], Any], timeout: float = 15.0, step: float = 0.02,
                 what: str = "the condition") -> float:
-    """``wait_for`` for a Pilot test: ``pilot.pause(step)`` between polls."""
+    """``wait_for`` for a Pilot test: ``pilot.pause(step)`` between polls.  The default wait
+    is long because it only matters when the app is slow (a busy machine), never when it works."""
     started = time.monotonic()
     while not predicate():
         if time.monotonic() - started >= timeout:

@@ -8,6 +8,7 @@ import pytest
 
 from clustertui.tui.launch import build_app
 from clustertui.tui.themes import BUILTIN_DIR, DEFAULT_THEME, FALLBACK, ThemeCatalog, UnknownTheme, parse_theme
+from tests.support.waiting import until
 from tests.tui.tui_state import LAB_STATE
 
 GOOD = (BUILTIN_DIR / "nord.toml").read_text()
@@ -95,9 +96,8 @@ async def test_notices_are_shown_in_the_app(recorded, builtin_themes) -> None:
 
     app = ClusterApp(ReplaySource([recorded[0]]), builtin_themes, notices=["/x/gaudy.toml: not valid TOML"])
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await pilot.pause()
-        toasts = [str(toast.render()) for toast in app.screen.query(Toast)]
-        assert any("gaudy.toml: not valid TOML" in text for text in toasts)
+        await until(pilot, lambda: any("gaudy.toml: not valid TOML" in str(toast.render())
+                                       for toast in app.screen.query(Toast)), what="the notice's toast")
 
 
 async def test_switching_theme_live_recolours_rows(make_app) -> None:
