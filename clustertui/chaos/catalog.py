@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from clustertui.chaos.errors import InvalidInput
+from clustertui.chaos.faults.casts import MODES
 from clustertui.chaos.params import Directory, Peers, Percent, integer
 from clustertui.config.durations import parse_duration
 from clustertui.config.scalars import DurationRule, FaultKind, Port, ServiceName, expect, ttl_problem
@@ -121,13 +122,18 @@ CATALOG: dict[str, FaultSpec] = {  # keyed by FaultKind (a str), checked below
         ),
         FaultSpec(
             FaultKind.PARTITION, "firewall",
-            "DROP all traffic to and from the peers (every other node, or a named set). "
-            "Never the controller's address, never the SSH port.",
-            (PEERS, BACKEND),
-            "root; iptables (legacy or nft backend) or nft; IPv4 peer addresses",
+            "DROP all traffic to and from the peers (every other node, or a named set), and the "
+            "node's multicast and broadcast on the cluster's interface (VRRP, Corosync, ...), in and "
+            "out; --mode unicast drops the peers' addresses only. Never the controller's address, "
+            "never the SSH port.",
+            (PEERS, _choice("mode", "all: the peers, and multicast and broadcast on the cluster's interface; "
+                            "unicast: the peers' addresses only", MODES, "all"), BACKEND),
+            "root; iptables (legacy or nft backend, with the addrtype match) or nft; IPv4 peer addresses; "
+            "a route to every peer (mode all)",
             "delete the fault's own chains (iptables) or table (nft)",
-            "apply: the jumps and one DROP rule per peer and direction are present; revert: "
-            "`iptables -S` (or `nft list ruleset`) no longer mentions the fault",
+            "apply: the jumps and every DROP rule (one per peer and direction, and the multicast and "
+            "broadcast ones) are present; revert: `iptables -S` (or `nft list ruleset`) no longer mentions "
+            "the fault",
             network=True,
         ),
         FaultSpec(

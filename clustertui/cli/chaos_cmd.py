@@ -238,6 +238,9 @@ def _apply_exit(outcome: ApplyOutcome) -> int:
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), help="block-port: in (default), out or both.")
 @click.option("--backend", type=click.Choice(["auto", "iptables", "nft"]), help="Firewall (default auto: iptables, else nft).")
 @click.option("--peers", shell_complete=complete_node_list, help="partition, loss, latency: node names, comma-separated (default: every other node).")
+@click.option("--mode", type=click.Choice(["all", "unicast"]),
+              help="partition: all (default) also drops the node's multicast and broadcast on the cluster's "
+                   "interface (VRRP, Corosync); unicast drops the peers' addresses only.")
 @click.option("--percent", type=NUMBER, help="loss: share of packets dropped; disk-fill: fill up to this % used.")
 @click.option("--delay", help="latency: added delay, like 100ms.")
 @click.option("--jitter", help="latency: random variation, like 10ms.")

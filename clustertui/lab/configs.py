@@ -104,7 +104,6 @@ def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths) -> None:
         binds.append((etc / "haproxy.cfg", "/etc/haproxy/haproxy.cfg"))
         lbs = spec.with_role("lb")
         rank = lbs.index(node)
-        peers = "\n".join(f"        {p.address}" for p in lbs if p != node)
         # A directory bind: Debian ships no keepalived.conf to bind a file over.
         ka_dir = etc / "keepalived"
         ka_dir.mkdir(exist_ok=True)
@@ -115,12 +114,12 @@ def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths) -> None:
                 state="MASTER" if rank == 0 else "BACKUP",
                 priority=150 - 10 * rank,
                 router_id=spec.vrrp_router_id,
-                peers=peers,
                 vip=spec.vip,
                 prefix_len=spec.prefix_len,
                 **common,
             ),
         )
+        write_file(ka_dir / "notify.sh", render("keepalived-notify.sh", **common), mode=0o755)
         binds.append((ka_dir, "/etc/keepalived"))
     if node.has_role("db"):
         redis_dir = etc / "redis"

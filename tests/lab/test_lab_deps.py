@@ -209,6 +209,7 @@ def _lab_scripts_and_argvs() -> tuple[list[str], list[list[str]]]:
 
     scripts = [template_text("node-init.sh")]
     scripts += re.findall(r'^\s*script "(.*)"', template_text("keepalived.conf"), re.M)
+    scripts.append(template_text("keepalived-notify.sh"))
     argvs = [
         argv
         for node in DEFAULT_SPEC.nodes

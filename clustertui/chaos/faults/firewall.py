@@ -9,12 +9,15 @@ mentions the fault.
 
 The controller's SSH path is never cut: every chain first lets the node's SSH port through
 (in and out), and partition and loss only ever match peer addresses, never the controller's
-address as the node sees it (taken from `$SSH_CONNECTION`).
+address as the node sees it (taken from `$SSH_CONNECTION`).  A partition also drops the
+node's multicast and broadcast on the cluster's interface (faults/casts.py), after those
+exemptions.
 """
 
 from __future__ import annotations
 
 from clustertui.chaos.facts import NodeFacts
+from clustertui.chaos.faults import casts
 from clustertui.chaos.faults.steps import Check, FaultContext, FaultSteps
 from clustertui.chaos.shell import cmd, q
 
@@ -55,9 +58,10 @@ def _rules(ctx: FaultContext) -> tuple[list[list[str]], list[list[str]]]:
     extra = []
     if kind == "loss":
         extra = ["-m", "statistic", "--mode", "random", "--probability", f"{params['percent'] / 100:.4f}"]
+    cast_ins, cast_outs = casts.iptables_matches(casts.interfaces(ctx))
     return (
-        [["-s", peer.address, *extra] for peer in ctx.peers],
-        [["-d", peer.address, *extra] for peer in ctx.peers],
+        [["-s", peer.address, *extra] for peer in ctx.peers] + cast_ins,
+        [["-d", peer.address, *extra] for peer in ctx.peers] + cast_outs,
     )
 
 
@@ -70,9 +74,10 @@ def _nft_rules(ctx: FaultContext) -> tuple[list[str], list[str]]:
             [rule] if params["direction"] in ("out", "both") else [],
         )
     extra = f" numgen random mod 10000 < {round(params['percent'] * 100)}" if kind == "loss" else ""
+    cast_ins, cast_outs = casts.nft_rules(casts.interfaces(ctx))
     return (
-        [f"ip saddr {peer.address}{extra} drop" for peer in ctx.peers],
-        [f"ip daddr {peer.address}{extra} drop" for peer in ctx.peers],
+        [f"ip saddr {peer.address}{extra} drop" for peer in ctx.peers] + cast_ins,
+        [f"ip daddr {peer.address}{extra} drop" for peer in ctx.peers] + cast_outs,
     )
 
 
@@ -82,7 +87,9 @@ def _summary(ctx: FaultContext, backend: str) -> str:
         return f"block {params['proto']}/{params['port']} ({params['direction']}) on {node} with {backend}"
     peers = ", ".join(peer.name for peer in ctx.peers)
     if ctx.kind == "partition":
-        return f"partition {node} from {peers} with {backend}"
+        devs = casts.interfaces(ctx)
+        also = f" and its multicast and broadcast on {', '.join(devs)}" if devs else " (unicast only)"
+        return f"partition {node} from {peers}{also} with {backend}"
     return f"drop {params['percent']:g}% of packets between {node} and {peers} with {backend}"
 
 
@@ -91,6 +98,8 @@ def _exempt(ctx: FaultContext) -> tuple[str, ...]:
     if ctx.kind != "block-port":
         notes.append(f"never matched: the controller's address {ctx.facts.controller}")
     notes += [f"{peer.name} ({peer.address}) is the controller's address: left out" for peer in ctx.skipped_peers]
+    if devs := casts.interfaces(ctx):
+        notes.append(casts.note(devs))
     return tuple(notes)
 
 
