@@ -33,7 +33,7 @@ class ManagerKind(StrEnum):
 #: The keys each kind takes beyond the common ones (nodes, roles, interval, timeout).
 _KEYS: dict[ManagerKind, tuple[str, ...]] = {
     ManagerKind.HAPROXY: ("socket", "backends", "grace"),
-    ManagerKind.KEEPALIVED: ("addresses",),
+    ManagerKind.KEEPALIVED: ("addresses", "state_dir"),
     ManagerKind.REDIS_SENTINEL: ("masters", "sentinel_port", "redis_ports"),
     ManagerKind.COMMAND: ("command",),
 }
@@ -55,7 +55,7 @@ _SOCKET_RE = re.compile(r"/[A-Za-z0-9_.@/-]{1,200}")
 _PROXY_RE = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
 
 
-def _socket(text: str) -> str:
+def _plain_path(text: str) -> str:
     if not _SOCKET_RE.fullmatch(text) or "/../" in f"{text}/":
         raise ValueError(text)
     return text
@@ -67,10 +67,13 @@ def _address(text: str) -> str:
 
 ManagerName = Annotated[str, NameRule("manager")]
 SocketPath = Annotated[
-    str, AfterValidator(_socket), expect("an absolute path of a unix socket (letters, digits, '_', '.', '@', '-', '/')")
+    str, AfterValidator(_plain_path), expect("an absolute path of a unix socket (letters, digits, '_', '.', '@', '-', '/')")
 ]
 ProxyName = Annotated[
     str, Field(pattern=rf"^{_PROXY_RE.pattern}$"), expect("an HAProxy backend name (letters, digits, '_', '.', ':', '-')")
+]
+StateDir = Annotated[
+    str, AfterValidator(_plain_path), expect("an absolute path of a directory (letters, digits, '_', '.', '@', '-', '/')")
 ]
 IpAddress = Annotated[str, AfterValidator(_address), expect("an IPv4 or IPv6 address")]
 MasterName = Annotated[str, NameRule("Sentinel master")]
@@ -90,6 +93,7 @@ class ManagerSpec(Frozen):
     grace: Duration | None = None
     # keepalived
     addresses: list[IpAddress] = []
+    state_dir: StateDir | None = None  # where a notify script leaves each VRRP instance's state
     # redis-sentinel
     masters: list[MasterName] = []
     sentinel_port: Port | None = None

@@ -3,12 +3,14 @@
 A finding is a fact an SRE must act on: the load balancer still routes to a service our
 probe has seen down for longer than the balancer's own fall time (its health check is
 blind), two nodes hold one virtual address (split brain), two redis say they are master,
-the sentinels name different masters. Findings are judged only from reads that worked: a
+the sentinels name different masters, a member cut off from the majority that still
+believes it is the primary. Findings are judged only from reads that worked: a
 manager that cannot be read is a read state, not a finding.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +30,7 @@ class FindingKind(StrEnum):
     VIP_NO_HOLDER = "vip-no-holder"
     TWO_PRIMARIES = "two-primaries"
     SENTINELS_DISAGREE = "sentinels-disagree"
+    STALE_PRIMARY = "stale-primary"  # a partitioned member still believes it is primary
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ def find(cluster: Cluster, views: Mapping[str, ManagerView], down_for: DownFor) 
         elif isinstance(view, KeepalivedView):
             found += _vip(view)
         elif isinstance(view, SentinelView):
-            found += _sentinel(view)
+            found += _sentinel(view) + _stale_primaries(view)
         elif isinstance(view, CommandView):
             found += _command(view)
     return tuple(found)
@@ -106,8 +109,10 @@ def _vip(view: KeepalivedView) -> list[Finding]:
     every_read = all(r.ok for r in view.reads)
     for holding in view.addresses:
         if len(holding.holders) > 1:
+            vrrp = [f"{i.node} {i.state}" for node in holding.holders for i in view.vrrp_of(node) if i.name]
+            also = f"; VRRP: {', '.join(vrrp)}" if vrrp else ""
             out.append(Finding(FindingKind.VIP_TWO_HOLDERS, view.manager, holding.address, holding.holders,
-                               f"{holding.address} is held by {' and '.join(holding.holders)} (split brain)"))
+                               f"{holding.address} is held by {' and '.join(holding.holders)} (split brain{also})"))
         elif not holding.holders and every_read and view.reads:
             out.append(Finding(FindingKind.VIP_NO_HOLDER, view.manager, holding.address, (),
                                f"no node holds {holding.address}"))
@@ -143,3 +148,37 @@ def _command(view: CommandView) -> list[Finding]:
     return [Finding(FindingKind.TWO_PRIMARIES, view.manager, "role", primaries,
                     f"{len(primaries)} nodes say they are primary: {', '.join(primaries)}")]
 
+
+
+def _stale_primaries(view: SentinelView) -> list[Finding]:
+    """A redis that reports role master while a majority of the sentinels names another
+    master for the name it belongs to (it is that name's master or replica in some
+    sentinel's eyes): cut off from the majority, it still believes it is the primary. Only
+    a majority of every sentinel the manager reads on decides; without one, nobody is stale."""
+    out = []
+    majority = len(view.sentinels) // 2 + 1
+    for name in view.names:
+        seen = view.seen(name)
+        votes = Counter(m.address for m in seen.values())
+        if not votes or votes.most_common(1)[0][1] < majority:
+            continue
+        chosen = next(m for m in seen.values() if m.address == votes.most_common(1)[0][0])
+        members = {_member(m.node, m.address) for m in seen.values()} | {
+            _member(r.node, r.address) for m in seen.values() for r in m.replicas}
+        for redis in view.primaries():
+            if (redis.node, redis.port) == _member(chosen.node, chosen.address) or (redis.node, redis.port) not in members:
+                continue
+            believers = [node for node, m in seen.items() if _member(m.node, m.address) == (redis.node, redis.port)]
+            also = f"; so does the sentinel on {', '.join(believers)}" if believers else ""
+            out.append(Finding(
+                FindingKind.STALE_PRIMARY, view.manager, f"{name}/{redis.node}:{redis.port}",
+                (redis.node, chosen.node or chosen.address),
+                f"{redis.node}:{redis.port} still reports role master, but {votes[chosen.address]} of "
+                f"{len(view.sentinels)} sentinels name {chosen.node or chosen.address} the master of {name}: "
+                f"cut off from the majority, it still believes it is primary{also}",
+            ))
+    return out
+
+
+def _member(node: str | None, address: str) -> tuple[str | None, int | None]:
+    return node, split_address(address)[1]

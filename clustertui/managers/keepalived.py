@@ -1,14 +1,17 @@
-"""keepalived: which node holds each virtual address, from `ip -o addr show` on every member.
+"""keepalived: which node holds each virtual address, from `ip -o addr show` on every member,
+and each VRRP instance's state where a notify script leaves it (`state_dir`, managers/vrrp.py).
 
-The address is the fact that matters (keepalived's own VRRP state is not exposed by the
-daemon without a notify script or a signal-triggered dump, both of which change the node):
-one holder is healthy, none is an outage, two is a split brain (engine.findings).
+The address is the fact that matters: one holder is healthy, none is an outage, two is a
+split brain (engine.findings). The VRRP state says why: a MASTER that cannot hear its peer
+(partitioned), a FAULT (its tracked script failed), a BACKUP waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,7 @@ from clustertui.managers.remote import Reach, read_on, run_command
 from clustertui.managers.rows import DetailRow, Level
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
+from clustertui.managers.vrrp import Instance, parse_vrrp, split_output, vrrp_script
 
 #: Every address of every interface, one per line; LC_ALL=C keeps the words English.
 IP_ADDR = "LC_ALL=C ip -o addr show"
@@ -58,7 +62,11 @@ class KeepalivedView:
     manager: str
     reads: tuple[SourceRead, ...]
     addresses: tuple[Holding, ...]
+    instances: tuple[Instance, ...] = ()  # VRRP states, when the manager has a state_dir
     kind: ManagerKind = ManagerKind.KEEPALIVED
+
+    def vrrp_of(self, node: str) -> tuple[Instance, ...]:
+        return tuple(i for i in self.instances if i.node == node)
 
     def holder(self, address: str) -> tuple[str, ...]:
         return next((h.holders for h in self.addresses if h.address == address), ())
@@ -92,24 +100,51 @@ class KeepalivedView:
         for holding in self.addresses:
             held = " and ".join(holding.holders) if holding.holders else "NOBODY"
             parts.append(f"VIP {holding.address} on {held}")
+        parts += self._vrrp_summary()
         failed = [f"{r.node} {r.describe()}" for r in self.reads if not r.ok]
         return " │ ".join(parts) + (f" [{'; '.join(failed)}]" if failed else "")
 
+    def _vrrp_summary(self) -> list[str]:
+        """`VRRP VI_WEB: lb1 MASTER · lb2 BACKUP`, one part per instance name."""
+        names = list(dict.fromkeys(i.name for i in self.instances))
+        parts = []
+        for name in names:
+            states = " · ".join(f"{i.node} {i.state}" for i in self.instances if i.name == name)
+            parts.append(f"VRRP {name}: {states}" if name else f"VRRP unknown: {states}")
+        return parts
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.manager, "kind": str(self.kind), "reads": reads_json(self.reads),
-                "addresses": [{"address": h.address, "holders": list(h.holders)} for h in self.addresses]}
+                "addresses": [{"address": h.address, "holders": list(h.holders)} for h in self.addresses],
+                "vrrp": [i.to_json() for i in self.instances]}
+
+
+def read_command(manager: Manager) -> str:
+    """One command per member: the addresses, then the VRRP states when there is a state_dir."""
+    if manager.state_dir is None:
+        return IP_ADDR
+    return "sh -c " + shlex.quote(f"{IP_ADDR} || exit $?\n{vrrp_script(manager.state_dir)}")
 
 
 async def read_keepalived(manager: Manager, cluster: Cluster, reach: Reach) -> KeepalivedView:
-    async def one(conn: Any) -> frozenset[str]:
-        return parse_ip_addr(await run_command(conn, IP_ADDR))
+    command = read_command(manager)
+
+    def one(node: str) -> Callable[[Any], Awaitable[tuple[frozenset[str], tuple[Instance, ...]]]]:
+        async def read(conn: Any) -> tuple[frozenset[str], tuple[Instance, ...]]:
+            text, vrrp = split_output(await run_command(conn, command))
+            if manager.state_dir is None:
+                return parse_ip_addr(text), ()
+            return parse_ip_addr(text), parse_vrrp(node, vrrp, manager.state_dir)
+
+        return read
 
     members = cluster.manager_nodes(manager)
-    results = await asyncio.gather(*(read_on(reach, node, one) for node in members))
-    held = [(read.node, addresses or frozenset()) for read, addresses in results]
+    results = await asyncio.gather(*(read_on(reach, node, one(node.name)) for node in members))
+    held = [(read.node, value[0] if value else frozenset()) for read, value in results]
     wanted = [str(ipaddress.ip_address(a)) for a in manager.addresses]
     return KeepalivedView(
         manager.name,
         tuple(read for read, _ in results),
         tuple(Holding(address, tuple(node for node, addresses in held if address in addresses)) for address in wanted),
+        tuple(instance for _, value in results if value for instance in value[1]),
     )

@@ -149,8 +149,8 @@ def test_blast_radius_counts_the_nodes_ledgers(lab) -> None:
 
 
 OPTIONS = ("--node", "--service", "--peers", "--percent", "--delay", "--jitter", "--cores", "--mb", "--path",
-           "--ttl", "--port", "--proto", "--direction", "--backend")
-KIND_FOR = {"--service": "kill", "--peers": "partition", "--percent": "loss", "--delay": "latency",
+           "--ttl", "--port", "--proto", "--direction", "--backend", "--mode")
+KIND_FOR = {"--service": "kill", "--peers": "partition", "--mode": "partition", "--percent": "loss", "--delay": "latency",
             "--jitter": "latency", "--cores": "cpu-hog", "--mb": "mem-hog", "--path": "disk-fill", "--port": "block-port",
             "--proto": "block-port", "--direction": "block-port", "--backend": "block-port"}
 

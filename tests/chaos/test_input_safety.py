@@ -29,7 +29,8 @@ NODES = ("lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3")
 #: A valid value of each parameter, so that one parameter at a time can be made hostile.
 VALID = {
     "service": "nginx", "port": 80, "proto": "tcp", "direction": "in", "backend": "auto",
-    "peers": "web2", "percent": 10, "delay": "100ms", "jitter": "10ms", "cores": 1, "mb": 8, "path": "/tmp",
+    "peers": "web2", "mode": "all", "percent": 10, "delay": "100ms", "jitter": "10ms", "cores": 1, "mb": 8,
+    "path": "/tmp",
 }
 
 

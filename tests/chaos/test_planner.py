@@ -5,6 +5,7 @@ The node's survey is synthetic here; test_faults_lab.py runs the same scripts on
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import subprocess
 from dataclasses import replace
@@ -12,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from clustertui.chaos import CATALOG, FaultRequest, Refused, plan_fault
-from clustertui.chaos.facts import NodeFacts
+from clustertui.chaos.facts import NodeFacts, Route
 from clustertui.chaos.faults.latency import handles
 from clustertui.chaos.planner import check_request
 from clustertui.config import load_cluster
@@ -81,6 +82,39 @@ def test_firewall_rules_exempt_the_ssh_path(cluster) -> None:
     nft = plan(cluster, "loss", backend="nft").steps.apply[0]
     assert "tcp dport 22 accept" in nft and "ip saddr 198.18.0.1 accept" in nft
     assert "numgen random mod 10000 < 3000 drop" in nft
+
+
+def test_partition_cuts_multicast_and_broadcast_on_the_cluster_interface(cluster) -> None:
+    p = plan(cluster, "partition")
+    apply = "\n".join(p.steps.apply)
+    for chain, flag in (("in", "-i"), ("out", "-o")):
+        for kind in ("MULTICAST", "BROADCAST"):
+            rule = f"-A ctui-{p.id}-{chain} {flag} eth0 -m addrtype --dst-type {kind} -j DROP"
+            assert rule in apply
+            # after the exemptions: the controller's path is never cut
+            assert apply.index(rule) > apply.index(f"-A ctui-{p.id}-{chain} -{'s' if chain == 'in' else 'd'} 198.18.0.1 -j RETURN")
+            assert any(rule.replace("-A ", "-C ", 1) in check.test for check in p.steps.verify)
+    assert "and its multicast and broadcast on eth0" in p.summary
+    nft = plan(cluster, "partition", backend="nft")
+    ruleset = nft.steps.apply[0]
+    assert 'iifname "eth0" meta nfproto ipv4 fib daddr type { broadcast, multicast } drop' in ruleset
+    assert 'oifname "eth0" meta nfproto ipv4 fib daddr type { broadcast, multicast } drop' in ruleset
+    assert "-eq 16 ]" in nft.steps.verify[0].test  # 7 peers and the casts, each way
+    # --mode unicast: the peers' addresses only, as before.
+    unicast = plan(cluster, "partition", mode="unicast")
+    assert "addrtype" not in "\n".join(unicast.steps.apply) and "(unicast only)" in unicast.summary
+    assert "fib" not in plan(cluster, "partition", backend="nft", mode="unicast").steps.apply[0]
+    assert "addrtype" not in "\n".join(plan(cluster, "loss").steps.apply)
+
+
+def test_partition_needs_the_cluster_interface(cluster) -> None:
+    lan_only = replace(FACTS, routes=(Route(ipaddress.IPv4Network("198.18.0.0/28"), "eth0"),))  # db1..3 unrouted
+    with pytest.raises(Refused, match="has no route to db1, db2, db3: cannot tell the cluster's interface"):
+        plan(cluster, "partition", lan_only)
+    assert plan(cluster, "partition", lan_only, mode="unicast").steps.apply
+    odd = replace(FACTS, routes=(Route(ipaddress.IPv4Network("0.0.0.0/0"), 'eth0"; flush'),))
+    with pytest.raises(Refused, match="an interface that is not a plain name"):
+        plan(cluster, "partition", odd)
 
 
 def test_a_peer_at_the_controllers_address_is_left_out(cluster) -> None:

@@ -23,7 +23,7 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
     cluster = load_cluster(write(
         HEAD + "managers:\n"
         "  lb: {kind: haproxy, roles: [lb]}\n"
-        "  vip: {kind: keepalived, roles: [lb], addresses: ['198.18.0.100', '2001:db8::0:1']}\n"
+        "  vip: {kind: keepalived, roles: [lb], addresses: ['198.18.0.100', '2001:db8::0:1'], state_dir: /run/ka}\n"
         "  redis: {kind: redis-sentinel, nodes: [db1], masters: [mymaster], redis_ports: [6379, 6380], interval: 5s}\n"
         "  patroni: {kind: command, nodes: [db1, lb2], command: 'curl -s localhost:8008/patroni', timeout: 500ms}\n"
     ), check_files=False)
@@ -31,6 +31,7 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
     assert lb.kind is ManagerKind.HAPROXY and lb.stats_socket == "/run/haproxy/admin.sock" and lb.grace_s == 5.0
     assert [n.name for n in cluster.manager_nodes(lb)] == ["lb1", "lb2"]
     assert vip.addresses == ["198.18.0.100", "2001:db8::1"]  # normalised
+    assert vip.state_dir == "/run/ka"
     assert redis.sentinel == 26379 and redis.redis == (6379, 6380)
     assert redis.every(1.0) == 5.0 and redis.deadline(1.0) == 2.0
     assert lb.every(1.0) == 1.0 and lb.deadline(1.0) == 1.0  # never longer than the interval
@@ -56,6 +57,12 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
         ("{kind: haproxy, roles: [lb], socket: '/run/$(reboot)'}", "managers.m.socket",
          "expected an absolute path of a unix socket"),
         ("{kind: command, roles: [lb]}", "managers.m", "expected command for kind command, found none"),
+        ("{kind: keepalived, roles: [lb], addresses: [198.18.0.100], state_dir: 'run/ka'}", "managers.m.state_dir",
+         "expected an absolute path of a directory"),
+        ("{kind: keepalived, roles: [lb], addresses: [198.18.0.100], state_dir: '/run/x y'}", "managers.m.state_dir",
+         "expected an absolute path of a directory"),
+        ("{kind: haproxy, roles: [lb], state_dir: /run/ka}", "managers.m",
+         "expected state_dir only with kind keepalived, found it with kind haproxy"),
         ("{kind: haproxy, roles: [lb], intreval: 1s}", "managers.m.intreval", "unknown field, did you mean 'interval'?"),
         ("{kind: haproxy, roles: [lb], interval: 10ms}", "managers.m.interval", "expected a duration from 100ms to 1h"),
     ],

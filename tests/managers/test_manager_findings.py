@@ -10,6 +10,7 @@ from clustertui.managers.haproxy import HaproxyRead, HaproxyServer, HaproxyView,
 from clustertui.managers.keepalived import Holding, KeepalivedView
 from clustertui.managers.sentinel import MasterSeen, RedisRole, SentinelSeen, SentinelView
 from clustertui.managers.state import ReadState, SourceRead
+from clustertui.managers.vrrp import Instance, VrrpState
 from tests.support.paths import LAB_FILE
 
 CLUSTER = load_cluster(LAB_FILE, check_files=False)
@@ -70,6 +71,14 @@ def test_two_vip_holders_is_split_brain_and_none_is_an_outage() -> None:
     assert find(CLUSTER, {"vip": unread}, nobody_down) == ()
 
 
+def test_two_vip_holders_name_their_vrrp_states() -> None:
+    states = (Instance("lb1", "VI_WEB", VrrpState.MASTER, 150), Instance("lb2", "VI_WEB", VrrpState.MASTER, 140))
+    two = KeepalivedView("vip", (ok("lb1"), ok("lb2")), (Holding("198.18.0.100", ("lb1", "lb2")),), states)
+    (finding,) = find(CLUSTER, {"vip": two}, nobody_down)
+    assert finding.detail == "198.18.0.100 is held by lb1 and lb2 (split brain; VRRP: lb1 MASTER, lb2 MASTER)"
+    assert "VIP 198.18.0.100 on lb1 and lb2 │ VRRP VI_WEB: lb1 MASTER · lb2 MASTER" in two.summary()
+
+
 def sentinel_view(masters_by_sentinel: dict[str, str], roles: dict[str, str]) -> SentinelView:
     sentinels = tuple(
         SentinelSeen(ok(node), (MasterSeen("mymaster", f"198.18.0.{20 + int(m[-1])}:6379", m, quorum_ok=True),))
@@ -89,7 +98,8 @@ def test_healthy_sentinel_view_has_no_finding_and_names_the_primary() -> None:
 def test_two_masters_and_sentinels_that_disagree_are_findings() -> None:
     view = sentinel_view({"db1": "db1", "db2": "db2", "db3": "db2"}, {"db1": "master", "db2": "master", "db3": "slave"})
     kinds = {f.kind: f for f in find(CLUSTER, {"redis": view}, nobody_down)}
-    assert set(kinds) == {FindingKind.TWO_PRIMARIES, FindingKind.SENTINELS_DISAGREE}
+    # (db1 is also a stale primary: test_a_primary_cut_off_from_the_sentinels_majority_is_stale)
+    assert set(kinds) == {FindingKind.TWO_PRIMARIES, FindingKind.SENTINELS_DISAGREE, FindingKind.STALE_PRIMARY}
     assert kinds[FindingKind.TWO_PRIMARIES].nodes == ("db1", "db2")
     assert kinds[FindingKind.SENTINELS_DISAGREE].detail == (
         "sentinels disagree on the master of mymaster: db1 says db1, db2 says db2, db3 says db2")
@@ -101,3 +111,31 @@ def test_command_manager_with_two_primaries_is_a_finding() -> None:
     (finding,) = find(CLUSTER.model_copy(update={"managers": {**CLUSTER.managers, "pg": CLUSTER.managers["redis"]}}),
                       {"pg": view}, nobody_down)
     assert finding.kind is FindingKind.TWO_PRIMARIES and finding.nodes == ("db1", "db2")
+
+
+def test_a_primary_cut_off_from_the_sentinels_majority_is_stale() -> None:
+    # db1 was partitioned: db2's and db3's sentinels promoted db2 (and list db1 as its
+    # replica); db1 and its own sentinel still believe in db1.
+    view = sentinel_view({"db1": "db1", "db2": "db2", "db3": "db2"}, {"db1": "master", "db2": "master", "db3": "slave"})
+    stale = [f for f in find(CLUSTER, {"redis": view}, nobody_down) if f.kind is FindingKind.STALE_PRIMARY]
+    (finding,) = stale
+    assert finding.nodes == ("db1", "db2") and finding.subject == "mymaster/db1:6379"
+    assert finding.detail == ("db1:6379 still reports role master, but 2 of 3 sentinels name db2 the master of "
+                              "mymaster: cut off from the majority, it still believes it is primary; so does the "
+                              "sentinel on db1")
+
+
+def test_without_a_sentinel_majority_nobody_is_stale() -> None:
+    # One sentinel per candidate and one unread: no majority names a master.
+    view = sentinel_view({"db1": "db1", "db2": "db2"}, {"db1": "master", "db2": "master"})
+    view = SentinelView("redis", view.names, (*view.sentinels, SentinelSeen(SourceRead("db3", ReadState.DOWN, "x"))),
+                        view.redis)
+    kinds = [f.kind for f in find(CLUSTER, {"redis": view}, nobody_down)]
+    assert FindingKind.STALE_PRIMARY not in kinds and FindingKind.TWO_PRIMARIES in kinds
+    # A second master that no sentinel knows for the name (another redis on the node) is
+    # two primaries, not a stale one.
+    extra = sentinel_view({"db1": "db1", "db2": "db1", "db3": "db1"}, {"db1": "master"})
+    extra = SentinelView("redis", extra.names, extra.sentinels,
+                         (*extra.redis, RedisRole("db3", 6380, ok("db3"), "master")))
+    kinds = [f.kind for f in find(CLUSTER, {"redis": extra}, nobody_down)]
+    assert kinds == [FindingKind.TWO_PRIMARIES]

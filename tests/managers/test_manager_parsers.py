@@ -4,6 +4,7 @@ on the states real daemons go through."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from clustertui.config import load_cluster
 from clustertui.managers.command import parse_role_output
 from clustertui.managers.haproxy import ServerStatus, parse_show_stat, parse_status
 from clustertui.managers.keepalived import parse_ip_addr
+from clustertui.managers.vrrp import Instance, VrrpState, parse_vrrp, split_output
 from clustertui.managers.nodes import NodeIndex, split_address
 from clustertui.managers.resp import RespError
 from clustertui.managers.sentinel import RedisRole, parse_master, parse_role
@@ -83,6 +85,61 @@ def test_ip_addr_of_the_vip_holder() -> None:
         parse_ip_addr("2: eth0 inet nonsense scope global\n")
     with pytest.raises(Garbage, match="no inet or inet6 line"):
         parse_ip_addr("<html>hello</html>\n")
+
+
+def vrrp(text: str) -> tuple[Instance, ...]:
+    addr, lines = split_output(text)
+    assert addr == "2: eth0    inet 198.18.0.2/24 scope global eth0"
+    return parse_vrrp("lb1", lines, "/run/keepalived-state")
+
+
+IP_LINE = "2: eth0    inet 198.18.0.2/24 scope global eth0\n"
+
+
+def test_vrrp_state_written_by_the_running_keepalived() -> None:
+    (instance,) = vrrp(IP_LINE + "@vrrp now 1000\n@vrrp up 30\n@vrrp state 990 VI_WEB MASTER 150\n")
+    assert instance == Instance("lb1", "VI_WEB", VrrpState.MASTER, 150, 10.0)
+    assert instance.to_json() == {"node": "lb1", "instance": "VI_WEB", "state": "MASTER", "priority": 150,
+                                  "since_s": 10.0, "note": ""}
+    # Written within keepalived's first second: still this keepalived's.
+    (fresh,) = vrrp(IP_LINE + "@vrrp now 1000\n@vrrp up 30\n@vrrp state 969 VI_WEB BACKUP\n")
+    assert (fresh.state, fresh.priority) == (VrrpState.BACKUP, None)
+
+
+@pytest.mark.parametrize(
+    ("lines", "state", "note"),
+    [
+        # keepalived was killed (no STOP from its notify) and started again, and its notify
+        # has not run yet: the file is an earlier keepalived's.
+        ("@vrrp up 5\n@vrrp state 900 VI_WEB MASTER 150\n", VrrpState.UNKNOWN,
+         "written before this keepalived started (an earlier one said MASTER)"),
+        ("@vrrp up -\n@vrrp state 900 VI_WEB MASTER 150\n", VrrpState.UNKNOWN,
+         "keepalived is not running (it last said MASTER)"),
+        ("@vrrp up -\n@vrrp state 900 VI_WEB STOP 150\n", VrrpState.STOP, ""),
+        ("@vrrp up ?\n@vrrp state 990 VI_WEB FAULT 150\n", VrrpState.FAULT,
+         "cannot tell whether keepalived runs (no pgrep)"),
+        ("@vrrp up 30\n", VrrpState.UNKNOWN, "no state file in /run/keepalived-state (is the notify script configured?)"),
+        ("@vrrp up -\n", VrrpState.UNKNOWN, "keepalived is not running"),
+    ],
+)
+def test_vrrp_state_that_cannot_be_trusted_says_why(lines: str, state: VrrpState, note: str) -> None:
+    (instance,) = vrrp(IP_LINE + "@vrrp now 1000\n" + lines)
+    assert (instance.state, instance.note) == (state, note)
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        ("@vrrp up 30\n", "no VRRP state lines"),
+        ("@vrrp now 1000\n@vrrp up 3e5\n", "line 3: keepalived's age is not a number: '3e5'"),
+        ("@vrrp now 1000\n@vrrp state 990 VI_WEB\n", "line 3: expected TIME INSTANCE STATE"),
+        ("@vrrp now 1000\n@vrrp state 990 VI_WEB \x1b[31mMASTER\n", "line 3: not a VRRP state: '\\x1b[31mMASTER'"),
+        ("@vrrp now 1000\n@vrrp state 990 VI_WEB MASTER high\n", "line 3: the priority is not a number: 'high'"),
+    ],
+)
+def test_vrrp_state_garbage(lines: str, reason: str) -> None:
+    with pytest.raises(Garbage, match=re.escape(reason)):
+        vrrp(IP_LINE + lines)
 
 
 @pytest.mark.parametrize(

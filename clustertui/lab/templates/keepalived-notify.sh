@@ -7,5 +7,5 @@
 # tells nobody its state without a signal that makes it dump everything.
 [ "$1" = INSTANCE ] || exit 0
 umask 022  # keepalived runs scripts with umask 077: the state is readable by any login
-dir=/run/keepalived/state
+dir=/run/keepalived-state
 mkdir -p "$dir" && printf '%s %s\n' "$3" "$4" >"$dir/.$2.tmp" && mv -f "$dir/.$2.tmp" "$dir/$2"
