@@ -13,11 +13,11 @@ from clustertui.config import load_cluster
 from clustertui.managers.command import parse_role_output
 from clustertui.managers.haproxy import ServerStatus, parse_show_stat, parse_status
 from clustertui.managers.keepalived import parse_ip_addr
-from clustertui.managers.vrrp import Instance, VrrpState, parse_vrrp, split_output
 from clustertui.managers.nodes import NodeIndex, split_address
 from clustertui.managers.resp import RespError
 from clustertui.managers.sentinel import RedisRole, parse_master, parse_role
 from clustertui.managers.state import Garbage, ReadState, SourceRead
+from clustertui.managers.vrrp import Instance, VrrpState, parse_vrrp, split_output
 from tests.support.paths import LAB_FILE
 
 DATA = Path(__file__).parent / "data"

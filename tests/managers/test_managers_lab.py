@@ -18,7 +18,7 @@ from clustertui.config import load_cluster
 from clustertui.engine.events import EventKind
 from clustertui.engine.monitor import ClusterMonitor
 from tests.support.cli import run_cli
-from tests.support.nodes import sh
+from tests.support.nodes import leftovers, sh
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.lab
@@ -100,27 +100,62 @@ def test_check_shows_the_managers_view_and_it_agrees_with_lab_status(lab) -> Non
     assert set(servers) == {(lb, web) for lb in ("lb1", "lb2") for web in ("web1", "web2", "web3")}
     assert all(s["status"] == "UP" and s["routes"] and s["check"].endswith("L7OK") for s in servers.values())
     assert {m: views[m]["roles"] for m in ("vip",)} == {"vip": {holder: ["VIP 198.18.0.100"]}}
+    other = "lb2" if holder == "lb1" else "lb1"
+    assert vrrp_states(data) == {holder: "MASTER", other: "BACKUP"}  # the notify script's files
     text = run_cli("check", str(lab.cluster_file)).stdout
+    states = vrrp_states(data)
+    assert f"VRRP VI_WEB: lb1 {states['lb1']} · lb2 {states['lb2']}" in text
     assert f"VIP 198.18.0.100 on {holder}" in text and f"redis mymaster: primary {primary}" in text
     assert "haproxy@lb1: web1 UP · web2 UP · web3 UP" in text
 
 
-async def test_partition_between_the_load_balancers_gives_two_vip_holders(lab, chaos) -> None:
+def holds_vip(lab, node: str) -> bool:
+    return "198.18.0.100/" in sh(lab, node, "ip -o -4 addr show dev eth0")
+
+
+def vrrp_states(data: dict) -> dict[str, str]:
+    return {i["node"]: i["state"] for i in managers(data)["vip"]["vrrp"] if i["instance"] == "VI_WEB"}
+
+
+async def test_partitioning_the_vip_holder_moves_the_address_unless_unicast_only(lab, chaos) -> None:
     await eventually(lambda: converged(lab), 30, step=1, what="the lab to agree with itself")
     holder, _ = await asyncio.to_thread(lab_truth, lab)
     other = "lb2" if holder == "lb1" else "lb1"
+    # --mode unicast (the old partition): the holder's VRRP adverts to 224.0.0.18 still
+    # reach the other balancer, which never takes over (its master-down interval is ~3.5 s).
+    applied = await asyncio.to_thread(run_cli, "chaos", str(lab.cluster_file), "apply", "partition", "--node", holder,
+                                      "--mode", "unicast", "--ttl", "60s", "--yes")
+    assert applied.returncode == 0, applied.stderr
+    assert "(unicast only)" in applied.stderr
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            assert not await asyncio.to_thread(holds_vip, lab, other), "the address moved on a unicast-only partition"
+            await asyncio.sleep(0.5)
+        code, data = await asyncio.to_thread(check, lab)
+        assert managers(data)["vip"]["addresses"][0]["holders"] == [holder]
+        assert vrrp_states(data) == {holder: "MASTER", other: "BACKUP"}
+    finally:
+        reverted = await asyncio.to_thread(run_cli, "chaos", str(lab.cluster_file), "revert", applied.stdout.strip())
+        assert reverted.returncode == 0, reverted.stderr
     monitor = ClusterMonitor(load_cluster(lab.cluster_file))
     events = []
     monitor.on_event(events.append)
     await monitor.start()
     try:
-        async with fault(chaos, "partition", other, peers=holder):
-            # The backup hears no adverts: it takes the address, and the holder keeps it.
+        # A partition (mode all, here with nft) also cuts the holder's multicast: the other
+        # balancer hears no adverts and takes the address; the cut-off holder keeps it too.
+        async with fault(chaos, "partition", holder, backend="nft") as fault_id:
+            await eventually(lambda: holds_vip(lab, other), 10, step=0.2, what=f"{other} to take the address")
             await eventually(lambda: "vip-two-holders" in findings(check(lab)[1]), 20, step=0.5, what="two VIP holders")
             code, data = await asyncio.to_thread(check, lab)
             assert code == 1
             assert sorted(managers(data)["vip"]["addresses"][0]["holders"]) == ["lb1", "lb2"]
+            assert vrrp_states(data) == {"lb1": "MASTER", "lb2": "MASTER"}
+            (split,) = [f for f in data["managers"]["findings"] if f["kind"] == "vip-two-holders"]
+            assert split["detail"].endswith("(split brain; VRRP: lb1 MASTER, lb2 MASTER)")
             await _until(lambda: any(e.kind is EventKind.FINDING and "vip-two-holders" in e.detail for e in events))
+        assert leftovers(lab, holder, fault_id) == []
         await eventually(lambda: converged(lab), 30, step=1, what="one VIP holder again")
         await _until(lambda: any(e.kind is EventKind.FINDING_CLEARED and "vip-two-holders" in e.detail
                                  for e in events))
@@ -135,13 +170,20 @@ async def test_partitioned_redis_primary_gives_two_masters_and_sentinels_that_di
     async with fault(chaos, "partition", primary):
         # The other sentinels promote a replica; the partitioned primary and its sentinel
         # still believe in it.
-        wanted = {"two-primaries", "sentinels-disagree"}
+        wanted = {"two-primaries", "sentinels-disagree", "stale-primary"}
         await eventually(lambda: wanted <= findings(check(lab)[1]), 30, step=1, what="two masters, sentinels disagreeing")
         code, data = await asyncio.to_thread(check, lab)
         assert code == 1
         seen = managers(data)["redis"]["masters"][0]["seen_by"]
         assert seen[primary]["node"] == primary
-        assert {m["node"] for node, m in seen.items() if node != primary} - {primary}
+        (promoted,) = {m["node"] for node, m in seen.items() if node != primary} - {primary}
+        # The partitioned primary still believes it is primary: check names it, and whom the
+        # majority of the sentinels chose instead.
+        (stale,) = [f for f in data["managers"]["findings"] if f["kind"] == "stale-primary"]
+        assert stale["nodes"] == [primary, promoted]
+        assert f"{primary}:6379 still reports role master, but 2 of 3 sentinels name {promoted}" in stale["detail"]
+        assert f"stale-primary [redis] {primary}:6379 still reports role master" in run_cli(
+            "check", str(lab.cluster_file)).stdout
     await eventually(lambda: converged(lab), 60, step=1, what="one primary again after the partition")
 
 
