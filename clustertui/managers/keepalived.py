@@ -18,10 +18,10 @@ from typing import Any
 from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.limits import MAX_LINE, MAX_RECORDS
 from clustertui.managers.remote import Reach, read_on, run_command
-from clustertui.managers.rows import DetailRow, Level
+from clustertui.managers.rows import DetailRow, Level, ago
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
-from clustertui.managers.vrrp import Instance, parse_vrrp, split_output, vrrp_script
+from clustertui.managers.vrrp import Instance, VrrpState, parse_vrrp, split_output, vrrp_script
 
 #: Every address of every interface, one per line; LC_ALL=C keeps the words English.
 IP_ADDR = "LC_ALL=C ip -o addr show"
@@ -93,7 +93,7 @@ class KeepalivedView:
             rows.append(DetailRow(f"vip/{h.address}", "", f"VIP {h.address}", state,
                                   f"members read: {', '.join(read) or 'none'}", level,
                                   h.holders[0] if h.holders else ""))
-        return rows
+        return rows + [_vrrp_row(i) for i in self.instances]
 
     def summary(self) -> str:
         parts = []
@@ -117,6 +117,19 @@ class KeepalivedView:
         return {"name": self.manager, "kind": str(self.kind), "reads": reads_json(self.reads),
                 "addresses": [{"address": h.address, "holders": list(h.holders)} for h in self.addresses],
                 "vrrp": [i.to_json() for i in self.instances]}
+
+
+#: How each VRRP state reads at a glance on the managers screen.
+_VRRP_LEVEL = {VrrpState.MASTER: Level.OK, VrrpState.BACKUP: Level.PLAIN, VrrpState.FAULT: Level.BAD,
+               VrrpState.STOP: Level.WARN, VrrpState.UNKNOWN: Level.WARN}
+
+
+def _vrrp_row(i: Instance) -> DetailRow:
+    """A member's instance: its state, priority and age, or why its state is unknown."""
+    facts = [f"priority {i.priority}" if i.priority is not None else "", f"for {ago(i.since_s)}" if i.since_s is not None else ""]
+    detail = i.note or ", ".join(f for f in facts if f)
+    return DetailRow(f"vrrp/{i.node}/{i.name}", i.node, f"VRRP {i.name or '?'}", str(i.state), detail,
+                     _VRRP_LEVEL[i.state], i.node)
 
 
 def read_command(manager: Manager) -> str:

@@ -77,6 +77,9 @@ def test_two_vip_holders_name_their_vrrp_states() -> None:
     (finding,) = find(CLUSTER, {"vip": two}, nobody_down)
     assert finding.detail == "198.18.0.100 is held by lb1 and lb2 (split brain; VRRP: lb1 MASTER, lb2 MASTER)"
     assert "VIP 198.18.0.100 on lb1 and lb2 │ VRRP VI_WEB: lb1 MASTER · lb2 MASTER" in two.summary()
+    # The managers screen: a row per member's instance after the address's.
+    rows = [(r.key, r.state, r.detail, r.level) for r in two.rows()]
+    assert rows[1:] == [("vrrp/lb1/VI_WEB", "MASTER", "priority 150", "ok"), ("vrrp/lb2/VI_WEB", "MASTER", "priority 140", "ok")]
 
 
 def sentinel_view(masters_by_sentinel: dict[str, str], roles: dict[str, str]) -> SentinelView:
