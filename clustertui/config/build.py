@@ -81,6 +81,7 @@ def build_cluster(
         history=spec.history,
         notify=spec.notify,
         managers={key: Manager(name=key, **dict(value)) for key, value in spec.managers.items()},
+        metrics_source=spec.metrics_source,
         source=source,
     )
 

@@ -21,6 +21,7 @@ from .jump import JumpHop, ProxyJump, parse_jump_chain
 from .lint_policy import LintPolicy
 from .manager_expect import ManagerExpect
 from .managers import Manager, ManagerName
+from .metrics_source import PrometheusSource
 from .notify import Webhook
 from .scalars import (
     DEFAULT_LEASE,
@@ -332,6 +333,7 @@ class Cluster(Frozen):
     history: HistorySettings = HistorySettings()
     notify: dict[str, Webhook] = {}
     managers: dict[str, Manager] = {}
+    metrics_source: PrometheusSource | None = None  # `source:` of the file; `source` is the file's path
     source: Path
 
     def node(self, name: str) -> Node:

@@ -14,6 +14,7 @@ from .frozen import Frozen
 from .history import HistorySettings
 from .lint_policy import LintPolicy
 from .managers import ManagerName, ManagerSpec
+from .metrics_source import PrometheusSource
 from .model import ChaosPolicy, DrillSpec, EndpointSpec, ServiceSpec, SSHSettings
 from .notify import Webhook, WebhookName
 from .ranges import expand_range
@@ -138,3 +139,4 @@ class ClusterFile(Frozen):
     history: HistorySettings = HistorySettings()
     notify: dict[WebhookName, Webhook] = {}
     managers: dict[ManagerName, ManagerSpec] = {}
+    metrics_source: PrometheusSource | None = Field(default=None, alias="source")

@@ -93,6 +93,23 @@ class NodeHistory:
         self._next = (i + 1) % self.capacity
         self.count += 1
 
+    def backfill(self, points: list[Point]) -> None:
+        """Put `points` (oldest first) before what the history holds, as far as they are older
+        than its first sample and fit: the past a metrics source (Prometheus) already has, so
+        the charts start full.  Rebuilt once, at start, while the history holds few samples."""
+        kept = self.points()
+        first = kept[0].t if kept else math.inf
+        merged = ([point for point in points if point.t < first] + kept)[-self.capacity:]
+        self._next = self.count = 0
+        for point in merged:
+            i = self._next
+            self._t[i] = point.t
+            for name in SERIES:
+                value = getattr(point, name)
+                self._values[name][i] = _NAN if value is None else value
+            self._next = (i + 1) % self.capacity
+            self.count += 1
+
     def _order(self, last: int | None = None) -> list[int]:
         """Buffer indices of the newest `last` samples (all kept ones by default), oldest first.
 

@@ -23,6 +23,7 @@ from clustertui.engine.history import NodeHistory, capacity_for
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems
 from clustertui.engine.managers_watch import ManagersWatch
 from clustertui.engine.plan import probe_plan
+from clustertui.engine.prometheus_feed import BACKFILL_SECONDS, PrometheusFeed
 from clustertui.engine.snapshot import (
     SPARK_POINTS,
     ClusterSnapshot,
@@ -107,6 +108,9 @@ class ClusterMonitor:
         self._tasks: list[asyncio.Task[None]] = []
         self._quorum_held: bool | None = None
         self.managers = ManagersWatch(self)  # the cluster's own view (`managers:`), read in tasks of its own
+        # `source: {prometheus: URL}`: node figures from Prometheus, laid over the frames.
+        source = cluster.metrics_source
+        self.feed = PrometheusFeed(cluster, source) if source is not None and not local else None
 
     # -- listeners -----------------------------------------------------------------------
 
@@ -152,6 +156,14 @@ class ClusterMonitor:
         self._tasks.append(asyncio.create_task(self._check_loop(), name="checks"))
         if not self.local:
             self._tasks += self.managers.tasks()
+        if self.feed is not None:
+            self._tasks.append(asyncio.create_task(self.feed.run(lambda: self.interval), name="prometheus"))
+            self._tasks.append(asyncio.create_task(self._backfill(self.feed), name="prometheus history"))
+
+    async def _backfill(self, feed: PrometheusFeed) -> None:
+        """The charts' recent past from Prometheus (its own task: frames never wait for it)."""
+        for name, points in (await feed.history(BACKFILL_SECONDS, self.interval)).items():
+            self.nodes[name].history.backfill(points)
 
     async def stop(self) -> None:
         for session in self._sessions.values():
@@ -219,6 +231,8 @@ class ClusterMonitor:
 
     def node_sample(self, node: str, sample: NodeSample) -> None:
         status = self.nodes[node]
+        if self.feed is not None:
+            sample = self.feed.overlay(node, sample, self.interval)
         self._fault_events(status, status.sample, sample)
         status.sample = sample
         status.samples += 1

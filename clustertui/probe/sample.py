@@ -51,6 +51,13 @@ class NetRate:
     tx_bps: float
 
 
+class MetricsOrigin(StrEnum):
+    """Where a sample's CPU, memory, swap, load and network figures come from."""
+
+    PROBE = "probe"  # the node's own probe frame (SSH)
+    PROMETHEUS = "prometheus"  # the cluster file's `source:` (node_exporter through Prometheus)
+
+
 class Sign(StrEnum):
     """A sign of life of a service that the probe checks."""
 
@@ -139,6 +146,9 @@ class NodeSample:
     services: dict[str, ServiceProbe] = field(default_factory=dict)
     faults: tuple[str, ...] = ()
     watch: str | None = None  # the service watch: "on", a reason it is off, None: nothing watched
+    metrics: MetricsOrigin = MetricsOrigin.PROBE
+    #: Why the configured `source:` gave no figures for this sample (they are the probe's then).
+    metrics_note: str = ""
 
     @property
     def cpu_percent(self) -> float | None:
