@@ -9,6 +9,7 @@ the master and sees its two peers.  HTTP never goes through a proxy from the env
 from __future__ import annotations
 
 import functools
+import json
 import socket
 import subprocess
 import time
@@ -229,6 +230,19 @@ def check_vip(spec: LabSpec) -> CheckResult:
     return CheckResult(True, f"{res.detail} via {holder or '?'}")
 
 
+def check_prometheus(spec: LabSpec) -> CheckResult:
+    """The lab's Prometheus answers and its last scrape of every node_exporter succeeded."""
+    status, body = http_get(f"{spec.prometheus_url}/api/v1/query?query=sum(up)", timeout=1.0)
+    if status != 200:
+        return CheckResult(False, f"{spec.prometheus_url}: {status or body}")
+    try:
+        up = int(float(json.loads(body)["data"]["result"][0]["value"][1]))
+    except (ValueError, LookupError, TypeError):
+        up = 0  # no target scraped yet: an empty vector
+    total = len(spec.nodes)
+    return CheckResult(up == total, f"{up}/{total} node_exporters scraped")
+
+
 def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
     """Every check of the lab, node by node, then the VIP."""
     out: list[Check] = []
@@ -236,7 +250,9 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
         n = node  # bind for the lambdas
         out.append(Check(n.name, "sshd", _safe(functools.partial(check_ssh, paths, n))))
         for svc in n.services[1:]:
-            if svc.name == "haproxy":
+            if svc.name == "node-exporter":
+                probe = lambda n=n: check_http(f"http://{n.address}:9100/metrics")  # noqa: E731
+            elif svc.name == "haproxy":
                 probe = lambda n=n: check_haproxy(n, spec)  # noqa: E731
             elif svc.name == "keepalived":
                 probe = lambda n=n: check_process(n, "keepalived")  # noqa: E731
@@ -250,6 +266,7 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
                 continue
             out.append(Check(n.name, svc.name, _safe(probe)))
     out.append(Check(None, "vip", _safe(lambda: check_vip(spec))))
+    out.append(Check(None, "prometheus", _safe(lambda: check_prometheus(spec))))
     return out
 
 

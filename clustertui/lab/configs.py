@@ -63,7 +63,14 @@ def _service_commands(spec: LabSpec, node: NodeSpec, nd: Path, log_dir: Path) ->
         ("sshd", ["/usr/sbin/sshd", "-f", str(nd / "sshd_config"), "-E", str(log_dir / "sshd.log")]),
     ]
     for svc in node.services[1:]:
-        if svc.name == "haproxy":
+        if svc.name == "node-exporter":
+            # Only what the probe reads too (CPU, memory, load, network): a lighter scrape
+            # each second on eight nodes.  In the foreground: it never forks.
+            cmds.append(("&node-exporter", [
+                "prometheus-node-exporter", f"--web.listen-address={node.address}:{svc.port}",
+                "--collector.disable-defaults", "--collector.cpu", "--collector.meminfo", "--collector.loadavg",
+                "--collector.netdev", "--log.level=warn"]))
+        elif svc.name == "haproxy":
             cmds.append(("haproxy", ["haproxy", "-f", "/etc/haproxy/haproxy.cfg"]))
         elif svc.name == "keepalived":
             # Debian's keepalived has no --log-file and a node has no syslog: keep it in

@@ -65,6 +65,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("procps", ("pgrep", "pkill", "ps"), "fault scripts and tests find processes by name"),
     Requirement("redis-tools", ("redis-cli",), "the Redis drills' traffic and primary lookup"),
     Requirement("curl", ("curl",), "the lb-failover drill reads HAProxy's stats page"),
+    Requirement("prometheus-node-exporter", ("prometheus-node-exporter",), "node_exporter on every node (:9100)"),
+    Requirement("prometheus", ("prometheus",), "the lab's Prometheus server, scraping every node_exporter"),
     Requirement("nftables", ("nft",), "the nft backend of block-port, partition and loss"),
     Requirement(
         "iptables",
@@ -77,7 +79,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 )
 
 #: Processes a Debian install of the requirements may start in the host namespace.
-DAEMONS = ("nginx", "haproxy", "keepalived", "redis-server", "redis-sentinel", "sshd", "lxcfs")
+DAEMONS = ("nginx", "haproxy", "keepalived", "redis-server", "redis-sentinel", "sshd", "lxcfs", "prometheus",
+           "prometheus-node")  # prometheus-node-exporter's comm, cut to 15 characters
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _POLICY_DENY = "#!/bin/sh\n# Temporary, from `clustertui lab deps --install`: start no daemon.\nexit 101\n"
 

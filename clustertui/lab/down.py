@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, firewall, lxcfs, netns, nodes
+from . import cgroups, firewall, lxcfs, netns, nodes, prometheus
 from .locking import operation_lock
 from .proc import run
 from .spec import DEFAULT_SPEC, RULE_COMMENT, STATE_MARKER, LabSpec, RuntimePaths, default_state_dir
@@ -140,7 +140,9 @@ def _lab_down(state_dir: Path | None, spec: LabSpec) -> DownReport:
     # 4. Firewall rule(s) tagged with the lab's comment.
     rep.removed += firewall.remove_rules()
 
-    # 5. LXCFS, then any other mount below the lab's directories.
+    # 5. The lab's Prometheus (its storage is in the state dir), LXCFS, then any other mount
+    # below the lab's directories.
+    rep.removed += prometheus.stop(spec)
     rep.removed += lxcfs.stop(rt)
     states = _state_dirs(state_dir, rt)
     for mnt in _mounts_under([rt.root, *states]):
@@ -176,6 +178,7 @@ def find_leftovers(state_dir: Path | None = None) -> list[str]:
     out += [f"cgroup {d}" for d in cgroups.lab_cgroup_dirs()]
     out += [f"process {p}" for p in sorted(lab_processes()) if _alive(p)]
     out += [f"lxcfs process {p}" for p in lxcfs.lxcfs_pids(rt)]
+    out += [f"prometheus process {p}" for p in prometheus.pids(DEFAULT_SPEC)]
     states = _state_dirs(state_dir, rt)
     out += [f"mount {m}" for m in _mounts_under([rt.root, *states])]
     res = run(["iptables", "-w", "-S"], check=False)

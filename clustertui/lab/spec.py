@@ -56,6 +56,9 @@ class ServiceSpec:
 
 
 SSHD = ServiceSpec("sshd", "sshd", 22)
+#: node_exporter on every node, for the lab's Prometheus (`source: {prometheus: URL}`);
+#: its comm is the program's name cut to 15 characters.
+NODE_EXPORTER = ServiceSpec("node-exporter", "prometheus-node", 9100)
 HAPROXY = ServiceSpec("haproxy", "haproxy", 80)
 KEEPALIVED = ServiceSpec("keepalived", "keepalived", None)
 NGINX = ServiceSpec("nginx", "nginx", 80)
@@ -106,8 +109,8 @@ class NodeSpec:
 
     @property
     def services(self) -> tuple[ServiceSpec, ...]:
-        """Every daemon of the node, sshd first."""
-        out: list[ServiceSpec] = [SSHD]
+        """Every daemon of the node, sshd first, node_exporter second."""
+        out: list[ServiceSpec] = [SSHD, NODE_EXPORTER]
         for role in self.roles:
             out.extend(ROLE_SERVICES.get(role, ()))
         return tuple(out)
@@ -138,6 +141,14 @@ class LabSpec:
     sentinel_quorum: int = 2
     sentinel_down_after_ms: int = 1500
     sentinel_failover_timeout_ms: int = 6000
+    #: The lab's Prometheus server: on the host, on the bridge address, scraping every
+    #: node's node_exporter each second.
+    prometheus_port: int = 9090
+    scrape_interval: str = "1s"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://{self.bridge_address}:{self.prometheus_port}"
 
     def node(self, name: str) -> NodeSpec:
         """The node called ``name`` (KeyError with the known names otherwise)."""
@@ -203,6 +214,11 @@ class StatePaths:
     @property
     def lab_json(self) -> Path:
         return self.root / "lab.json"
+
+    @property
+    def prometheus_dir(self) -> Path:
+        """The lab's Prometheus: its config, its storage (data/) and its log."""
+        return self.root / "prometheus"
 
     def node_dir(self, node: str) -> Path:
         return self.root / "nodes" / node

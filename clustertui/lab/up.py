@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, checks, configs, down, firewall, lxcfs, netns, nodes, sshd
+from . import cgroups, checks, configs, down, firewall, lxcfs, netns, nodes, prometheus, sshd
 from .deps import missing_prerequisites
 from .locking import operation_lock
 from .proc import LabError, MissingPrerequisite, write_file
@@ -163,6 +163,9 @@ def _lab_up(state_dir: Path | None, progress: Progress | None, spec: LabSpec, ti
     added = firewall.allow_bridge(spec)
     write_file(rt.firewall_record, json.dumps(added) + "\n")
     step("bridge" + (" + FORWARD accept rule" if added else ""))
+
+    prometheus.start(spec, paths)  # on the bridge address; up by the time the nodes are
+    step("prometheus")
 
     layout = cgroups.detect_layout()
     for node in spec.nodes:

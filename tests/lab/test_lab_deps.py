@@ -350,6 +350,7 @@ def test_the_programs_found_include_the_known_ones() -> None:
     used = programs_used()
     assert {"iptables", "nft", "tc", "pgrep", "flock", "setsid", "dd"} <= used["fault, ledger, timer and survey scripts"]
     assert {"awk", "df", "ss"} <= used["the probe"]
-    assert {"ip", "nsenter", "unshare", "haproxy", "redis-server", "/usr/sbin/sshd", "lxcfs"} <= used["the lab"]
+    assert {"ip", "nsenter", "unshare", "haproxy", "redis-server", "/usr/sbin/sshd", "lxcfs", "prometheus-node-exporter",
+            "prometheus"} <= used["the lab"]
     assert {"curl", "redis-cli", "killall"} <= used["the lab's cluster file"]
     assert {"nginx", "ps", "hostname", "chromium", "ssh"} <= used["the tests"]
