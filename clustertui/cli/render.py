@@ -11,7 +11,7 @@ from rich.text import Text
 
 from clustertui.cli.managers_render import print_managers
 from clustertui.cli.output import console
-from clustertui.engine.check import CheckReport, NodeCheck
+from clustertui.engine.check import CheckReport, MetricsCheck, NodeCheck
 from clustertui.report.escape import terminal
 from clustertui.report.managers_json import managers_json
 
@@ -59,16 +59,28 @@ def check_table(report: CheckReport) -> None:
                               Text.assemble(mark, " ", terminal(endpoint.outcome.describe())))
         console.print(endpoints)
     print_managers(console, report.managers)
+    if report.metrics is not None:
+        _print_metrics(report.metrics, len(report.nodes))
     down = [n for n in report.nodes if not n.ok]
     endpoints_down = "" if all(e.outcome.ok for e in report.endpoints) else ", endpoint(s) down"
     findings = f", {len(report.managers.findings)} finding(s)" if report.managers.findings else ""
     unread = sum(1 for v in report.managers.views for r in v.reads if not r.ok)
     unreadable = f", {unread} manager read(s) failed" if unread else ""
+    figures = f", {len(report.metrics.missing)} node(s) without figures" if report.metrics and report.metrics.missing else ""
     console.print(
         Text("all nodes up, all services up" + (", managers agree" if report.managers.views else ""), "green")
         if report.ok
-        else Text(f"{len(down)} node(s) not healthy{endpoints_down}{findings}{unreadable}", "red")
+        else Text(f"{len(down)} node(s) not healthy{endpoints_down}{findings}{unreadable}{figures}", "red")
     )
+
+
+def _print_metrics(metrics: MetricsCheck, nodes: int) -> None:
+    """`source:`: how many nodes it has figures for, and why not for the others."""
+    console = _console()
+    got = nodes - len(metrics.missing)
+    console.print(terminal(f"figures from {metrics.source}: {got}/{nodes} nodes", "green" if metrics.ok else "red"))
+    for name, why in metrics.missing.items():
+        console.print(terminal(f"  {name}: {why} (figures shown are the probe's)", "red"))
 
 
 def check_to_json(report: CheckReport) -> dict:
@@ -102,4 +114,6 @@ def check_to_json(report: CheckReport) -> dict:
             for e in report.endpoints
         ],
         "managers": managers_json(report.managers.views, report.managers.findings),
+        "metrics": None if report.metrics is None else {
+            "source": report.metrics.source, "ok": report.metrics.ok, "missing": report.metrics.missing},
     }

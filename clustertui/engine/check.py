@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from clustertui.config import Cluster, Endpoint, Node, Service
 from clustertui.engine.judge import check_endpoint, check_service_url, service_problems, service_signs
 from clustertui.engine.managers_check import ManagersCheck, check_managers, read_managers
 from clustertui.engine.plan import probe_plan
+from clustertui.engine.prometheus_feed import PrometheusFeed
 from clustertui.probe.errors import ProbeError
 from clustertui.probe.sample import HostInfo, NodeSample
 from clustertui.transport.channel import probe_once
@@ -56,29 +57,50 @@ class EndpointResult:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsCheck:
+    """`source:` of the file, asked once: the nodes it has no figures for, with why."""
+
+    source: str
+    missing: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True, slots=True)
 class CheckReport:
     cluster: str
     nodes: tuple[NodeCheck, ...]
     endpoints: tuple[EndpointResult, ...] = field(default=())
     managers: ManagersCheck = field(default_factory=ManagersCheck)
+    metrics: MetricsCheck | None = None
 
     @property
     def ok(self) -> bool:
         return (all(node.ok for node in self.nodes) and all(e.outcome.ok for e in self.endpoints)
-                and self.managers.ok)
+                and self.managers.ok and (self.metrics is None or self.metrics.ok))
 
 
 async def check_cluster(cluster: Cluster, pool: ConnectionPool | None = None) -> CheckReport:
     own = pool or ConnectionPool()
     node_checks = asyncio.gather(*(check_node(cluster, node, own) for node in cluster.nodes))
     endpoint_checks = asyncio.gather(*(endpoint_result(name, e) for name, e in cluster.endpoints.items()))
+    source = cluster.metrics_source
+    feed = PrometheusFeed(cluster, source) if source is not None else None
     try:
-        nodes, endpoints, views = await asyncio.gather(node_checks, endpoint_checks, read_managers(cluster, own))
+        nodes, endpoints, views, _ = await asyncio.gather(
+            node_checks, endpoint_checks, read_managers(cluster, own), feed.poll() if feed else asyncio.sleep(0))
         managers = await check_managers(cluster, own, views, _down(nodes), lambda node: _recheck(cluster, node, own))
     finally:
         if pool is None:
             own.close()
-    return CheckReport(cluster=cluster.name, nodes=tuple(nodes), endpoints=tuple(endpoints), managers=managers)
+    metrics = None
+    if feed is not None and source is not None:  # the figures shown are the source's, as in the monitor
+        nodes = [replace(n, sample=feed.overlay(n.name, n.sample, cluster.interval)) if n.sample else n for n in nodes]
+        metrics = MetricsCheck(source.prometheus, dict(feed.notes))
+    return CheckReport(cluster=cluster.name, nodes=tuple(nodes), endpoints=tuple(endpoints), managers=managers,
+                       metrics=metrics)
 
 
 def _down(nodes: list[NodeCheck]) -> dict[str, frozenset[str]]:

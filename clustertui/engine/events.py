@@ -20,6 +20,7 @@ class EventKind(enum.StrEnum):
     FINDING = "finding"  # the managers' view and ours disagree (engine.findings)
     FINDING_CLEARED = "finding-cleared"
     MANAGER_READ = "manager-read"  # a manager's read on a node changed state (ok, slow, down, ...)
+    METRICS = "metrics"  # a node's figures fell back from `source:` to the probe, with why, or came back
 
 
 class EventSource(enum.StrEnum):

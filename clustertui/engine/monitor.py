@@ -233,6 +233,8 @@ class ClusterMonitor:
         status = self.nodes[node]
         if self.feed is not None:
             sample = self.feed.overlay(node, sample, self.interval)
+            if (change := self.feed.change(node, sample)) is not None:
+                self.emit(EventKind.METRICS, node, change)
         self._fault_events(status, status.sample, sample)
         status.sample = sample
         status.samples += 1

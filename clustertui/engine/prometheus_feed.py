@@ -30,6 +30,8 @@ from clustertui.transport.prometheus import PrometheusApi, PrometheusError
 FRESH_INTERVALS = 3
 #: Seconds of history asked for at start: the sparklines' minute and the detail charts' five.
 BACKFILL_SECONDS = 300.0
+#: The note before the first answer: not worth an event (every node has it at start).
+PENDING = "no answer from prometheus yet"
 
 
 class PrometheusFeed:
@@ -41,8 +43,8 @@ class PrometheusFeed:
         self.queries = Queries(source.selector, self.matcher.label, source.window)
         self.metrics: dict[str, NodeMetrics] = {}
         self.fetched: dict[str, float] = {}  # monotonic time of each node's figures
-        self.notes: dict[str, str] = dict.fromkeys((name for name, _ in self.nodes), "no answer from prometheus yet")
-        self.rounds = 0
+        self.notes: dict[str, str] = dict.fromkeys((name for name, _ in self.nodes), PENDING)
+        self._told: dict[str, str] = {}  # per node: the note last reported in an event ("" for none)
 
     # -- polling -------------------------------------------------------------------------
 
@@ -61,7 +63,6 @@ class PrometheusFeed:
                 answers[key] = outcome
         fleet = fold(answers, self.matcher, self.nodes)
         now = time.monotonic()
-        self.rounds += 1
         for name, figures in fleet.metrics.items():
             self.metrics[name], self.fetched[name] = figures, now
             self.notes.pop(name, None)
@@ -110,6 +111,15 @@ class PrometheusFeed:
             net=figures.net,
             metrics=MetricsOrigin.PROMETHEUS,
         )
+
+    def change(self, node: str, sample: NodeSample) -> str | None:
+        """What to tell when the node's figures switch source (an event's text), else None:
+        falling back to the probe, with why, and coming back; not the first answer."""
+        note = sample.metrics_note
+        if note in (PENDING, self._told.get(node, "")):
+            return None
+        self._told[node] = note
+        return f"figures from the probe: {note}" if note else "figures from prometheus again"
 
     # -- history at start ----------------------------------------------------------------
 

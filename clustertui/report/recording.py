@@ -76,7 +76,8 @@ def record(monitor: ClusterMonitor, interrupted: bool = False) -> Recording:
                 host=status.node.host,
                 roles=tuple(status.node.roles),
                 state=str(status.state),
-                detail=status.detail,
+                # An up node whose figures fell back from `source:` to the probe says why.
+                detail=status.detail or (status.sample.metrics_note if status.sample else ""),
                 points=points,
                 services=services,
             )

@@ -23,6 +23,7 @@ KIND_STYLES: dict[EventKind, str] = {
     EventKind.FINDING: "bad-bold",
     EventKind.FINDING_CLEARED: "ok",
     EventKind.MANAGER_READ: "warn",
+    EventKind.METRICS: "warn",
 }
 
 

@@ -154,3 +154,26 @@ async def test_bad_answers_are_skipped_never_raised(tmp_path: Path) -> None:
     feed = await polled(c, sim)
     assert "web1" in feed.metrics and "web2" not in feed.metrics
     await asyncio.sleep(0)
+
+
+async def test_a_switch_of_source_is_an_event_with_why(tmp_path: Path) -> None:
+    c = cluster(tmp_path, "http://127.0.0.1:1")
+    sim = sim_for(c, {"198.18.0.11:9100": Figures(), "198.18.0.12:9100": Figures()})
+    async with serve(sim) as url:
+        monitor = ClusterMonitor(cluster(tmp_path, url))
+        assert monitor.feed is not None
+        monitor.node_sample("web1", frame())  # before any answer: no event
+        await monitor.feed.poll()
+        monitor.node_sample("web1", frame())  # the first answer: no event either
+        del sim.instances["198.18.0.11:9100"]
+        await monitor.feed.poll()
+        monitor.node_sample("web1", frame())
+        monitor.node_sample("web1", frame())  # the same state: told once
+        sim.instances["198.18.0.11:9100"] = Figures()
+        await monitor.feed.poll()
+        monitor.node_sample("web1", frame())
+    events = [(e.kind, e.node, e.detail) for e in monitor.events if e.kind == "metrics"]
+    assert events == [
+        ("metrics", "web1", f'figures from the probe: prometheus {url}: no series with instance="198.18.0.11:PORT"'),
+        ("metrics", "web1", "figures from prometheus again"),
+    ]

@@ -9,7 +9,7 @@ from rich.text import Text
 from clustertui.config.thresholds import Limits, Thresholds
 from clustertui.engine.snapshot import NodeView
 from clustertui.probe import watch
-from clustertui.probe.sample import NodeSample
+from clustertui.probe.sample import MetricsOrigin, NodeSample
 from clustertui.report.escape import terminal
 from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
@@ -46,6 +46,10 @@ class NodeHeader(PalettedWidget):
         first.append(f"  sample {fmt.age(view.sample_age).strip()} ago", style("stale"))
         if view.sample is not None and (watch_off := watch.describe(view.sample.watch)):
             first.append(f"  {watch_off}", style("warn"))
+        if view.sample is not None and view.sample.metrics_note:
+            first.append(f"  figures from the probe: {view.sample.metrics_note}", style("warn"))
+        elif view.sample is not None and view.sample.metrics is MetricsOrigin.PROMETHEUS:
+            first.append("  figures from prometheus", style("stale"))
         second = Text(no_wrap=True, overflow="ellipsis", end="")
         if view.state is not NodeState.UP and view.detail:
             second.append(f" {view.detail}", style(state_style))
