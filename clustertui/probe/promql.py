@@ -85,14 +85,25 @@ class NodeMatcher:
         self._hosts: dict[str, str] = {}
         for name, host in pairs:
             self._hosts.setdefault(host.lower(), name)
+        # Label value -> node, remembered: every answer names the same few thousand instances.
+        self._seen: dict[str, str | None] = {}
 
     def node(self, labels: Mapping[str, Any]) -> str | None:
         value = labels.get(self.label)
         if not isinstance(value, str):
             return None
+        try:
+            return self._seen[value]
+        except KeyError:
+            pass
         if self.node_label is not None:
-            return value if value in self._names else None
-        return self._hosts.get(instance_host(value).lower())
+            name = value if value in self._names else None
+        else:
+            name = self._hosts.get(instance_host(value).lower())
+        if len(self._seen) >= MAX_SERIES:  # a server inventing instances: stay bounded
+            self._seen.clear()
+        self._seen[value] = name
+        return name
 
     def expected(self, name: str, host: str) -> str:
         """What a series of node `name` must carry, for a message."""

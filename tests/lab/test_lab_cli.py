@@ -25,7 +25,7 @@ def test_status_json(lab) -> None:
     assert data["overall"] == "up"
     assert [n["name"] for n in data["nodes"]] == ["lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"]
     web1 = next(n for n in data["nodes"] if n["name"] == "web1")
-    assert web1["services"] == {"sshd": "up", "nginx": "up"}
+    assert web1["services"] == {"sshd": "up", "node-exporter": "up", "nginx": "up"}
     assert web1["memory_limit"] == 256 * 1024 * 1024 and web1["init_pid"] > 1
     assert data["vip"]["up"] and data["vip"]["holder"] in ("lb1", "lb2")
 
