@@ -14,12 +14,11 @@ comes from ``cpuacct`` without it.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
-from .proc import LabError, clean_env, run
+from .proc import LabError, clean_env, run, terminate
 from .spec import RuntimePaths
 
 PROC_FILES = ("stat", "meminfo", "loadavg", "uptime", "cpuinfo", "diskstats", "swaps")
@@ -117,18 +116,5 @@ def stop(rt: RuntimePaths) -> list[str]:
         # Lazy: node mount namespaces may still hold bind mounts of its files.
         run(["umount", "-l", str(rt.lxcfs_mount)], check=False)
         done.append(f"lxcfs mount {rt.lxcfs_mount}")
-    for pid in lxcfs_pids(rt):
-        try:
-            os.kill(pid, signal.SIGTERM)
-            done.append(f"lxcfs pid {pid}")
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 3
-    while lxcfs_pids(rt) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in lxcfs_pids(rt):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    done += [f"lxcfs pid {pid}" for pid in terminate(lambda: lxcfs_pids(rt))]
     return done

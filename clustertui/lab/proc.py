@@ -8,8 +8,10 @@ call surfaces as a :class:`LabError` naming the command and its stderr, instead 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 #: PATH used for everything the lab runs, on the host and inside nodes.  The host's PATH may
 #: point into a home directory (pyenv shims) that nodes cannot see.
@@ -75,3 +77,24 @@ def write_file(path: os.PathLike[str] | str, text: str, mode: int = 0o644) -> No
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
     os.chmod(path, mode)
+
+
+def terminate(find: Callable[[], list[int]], grace: float = 3.0) -> list[int]:
+    """SIGTERM the daemons `find` lists, SIGKILL whatever is left after `grace` seconds;
+    returns the pids that were sent SIGTERM (lxcfs, the lab's Prometheus)."""
+    signalled = []
+    for pid in find():
+        try:
+            os.kill(pid, signal.SIGTERM)
+            signalled.append(pid)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while find() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in find():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return signalled

@@ -11,12 +11,10 @@ label (`node_label: node`) or by address alike.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 from pathlib import Path
 
-from .proc import clean_env, write_file
+from .proc import clean_env, terminate, write_file
 from .spec import LabSpec, StatePaths
 
 
@@ -80,18 +78,4 @@ def pids(spec: LabSpec) -> list[int]:
 
 def stop(spec: LabSpec) -> list[str]:
     """Stop the lab's Prometheus (TERM, then KILL after 3 s); return what was stopped."""
-    found = pids(spec)
-    for pid in found:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 3
-    while pids(spec) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in pids(spec):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    return [f"prometheus pid {pid}" for pid in found]
+    return [f"prometheus pid {pid}" for pid in terminate(lambda: pids(spec))]
