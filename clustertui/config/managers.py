@@ -18,7 +18,20 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from .frozen import Frozen
-from .scalars import Command, Duration, Interval, NameRule, NodeName, Port, RoleName, Timeout, expect, fail
+from .scalars import (
+    Command,
+    Duration,
+    FilePath,
+    HttpTemplate,
+    Interval,
+    NameRule,
+    NodeName,
+    Port,
+    RoleName,
+    Timeout,
+    expect,
+    fail,
+)
 
 
 class ManagerKind(StrEnum):
@@ -32,9 +45,9 @@ class ManagerKind(StrEnum):
 
 #: The keys each kind takes beyond the common ones (nodes, roles, interval, timeout).
 _KEYS: dict[ManagerKind, tuple[str, ...]] = {
-    ManagerKind.HAPROXY: ("socket", "backends", "grace"),
+    ManagerKind.HAPROXY: ("socket", "stats_url", "backends", "grace"),
     ManagerKind.KEEPALIVED: ("addresses", "state_dir"),
-    ManagerKind.REDIS_SENTINEL: ("masters", "sentinel_port", "redis_ports"),
+    ManagerKind.REDIS_SENTINEL: ("masters", "sentinel_port", "redis_ports", "password_env", "password_file"),
     ManagerKind.COMMAND: ("command",),
 }
 _REQUIRED: dict[ManagerKind, tuple[str, ...]] = {
@@ -77,6 +90,8 @@ StateDir = Annotated[
 ]
 IpAddress = Annotated[str, AfterValidator(_address), expect("an IPv4 or IPv6 address")]
 MasterName = Annotated[str, NameRule("Sentinel master")]
+EnvName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"),
+                    expect("an environment variable name (letters, digits, '_')")]
 
 
 class ManagerSpec(Frozen):
@@ -89,6 +104,7 @@ class ManagerSpec(Frozen):
     timeout: Timeout | None = None
     # haproxy
     socket: SocketPath | None = None
+    stats_url: HttpTemplate | None = None  # the CSV stats page, read by the controller over HTTP
     backends: list[ProxyName] = []
     grace: Duration | None = None
     # keepalived
@@ -98,6 +114,8 @@ class ManagerSpec(Frozen):
     masters: list[MasterName] = []
     sentinel_port: Port | None = None
     redis_ports: list[Port] = []
+    password_env: EnvName | None = None  # the controller's environment variable holding the AUTH password
+    password_file: FilePath | None = None  # ... or a file on the controller holding it
     # command
     command: Command | None = None
 
@@ -111,6 +129,9 @@ class ManagerSpec(Frozen):
             for key in kind_keys:
                 if key not in own and getattr(self, key) not in (None, []):
                     raise fail(f"expected {key} only with kind {_kind_of(key)}, found it with kind {self.kind}")
+        for one, other in (("socket", "stats_url"), ("password_env", "password_file")):
+            if getattr(self, one) is not None and getattr(self, other) is not None:
+                raise fail(f"expected {one} or {other}, found both")
         for key in _REQUIRED.get(self.kind, ()):
             if getattr(self, key) in (None, []):
                 raise fail(f"expected {key} for kind {self.kind}, found none")

@@ -1,5 +1,6 @@
 """HAProxy: every backend server's state as the load balancer sees it, from `show stat` on
-its stats socket (the same CSV the stats page serves with `;csv`).
+its stats socket, or from the same CSV on its stats page (`stats_url`, `;csv`), read by the
+controller over HTTP.
 
 The socket is reached through the node's sshd (a forwarded unix socket), so the node needs
 no socat. The CSV is parsed by its header line, so columns added by a newer HAProxy (or
@@ -10,17 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from clustertui.config import Cluster, Manager, ManagerKind
-from clustertui.managers.limits import MAX_LINE, MAX_RECORDS, clip
+from clustertui.config import Cluster, Manager, ManagerKind, Node
+from clustertui.managers.limits import MAX_LINE, MAX_OUTPUT, MAX_RECORDS, clip
 from clustertui.managers.nodes import NodeIndex
-from clustertui.managers.remote import Reach, read_on, unix_request
+from clustertui.managers.remote import Reach, decode, read_here, read_on, unix_request
 from clustertui.managers.rows import DetailRow, Level, ago
-from clustertui.managers.state import Garbage, SourceRead
+from clustertui.managers.state import Garbage, ReadFailure, ReadState, SourceRead
 from clustertui.managers.view import reads_json
+from clustertui.transport.netcheck import FetchError, http_body
 
 #: Servers only (type 4) of every proxy: `show stat <iid> <type mask> <sid>`.
 SHOW_STAT = b"show stat -1 4 -1\n"
@@ -181,11 +184,31 @@ class HaproxyView:
 
 
 async def read_haproxy(manager: Manager, cluster: Cluster, reach: Reach) -> HaproxyView:
+    """`show stat` on each member's stats socket, or its CSV stats page (`stats_url`), which
+    the controller reads over HTTP itself."""
     index = NodeIndex(cluster)
     backends = frozenset(manager.backends)
+    members = cluster.manager_nodes(manager)
 
     async def one(conn: Any) -> tuple[HaproxyServer, ...]:
         return parse_show_stat(await unix_request(conn, manager.stats_socket, SHOW_STAT), index, backends)
 
-    results = await asyncio.gather(*(read_on(reach, node, one) for node in cluster.manager_nodes(manager)))
+    def page(node: Node) -> Callable[[], Awaitable[tuple[HaproxyServer, ...]]]:
+        async def fetch() -> tuple[HaproxyServer, ...]:
+            try:
+                data = await http_body(stats_page(manager.stats_url or "", node.host), MAX_OUTPUT)
+            except FetchError as exc:
+                raise ReadFailure(ReadState.DOWN if exc.down else ReadState.GARBAGE, str(exc)) from None
+            return parse_show_stat(decode(data), index, backends)
+        return fetch
+
+    if manager.stats_url is not None:
+        results = await asyncio.gather(*(read_here(reach, node, page(node)) for node in members))
+    else:
+        results = await asyncio.gather(*(read_on(reach, node, one) for node in members))
     return HaproxyView(manager.name, tuple(HaproxyRead(read, servers or ()) for read, servers in results))
+
+
+def stats_page(template: str, host: str) -> str:
+    """`stats_url` for one member: `{host}` is its host (an IPv6 address in brackets)."""
+    return template.replace("{host}", f"[{host}]" if ":" in host else host)

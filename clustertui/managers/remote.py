@@ -46,21 +46,43 @@ async def read_on(reach: Reach, node: Node, read: Read[T]) -> tuple[SourceRead, 
     started = time.monotonic()
     if node.name in reach.unavailable:
         return _read(node, ReadState.UNREACHABLE, reach.unavailable[node.name], started), None
-    pool, deadline = reach.pool, reach.deadline
     try:
         # The connection is the transport's business (its own connect timeout; the monitor's
         # is already open): the deadline is the manager's, from the request to its answer.
-        conn = await _connection(pool, node)
-        started = time.monotonic()
+        conn = await _connection(reach.pool, node)
+    except ReadFailure as exc:
+        return _read(node, exc.state, exc.reason, started), None
+
+    async def on_connection() -> T:
+        try:
+            return await read(conn)
+        except (asyncssh.ChannelOpenError, ReadFailure):
+            raise
+        except (asyncssh.Error, OSError) as exc:  # the connection went while reading
+            reach.pool.forget(node.name)
+            raise ReadFailure(ReadState.UNREACHABLE, f"connection lost: {exc}") from None
+
+    return await _bounded(node, reach.deadline, on_connection)
+
+
+async def read_here(reach: Reach, node: Node, fetch: Callable[[], Awaitable[T]]) -> tuple[SourceRead, T | None]:
+    """A read the controller makes itself (a manager's HTTP page on the node), with the same
+    deadline, states and skipping of nodes known down as `read_on`; `fetch` raises
+    ReadFailure for what it knows (refused: down)."""
+    started = time.monotonic()
+    if node.name in reach.unavailable:
+        return _read(node, ReadState.UNREACHABLE, reach.unavailable[node.name], started), None
+    return await _bounded(node, reach.deadline, fetch)
+
+
+async def _bounded(node: Node, deadline: float, call: Callable[[], Awaitable[T]]) -> tuple[SourceRead, T | None]:
+    """`call()` within `deadline`, every outcome a SourceRead."""
+    started = time.monotonic()
+    try:
         async with asyncio.timeout(deadline):
             try:
-                value = await read(conn)
-            except (asyncssh.ChannelOpenError, ReadFailure):
-                raise
-            except (asyncssh.Error, OSError) as exc:  # the connection went while reading
-                pool.forget(node.name)
-                raise ReadFailure(ReadState.UNREACHABLE, f"connection lost: {exc}") from None
-            except (TimeoutError, asyncio.CancelledError):
+                value = await call()
+            except (asyncssh.ChannelOpenError, ReadFailure, TimeoutError, asyncio.CancelledError):
                 raise
             except Exception as exc:  # a parser tripped on something no bound foresaw: still data
                 raise Garbage(f"unreadable answer ({type(exc).__name__}: {exc})") from None

@@ -130,9 +130,29 @@ def encode(*args: str) -> bytes:
     return b"".join(parts)
 
 
-async def exchange(conn: asyncssh.SSHClientConnection, port: int, commands: Sequence[tuple[str, ...]]) -> list[Reply]:
+#: What a redis without a password answers to AUTH (it then serves the commands anyway).
+_NO_PASSWORD_SET = ("ERR AUTH <password> called without any password configured", "ERR Client sent AUTH, but no password")
+
+
+async def exchange(conn: asyncssh.SSHClientConnection, port: int, commands: Sequence[tuple[str, ...]],
+                   password: str | None = None) -> list[Reply]:
     """Send `commands` (pipelined) to 127.0.0.1:`port` on the node, through its sshd, and
-    return one reply per command."""
+    return one reply per command. With a `password`, `AUTH` goes first in the same pipeline
+    (a server that has no password ignores it); a refused or missing password is an
+    `auth-failed` read, whose reason never holds the password."""
+    sent = [("AUTH", password), *commands] if password is not None else list(commands)
+    replies = await _exchange(conn, port, sent)
+    if password is not None:
+        auth, replies = replies[0], replies[1:]
+        if isinstance(auth, RespError) and not auth.message.startswith(_NO_PASSWORD_SET):
+            raise ReadFailure(ReadState.AUTH_FAILED, f"port {port} refused the password: {auth.message[:80]}")
+    for reply in replies:
+        if isinstance(reply, RespError) and reply.message.startswith("NOAUTH"):
+            raise ReadFailure(ReadState.AUTH_FAILED, f"port {port} wants a password (password_env or password_file)")
+    return replies
+
+
+async def _exchange(conn: asyncssh.SSHClientConnection, port: int, commands: Sequence[tuple[str, ...]]) -> list[Reply]:
     reader, writer = await conn.open_connection("127.0.0.1", port, encoding=None)
     try:
         send(writer, b"".join(encode(*command) for command in commands))

@@ -19,6 +19,7 @@ from clustertui.managers.nodes import NodeIndex
 from clustertui.managers.remote import Reach, read_on
 from clustertui.managers.resp import Reply, RespError, exchange
 from clustertui.managers.rows import DetailRow, Level
+from clustertui.managers.secrets import password
 from clustertui.managers.state import Garbage, SourceRead
 from clustertui.managers.view import reads_json
 
@@ -254,12 +255,12 @@ async def read_sentinel(manager: Manager, cluster: Cluster, reach: Reach) -> Sen
 
     def role_reader(port: int) -> Any:
         async def one(conn: Any) -> Reply:
-            return (await exchange(conn, port, [("ROLE",)]))[0]
+            return (await exchange(conn, port, [("ROLE",)], password(manager)))[0]
         return one
 
     async def sentinel_replies(conn: Any) -> list[Reply]:
         commands = [(*("SENTINEL", verb), name) for name in manager.masters for verb in ("MASTER", "REPLICAS", "CKQUORUM")]
-        return await exchange(conn, manager.sentinel, commands)
+        return await exchange(conn, manager.sentinel, commands, password(manager))
 
     role_jobs = [(node, port) for node in members for port in manager.redis]
     roles_raw, sentinels_raw = await asyncio.gather(

@@ -20,6 +20,7 @@ class ReadState(StrEnum):
     DOWN = "down"  # the node answers, the manager does not (refused, no socket, command failed)
     SLOW = "slow"  # no whole answer within the read's timeout
     GARBAGE = "garbage"  # an answer that cannot be read
+    AUTH_FAILED = "auth-failed"  # the manager wants a password it was not given, or refused the one given
 
 
 @dataclass(frozen=True, slots=True)

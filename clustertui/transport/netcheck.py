@@ -169,6 +169,56 @@ async def _exchange(url: str, options: HttpOptions, same_origin: bool) -> tuple[
         writer.close()
 
 
+class FetchError(Exception):
+    """A page that could not be fetched, with why (phrased for the user); `down`: it is not
+    served (refused, unreachable, an HTTP error status), rather than answered wrongly."""
+
+    def __init__(self, reason: str, down: bool = False) -> None:
+        super().__init__(reason)
+        self.down = down
+
+
+async def http_body(url: str, limit: int) -> bytes:
+    """GET `url` (http) on a fresh connection: the body of a 200 answer, at most `limit`
+    bytes. The caller bounds the time. Raises FetchError for every failure."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise FetchError(f"not an http URL: {_printable(url)}")
+    try:
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    except OSError as exc:
+        raise FetchError(_reason(exc), down=True) from None
+    try:
+        connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        writer.write(connection.send(h11.Request(method="GET", target=target, headers=[
+            ("Host", parts.netloc), ("User-Agent", "clustertui"), ("Connection", "close")])))
+        writer.write(connection.send(h11.EndOfMessage()))
+        body, status = bytearray(), None
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                connection.receive_data(await reader.read(65536))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                if status != 200:
+                    raise FetchError(f"HTTP {status}", down=True)
+            elif isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > limit:
+                    raise FetchError(f"a page of over {limit // 1024} KiB")
+            elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                if status is None:
+                    raise FetchError("connection closed before a complete response")
+                return bytes(body)
+    except OSError as exc:
+        raise FetchError(_reason(exc), down=True) from None
+    except h11.ProtocolError as exc:
+        raise FetchError(_protocol_reason(exc)) from None
+    finally:
+        writer.close()
+
+
 @lru_cache(maxsize=32)
 def _context(ca_file: str | None, insecure: bool, _mtime: int) -> ssl.SSLContext:
     if insecure:
