@@ -1,0 +1,58 @@
+"""docs/managers.md documents every field of the managers' JSON (`check --json` and the
+report), and no field that JSON does not have: the tables' paths are compared with the
+paths of JSON built from a view of every kind, a finding, and a recording's findings."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from clustertui.engine.findings import FindingSpan
+from clustertui.managers.command import CommandView, NodeRole
+from clustertui.report.json_report import render
+from clustertui.report.managers_json import managers_json
+from tests.report.test_writers import T0, recording
+from tests.tui.managers_state import SPLIT, ok, views
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "managers.md"
+#: Dicts whose keys are data, written `{node}` / `{key}` in the docs.
+DATA_KEYS = {"roles": "{node}", "seen_by": "{node}", "fields": "{key}"}
+
+
+def paths(value: Any, prefix: str = "", parent: str = "") -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = DATA_KEYS.get(parent, key)
+            path = f"{prefix}.{name}" if prefix else name
+            found |= ({path} if not isinstance(item, list) else set()) | paths(item, path, key)
+    elif isinstance(value, list):  # a list is named by its items: `holders[]`
+        found.add(f"{prefix}[]")
+        for item in value:
+            found |= paths(item, f"{prefix}[]", parent)
+    return found
+
+
+def documented(heading: str) -> set[str]:
+    """The first column's paths of the table under `heading`."""
+    text = DOCS.read_text().split(heading, 1)[1].split("\n#", 1)[0]
+    return {m.group(1) for m in re.finditer(r"^\| `([^`]+)` \|", text, re.M)}
+
+
+def every_kind() -> dict[str, Any]:
+    command = CommandView("pg", (NodeRole(ok("db1"), "primary", (("role", "primary"), ("timeline", "3"))),))
+    return json.loads(json.dumps(managers_json([*views(), command], [SPLIT])))
+
+
+def test_the_managers_object_is_documented_field_by_field() -> None:
+    assert documented("### The managers object") == paths(every_kind())
+
+
+def test_the_reports_findings_are_documented_field_by_field() -> None:
+    import dataclasses
+
+    rec = dataclasses.replace(recording(), findings=(FindingSpan(SPLIT, T0, T0 + 1.0),))
+    produced = {p for p in paths(json.loads(render(rec))) if p.startswith("findings")}
+    assert documented("### The report's findings") == produced
