@@ -4,6 +4,7 @@ paths of JSON built from a view of every kind, a finding, and a recording's find
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from clustertui.engine.findings import FindingSpan
 from clustertui.managers.command import CommandView, NodeRole
+from clustertui.managers.vrrp import Instance, VrrpState
 from clustertui.report.json_report import render
 from clustertui.report.managers_json import managers_json
 from tests.report.test_writers import T0, recording
@@ -42,8 +44,10 @@ def documented(heading: str) -> set[str]:
 
 
 def every_kind() -> dict[str, Any]:
+    lb, vip, redis = views()
+    vip = dataclasses.replace(vip, instances=(Instance("lb1", "VI_WEB", VrrpState.MASTER, 150, 812.0),))
     command = CommandView("pg", (NodeRole(ok("db1"), "primary", (("role", "primary"), ("timeline", "3"))),))
-    return json.loads(json.dumps(managers_json([*views(), command], [SPLIT])))
+    return json.loads(json.dumps(managers_json([lb, vip, redis, command], [SPLIT])))
 
 
 def test_the_managers_object_is_documented_field_by_field() -> None:
@@ -51,8 +55,6 @@ def test_the_managers_object_is_documented_field_by_field() -> None:
 
 
 def test_the_reports_findings_are_documented_field_by_field() -> None:
-    import dataclasses
-
     rec = dataclasses.replace(recording(), findings=(FindingSpan(SPLIT, T0, T0 + 1.0),))
     produced = {p for p in paths(json.loads(render(rec))) if p.startswith("findings")}
     assert documented("### The report's findings") == produced
