@@ -7,8 +7,8 @@ reaction to a second; the lab's reactions take 2-4 s (HAProxy `inter 1s fall 2`,
 within 250 ms, a tenth of the fastest reaction, and the drill's own detection (~50-100 ms,
 docs/performance.md) stays comparable to it.  The cost, measured with
 `bench/managers_cost.py --interval 0.25`, is in docs/performance.md ("The managers'
-timeline in a drill"): the lab's three managers cost about 4 % of one controller core
-and under 3 % of a core on lb1 and lb2 while a drill runs (keepalived's `ip` fork is most
+timeline in a drill"): the lab's three managers cost about 3 % of one controller core
+and under 2 % of a core on lb1 and lb2 while a drill runs (keepalived's `ip` fork is most
 of it), and nothing outside drills.
 
 Each manager is read in a task of its own on the monitor's pooled connections, one read at
