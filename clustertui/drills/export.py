@@ -213,9 +213,11 @@ def render_html(result: DrillResult) -> str:
     line = timeline(result)
     shaded = [(result.fault_start, result.t_revert)] if result.fault_start and result.t_revert else []
     label = line.label
+    marks = [(x.t, f"{x.when}: {x.text}") for x in export_managers.reactions(result)
+             if x.change not in export_managers.OURS]
     success = line_chart(
         [Line("success %", line.times, line.success, "#1b7f3b")],
-        start, end, title=f"traffic success per {label}", width=900, height=180, shaded=shaded,
+        start, end, title=f"traffic success per {label}", width=900, height=180, shaded=shaded, marks=marks,
     )
     latency = line_chart(
         [Line("p50 latency", line.times, line.latency, "#00798c")],

@@ -14,6 +14,10 @@ from typing import Any
 from clustertui.drills.result import DrillResult, TimelineReads
 from clustertui.managers.changes import Change, ManagerEvent
 
+#: Changes that say how our reads went, not what the cluster decided: left out of the
+#: one-line summary and the chart's marks (the tables keep them).
+OURS = frozenset({Change.UNREADABLE, Change.READABLE})
+
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
@@ -48,7 +52,7 @@ def reactions(result: DrillResult) -> list[Reaction]:
 def summary(events: list[ManagerEvent] | tuple[ManagerEvent, ...], start: float | None) -> str:
     """The reactions in one line, timed from `start` (the fault's action): the drill panel's.
     A member's read failing or coming back is left out: it is ours, not the cluster's."""
-    shown = [e for e in sorted(events, key=lambda e: e.t) if e.change not in (Change.UNREADABLE, Change.READABLE)]
+    shown = [e for e in sorted(events, key=lambda e: e.t) if e.change not in OURS]
     if not shown:
         return "no manager changed its mind yet"
     return " · ".join(f"{e.describe(brief=True)} {'' if start is None else f'{e.t - start:+.1f}s'}".rstrip() for e in shown)

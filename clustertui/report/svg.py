@@ -33,9 +33,12 @@ def line_chart(
     shaded: Sequence[tuple[float, float]] = (),
     title: str = "",
     x_label: str | None = None,
+    marks: Sequence[tuple[float, str]] = (),
 ) -> Markup:
     """A chart of one or more lines over [t0, t1]; `shaded` spans mark e.g. a fault window;
-    `x_label` replaces the span in seconds under the x axis (e.g. a trend's dates)."""
+    `marks` are instants drawn as dashed lines, their text shown on hover (e.g. a drill's
+    manager reactions); `x_label` replaces the span in seconds under the x axis (e.g. a
+    trend's dates)."""
     left, right, top, bottom = 44, 8, 18, 20
     plot_w, plot_h = width - left - right, height - top - bottom
     span = max(t1 - t0, 1e-9)
@@ -57,6 +60,10 @@ def line_chart(
             f'<rect x="{x(max(start, t0)):.1f}" y="{top}" width="{max(0.0, x(min(end, t1)) - x(max(start, t0))):.1f}" '
             f'height="{plot_h}" fill="#f4b4b4" fill-opacity="0.45"><title>fault window</title></rect>'
         )
+    for t, text in marks:
+        if t0 <= t <= t1:
+            parts.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top}" y2="{top + plot_h}" stroke="#6a3d9a" '
+                         f'stroke-dasharray="3,2" stroke-width="1.2"><title>{html(text)}</title></line>')
     for fraction in (0.0, 0.5, 1.0):
         value = y_max * fraction
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#e3e3e3"/>')

@@ -145,6 +145,8 @@ def test_every_format_shows_the_fault_instants_and_the_managers_reactions() -> N
     html = render_html(r)
     assert "<td>sentinel@db2: mymaster primary db2 &lt;b&gt;\ufffd[0m (was db1)</td>" in html
     assert "managers read every 250 ms: 120 reads, 3 member reads failed, median member read 11.5 ms" in html
+    # ... and on the timeline, each change is a dashed line at its instant, named on hover.
+    assert 'stroke-dasharray="3,2" stroke-width="1.2"><title>fault +2.10s: haproxy@lb1 marked db1 DOWN' in html
     suite = ET.fromstring(render_junit(r).split("?>", 1)[1])
     assert "haproxy@lb1 marked db1 DOWN" in suite.findtext("system-out")
     # A report from before the cluster's side reads back without it.
