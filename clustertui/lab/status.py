@@ -43,12 +43,15 @@ class LabStatus:
     vip_ok: bool = False
     vip_detail: str = ""
     lxcfs: bool = False
+    prometheus: str = ""  # the lab's Prometheus URL
+    prometheus_ok: bool = False
+    prometheus_detail: str = ""
 
     @property
     def overall(self) -> str:
         if not self.present:
             return "absent"
-        if self.nodes and all(n.up for n in self.nodes) and self.vip_ok and self.lxcfs:
+        if self.nodes and all(n.up for n in self.nodes) and self.vip_ok and self.lxcfs and self.prometheus_ok:
             return "up"
         return "degraded"
 
@@ -57,6 +60,7 @@ class LabStatus:
             "overall": self.overall,
             "state_dir": str(self.state_dir),
             "lxcfs": self.lxcfs,
+            "prometheus": {"url": self.prometheus, "up": self.prometheus_ok, "detail": self.prometheus_detail},
             "vip": {"address": self.vip, "holder": self.vip_holder, "up": self.vip_ok, "detail": self.vip_detail},
             "nodes": [
                 {
@@ -109,4 +113,6 @@ def lab_status(state_dir: Path | None = None, spec: LabSpec = DEFAULT_SPEC) -> L
     st.vip_ok, st.vip_detail = vip.ok, vip.detail
     st.vip_holder = checks.vip_holder(spec)
     st.lxcfs = lxcfs.healthy(RuntimePaths())
+    prometheus = results["prometheus"]
+    st.prometheus, st.prometheus_ok, st.prometheus_detail = spec.prometheus_url, prometheus.ok, prometheus.detail
     return st

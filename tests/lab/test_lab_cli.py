@@ -28,6 +28,7 @@ def test_status_json(lab) -> None:
     assert web1["services"] == {"sshd": "up", "node-exporter": "up", "nginx": "up"}
     assert web1["memory_limit"] == 256 * 1024 * 1024 and web1["init_pid"] > 1
     assert data["vip"]["up"] and data["vip"]["holder"] in ("lb1", "lb2")
+    assert data["prometheus"] == {"url": "http://198.18.0.1:9090", "up": True, "detail": "8/8 node_exporters scraped"}
 
 
 @pytest.mark.lab
