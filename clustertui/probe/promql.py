@@ -54,8 +54,10 @@ class Queries:
             "up": f"max by ({by}) (up{self._sel()})",
             "cpu": f"sum by ({by}, mode) ({self._irate(_CPU)})",
             "cores": f"sum by ({by}, cpu) ({self._irate(_CPU, _BUSY)}) / sum by ({by}, cpu) ({self._irate(_CPU)})",
-            "memory": self._sel(_MEMORY_NAMES),
-            "load": self._sel(_LOAD_NAMES),
+            # Grouped, so an answer carries the two labels read, not every target label; max,
+            # not sum: a selector that matches two jobs scraping one node must not double it.
+            "memory": f"max by ({by}, __name__) ({self._sel(_MEMORY_NAMES)})",
+            "load": f"max by ({by}, __name__) ({self._sel(_LOAD_NAMES)})",
             "rx": f"sum by ({by}, device) ({self._irate(_RX, _NOT_LO)})",
             "tx": f"sum by ({by}, device) ({self._irate(_TX, _NOT_LO)})",
         }

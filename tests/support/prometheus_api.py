@@ -53,9 +53,6 @@ class PrometheusSim:
         base = {"instance": instance, "job": "node", **self.labels.get(instance, {})}
         return {**({group: base[group]} if group in base else {}), **extra}
 
-    def _full(self, instance: str, name: str) -> dict[str, str]:
-        return {"__name__": name, "instance": instance, "job": "node", **self.labels.get(instance, {})}
-
     def vector(self, key: str) -> list[dict[str, Any]]:
         out: list[tuple[dict[str, str], float]] = []
         for inst, f in self.instances.items():
@@ -71,9 +68,9 @@ class PrometheusSim:
             elif key == "memory":
                 for name, value in (("MemTotal", f.mem_total), ("MemAvailable", f.mem_available),
                                     ("SwapTotal", f.swap_total), ("SwapFree", f.swap_free)):
-                    out.append((self._full(inst, f"node_memory_{name}_bytes"), value))
+                    out.append((self._metric(inst, __name__=f"node_memory_{name}_bytes"), value))
             elif key == "load":
-                out += [(self._full(inst, f"node_load{n}"), v) for n, v in zip((1, 5, 15), f.load, strict=True)]
+                out += [(self._metric(inst, __name__=f"node_load{n}"), v) for n, v in zip((1, 5, 15), f.load, strict=True)]
             elif key in ("rx", "tx"):
                 out.append((self._metric(inst, device="eth0"), f.rx if key == "rx" else f.tx))
         return [{"metric": metric, "value": [0, repr(float(value))]} for metric, value in out]
