@@ -83,7 +83,12 @@ class PrometheusFeed:
         """Poll once per interval (the monitor's, which can change live), never overlapping."""
         while True:
             started = time.monotonic()
-            await self.poll()
+            try:
+                await self.poll()
+            except Exception as exc:  # a bug must not end the figures silently: every node says it
+                why = f"prometheus {self.source.prometheus}: {type(exc).__name__}: {exc}"
+                self.metrics.clear()
+                self.notes = dict.fromkeys((name for name, _ in self.nodes), why)
             await asyncio.sleep(max(0.0, interval() - (time.monotonic() - started)))
 
     # -- the samples ---------------------------------------------------------------------

@@ -59,6 +59,8 @@ class PrometheusApi:
             raise PrometheusError(_reason(exc)) from None
         except h11.ProtocolError:
             raise PrometheusError("not an HTTP response") from None
+        except ValueError as exc:  # an address no connection can be made to (IDNA, a port)
+            raise PrometheusError(f"bad URL: {_printable(str(exc))}") from None
         return _result(status, body, kind)
 
     async def _get(self, url: str) -> tuple[int, bytes]:
