@@ -40,8 +40,9 @@ def test_every_package_but_the_lab_is_a_layer() -> None:
 def test_the_layers_are_in_the_documented_order() -> None:
     # lint and schedule sit side by side (neither imports the other), below the TUI; game days
     # (scenarios of drills) below them, above the history (where their runs go); the history
-    # above the drills (whose results it stores).
-    order = [["cli"], ["tui"], ["coverage", "lint", "schedule"], ["gameday"], ["history"], ["drills"], ["chaos"],
+    # above the drills (whose results it stores); the metrics exporter beside them (it shows
+    # drill results from the history, and the TUI starts it).
+    order = [["cli"], ["tui"], ["coverage", "lint", "schedule", "metrics"], ["gameday"], ["history"], ["drills"], ["chaos"],
              ["report"], ["engine"], ["managers"], ["transport"], ["probe"], ["config"]]
     layers = [_layer_packages(layer) for layer in _contract("Layers")["layers"]]
     assert layers == [[f"clustertui.{name}" for name in names] for names in order]
