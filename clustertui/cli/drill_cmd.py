@@ -12,6 +12,7 @@ from clustertui.cli.completion import complete_drills
 from clustertui.cli.exits import CANNOT_RUN, OK
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.metrics_opt import exporting, listen, metrics_option
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
 from clustertui.cli.run_origin import run_origin
@@ -26,13 +27,15 @@ from clustertui.cli.signals import stop_event
         "clustertui drill prod.yaml web-node-loss             # run one, live in the TUI",
         "clustertui drill prod.yaml web-node-loss --headless -o run.html --junit junit.xml",
         "clustertui drill prod.yaml web-node-loss --headless --no-history   # a try-out, not remembered",
+        "clustertui drill prod.yaml web-node-loss --headless --metrics 127.0.0.1:9108",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name", required=False, shell_complete=complete_drills)
 @run_options
+@metrics_option
 def drill_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
-                  history: str | None, no_history: bool) -> None:
+                  history: str | None, no_history: bool, metrics) -> None:
     """Run drill NAME of FILE (without NAME: list the drills).
 
     Exit 0 when the drill passed, 1 when an expectation failed, 3 when it aborted (the
@@ -54,13 +57,14 @@ def drill_command(file: str, name: str | None, headless: bool, output: str | Non
     check_report_paths(output, junit)  # before the drill, not after it
     interactive = on_terminal(headless, sys.stdin, sys.stdout)
     recorder = None if no_history else _recorder(cluster, history, run_origin(interactive))
+    exporter = listen(metrics)
     if interactive:
         from clustertui.tui.launch import run_drill_app
 
-        result = run_drill_app(cluster, drill, recorder)
+        result = run_drill_app(cluster, drill, recorder, exporter)
         print(safe(_summary(result)), file=sys.stderr)
     else:
-        result = asyncio.run(_run_headless(cluster, drill, recorder))
+        result = asyncio.run(_run_headless(cluster, drill, recorder, exporter, history))
     saved = _write(result, output, junit)
     raise SystemExit(CANNOT_RUN if saved and result.exit_code == OK else result.exit_code)
 
@@ -85,7 +89,7 @@ def _recorder(cluster, override: str | None, origin: str):
     return checked(DrillRecorder(cluster, origin, override), "drill")
 
 
-async def _run_headless(cluster, drill, recorder):
+async def _run_headless(cluster, drill, recorder, exporter, history):
     from clustertui.chaos import ChaosSession
     from clustertui.drills.session import DrillSession
     from clustertui.engine.monitor import ClusterMonitor
@@ -107,10 +111,12 @@ async def _run_headless(cluster, drill, recorder):
             print(safe(f"drill {drill.name}: {progress.phase}{target}{left}"), file=sys.stderr)
 
     try:
-        async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
+        async with exporting(exporter, monitor, history=history), ChaosSession.open(cluster, pool=monitor.pool) as chaos:
             drills = DrillSession.for_monitor(chaos, monitor, recorder)
             run = drills.start(drill, show, stop)
             result = await drills.run(run)
+            if exporter is not None:
+                exporter.board.post_result(result)
     finally:
         await monitor.stop()
     print(safe(_summary(result)), file=sys.stderr)

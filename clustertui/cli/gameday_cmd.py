@@ -11,6 +11,7 @@ from clustertui.cli.completion import complete_scenarios
 from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.metrics_opt import exporting, listen, metrics_option
 from clustertui.cli.output import echo, safe
 from clustertui.cli.report_files import check_report_format, check_report_paths, write_reports
 from clustertui.cli.run_origin import run_origin
@@ -24,14 +25,16 @@ from clustertui.cli.signals import stop_event
         "clustertui gameday prod.yaml                         # list the scenarios",
         "clustertui gameday prod.yaml failover-tour           # run one, live in the TUI",
         "clustertui gameday prod.yaml failover-tour --headless -o run.html --junit junit.xml",
+        "clustertui gameday prod.yaml failover-tour --headless --metrics 127.0.0.1:9108",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("name", required=False, shell_complete=complete_scenarios)
 @run_options
 @click.option("--yes", is_flag=True, help="Headless: continue past manual pauses at once.")
+@metrics_option
 def gameday_command(file: str, name: str | None, headless: bool, output: str | None, junit: str | None,
-                    yes: bool, history: str | None, no_history: bool) -> None:
+                    yes: bool, history: str | None, no_history: bool, metrics) -> None:
     """Run scenario NAME of FILE, a game day (without NAME: list the scenarios).
 
     Each step runs only if the one before passed. Exit 0 when every step passed, 1 when a
@@ -59,13 +62,14 @@ def gameday_command(file: str, name: str | None, headless: bool, output: str | N
             fail(f"{file}: scenario {name!r} waits for the operator at step {waiting[0].index} "
                  f"({waiting[0].label}); run it on a terminal, or pass --yes to continue past pauses", USAGE)
     recorder = None if no_history else _recorder(cluster, history, run_origin(interactive))
+    exporter = listen(metrics)
     if interactive:
         from clustertui.tui.launch import run_gameday_app
 
-        result = run_gameday_app(cluster, scenario, recorder)
+        result = run_gameday_app(cluster, scenario, recorder, exporter)
         print(safe(summary(result)), file=sys.stderr)
     else:
-        result = asyncio.run(_run_headless(cluster, scenario, yes, recorder))
+        result = asyncio.run(_run_headless(cluster, scenario, yes, recorder, exporter, history))
     from clustertui.gameday.export import render_junit
 
     saved = write_reports(result, output, junit, RENDERERS, render_junit)
@@ -94,7 +98,7 @@ def _recorder(cluster, override: str | None, origin: str):
     return checked(ScenarioRecorder(cluster, origin, override), "game day")
 
 
-async def _run_headless(cluster, scenario, auto_continue: bool, recorder):
+async def _run_headless(cluster, scenario, auto_continue: bool, recorder, exporter, history):
     from clustertui.chaos import ChaosSession
     from clustertui.engine.monitor import ClusterMonitor
     from clustertui.gameday.session import GamedaySession
@@ -105,6 +109,10 @@ async def _run_headless(cluster, scenario, auto_continue: bool, recorder):
     said = [""]
 
     def show(progress) -> None:
+        if exporter is not None:  # each step's drills as the step ends, not only at the end
+            for step in progress.done.values():
+                for each in step.drills:
+                    exporter.board.post_result(each)
         line = f"gameday {scenario.name}: step {progress.current}/{len(progress.steps)} {progress.detail}".rstrip()
         running = [f"{name} {runner.progress.phase}" + (f" on {runner.progress.target}" if runner.progress.target else "")
                    for name, runner in progress.running if runner.progress.verdict is None]
@@ -115,10 +123,12 @@ async def _run_headless(cluster, scenario, auto_continue: bool, recorder):
             print(safe(line), file=sys.stderr)
 
     try:
-        async with ChaosSession.open(cluster, pool=monitor.pool) as chaos:
+        async with exporting(exporter, monitor, history=history), ChaosSession.open(cluster, pool=monitor.pool) as chaos:
             days = GamedaySession.for_monitor(chaos, monitor, recorder, auto_continue=auto_continue)
             run = days.start(scenario, show, stop)
             result = await days.run(run)
+            for each in result.drills if exporter is not None else ():
+                exporter.board.post_result(each)
     finally:
         await monitor.stop()
     print(safe(summary(result)), file=sys.stderr)

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "coverage": ("clustertui.cli.coverage_cmd", "coverage_command", "Show which service FILE's drills have proven under which fault kind, and the score."),
     "schedule": ("clustertui.cli.schedule_cmd", "schedule_group", "Run a drill of FILE regularly, headless, into the history (systemd timer or cron)."),
     "gameday": ("clustertui.cli.gameday_cmd", "gameday_command", "Run scenario NAME of FILE, a game day (without NAME: list the scenarios)."),
+    "serve": ("clustertui.cli.serve_cmd", "serve_command", "Collect FILE's cluster headless and serve it to Prometheus until stopped."),
     "history": ("clustertui.cli.history_cmd", "history_group",
                 "Show FILE's remembered drill runs, regressions flagged (history diff RUN RUN: compare two)."),
     "lab": ("clustertui.cli.lab_commands", "lab_group", "Build, inspect and remove the local lab cluster (root; network namespaces)."),

@@ -18,23 +18,27 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.metrics_opt import listen, metrics_option
 from clustertui.cli.output import echo
 from clustertui.resources import sample_cluster
 
 if TYPE_CHECKING:
     from clustertui.config import Cluster
+    from clustertui.metrics.address import ListenAddress
 
 MIN_INTERVAL = 0.1
 
 
-def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False) -> None:
+def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False,
+         metrics: ListenAddress | None = None) -> None:
     from clustertui.tui.launch import NoTerminal, run_monitor
     from clustertui.tui.themes import UnknownTheme
 
     if interval is not None and interval < MIN_INTERVAL:
         fail("--interval must be at least 100ms", USAGE)
     try:
-        code = run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local)
+        code = run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local,
+                           exporter=listen(metrics))
     except (UnknownTheme, NoTerminal) as exc:
         fail(str(exc), USAGE)
     if code:
@@ -48,6 +52,7 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
         "clustertui monitor prod.yaml",
         "clustertui monitor prod.yaml --theme nord --interval 500ms",
         "clustertui monitor prod.yaml --read-only    # no chaos keys at all",
+        "clustertui monitor prod.yaml --metrics 127.0.0.1:9108   # and serve Prometheus metrics",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -55,9 +60,11 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
               help="Theme: a built-in theme or a file name in ~/.config/clustertui/themes/ (default: default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every chaos action.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
-def monitor_command(file: str, theme: str | None, read_only: bool, interval: float | None) -> None:
+@metrics_option
+def monitor_command(file: str, theme: str | None, read_only: bool, interval: float | None,
+                    metrics: ListenAddress | None) -> None:
     """Watch FILE's cluster live: one row per node, Enter for a node's detail, ? for keys."""
-    _run(load_or_exit(file), theme, read_only, interval)
+    _run(load_or_exit(file), theme, read_only, interval, metrics=metrics)
 
 
 @click.command(

@@ -13,11 +13,14 @@ from clustertui.cli.durations import DURATION
 from clustertui.cli.exits import CANNOT_RUN, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
+from clustertui.cli.metrics_opt import exporting, listen, metrics_option
 from clustertui.cli.output import echo
 from clustertui.cli.signals import stop_event
 
 if TYPE_CHECKING:
     from clustertui.engine.monitor import ClusterMonitor
+    from clustertui.metrics.address import ListenAddress
+    from clustertui.metrics.exporter import Exporter
     from clustertui.report.recording import Recording
 
 PROGRESS_EVERY = 5.0
@@ -33,6 +36,7 @@ FORMATS = (".json", ".md", ".html", ".csv")
         "clustertui report prod.yaml --duration 5m -o report.html",
         "clustertui report prod.yaml --duration 1h --interval 5s -o day.csv",
         "clustertui report prod.yaml --duration 30s -o now.json && jq .nodes now.json",
+        "clustertui report prod.yaml --duration 1h -o day.html --metrics :9108   # Prometheus scrapes it meanwhile",
     ),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
@@ -40,7 +44,9 @@ FORMATS = (".json", ".md", ".html", ".csv")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
               help="Report path; the extension picks the format: " + ", ".join(FORMATS) + ".")
-def report_command(file: str, duration: float, interval: float | None, output: str) -> None:
+@metrics_option
+def report_command(file: str, duration: float, interval: float | None, output: str,
+                   metrics: ListenAddress | None) -> None:
     """Record FILE's cluster headless for a duration and write a report.
 
     Ctrl-C stops early and still writes what was collected (exit 3, report marked
@@ -59,7 +65,7 @@ def report_command(file: str, duration: float, interval: float | None, output: s
     cluster = load_or_exit(file)
     _check_history_fits(duration, interval or cluster.interval, len(cluster.nodes))
     check_writable("-o", path)
-    rec = asyncio.run(_record(cluster, duration, interval))
+    rec = asyncio.run(_record(cluster, duration, interval, listen(metrics)))
     saved = write_or_save(path, render_report(rec, path))
     sampled = sum(1 for node in rec.nodes if node.points)
     echo(f"wrote {saved or path}: {len(rec.nodes)} nodes ({sampled} sampled), {len(rec.events)} events, "
@@ -99,7 +105,7 @@ def _span(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-async def _record(cluster, duration: float, interval: float | None) -> Recording:
+async def _record(cluster, duration: float, interval: float | None, exporter: Exporter | None) -> Recording:
     from clustertui.engine.monitor import ClusterMonitor
     from clustertui.report.recording import record
 
@@ -109,15 +115,16 @@ async def _record(cluster, duration: float, interval: float | None) -> Recording
     deadline = time.monotonic() + duration
     interrupted = False
     try:
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                await asyncio.wait_for(stop.wait(), min(left, PROGRESS_EVERY))
-                interrupted = True
-                break
-            except TimeoutError:
-                pass
-            if duration > PROGRESS_EVERY * 2 and deadline - time.monotonic() > 0:
-                _progress(monitor, duration - (deadline - time.monotonic()), duration)
+        async with exporting(exporter, monitor):
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), min(left, PROGRESS_EVERY))
+                    interrupted = True
+                    break
+                except TimeoutError:
+                    pass
+                if duration > PROGRESS_EVERY * 2 and deadline - time.monotonic() > 0:
+                    _progress(monitor, duration - (deadline - time.monotonic()), duration)
     finally:
         rec = record(monitor, interrupted=interrupted)
         await monitor.stop()

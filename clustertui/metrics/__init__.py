@@ -4,10 +4,8 @@ Layer: above `history` and `drills` (it shows drill results), beside `schedule`,
 and `cli` (which start it); the engine never imports it.  A custom collector builds every
 series at scrape time from the engine's immutable snapshot (families.py), so the hot path
 (frames in, samples folded) does no metric work at all.  docs/metrics.md lists the series.
+
+Modules: address.py (`--metrics HOST:PORT`), exporter.py (the HTTP server and its
+collector), families.py (the series), board.py (the drills' latest runs).  Nothing is
+re-exported here: parsing `--metrics` must not import prometheus_client or the engine.
 """
-
-from clustertui.metrics.address import AddressError, ListenAddress
-from clustertui.metrics.board import DrillBoard, DrillMark
-from clustertui.metrics.exporter import Exporter, ListenError
-
-__all__ = ["AddressError", "DrillBoard", "DrillMark", "Exporter", "ListenAddress", "ListenError"]

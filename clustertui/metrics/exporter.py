@@ -49,7 +49,7 @@ class ListenError(Exception):
 @dataclass(frozen=True, slots=True)
 class _Reading:
     snapshot: ClusterSnapshot
-    frozen: Mapping[str, FreezeMark] | None
+    frozen: Mapping[str, FreezeMark | None]
 
 
 class _ClusterCollector(Collector):
@@ -68,7 +68,7 @@ class _ClusterCollector(Collector):
         snapshot = reading.snapshot
         yield from cluster_families(snapshot)
         yield from node_families(snapshot)
-        yield from freeze_families(snapshot.name, [view.name for view in snapshot.nodes], reading.frozen)
+        yield from freeze_families(snapshot.name, reading.frozen)
         yield from drill_families(snapshot.name, self.exporter.board.marks())
 
 
@@ -80,7 +80,7 @@ class Exporter:
         self._server, self._thread, self.registry = server, thread, registry
         self._monitor: ClusterMonitor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._frozen: dict[str, FreezeMark] | None = None
+        self._frozen: dict[str, FreezeMark | None] = {}  # node -> its freeze (None: not frozen), once read
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
@@ -151,12 +151,12 @@ class Exporter:
 
     async def _watch_freeze(self, monitor: ClusterMonitor) -> None:
         """Read the nodes' freeze marks now and every FREEZE_EVERY; a node that could not be
-        read keeps its last known freeze (it holds on the node all the same)."""
+        read (one that is not up) keeps its last known freeze: it holds on the node all the same."""
         while True:
             up = [view.name for view in monitor.snapshot(max_events=1).nodes if view.state is NodeState.UP]
-            marks = await read_marks(monitor.cluster, monitor.pool, up) if up else {}
-            kept = {node: mark for node, mark in (self._frozen or {}).items() if node not in up}
-            self._frozen = {**kept, **marks}
+            if up:
+                marks = await read_marks(monitor.cluster, monitor.pool, up)
+                self._frozen = {**self._frozen, **{node: marks.get(node) for node in up}}
             await asyncio.sleep(FREEZE_EVERY)
 
     async def _watch_history(self, monitor: ClusterMonitor, path: Path) -> None:

@@ -146,17 +146,14 @@ def _services(cluster: str, nodes: Sequence[NodeView]) -> Iterator[Metric]:
     yield up
 
 
-def freeze_families(cluster_name: str, nodes: Sequence[str], marks: Mapping[str, FreezeMark] | None) -> Iterator[Metric]:
-    """Whether each node is frozen (chaos freeze), as the last read of the marks found it;
-    nothing before the first read."""
-    if marks is None:
-        return
+def freeze_families(cluster_name: str, marks: Mapping[str, FreezeMark | None]) -> Iterator[Metric]:
+    """Whether each node is frozen (chaos freeze; None: read, not frozen), as the last read of
+    its mark found it; nothing for a node whose mark was never read (not up yet)."""
     cluster = label(cluster_name)
     frozen = _gauge("node_frozen", "1 when the node's freeze mark refuses new faults, else 0.", ["node"])
     left = _gauge("node_freeze_remaining_seconds", "Seconds until the node's freeze expires "
                   "(absent when frozen until thawed, or not frozen).", ["node"], unit="seconds")
-    for node in nodes:
-        mark = marks.get(node)
+    for node, mark in marks.items():
         frozen.add_metric([cluster, label(node)], int(mark is not None))
         if mark is not None and mark.remaining is not None:
             left.add_metric([cluster, label(node)], mark.remaining)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from clustertui.chaos import ChaosSession
 from clustertui.config import Cluster, Drill, Scenario
@@ -25,6 +26,9 @@ from clustertui.tui.app import ClusterApp, exit_lines
 from clustertui.tui.source import MonitorSource
 from clustertui.tui.themes import ThemeCatalog
 
+if TYPE_CHECKING:
+    from clustertui.metrics.exporter import Exporter
+
 
 def build_app(
     cluster: Cluster,
@@ -39,13 +43,14 @@ def build_app(
     recorder: Recorder | None = None,
     scenario_recorder: ScenarioRecorderFn | None = None,
     record: bool = True,
+    exporter: Exporter | None = None,
 ) -> ClusterApp:
     """The app monitoring `cluster`; raises UnknownTheme for a theme name that exists nowhere.
 
     Chaos runs on the monitor's own connections; this machine alone (`local`) has none.
     `drill` names a drill, `scenario` a game day, to run as soon as the app is up; `recorder`
     records each drill run (by default into the cluster's history, clustertui/history; none
-    if not `record`).
+    if not `record`); `exporter` (`--metrics`) serves the monitor's state while the app runs.
     """
     catalog = catalog or ThemeCatalog.load()
     chosen = catalog.resolve(theme)
@@ -61,7 +66,7 @@ def build_app(
     session = None if chaos is None else DrillSession.for_monitor(chaos, monitor, recorder)
     days = scenario_recorder or (ScenarioRecorder(cluster, "tui") if record and not local else None)
     gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor, days)
-    return ClusterApp(MonitorSource(monitor), catalog, chosen, read_only, notices, session=session,
+    return ClusterApp(MonitorSource(monitor, exporter), catalog, chosen, read_only, notices, session=session,
                       start_drill=drill, gamedays=gamedays, start_scenario=scenario)
 
 
@@ -94,24 +99,27 @@ def run_monitor(cluster: Cluster, **options: object) -> int:
     return run_app(build_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
 
 
-def run_drill_app(cluster: Cluster, drill: Drill, recorder: Recorder | None) -> DrillResult:
+def run_drill_app(cluster: Cluster, drill: Drill, recorder: Recorder | None,
+                  exporter: Exporter | None = None) -> DrillResult:
     """`clustertui drill FILE NAME` on a terminal: the cluster panels and the drill panel,
     the drill started at once; the verdict stays on screen until the user quits (quitting
     earlier stops the drill, which reverts and counts as aborted).  `recorder` None: the run
     is not recorded (`--no-history`)."""
     started = time.time()
-    app = build_app(cluster, drill=drill.name, recorder=recorder, record=recorder is not None)
+    app = build_app(cluster, drill=drill.name, recorder=recorder, record=recorder is not None, exporter=exporter)
     run_app(app)
     return app.drill_result or aborted_result(cluster, drill, started, "the app ended before the drill ran")
 
 
-def run_gameday_app(cluster: Cluster, scenario: Scenario, recorder: ScenarioRecorderFn | None) -> ScenarioResult:
+def run_gameday_app(cluster: Cluster, scenario: Scenario, recorder: ScenarioRecorderFn | None,
+                    exporter: Exporter | None = None) -> ScenarioResult:
     """`clustertui gameday FILE NAME` on a terminal: the cluster panels and the game day's
     panel, the scenario started at once; the verdict stays on screen until the user quits
     (quitting earlier stops it: the running step reverts, the rest are skipped).  `recorder`
     None: nothing is recorded (`--no-history`)."""
     started = time.time()
-    app = build_app(cluster, scenario=scenario.name, scenario_recorder=recorder, record=recorder is not None)
+    app = build_app(cluster, scenario=scenario.name, scenario_recorder=recorder, record=recorder is not None,
+                    exporter=exporter)
     run_app(app)
     return app.scenario_result or ScenarioResult(scenario.name, cluster.name, scenario.description, Verdict.ABORTED,
                                                  "the app ended before the game day ran", started, time.time(), ())

@@ -10,10 +10,13 @@ snapshots, which is what makes snapshot tests deterministic and lets the benchma
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from clustertui.engine.monitor import ClusterMonitor
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
+
+if TYPE_CHECKING:
+    from clustertui.metrics.exporter import Exporter
 
 EMPTY_SERIES = NodeSeries((), (), (), (), ())
 
@@ -55,17 +58,25 @@ def next_interval(current: float, step: int) -> float:
 
 
 class MonitorSource:
-    """The live cluster: a ClusterMonitor started and stopped with the app."""
+    """The live cluster: a ClusterMonitor started and stopped with the app (and, with
+    `--metrics`, exported while it runs)."""
 
-    def __init__(self, monitor: ClusterMonitor) -> None:
+    def __init__(self, monitor: ClusterMonitor, exporter: Exporter | None = None) -> None:
         self.monitor = monitor
+        self.exporter = exporter
         self.interval = monitor.interval
 
     async def start(self) -> None:
         await self.monitor.start()
+        if self.exporter is not None:
+            self.exporter.attach(self.monitor)
 
     async def stop(self) -> None:
-        await self.monitor.stop()
+        try:
+            if self.exporter is not None:
+                await self.exporter.close()
+        finally:
+            await self.monitor.stop()
 
     def snapshot(self) -> ClusterSnapshot:
         return self.monitor.snapshot()
