@@ -169,14 +169,14 @@ def drill_families(cluster_name: str, marks: Sequence[DrillMark]) -> Iterator[Me
     ended = _gauge("drill_last_run_timestamp_seconds", "When the drill's latest run ended (Unix time).", ["drill"],
                    unit="seconds")
     figures = {
-        "availability": _gauge("drill_availability_ratio", "Share of traffic probes that succeeded during the fault.",
+        "availability": _gauge("drill_availability_ratio", "Share of the requests sent during the fault window that succeeded.",
                                ["drill"], unit="ratio"),
-        "detect_s": _gauge("drill_detect_seconds", "Time from the fault to its detection.", ["drill"], unit="seconds"),
-        "failover_s": _gauge("drill_failover_seconds", "Time from the fault until traffic succeeded again.",
+        "detect_s": _gauge("drill_detect_seconds", "Time from the fault to its first sign (a failed request, an engine event).", ["drill"], unit="seconds"),
+        "failover_s": _gauge("drill_failover_seconds", "Time from the fault until it was detected and traffic was back at steady state.",
                              ["drill"], unit="seconds"),
-        "recover_s": _gauge("drill_recover_seconds", "Time from the revert until the cluster was whole again.",
+        "recover_s": _gauge("drill_recover_seconds", "Time from the verified revert until the target's services and traffic were back.",
                             ["drill"], unit="seconds"),
-        "longest_outage_s": _gauge("drill_longest_outage_seconds", "The longest run of failed traffic probes.",
+        "longest_outage_s": _gauge("drill_longest_outage_seconds", "The longest stretch of the fault window in which every request failed.",
                                    ["drill"], unit="seconds"),
     }
     for mark in marks:
