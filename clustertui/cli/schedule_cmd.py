@@ -70,7 +70,7 @@ def add_command(file: str, name: str, every: float, window: str | None, mode: st
     from clustertui.schedule import Backend, InstallError, Job, Place, ScheduleError
 
     cluster = load_or_exit(file, check_files=False)
-    kind = _kind(cluster, file, name)
+    kind = kind_of(cluster, file, name)
     try:
         job = Job(Path(file).absolute(), cluster.name, name, kind, every, window)
     except ScheduleError as exc:
@@ -93,7 +93,7 @@ def add_command(file: str, name: str, every: float, window: str | None, mode: st
     raise SystemExit(OK)
 
 
-def _kind(cluster, file: str, name: str):
+def kind_of(cluster, file: str, name: str):
     """Whether NAME is a drill or a scenario of the file; exit 2 if neither, or for a scenario
     that waits for an operator (a scheduled run has no one to continue it)."""
     from clustertui.gameday.plan import pauses, plan_steps

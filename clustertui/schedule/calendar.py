@@ -11,8 +11,9 @@ both cron and OnCalendar have; it starts over on the 1st). docs/schedule.md has 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 DAY = 24 * 60  # minutes
 MAX_DAYS = 31
@@ -108,3 +109,18 @@ def _spans(values: Iterable[int], dash: str, full: int, width: int = 2) -> str:
             parts.extend(f"{value:0{width}d}" for value in ordered[index : end + 1])
         index = end + 1
     return ",".join(parts)
+
+
+def next_start(calendar: Sequence[Entry], after: datetime) -> datetime:
+    """The first start strictly after `after` (naive local time, as the entries are): what
+    systemd's OnCalendar= and cron compute, for `serve --schedule`, which runs in-process."""
+    today = after.replace(hour=0, minute=0, second=0, microsecond=0)
+    for offset in range(2 * MAX_DAYS + 1):  # a day-step entry starts again on the 1st: within two months
+        day = (today + timedelta(days=offset)).date()
+        starts = [datetime.combine(day, time(hour, minute))
+                  for entry in calendar if (day.day - 1) % entry.day_step == 0
+                  for hour in entry.hours for minute in entry.minutes]
+        later = [start for start in starts if start > after]
+        if later:
+            return min(later)
+    raise ScheduleError("no start within two months")  # not reached: every entry starts on the 1st at the latest

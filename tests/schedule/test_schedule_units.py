@@ -227,3 +227,31 @@ def test_the_run_origin_a_job_sets_is_taken_only_as_a_plain_word(monkeypatch: py
     else:
         monkeypatch.setenv("CLUSTERTUI_RUN_ORIGIN", value)
     assert run_origin(interactive) == origin
+
+
+@needs_systemd_analyze
+@pytest.mark.parametrize(("every", "window"), [
+    (15 * 60, "01:00-02:00"), (90 * 60, None), (5 * 3600, None), (2 * 3600, "23:00-03:00"), (86400, "02:30-04:00"),
+    (7 * 86400, "03:00-04:00"),
+])
+def test_serve_computes_the_starts_systemd_computes(every: float, window: str | None) -> None:
+    """`serve --schedule` runs jobs in-process: its next starts are the timer's, 30 in a row
+    (from May, ending before the new year: systemd 252 skips the 1st of January of a day
+    step, `*-*-01/7` going from 12-29 to 01-08, where cron and the documented rule run on 01-01)."""
+    from datetime import datetime
+
+    from clustertui.schedule.calendar import Window, entries, next_start
+
+    calendar = entries(every, Window.parse(window))
+    base = datetime(2026, 5, 20, 12, 34)
+    ours: set[str] = set()
+    at = base
+    for _ in range(30):
+        at = next_start(calendar, at)
+        ours.add(f"{at:%Y-%m-%d %H:%M}")
+    theirs: list[str] = []
+    for entry in calendar:
+        out = subprocess.run(["systemd-analyze", "calendar", "--iterations=30", f"--base-time={base:%Y-%m-%d %H:%M:%S}",
+                              entry.on_calendar()], capture_output=True, text=True, timeout=30, check=True).stdout
+        theirs += re.findall(r"(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d \d\d:\d\d):00", out)
+    assert sorted(ours) == sorted(theirs)[:30]
