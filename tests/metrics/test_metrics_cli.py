@@ -28,6 +28,11 @@ nodes:
   - {name: n2, host: 127.0.0.1, port: 2, roles: [web]}
 services:
   web: {roles: [web], process: nginx, port: 80}
+drills:
+  web-loss:
+    traffic: [{http: "http://127.0.0.1:1/health"}]
+    fault: {kind: kill, service: web}
+    target: {role: web}
 """
 
 COMMANDS = [
@@ -102,3 +107,16 @@ def test_serve_exports_until_sigterm(cluster_file) -> None:
         if serve.poll() is None:
             serve.kill()
             serve.wait()
+
+
+@pytest.mark.parametrize(("schedule", "why"), [
+    ("web-loss", "expected NAME=D[@HH:MM-HH:MM]"),
+    ("web-los=1h", "no drill or scenario called 'web-los'; did you mean 'web-loss'?"),
+    ("web-loss=90s", "expected --every of whole minutes"),
+    ("web-loss=1h@25:00-26:00", "expected a window HH:MM-HH:MM"),
+    ("web-loss=often", "'often' is not"),
+])
+def test_a_bad_schedule_is_a_usage_error(cluster_file, schedule: str, why: str) -> None:
+    result = run_cli("serve", str(cluster_file), "--metrics", "127.0.0.1:0", "--schedule", schedule)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and why in result.stderr, result.stderr

@@ -5,6 +5,7 @@ stopped, and the fault always reverted."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -63,3 +64,53 @@ def test_prometheus_scrapes_serve_on_the_lab(lab, tmp_path) -> None:
             serve.wait()
             raise
     assert code == 0, serve.stderr.read()[-2000:]
+
+
+def _scrape(url: str) -> dict[tuple[str, tuple], float]:
+    import urllib.request
+
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    request = urllib.request.Request(url, headers={"Accept": "application/openmetrics-text"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        text = answer.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_serve_runs_a_scheduled_drill_and_exports_its_verdict(lab, tmp_path) -> None:
+    """`--schedule NAME=1m`: at the next minute serve runs the drill on its own monitor (the
+    lab's must-fail drill, 4 s of fault), records it with origin `schedule` and exports it."""
+    history = tmp_path / "history.sqlite"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "serve", str(lab.cluster_file), "--metrics", "127.0.0.1:0",
+         "--schedule", "web1-direct-no-redundancy=1m", "--history", str(history)],
+        cwd=REPO, stderr=subprocess.PIPE, text=True,
+    )
+    drill = (("cluster", "lab"), ("drill", "web1-direct-no-redundancy"))
+    try:
+        url = serve.stderr.readline().split()[-1]
+        seen: dict = {}
+
+        def exported() -> bool:
+            seen.update(_scrape(url))
+            return ("clustertui_drill_verdict", (*drill, ("verdict", "failed"))) in seen
+
+        wait_for(exported, timeout=120, step=1, what="the scheduled drill's verdict to be exported")
+        assert seen[("clustertui_drill_verdict", (*drill, ("verdict", "failed")))] == 1
+        assert seen[("clustertui_drill_verdict", (*drill, ("verdict", "passed")))] == 0
+        assert seen[("clustertui_drill_availability_ratio", drill)] < 0.95
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            code = serve.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+            serve.wait()
+            raise
+    lines = serve.stderr.read().splitlines()
+    assert code == 0, lines[-20:]
+    assert "schedule: drill web1-direct-no-redundancy: FAILED" in lines, lines
+    listed = run_cli("history", "show", str(lab.cluster_file), "web1-direct-no-redundancy", "--json",
+                     "--history", str(history))
+    assert re.search(r'"origin":\s*"schedule"', listed.stdout), listed.stdout[-2000:]
