@@ -99,6 +99,7 @@ HEADLESS = {
     "check": (["check", "{file}"], 1),
     "check-json": (["check", "{file}", "--json"], 1),
     "report": (["report", "{file}", "--duration", "1s", "-o", "{tmp}/out.json"], 3),
+    "report-metrics": (["report", "{file}", "--duration", "1s", "-o", "{tmp}/out.json", "--metrics", "127.0.0.1:0"], 3),
     "chaos": (["chaos", "{file}", "list"], 0),
     "drill": (["drill", "{file}", "--headless"], 0),
 }
