@@ -4,18 +4,13 @@ closed loopback ports, so no lab is needed: they show as unreachable."""
 
 from __future__ import annotations
 
-import signal
 import socket
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
-from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from tests.support.cli import run_cli
-from tests.support.paths import REPO
+from tests.support.serve import serving
 from tests.support.waiting import wait_for
 
 CLUSTER = """\
@@ -72,41 +67,23 @@ def test_a_port_in_use_is_one_line_and_exit_3(cluster_file, tmp_path, command: s
     assert not (tmp_path / "r.json").exists()  # refused before recording anything
 
 
-def _scrape(url: str) -> dict:
-    request = urllib.request.Request(url, headers={"Accept": "application/openmetrics-text"})
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        assert answer.headers["Content-Type"].startswith("application/openmetrics-text")
-        text = answer.read().decode()
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
-
-
 def test_serve_exports_until_sigterm(cluster_file) -> None:
-    serve = subprocess.Popen([sys.executable, "-m", "clustertui", "serve", str(cluster_file), "--metrics", "127.0.0.1:0"],
-                             cwd=REPO, stderr=subprocess.PIPE, text=True)
-    try:
-        first = serve.stderr.readline()
-        assert first.startswith("serving metrics on http://127.0.0.1:"), first
-        url = first.split()[-1]
-        seen: dict = {}
+    seen: dict = {}
+    with serving(str(cluster_file)) as served:
+        assert served.url.startswith("http://127.0.0.1:")
 
         def unreachable() -> bool:
-            seen.update(_scrape(url))
+            seen.update(served.scrape())
             return seen.get(("clustertui_node_state", (("cluster", "closed"), ("node", "n1"),
                                                        ("state", "unreachable")))) == 1
         wait_for(unreachable, timeout=20, step=0.25, what="n1 to be exported as unreachable")
         assert seen[("clustertui_node_up", (("cluster", "closed"), ("node", "n2")))] == 0
         assert seen[("clustertui_nodes", (("cluster", "closed"),))] == 2
         assert ("process_cpu_seconds_total", ()) in seen  # the daemon's own figures too
-        started = time.monotonic()
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=20) == 0
-        assert time.monotonic() - started < 10
-        assert serve.stderr.read().splitlines()[-1] == "serve closed: stopped"
-    finally:
-        if serve.poll() is None:
-            serve.kill()
-            serve.wait()
+        stopping = time.monotonic()
+    assert served.code == 0, served.stderr
+    assert time.monotonic() - stopping < 10
+    assert served.stderr[-1] == "serve closed: stopped"
 
 
 @pytest.mark.parametrize(("schedule", "why"), [
