@@ -107,16 +107,15 @@ class Exporter:
     def url(self) -> str:
         return self.address.url(self.port)
 
-    def attach(self, monitor: ClusterMonitor, history: str | Path | None = None, read_history: bool = True) -> None:
+    def attach(self, monitor: ClusterMonitor, history: str | Path | None = None) -> None:
         """Export `monitor` (call on its loop, once it started); `history`: the database whose
-        latest drill runs to show (the cluster's default unless given; none if not `read_history`)."""
+        latest drill runs to show (the cluster's, as `history_path` finds it, unless given)."""
         self._monitor = monitor
         self._loop = asyncio.get_running_loop()
-        if not monitor.local:
+        if not monitor.local:  # this machine alone has no chaos, so no freeze mark to read
             self._tasks.append(asyncio.create_task(self._watch_freeze(monitor), name="metrics freeze"))
-        if read_history:
-            path = history_path(monitor.cluster, history)
-            self._tasks.append(asyncio.create_task(self._watch_history(monitor, path), name="metrics history"))
+        path = history_path(monitor.cluster, history)
+        self._tasks.append(asyncio.create_task(self._watch_history(monitor, path), name="metrics history"))
 
     async def close(self) -> None:
         """Stop serving, then the readers.  The server stops first, so that no scrape waits
