@@ -152,10 +152,10 @@ def test_on_a_terminal_drill_runs_the_app_and_exits_with_its_verdict(monkeypatch
                                                                      code) -> None:
     ran = []
     monkeypatch.setattr("clustertui.tui.launch.run_drill_app",
-                        lambda cluster, drill, recorder: ran.append(drill.name) or _result(verdict))
+                        lambda cluster, drill, recorder, exporter: ran.append((drill.name, exporter)) or _result(verdict))
     report, junit = tmp_path / "r.json", tmp_path / "j.xml"
     result = CliRunner().invoke(cli, ["drill", LAB_FILE, "web-node-loss", "-o", str(report), "--junit", str(junit)])
-    assert result.exit_code == code and ran == ["web-node-loss"]
+    assert result.exit_code == code and ran == [("web-node-loss", None)]  # no --metrics: no exporter
     assert json.loads(report.read_text())["verdict"] == verdict and junit.exists()  # written after the app
     assert f"drill web-node-loss: {verdict.upper()}" in terminal.getvalue()
 
@@ -163,7 +163,7 @@ def test_on_a_terminal_drill_runs_the_app_and_exits_with_its_verdict(monkeypatch
 def test_headless_or_without_a_terminal_the_drill_runs_headless(monkeypatch, terminal) -> None:
     headless = []
 
-    async def fake_headless(cluster, drill, recorder):
+    async def fake_headless(cluster, drill, recorder, exporter, history):
         headless.append(drill.name)
         return _result("passed")
 

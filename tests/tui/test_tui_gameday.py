@@ -154,14 +154,14 @@ def test_on_a_terminal_gameday_runs_the_app_and_exits_with_its_verdict(monkeypat
     monkeypatch.setattr(gameday_cmd, "sys", types.SimpleNamespace(stdin=_Terminal(), stdout=_Terminal(), stderr=stderr))
     ran = []
 
-    def app(cluster, scenario, recorder):
-        ran.append((scenario.name, recorder is not None))
+    def app(cluster, scenario, recorder, exporter):
+        ran.append((scenario.name, recorder is not None, exporter))
         step = StepResult(1, "drill web-node-loss", "drill", verdict, "")
         return ScenarioResult(scenario.name, cluster.name, "", verdict, "", 1.0, 2.0, (step,))
 
     monkeypatch.setattr("clustertui.tui.launch.run_gameday_app", app)
     report = tmp_path / "r.json"
     result = CliRunner().invoke(cli, ["gameday", LAB_FILE, "failover-tour", "-o", str(report), "--no-history"])
-    assert result.exit_code == code and ran == [("failover-tour", False)]
+    assert result.exit_code == code and ran == [("failover-tour", False, None)]  # no --metrics: no exporter
     assert json.loads(report.read_text())["verdict"] == verdict  # written after the app
     assert f"gameday failover-tour: {verdict.upper()}" in stderr.getvalue()
