@@ -120,3 +120,17 @@ def test_findings_that_change_on_one_tick_make_one_toast_each_way() -> None:
     assert alerts.see(many) == []
     (toast,) = alerts.see(many[:3])
     assert toast.title == "2 findings cleared" and not toast.error and "split 3" in toast.message
+
+
+async def test_manager_text_is_data_on_the_managers_screen(make_app, recorded) -> None:
+    snapshot = with_managers(recorded[0])
+    lb = snapshot.managers[0]
+    (first, second) = lb.balancers
+    evil = dataclasses.replace(first.servers[0], backend="[bold]web\x1b[2J", status_text="UP[/]\x07")
+    lb = dataclasses.replace(lb, balancers=(dataclasses.replace(first, servers=(evil,)), second))
+    app = make_app([dataclasses.replace(snapshot, managers=(lb, *snapshot.managers[1:]))])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("M")
+        table = app.screen.table
+        cells = [cell.plain for cell in table.get_row("lb/lb1/[bold]web\x1b[2J/web1")]
+        assert cells[2:4] == ["[bold]web\ufffd[2J/web1", "UP[/]\ufffd"]  # literally, never markup
