@@ -107,10 +107,7 @@ class HostileNode:
     async def start(self) -> HostileNode:
         self.workdir.mkdir(parents=True, exist_ok=True)
         host_key = asyncssh.generate_private_key("ssh-ed25519")
-        client_key = asyncssh.generate_private_key("ssh-ed25519")
-        client_key.write_private_key(str(self.identity))
-        os.chmod(self.identity, 0o600)
-        client_key.write_public_key(str(self.identity) + ".pub")
+        client_key = client_identity(self.identity)
         self._server = await asyncssh.create_server(
             lambda: _Forwarding(self),
             self.host,
@@ -169,7 +166,7 @@ class HostileNode:
             elif kind is Kind.LOCK:
                 await self._play(process, self.behaviour.lock(kind, command))
             elif kind is Kind.SURVEY:
-                out = await _run_local(command, _ssh_connection(process))
+                out = await _run_local(command, ssh_connection(process))
                 process.stdout.write(self.behaviour.survey(out))
             else:
                 await self._play(process, self.behaviour.other(kind, command))
@@ -248,7 +245,7 @@ class _Forwarding(asyncssh.SSHServer):
         return play
 
 
-def _ssh_connection(process: asyncssh.SSHServerProcess[bytes]) -> str:
+def ssh_connection(process: asyncssh.SSHServerProcess[bytes]) -> str:
     """$SSH_CONNECTION as sshd would set it: client address and port, server address and port."""
     peer = process.get_extra_info("peername") or ("127.0.0.1", 0)
     sock = process.get_extra_info("sockname") or ("127.0.0.1", 0)
@@ -262,6 +259,15 @@ async def _run_local(command: str, ssh_connection: str) -> bytes:
     )
     out, _ = await local.communicate()
     return out
+
+
+def client_identity(path: Path) -> asyncssh.SSHKey:
+    """A new client key, written where a cluster file's `ssh.identity` points (and `.pub`)."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key.write_private_key(str(path))
+    os.chmod(path, 0o600)
+    key.write_public_key(str(path) + ".pub")
+    return key
 
 
 def replace_line(prefix: bytes, line: bytes) -> Mutator:
