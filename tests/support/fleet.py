@@ -105,6 +105,8 @@ class Fleet:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+            if child.stdout is not None:
+                child.stdout.close()
         self._children.clear()
 
     def __enter__(self) -> Fleet:
