@@ -199,6 +199,19 @@ class ProbeChannel(asyncssh.SSHClientSession[str]):
         if self._channel is not None:
             self._channel.close()
 
+    def abandon(self) -> None:
+        """The probe never started (its exec request failed, or the caller was cancelled
+        while it was pending): nobody will await `ended`.  A channel already made is closed,
+        and how it ended is dropped, not left in a future that asyncio would log at exit as
+        "Future exception was never retrieved" (the connection closing mid-request, as when
+        a monitor stops while nodes are still starting their probes)."""
+        if self.ended.done():
+            if not self.ended.cancelled():
+                self.ended.exception()  # retrieved: the caller's own exception says what happened
+        else:
+            self.ended.cancel()
+        self.close()
+
 
 async def run_probe(
     conn: asyncssh.SSHClientConnection,
@@ -218,7 +231,11 @@ async def run_probe(
     channel is closed.
     """
     probe = ProbeChannel(plan, on_sample, interval, max_frames, on_watch)
-    await conn.create_session(lambda: probe, command, encoding="utf-8", errors="replace")
+    try:
+        await conn.create_session(lambda: probe, command, encoding="utf-8", errors="replace")
+    except BaseException:
+        probe.abandon()
+        raise
     try:
         await probe.ended
     except (asyncssh.Error, OSError) as exc:
