@@ -114,8 +114,11 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, LineMap]:
     """
     yaml = YAML(typ="rt")
     try:
-        _check_tags(path, yaml.compose(text), yaml.resolver)
-        document = yaml.load(text)
+        root = yaml.compose(text)
+        _check_tags(path, root, yaml.resolver)
+        # Built from the tree just checked: parsing the text again (`yaml.load`) doubled
+        # the time to load a file listing thousands of nodes (docs/performance.md).
+        document = yaml.constructor.construct_document(root) if root is not None else None
     except DuplicateKeyError as exc:
         raise _duplicate_key(path, text, exc) from None
     except MarkedYAMLError as exc:

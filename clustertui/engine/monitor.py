@@ -107,6 +107,9 @@ class ClusterMonitor:
         self._sessions: dict[str, NodeSession | LocalSession] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._quorum_held: bool | None = None
+        # Nodes per state, kept by node_state: quorum is judged on every state change, and
+        # counting the nodes each time cost O(N) per change, O(N^2) to connect a fleet.
+        self._in_state: collections.Counter[NodeState] = collections.Counter({NodeState.CONNECTING: len(self.nodes)})
         self.managers = ManagersWatch(self)  # the cluster's own view (`managers:`), read in tasks of its own
         # `source: {prometheus: URL}`: node figures from Prometheus, laid over the frames.
         source = cluster.metrics_source
@@ -216,6 +219,8 @@ class ClusterMonitor:
     def node_state(self, node: str, state: NodeState, detail: str) -> None:
         status = self.nodes[node]
         was_up = status.state is NodeState.UP
+        self._in_state[status.state] -= 1
+        self._in_state[state] += 1
         status.state, status.detail = state, detail
         if state is NodeState.UP and node in self._sessions:
             # The probe's header (hostname, kernel) arrives with the frame that brings a
@@ -287,9 +292,9 @@ class ClusterMonitor:
                 self.emit(kind, status.name, f"{service.name}: {'up' if up else '; '.join(problems)}", source)
 
     def _update_quorum(self) -> None:
-        quorum = self.health().quorum
+        quorum = quorum_for(self.cluster.type, self._in_state[NodeState.UP], len(self.nodes))
         if self._quorum_held is None:
-            if all(s.state is not NodeState.CONNECTING for s in self.nodes.values()):
+            if not self._in_state[NodeState.CONNECTING]:
                 self._quorum_held = quorum.holds
             return
         if quorum.holds != self._quorum_held:
@@ -298,7 +303,7 @@ class ClusterMonitor:
             self.emit(kind, None, quorum.describe())
 
     def health(self) -> ClusterHealth:
-        up = sum(1 for s in self.nodes.values() if s.state is NodeState.UP)
+        up = self._in_state[NodeState.UP]
         services: dict[str, ServiceHealth] = {}
         for name, hosts in self._hosts_of.items():
             running = sum(1 for node in hosts if (judged := self.nodes[node].services.get(name)) and judged.up)
