@@ -146,12 +146,12 @@ async def with_tui(cluster_file: Path, result: Measure, fleet: Fleet, profile: P
 
 def run(nodes: int, args: argparse.Namespace) -> Measure:
     result = Measure(nodes, args.interval, args.seconds)
-    with tempfile.TemporaryDirectory(prefix="clustertui-fleet-") as tmp:
-        with Fleet(Path(tmp), nodes, args.fleet_processes) as fleet:
-            cluster_file = fleet.cluster_file(Path(tmp) / "fleet.yaml", interval=f"{args.interval:g}s")
-            profile = Path(f"{args.profile}.{nodes}") if args.profile else None
-            measure = with_tui if args.tui else engine_only
-            asyncio.run(measure(cluster_file, result, fleet, profile))
+    with tempfile.TemporaryDirectory(prefix="clustertui-fleet-") as tmp, Fleet(Path(tmp), nodes,
+                                                                             args.fleet_processes) as fleet:
+        cluster_file = fleet.cluster_file(Path(tmp) / "fleet.yaml", interval=f"{args.interval:g}s")
+        profile = Path(f"{args.profile}.{nodes}") if args.profile else None
+        measure = with_tui if args.tui else engine_only
+        asyncio.run(measure(cluster_file, result, fleet, profile))
     return result
 
 

@@ -4,7 +4,6 @@ line before connecting anywhere (transport/open_files.py)."""
 
 from __future__ import annotations
 
-import json
 import resource
 import subprocess
 import sys

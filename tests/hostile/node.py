@@ -85,16 +85,10 @@ class Behaviour:
 
 
 @dataclass
-class HostileNode:
-    """Serve one hostile node; ``start()`` returns once it listens."""
+class KeyFiles:
+    """Where served nodes keep the client key and known_hosts a cluster file names."""
 
     workdir: Path
-    behaviour: Behaviour = field(default_factory=Behaviour)
-    host: str = "127.0.0.1"
-    port: int = 0
-    commands: list[str] = field(default_factory=list)
-    _server: asyncssh.SSHAcceptor | None = None
-    _serving: set[asyncio.Task] = field(default_factory=set)  # replies in progress, ended by stop()
 
     @property
     def identity(self) -> Path:
@@ -103,6 +97,19 @@ class HostileNode:
     @property
     def known_hosts(self) -> Path:
         return self.workdir / "known_hosts"
+
+
+@dataclass
+class HostileNode(KeyFiles):
+    """Serve one hostile node; ``start()`` returns once it listens."""
+
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    host: str = "127.0.0.1"
+    port: int = 0
+    commands: list[str] = field(default_factory=list)
+    _server: asyncssh.SSHAcceptor | None = None
+    _serving: set[asyncio.Task] = field(default_factory=set)  # replies in progress, ended by stop()
+
 
     async def start(self) -> HostileNode:
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 from ruamel.yaml import YAML
 
-from tests.hostile.node import client_identity
+from tests.hostile.node import KeyFiles, client_identity
 from tests.support.fleet_node import address
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,19 +44,11 @@ def raise_nofile(needed: int) -> None:
 
 
 @dataclass
-class Fleet:
-    workdir: Path
+class Fleet(KeyFiles):
     size: int
     processes: int = 0  # 0: one per PER_PROCESS nodes
     _children: list[subprocess.Popen[str]] = field(default_factory=list)
 
-    @property
-    def identity(self) -> Path:
-        return self.workdir / "id_ed25519"
-
-    @property
-    def known_hosts(self) -> Path:
-        return self.workdir / "known_hosts"
 
     def start(self, timeout: float = 300.0) -> Fleet:
         """Start the serving processes; returns once every node listens."""

@@ -38,7 +38,7 @@ class Connection:
         self.channel = Channel()
         self.session: asyncssh.SSHClientSession[str] | None = None
 
-    async def create_session(self, factory, command: str, **options: object) -> None:  # noqa: ANN001
+    async def create_session(self, factory, command: str, **options: object) -> None:
         self.session = factory()
         self.session.connection_made(self.channel)
         if self.hang:
