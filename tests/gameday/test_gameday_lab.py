@@ -132,7 +132,9 @@ def test_a_ramp_widens_the_blast_radius_up_to_the_guard(lab, tmp_path) -> None:
     """web-node-loss on one web node, then on two at once (the guard allows two here): the
     load balancers keep serving from the node left, so both levels pass."""
     path = write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2)
-    path.write_text(path.read_text() + "  widen:\n    steps:\n"
+    text = path.read_text()
+    assert text.count("hold: 8s") == 1  # web-node-loss's: held 4 s here, the ramp is what is tested
+    path.write_text(text.replace("hold: 8s", "hold: 4s") + "  widen:\n    steps:\n"
                     "      - ramp: {drill: web-node-loss, role: web, from: 1, to: 2}\n")
     report = tmp_path / "widen.json"
     process = run_gameday(path, "widen", report)
