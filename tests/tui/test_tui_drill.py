@@ -39,8 +39,10 @@ async def start_from_menu(app, pilot, name: str = "web-node-loss") -> None:
     await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
 
 
-async def test_a_drill_from_the_menu_asks_first_then_shows_phase_and_verdict(make_app, tmp_path) -> None:
-    app = make_app()
+async def test_a_drill_from_the_menu_asks_first_then_shows_phase_and_verdict(make_app, make_link, tmp_path) -> None:
+    # Phases of 1 s: the live panel is read during the fault phase, which a loaded machine
+    # could let pass unseen at the default 0.2 s.
+    app = make_app(link=make_link(phase_seconds=1.0))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await start_from_menu(app, pilot)
