@@ -122,7 +122,7 @@ def status_cmd(as_json: bool) -> None:
         )
     click.echo(
         f"VIP {st.vip}: {'up' if st.vip_ok else 'DOWN'} (holder {st.vip_holder or 'none'})   "
-        f"lxcfs: {'up' if st.lxcfs else 'DOWN'}   "
+        f"etcd leader: {st.etcd_leader or 'none'}   lxcfs: {'up' if st.lxcfs else 'DOWN'}   "
         f"prometheus {st.prometheus}: {st.prometheus_detail if st.prometheus_ok else 'DOWN: ' + st.prometheus_detail}   "
         f"lab: {st.overall}"
     )

@@ -1,7 +1,7 @@
 """`managers:` -- what the cluster itself believes, and where clustertui reads it.
 
 Each entry names a kind of cluster manager (a load balancer's health checks, the VRRP
-address holder, Sentinel, a role command) and the nodes it is read on. One flat model for
+address holder, Sentinel, etcd, a role command) and the nodes it is read on. One flat model for
 every kind, with the kind-specific keys checked against the kind, rather than a pydantic
 union: a union would put the kind into every error location, and the loader maps
 locations to lines one to one. A kind added later (etcd, pacemaker) adds its keys to
@@ -41,6 +41,7 @@ class ManagerKind(StrEnum):
     KEEPALIVED = "keepalived"
     REDIS_SENTINEL = "redis-sentinel"
     COMMAND = "command"
+    ETCD = "etcd"
 
 
 #: The keys each kind takes beyond the common ones (nodes, roles, interval, timeout).
@@ -49,6 +50,7 @@ _KEYS: dict[ManagerKind, tuple[str, ...]] = {
     ManagerKind.KEEPALIVED: ("addresses", "state_dir"),
     ManagerKind.REDIS_SENTINEL: ("masters", "sentinel_port", "redis_ports", "password_env", "password_file"),
     ManagerKind.COMMAND: ("command",),
+    ManagerKind.ETCD: ("client_port",),
 }
 _REQUIRED: dict[ManagerKind, tuple[str, ...]] = {
     ManagerKind.KEEPALIVED: ("addresses",),
@@ -118,6 +120,8 @@ class ManagerSpec(Frozen):
     password_file: FilePath | None = None  # ... or a file on the controller holding it
     # command
     command: Command | None = None
+    # etcd
+    client_port: Port | None = None
 
     @model_validator(mode="after")
     def _fits_kind(self) -> ManagerSpec:
@@ -162,6 +166,10 @@ class Manager(ManagerSpec):
     @property
     def redis(self) -> tuple[int, ...]:
         return tuple(self.redis_ports) or (6379,)
+
+    @property
+    def etcd_port(self) -> int:
+        return self.client_port or 2379
 
     def every(self, cluster_interval: float) -> float:
         """Seconds between reads: its own interval, or the monitor's."""

@@ -4,8 +4,9 @@ A finding is a fact an SRE must act on: the load balancer still routes to a serv
 probe has seen down for longer than the balancer's own fall time (its health check is
 blind), two nodes hold one virtual address (split brain), two redis say they are master,
 the sentinels name different masters, a member cut off from the majority that still
-believes it is the primary. Findings are judged only from reads that worked: a
-manager that cannot be read is a read state, not a finding.
+believes it is the primary, etcd without a leader or with members naming different ones.
+Findings are judged only from reads that worked: a manager that cannot be read is a read
+state, not a finding.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from enum import StrEnum
 
 from clustertui.config import Cluster
 from clustertui.managers.command import CommandView
+from clustertui.managers.etcd import EtcdView
 from clustertui.managers.haproxy import HaproxyView
 from clustertui.managers.keepalived import KeepalivedView
 from clustertui.managers.nodes import split_address
@@ -31,6 +33,8 @@ class FindingKind(StrEnum):
     TWO_PRIMARIES = "two-primaries"
     SENTINELS_DISAGREE = "sentinels-disagree"
     STALE_PRIMARY = "stale-primary"  # a partitioned member still believes it is primary
+    ETCD_NO_LEADER = "etcd-no-leader"
+    ETCD_LEADERS_DISAGREE = "etcd-leaders-disagree"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,8 @@ def find(cluster: Cluster, views: Mapping[str, ManagerView], down_for: DownFor) 
             found += _sentinel(view) + _stale_primaries(view)
         elif isinstance(view, CommandView):
             found += _command(view)
+        elif isinstance(view, EtcdView):
+            found += _etcd(view)
     return tuple(found)
 
 
@@ -182,3 +188,21 @@ def _stale_primaries(view: SentinelView) -> list[Finding]:
 
 def _member(node: str | None, address: str) -> tuple[str | None, int | None]:
     return node, split_address(address)[1]
+
+
+def _etcd(view: EtcdView) -> list[Finding]:
+    """No member that answered follows a leader (no quorum: etcd takes no writes), or they
+    name different leaders (a member cut off from the majority, or one that still believes
+    it leads). Members that could not be read count for neither."""
+    seen = view.leaders_seen()
+    leaders = set(seen.values())
+    if not seen or view.leader() is not None:
+        return []
+    if leaders == {"none"}:
+        return [Finding(FindingKind.ETCD_NO_LEADER, view.manager, "leader", tuple(seen),
+                        f"etcd has no leader: {', '.join(seen)} {'follows' if len(seen) == 1 else 'follow'} none"
+                        f" ({len(seen)} of {len(view.members)} members answered)")]
+    named = tuple(dict.fromkeys(lead for lead in seen.values() if lead != "none"))
+    return [Finding(FindingKind.ETCD_LEADERS_DISAGREE, view.manager, "leader", tuple(dict.fromkeys((*seen, *named))),
+                    "etcd members disagree on the leader: " + ", ".join(
+                        f"{node} says {lead}" for node, lead in seen.items()))]

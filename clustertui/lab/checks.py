@@ -60,6 +60,20 @@ def http_get(url: str, timeout: float = 1.0) -> tuple[int, str]:
         return 0, str(getattr(exc, "reason", exc))
 
 
+def etcd_status(address: str, port: int = 2379, timeout: float = 1.0) -> dict[str, object]:
+    """One etcd member's own status (``POST /v3/maintenance/status``, etcd's JSON gateway).
+
+    Its ``header.member_id`` is the member, ``leader`` the member it follows (``"0"``: none);
+    uint64 fields are JSON strings.  Raises OSError or ValueError when it does not answer.
+    """
+    req = urllib.request.Request(f"http://{address}:{port}/v3/maintenance/status", data=b"{}", method="POST")
+    with _NO_PROXY.open(req, timeout=timeout) as resp:
+        data = json.loads(resp.read(65536))
+    if not isinstance(data, dict):
+        raise ValueError(f"etcd status is not an object: {data!r:.60}")
+    return data
+
+
 def redis_command(host: str, port: int, *args: str, timeout: float = 1.0) -> object:
     """Send one command in RESP and return the decoded reply (str, int, list, None).
 
@@ -127,6 +141,24 @@ def vip_holder(spec: LabSpec) -> str | None:
     return None
 
 
+def etcd_leader(spec: LabSpec) -> str | None:
+    """Name of the db node whose etcd member is the leader, by its own status (None if none)."""
+
+    def is_leader(node: NodeSpec) -> bool:
+        try:
+            status = etcd_status(node.address, spec.etcd_client_port)
+        except (OSError, ValueError):
+            return False
+        header = status.get("header")
+        member = header.get("member_id") if isinstance(header, dict) else None
+        return member is not None and str(member) == str(status.get("leader"))
+
+    dbs = spec.with_role("db")
+    with ThreadPoolExecutor(max_workers=len(dbs) or 1) as pool:
+        leaders = [n.name for n, lead in zip(dbs, pool.map(is_leader, dbs), strict=True) if lead]
+    return leaders[0] if len(leaders) == 1 else None
+
+
 # --- per-service checks ---------------------------------------------------------------
 
 
@@ -192,6 +224,18 @@ def check_sentinel(node: NodeSpec, spec: LabSpec) -> CheckResult:
     if "down" in str(flags):
         return CheckResult(False, f"master {fields.get('ip')} flags {flags}")
     return CheckResult(True, f"master {fields.get('ip')}, {others} peers")
+
+
+def check_etcd(node: NodeSpec, spec: LabSpec) -> CheckResult:
+    """etcd's own /health (a read through raft: true only with a leader and a quorum)."""
+    status, body = http_get(f"http://{node.address}:{spec.etcd_client_port}/health")
+    if status != 200 or '"health":"true"' not in body.replace(" ", ""):
+        return CheckResult(False, f"/health: {status or ''} {body.strip()[:60]}".strip())
+    own = etcd_status(node.address, spec.etcd_client_port)
+    header = own.get("header")
+    member = header.get("member_id") if isinstance(header, dict) else None
+    role = "leader" if str(member) == str(own.get("leader")) else "follower"
+    return CheckResult(True, f"{role}, raft term {own.get('raftTerm', '?')}")
 
 
 def check_haproxy(node: NodeSpec, spec: LabSpec) -> CheckResult:
@@ -262,6 +306,8 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
                 probe = lambda n=n: check_redis(n)  # noqa: E731
             elif svc.name == "sentinel":
                 probe = lambda n=n: check_sentinel(n, spec)  # noqa: E731
+            elif svc.name == "etcd":
+                probe = lambda n=n: check_etcd(n, spec)  # noqa: E731
             else:  # pragma: no cover
                 continue
             out.append(Check(n.name, svc.name, _safe(probe)))

@@ -23,11 +23,17 @@ from pathlib import Path
 from .proc import LabError, write_file
 from .spec import LabSpec, NodeSpec, StatePaths
 
+#: How a lab node starts etcd: Debian's etcd.service reads /etc/default/etcd as its
+#: environment; a node has no systemd, so a shell exports the file and becomes etcd.
+ETCD_START = "set -a; . /etc/default/etcd; exec etcd"
+
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 #: Size of each per-node tmpfs.  Pages are charged to the node's memory cgroup, so the
 #: node's memory limit is the real bound; this only stops one directory taking it all.
-TMPFS_SIZES = {"/run": "32m", "/tmp": "64m", "/var/tmp": "32m", "/root": "32m", "/var/log": "32m"}
+#: etcd preallocates each 64 MiB WAL segment, and the next one ahead: /var/lib/etcd needs room.
+TMPFS_SIZES = {"/run": "32m", "/tmp": "64m", "/var/tmp": "32m", "/root": "32m", "/var/log": "32m",
+               "/var/lib/etcd": "192m"}
 TMPFS_MODES = {"/tmp": "1777", "/var/tmp": "1777", "/root": "0700"}
 
 
@@ -82,6 +88,9 @@ def _service_commands(spec: LabSpec, node: NodeSpec, nd: Path, log_dir: Path) ->
             cmds.append(("redis", ["redis-server", "/etc/redis/redis.conf"]))
         elif svc.name == "sentinel":
             cmds.append(("sentinel", ["redis-sentinel", "/etc/redis/sentinel.conf"]))
+        elif svc.name == "etcd":
+            # etcd stays in the foreground and logs to its own file (ETCD_LOG_OUTPUTS).
+            cmds.append(("&etcd", ["sh", "-c", ETCD_START]))
         else:  # pragma: no cover - spec and this table are edited together
             raise LabError(f"no start command for service {svc.name}")
     return cmds
@@ -149,6 +158,22 @@ def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths) -> None:
             ),
         )
         binds.append((redis_dir, "/etc/redis"))
+        members = ",".join(f"{m.name}=http://{m.address}:{spec.etcd_peer_port}" for m in spec.with_role("db"))
+        write_file(
+            etc / "etcd.env",
+            render(
+                "etcd.env",
+                initial_cluster=members,
+                client_port=spec.etcd_client_port,
+                peer_port=spec.etcd_peer_port,
+                cluster_token=spec.etcd_cluster_token,
+                heartbeat_ms=spec.etcd_heartbeat_ms,
+                election_ms=spec.etcd_election_ms,
+                **common,
+            ),
+        )
+        # A file bind over Debian's own (etcd-server ships /etc/default/etcd).
+        binds.append((etc / "etcd.env", "/etc/default/etcd"))
 
     tmpfs_lines = [
         f"{d} {TMPFS_MODES.get(d, '0755')} {TMPFS_SIZES.get(d, '64m')}" for d in node.tmpfs_dirs

@@ -59,6 +59,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("nginx-light", ("nginx",), "web nodes web1..web3"),
     Requirement("redis-server", ("redis-server",), "Redis on db1..db3"),
     Requirement("redis-sentinel", ("redis-sentinel",), "Sentinel on db1..db3"),
+    Requirement("etcd-server", ("etcd",), "the majority-quorum store etcd on db1..db3"),
+    Requirement("etcd-client", ("etcdctl",), "the etcd-leader-loss drill's traffic and leader lookup"),
     Requirement("lxcfs", ("lxcfs",), "per-node /proc/stat, /proc/meminfo"),
     Requirement("fuse3", ("fusermount3",), "FUSE for lxcfs"),
     Requirement("psmisc", ("killall",), "keepalived's HAProxy check"),
@@ -79,7 +81,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 )
 
 #: Processes a Debian install of the requirements may start in the host namespace.
-DAEMONS = ("nginx", "haproxy", "keepalived", "redis-server", "redis-sentinel", "sshd", "lxcfs", "prometheus",
+DAEMONS = ("nginx", "haproxy", "keepalived", "redis-server", "redis-sentinel", "etcd", "sshd", "lxcfs", "prometheus",
            "prometheus-node")  # prometheus-node-exporter's comm, cut to 15 characters
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _POLICY_DENY = "#!/bin/sh\n# Temporary, from `clustertui lab deps --install`: start no daemon.\nexit 101\n"

@@ -64,12 +64,13 @@ KEEPALIVED = ServiceSpec("keepalived", "keepalived", None)
 NGINX = ServiceSpec("nginx", "nginx", 80)
 REDIS = ServiceSpec("redis", "redis-server", 6379)
 SENTINEL = ServiceSpec("sentinel", "redis-sentinel", 26379)
+ETCD = ServiceSpec("etcd", "etcd", 2379)
 
 #: Services per role, in start order (sshd runs on every node and comes first).
 ROLE_SERVICES: dict[str, tuple[ServiceSpec, ...]] = {
     "lb": (HAPROXY, KEEPALIVED),
     "web": (NGINX,),
-    "db": (REDIS, SENTINEL),
+    "db": (REDIS, SENTINEL, ETCD),
 }
 
 #: Directories that get a fresh tmpfs inside a node, so that their content is per node.
@@ -79,7 +80,7 @@ COMMON_TMPFS = ("/run", "/tmp", "/var/tmp", "/root", "/var/log")
 ROLE_TMPFS: dict[str, tuple[str, ...]] = {
     "lb": ("/var/lib/haproxy",),
     "web": ("/var/lib/nginx",),
-    "db": ("/var/lib/redis",),
+    "db": ("/var/lib/redis", "/var/lib/etcd"),
 }
 
 
@@ -141,6 +142,15 @@ class LabSpec:
     sentinel_quorum: int = 2
     sentinel_down_after_ms: int = 1500
     sentinel_failover_timeout_ms: int = 6000
+    #: etcd's raft timing for a LAN of namespaces on one bridge (round trips well under a
+    #: millisecond): heartbeats every 100 ms, an election after 1 s without one.  etcd's
+    #: defaults, kept on purpose: a shorter election timeout elects faster but lets a
+    #: loaded 2-core host (its heartbeats late by a few hundred ms) depose a healthy leader.
+    etcd_heartbeat_ms: int = 100
+    etcd_election_ms: int = 1000
+    etcd_cluster_token: str = "clustertui-lab"
+    etcd_client_port: int = 2379
+    etcd_peer_port: int = 2380
     #: The lab's Prometheus server: on the host, on the bridge address, scraping every
     #: node's node_exporter each second.
     prometheus_port: int = 9090

@@ -42,6 +42,7 @@ class LabStatus:
     vip_holder: str | None = None
     vip_ok: bool = False
     vip_detail: str = ""
+    etcd_leader: str | None = None
     lxcfs: bool = False
     prometheus: str = ""  # the lab's Prometheus URL
     prometheus_ok: bool = False
@@ -62,6 +63,7 @@ class LabStatus:
             "lxcfs": self.lxcfs,
             "prometheus": {"url": self.prometheus, "up": self.prometheus_ok, "detail": self.prometheus_detail},
             "vip": {"address": self.vip, "holder": self.vip_holder, "up": self.vip_ok, "detail": self.vip_detail},
+            "etcd": {"leader": self.etcd_leader},
             "nodes": [
                 {
                     "name": n.name,
@@ -112,6 +114,7 @@ def lab_status(state_dir: Path | None = None, spec: LabSpec = DEFAULT_SPEC) -> L
     vip = results["vip"]
     st.vip_ok, st.vip_detail = vip.ok, vip.detail
     st.vip_holder = checks.vip_holder(spec)
+    st.etcd_leader = checks.etcd_leader(spec)
     st.lxcfs = lxcfs.healthy(RuntimePaths())
     prometheus = results["prometheus"]
     st.prometheus, st.prometheus_ok, st.prometheus_detail = spec.prometheus_url, prometheus.ok, prometheus.detail

@@ -1,4 +1,4 @@
-"""The cluster's own view: what its load balancers, VRRP, Sentinel and role commands believe.
+"""The cluster's own view: what its load balancers, VRRP, Sentinel, etcd and role commands believe.
 
 Each kind of cluster manager (config.managers.ManagerKind) has an adapter here that reads
 it over the pooled SSH connections -- a forwarded stream to a unix socket or a port on the

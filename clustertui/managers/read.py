@@ -1,7 +1,7 @@
 """One entry point for every kind: `read_manager` picks the adapter and never raises.
 
 An adapter is an async function (manager, cluster, reach) -> its view; a kind
-added later (etcd, pacemaker) registers one here. Each adapter reads its members in
+added later (pacemaker) registers one here. Each adapter reads its members in
 parallel, each member under the deadline, so the whole read takes at most about the
 deadline, whatever the nodes do.
 """
@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.command import read_command
+from clustertui.managers.etcd import read_etcd
 from clustertui.managers.haproxy import read_haproxy
 from clustertui.managers.keepalived import read_keepalived
 from clustertui.managers.remote import Reach
@@ -26,6 +27,7 @@ ADAPTERS: dict[ManagerKind, Adapter] = {
     ManagerKind.KEEPALIVED: read_keepalived,
     ManagerKind.REDIS_SENTINEL: read_sentinel,
     ManagerKind.COMMAND: read_command,
+    ManagerKind.ETCD: read_etcd,
 }
 
 if set(ADAPTERS) != set(ManagerKind):  # every kind the cluster file accepts has an adapter

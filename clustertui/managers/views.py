@@ -8,8 +8,9 @@ adds its view here and its adapter in read.py.
 from __future__ import annotations
 
 from clustertui.managers.command import CommandView
+from clustertui.managers.etcd import EtcdView
 from clustertui.managers.haproxy import HaproxyView
 from clustertui.managers.keepalived import KeepalivedView
 from clustertui.managers.sentinel import SentinelView
 
-ManagerView = HaproxyView | KeepalivedView | SentinelView | CommandView
+ManagerView = HaproxyView | KeepalivedView | SentinelView | CommandView | EtcdView

@@ -26,6 +26,8 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
         "  vip: {kind: keepalived, roles: [lb], addresses: ['198.18.0.100', '2001:db8::0:1'], state_dir: /run/ka}\n"
         "  redis: {kind: redis-sentinel, nodes: [db1], masters: [mymaster], redis_ports: [6379, 6380], interval: 5s}\n"
         "  patroni: {kind: command, nodes: [db1, lb2], command: 'curl -s localhost:8008/patroni', timeout: 500ms}\n"
+        "  etcd: {kind: etcd, roles: [db]}\n"
+        "  etcd2: {kind: etcd, nodes: [db1], client_port: 12379}\n"
     ), check_files=False)
     lb, vip, redis, patroni = (cluster.managers[n] for n in ("lb", "vip", "redis", "patroni"))
     assert lb.kind is ManagerKind.HAPROXY and lb.stats_socket == "/run/haproxy/admin.sock" and lb.grace_s == 5.0
@@ -37,13 +39,16 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
     assert lb.every(1.0) == 1.0 and lb.deadline(1.0) == 1.0  # never longer than the interval
     assert patroni.deadline(1.0) == 0.5
     assert [n.name for n in cluster.manager_nodes(patroni)] == ["lb2", "db1"]  # file order
+    assert cluster.managers["etcd"].etcd_port == 2379 and cluster.managers["etcd2"].etcd_port == 12379
 
 
 @pytest.mark.parametrize(
     ("entry", "where", "message"),
     [
-        ("{kind: etcd, roles: [lb]}", "managers.m.kind",
-         "expected one of 'haproxy', 'keepalived', 'redis-sentinel' or 'command', found 'etcd'"),
+        ("{kind: zookeeper, roles: [lb]}", "managers.m.kind",
+         "expected one of 'haproxy', 'keepalived', 'redis-sentinel', 'command' or 'etcd', found 'zookeeper'"),
+        ("{kind: haproxy, roles: [lb], client_port: 2379}", "managers.m",
+         "expected client_port only with kind etcd, found it with kind haproxy"),
         ("{kind: haproxy}", "managers.m", "expected nodes or roles to read the manager on, found neither"),
         ("{kind: haproxy, roles: [web]}", "managers.m.roles[0]", "expected a role that some node has"),
         ("{kind: haproxy, nodes: [lb9]}", "managers.m.nodes[0]", "expected a node name"),

@@ -44,7 +44,7 @@ def test_no_history_is_an_empty_grid_and_score_0(tmp_path: Path) -> None:
     assert code == 0 and filled(report) == {} and report["score"] == 0
     assert report["kinds"] == ["kill", "stop", "pause", "block-port", "partition", "loss", "latency", "cpu-hog",
                                "mem-hog", "disk-fill"]
-    assert list(report["services"]) == ["haproxy", "keepalived", "nginx", "redis", "sentinel"]
+    assert list(report["services"]) == ["haproxy", "keepalived", "nginx", "redis", "sentinel", "etcd"]
     assert "block-port" not in report["services"]["keepalived"]  # no port: n/a
     assert not (tmp_path / "none.sqlite").exists(), "reading coverage created a database"
 

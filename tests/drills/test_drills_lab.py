@@ -153,6 +153,18 @@ def test_redis_primary_loss(lab, tmp_path: Path) -> None:
     assert named == {"sentinel@db1", "sentinel@db2", "sentinel@db3"}, data["managers"]["events"]
 
 
+def test_etcd_leader_loss(lab, tmp_path: Path) -> None:
+    from clustertui.lab import DEFAULT_SPEC, etcd_leader
+
+    leaders: set[str] = set()
+    original = etcd_leader(DEFAULT_SPEC)
+    code, data, stderr = run_drill(lab, "etcd-leader-loss", tmp_path,
+                                   watch=lambda: leaders.add(etcd_leader(DEFAULT_SPEC) or "none"))
+    assert_passed(lab, code, data, stderr)
+    assert data["target"] == original
+    assert len(leaders - {"none", original}) >= 1, leaders  # the two others elected one of them
+
+
 def test_drill_without_redundancy_fails(lab, tmp_path: Path) -> None:
     code, data, _stderr = run_drill(lab, "web1-direct-no-redundancy", tmp_path)
     assert (code, data["verdict"]) == (1, "failed")

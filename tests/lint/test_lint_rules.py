@@ -152,4 +152,4 @@ def test_a_lab_copy_with_one_db_node_is_flagged(tmp_path: Path) -> None:
     failing = [(f["rule"], f["line"], f["item"]) for f in report["findings"] if not f["allowed"]]
     assert failing == [("single-node-role", 15, "db")]
     why = next(f["why"] for f in report["findings"] if f["rule"] == "single-node-role")
-    assert why == "when db1 fails, what db does stops with it: services redis, sentinel stop"
+    assert why == "when db1 fails, what db does stops with it: services redis, sentinel, etcd stop"
