@@ -129,6 +129,7 @@ async def test_samples_go_on_while_a_manager_on_the_node_hangs(
     path = write_cluster(tmp_path / "c.yaml", [hostile.node_yaml(), honest.node_yaml("good")], managers={
         "role": {"kind": "command", "nodes": ["evil", "good"], "command": "echo role=replica", "timeout": "2s"},
         "lb": {"kind": "haproxy", "nodes": ["evil"], "timeout": "2s"},
+        "etcd": {"kind": "etcd", "nodes": ["evil"], "timeout": "2s"},
     })
     monitor = ClusterMonitor(load_cluster(path), interval=0.5)
     await monitor.start()
@@ -144,6 +145,56 @@ async def test_samples_go_on_while_a_manager_on_the_node_hangs(
     views = {view.manager: view for view in snapshot.managers}
     reads = {(view.manager, r.node): r for view in views.values() for r in view.reads}
     assert reads[("lb", "evil")].state is ReadState.SLOW
+    assert reads[("etcd", "evil")].state is ReadState.SLOW
     assert reads[("role", "evil")].state is ReadState.SLOW
     assert reads[("role", "good")].state is ReadState.OK
     assert views["role"].roles() == {"good": ("replica",)}
+
+
+def http(status: str, body: bytes, headers: bytes = b"") -> bytes:
+    return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n".encode() + headers
+            + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+
+def http_flood(total: int):
+    async def script(kind: Kind, command: str) -> AsyncIterator[bytes | None]:
+        yield b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        piece = b"ffff\r\n" + b"[" * 0xFFFF + b"\r\n"
+        for _ in range(total // 0xFFFF + 1):
+            yield piece
+    return script
+
+
+@pytest.mark.parametrize(
+    ("reply", "state", "reason"),
+    [
+        pytest.param(chunks(http("200 OK", b"[red]leader[/red]\x1b]0;owned\x07")), "garbage", "status: not JSON",
+                     id="markup-and-osc"),
+        pytest.param(chunks(b"+OK\r\n"), "garbage", "not an HTTP response", id="not-http"),
+        pytest.param(chunks(http("200 OK", b'{"header": {"member_id": "1"}, "leader": "-5"}')), "garbage",
+                     "not a member ID: '-5'", id="lying-leader"),
+        pytest.param(chunks(http("503 Service Unavailable", b'{"error": "etcdserver: no leader", "code": 14}')),
+                     "down", "status: HTTP 503 (etcdserver: no leader)", id="refuses"),
+        pytest.param(http_flood(2 * 1024 * 1024), "garbage", "an answer of over 1024 KiB", id="flood"),
+        pytest.param(chunks(b"HTTP/1.1 200 OK\r\nX: " + b"a" * 40000), "garbage", "not an HTTP response",
+                     id="endless-head"),
+        pytest.param(chunks(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"), "garbage",
+                     "not an HTTP response", id="closes-mid-body"),
+        pytest.param(chunks(None), "slow", "no whole answer within 1s", id="hang"),
+        pytest.param(chunks(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{", None), "slow",
+                     "no whole answer within 1s", id="hang-mid-body"),
+        pytest.param(None, "down", "", id="port-refused"),
+    ],
+)
+def test_a_lying_etcd_is_a_clear_state(hostile: HostileNode, tmp_path: Path, reply, state, reason) -> None:
+    if reply is not None:
+        hostile.behaviour.reply[Kind.FORWARD] = reply
+    started = time.monotonic()
+    code, data, text = check_json(managers_file(tmp_path, hostile, kind="etcd"))
+    assert time.monotonic() - started < 30
+    (manager,) = data["managers"]["managers"]
+    (read,) = manager["reads"]
+    assert read["state"] == state and reason in read["reason"], read
+    assert manager["leader"] is None and manager["members"] == [{"node": "evil", "state": state, "healthy": False}]
+    assert code == 1 and data["managers"]["findings"] == []  # an unread member is no finding
+    assert not CONTROL.search(text)

@@ -10,17 +10,23 @@ import re
 from pathlib import Path
 from typing import Any
 
+from clustertui.config import load_cluster
 from clustertui.engine.findings import FindingSpan
 from clustertui.managers.command import CommandView, NodeRole
+from clustertui.managers.etcd import EtcdView, MemberRead, parse_member_list, parse_status
+from clustertui.managers.nodes import NodeIndex
+from clustertui.managers.state import ReadState, SourceRead
 from clustertui.managers.vrrp import Instance, VrrpState
 from clustertui.report.json_report import render
 from clustertui.report.managers_json import managers_json
 from tests.report.test_writers import T0, recording
+from tests.support.paths import LAB_FILE
 from tests.tui.managers_state import SPLIT, ok, views
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "managers.md"
 #: Dicts whose keys are data, written `{node}` / `{key}` in the docs.
-DATA_KEYS = {"roles": "{node}", "seen_by": "{node}", "fields": "{key}"}
+DATA_KEYS = {"roles": "{node}", "seen_by": "{node}", "fields": "{key}", "leaders_seen": "{node}"}
+DATA = Path(__file__).parent / "data"
 
 
 def paths(value: Any, prefix: str = "", parent: str = "") -> set[str]:
@@ -47,7 +53,10 @@ def every_kind() -> dict[str, Any]:
     lb, vip, redis = views()
     vip = dataclasses.replace(vip, instances=(Instance("lb1", "VI_WEB", VrrpState.MASTER, 150, 812.0),))
     command = CommandView("pg", (NodeRole(ok("db1"), "primary", (("role", "primary"), ("timeline", "3"))),))
-    return json.loads(json.dumps(managers_json([lb, vip, redis, command], [SPLIT])))
+    listed = parse_member_list((DATA / "etcd_member_list.json").read_text(), NodeIndex(load_cluster(LAB_FILE)))
+    etcd = EtcdView("etcd", (MemberRead(ok("db1"), parse_status((DATA / "etcd_status_db1_leader.json").read_text()),
+                                        listed), MemberRead(SourceRead("db2", ReadState.DOWN, "connection refused"))))
+    return json.loads(json.dumps(managers_json([lb, vip, redis, command, etcd], [SPLIT])))
 
 
 def test_the_managers_object_is_documented_field_by_field() -> None:
