@@ -4,7 +4,7 @@
       managers:
         lb:    {down_within: 3s, up_within: 5s}   # haproxy: every balancer, target DOWN / UP again
         vip:   {moves_within: 4s}                 # keepalived: the address moves to another node
-        redis: {promotes_within: 10s}             # redis-sentinel, command: a new primary is named
+        redis: {promotes_within: 10s}             # redis-sentinel, command, etcd: a new primary/leader is named
 
 Each key belongs to the kinds whose view can show it (`KEYS`); the manager must exist
 under `managers:` and be of such a kind: both are checked by the loader with the file and
@@ -28,7 +28,7 @@ KEYS: dict[str, tuple[ManagerKind, ...]] = {
     "down_within": (ManagerKind.HAPROXY,),
     "up_within": (ManagerKind.HAPROXY,),
     "moves_within": (ManagerKind.KEEPALIVED,),
-    "promotes_within": (ManagerKind.REDIS_SENTINEL, ManagerKind.COMMAND),
+    "promotes_within": (ManagerKind.REDIS_SENTINEL, ManagerKind.COMMAND, ManagerKind.ETCD),
 }
 
 

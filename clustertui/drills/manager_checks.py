@@ -9,8 +9,8 @@ so every rule is unit-tested without a cluster:
   last change is `marked-up`) within the limit; one that never marked it down counts 0 s.
 - `moves_within` (keepalived): an address of the manager moves to a single node other than
   the target within the limit.
-- `promotes_within` (redis-sentinel, command): a node other than the target is named
-  primary (by a sentinel, or by its own role) within the limit.
+- `promotes_within` (redis-sentinel, command, etcd): a node other than the target is named
+  primary (by a sentinel, an etcd member naming its leader, or by its own role) within the limit.
 
 The first sign of the fault among the managers (`manager_signs`) is a change about the
 target: a balancer marking it down, an address leaving it (for another node or for none),

@@ -10,12 +10,13 @@ time (`key`) and a value; the same key with another value on the next read is a 
 | route | balancer, backend/server | HAProxy's status word | `marked-down` (routed, now not), `marked-up` |
 | holder | virtual address | the nodes that hold it | `moved` |
 | master | master name, sentinel | the master that sentinel names | `promoted` |
+| leader | the manager's name, etcd member | the leader that member follows (none is no fact) | `promoted` |
 | role | node (and port) | the role the node says it has | `promoted` (now primary), `demoted` |
 | read | member | ok, or not | `unreadable`, `readable` |
 
 A fact is made only from a read that worked: a member that cannot be read leaves its facts
 as they were (its `read` fact says why), never "changes" them to unknown. A kind added
-later (etcd's leader, Pacemaker's resource placement) adds its facts here.
+later (Pacemaker's resource placement) adds its facts here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from clustertui.managers.command import PRIMARY_ROLES, CommandView
+from clustertui.managers.etcd import NO_LEADER, EtcdView
 from clustertui.managers.haproxy import HaproxyView, ServerStatus
 from clustertui.managers.keepalived import KeepalivedView
 from clustertui.managers.sentinel import SentinelView
@@ -36,6 +38,7 @@ class FactKind(StrEnum):
     ROUTE = "route"
     HOLDER = "holder"
     MASTER = "master"
+    LEADER = "leader"
     ROLE = "role"
     READ = "read"
 
@@ -126,6 +129,11 @@ def facts(name: str, view: ManagerView) -> list[Fact]:
     elif isinstance(view, CommandView):
         out += [Fact(name, FactKind.ROLE, n.read.node, f"{name}@{n.read.node}", n.role, n.read.node, n.read.t)
                 for n in view.nodes if n.read.ok]
+    elif isinstance(view, EtcdView):
+        # A member between leaders (an election) says nothing new: the next leader it follows is the change.
+        out += [Fact(name, FactKind.LEADER, name, f"etcd@{m.read.node}", view.name_of(m.status.leader),
+                     view.node_of(m.status.leader), m.read.t)
+                for m in view.members if m.ok and m.status is not None and m.status.leader != NO_LEADER]
     return out
 
 
@@ -156,7 +164,7 @@ def change_of(before: Fact, after: Fact) -> Change | None:
         return None if was == now else Change.MARKED_UP if now else Change.MARKED_DOWN
     if after.kind is FactKind.HOLDER:
         return Change.MOVED
-    if after.kind is FactKind.MASTER:
+    if after.kind in (FactKind.MASTER, FactKind.LEADER):
         return Change.PROMOTED
     if after.kind is FactKind.ROLE:
         was, now = _primary(before.value), _primary(after.value)

@@ -162,7 +162,11 @@ def test_etcd_leader_loss(lab, tmp_path: Path) -> None:
                                    watch=lambda: leaders.add(etcd_leader(DEFAULT_SPEC) or "none"))
     assert_passed(lab, code, data, stderr)
     assert data["target"] == original
-    assert len(leaders - {"none", original}) >= 1, leaders  # the two others elected one of them
+    new = leaders - {"none", original}
+    assert len(new) >= 1, leaders  # the two others elected one of them
+    # The timeline has both survivors following a new leader.
+    named = {e["by"] for e in changes(data, "promoted") if e["by"].startswith("etcd@") and e["node"] in new}
+    assert named == {f"etcd@{n}" for n in ("db1", "db2", "db3") if n != original}, data["managers"]["events"]
 
 
 def test_drill_without_redundancy_fails(lab, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from clustertui.config import load_cluster
 from clustertui.engine.findings import FindingKind, find
+from clustertui.managers.changes import Change, facts, fold
 from clustertui.managers.etcd import EtcdView, MemberRead, member_id, parse_member_list, parse_status
 from clustertui.managers.nodes import NodeIndex
 from clustertui.managers.state import Garbage, ReadState, SourceRead
@@ -165,3 +166,21 @@ def test_garbage_member_list(text: str, reason: str) -> None:
 def test_member_ids_in_hex_as_etcdctl_prints_them() -> None:
     assert member_id("3089845935635898831") == DB1 and member_id(3089845935635898831) == DB1
     assert member_id(0) == "0"
+
+
+def test_a_new_leader_is_a_promotion_on_the_timeline() -> None:
+    """Each member that follows a new leader is a `promoted` change; a member between
+    leaders (none) or unread says nothing new."""
+    healthy = view(member("db1", "status_db1_leader"), member("db2", "status_db2_follower"),
+                   member("db3", "status_db3_follower"))
+    latest: dict = {}
+    assert fold(latest, facts("etcd", healthy)) == []
+    between = view(member("db1", "status_db1_no_leader"), member("db2", None, ReadState.DOWN),
+                   member("db3", None, ReadState.DOWN))
+    assert [e.change for e in fold(latest, facts("etcd", between))] == [Change.UNREADABLE, Change.UNREADABLE]
+    elected = view(member("db1", None, ReadState.DOWN), member("db2", "status_db2_new_follower"),
+                   member("db3", "status_db3_new_leader"))
+    events = [e for e in fold(latest, facts("etcd", elected)) if e.change is Change.PROMOTED]
+    assert [(e.by, e.node, e.before, e.after) for e in events] == [
+        ("etcd@db2", "db3", "db1", "db3"), ("etcd@db3", "db3", "db1", "db3")]
+    assert events[0].describe() == "etcd@db2: etcd primary db3 (was db1)"
