@@ -65,7 +65,7 @@ def test_cells_hold_the_newest_verdict_and_stale_marks(tmp_path: Path) -> None:
         ("haproxy", "stop"): ("aborted", False),
         ("nginx", "partition"): ("passed", False),
     }
-    applicable = 5 * 10 - 1  # keepalived has no port: block-port does not apply
+    applicable = 6 * 10 - 1  # keepalived has no port: block-port does not apply
     assert report["score"] == pytest.approx(round(100 * (1 + 0.5 + 0 + 1) / applicable, 1))
     assert report["coverage"] == pytest.approx(4 / applicable)
     assert (report["pass_rate"], report["freshness"]) == (0.75, 0.75)
@@ -90,4 +90,4 @@ def test_text_grid_and_min_score(tmp_path: Path) -> None:
     assert nginx.split()[1:] == ["passed", "0s"] or nginx.split()[1] == "passed"
     keepalived = next(line for line in lines if line.startswith("keepalived"))
     assert keepalived.split()[1:] == ["n/a"]
-    assert lines[-1].startswith("resilience score 2/100: coverage 2% (1 of 49 cells), pass rate 100%, fresh 100%")
+    assert lines[-1].startswith("resilience score 2/100: coverage 2% (1 of 59 cells), pass rate 100%, fresh 100%")

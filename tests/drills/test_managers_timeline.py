@@ -125,7 +125,7 @@ def test_a_promotion_of_the_target_itself_is_not_a_failover() -> None:
 def test_expectations_name_the_kinds_they_fit() -> None:
     from clustertui.config.manager_expect import KEYS
 
-    assert set(KEYS["promotes_within"]) == {ManagerKind.REDIS_SENTINEL, ManagerKind.COMMAND}
+    assert set(KEYS["promotes_within"]) == {ManagerKind.REDIS_SENTINEL, ManagerKind.COMMAND, ManagerKind.ETCD}
     with pytest.raises(ValueError, match="at least one of"):
         ManagerExpect()
 
