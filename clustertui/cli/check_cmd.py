@@ -1,10 +1,11 @@
-"""`clustertui check FILE`: validate, connect to every node, probe once, judge."""
+"""`clustertui check FILE...`: validate, connect to every node, probe once, judge."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,11 @@ from clustertui.cli.exits import FAILED, OK, USAGE, fail
 from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.output import echo
+
+if TYPE_CHECKING:
+    from clustertui.chaos.freeze import FreezeMark
+    from clustertui.config import Cluster
+    from clustertui.engine.check import CheckReport
 
 
 @click.command(
@@ -21,20 +27,29 @@ from clustertui.cli.output import echo
         "clustertui check --offline prod.yaml        # validate the file only",
         "clustertui check --json prod.yaml | jq '.nodes[] | select(.state != \"up\")'",
         "clustertui check --lint --offline prod.yaml # single points of failure in the file",
+        "clustertui check eu.yaml us.yaml            # several clusters at once, a table each",
+        "clustertui check --json eu.yaml us.yaml | jq '.clusters[] | select(.ok | not) | .cluster'",
     ),
 )
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False), metavar="FILE...")
 @click.option("--offline", is_flag=True, help="Validate the file only; no network.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--lint", is_flag=True, help="Find single points of failure (docs/lint.md); exit 1 on any finding.")
-def check_command(file: str, offline: bool, as_json: bool, lint: bool) -> None:
+def check_command(files: tuple[str, ...], offline: bool, as_json: bool, lint: bool) -> None:
     """Validate FILE, connect to every node over SSH, probe once and print a table.
 
-    Exit 0 when every node is reachable and every service and endpoint is up, 1 otherwise,
-    2 for a bad file.
+    Several files: every one is validated first, then all clusters are checked at once, a
+    table each under a heading naming the cluster and its file (--json: {"clusters": [...],
+    "ok": ...}). Exit 0 when every node is reachable and every service and endpoint is up,
+    1 otherwise, 2 for a bad file.
     """
+    if len(files) > 1:
+        from clustertui.cli.check_several import check_several
+
+        check_several(files, offline, as_json, lint)
+    file = files[0]
     if as_json:
-        cluster = _load_or_json_error(file, check_files=not offline)
+        cluster = load_or_json_error(file, check_files=not offline)
     else:
         cluster = load_or_exit(file, check_files=not offline)
     if lint:
@@ -42,37 +57,54 @@ def check_command(file: str, offline: bool, as_json: bool, lint: bool) -> None:
 
         run_lint(cluster, file, offline, as_json)
     if offline:
-        summary = {
-            "file": str(cluster.source),
-            "cluster": cluster.name,
-            "nodes": len(cluster.nodes),
-            "services": len(cluster.services),
-            "endpoints": len(cluster.endpoints),
-            "drills": len(cluster.drills),
-            "valid": True,
-        }
-        if as_json:
-            echo(json.dumps(summary, indent=2))
-        else:
-            from clustertui.tui.format import plural  # plain text, no Textual
-
-            counts = ", ".join(plural(summary[what], what[:-1]) for what in ("nodes", "services", "endpoints", "drills"))
-            echo(f"{file}: valid: cluster {cluster.name!r}, {counts}")
+        summary = offline_summary(cluster)
+        echo(json.dumps(summary, indent=2) if as_json else offline_line(file, summary))
         raise SystemExit(OK)
-    from clustertui.cli.render import check_table, check_to_json
-
-    report, frozen = asyncio.run(_check_and_freezes(cluster))
+    report, frozen = asyncio.run(check_and_freezes(cluster))
     if as_json:
-        echo(json.dumps({**check_to_json(report), "frozen": {node: mark.to_json() for node, mark in frozen.items()}},
-                        indent=2))
+        echo(json.dumps(check_json(report, frozen), indent=2))
     else:
-        check_table(report)
-        for mark in frozen.values():
-            echo(f"{mark.node}: {mark.describe()}: no new faults (clustertui chaos FILE thaw)")
+        print_check(report, frozen)
     raise SystemExit(OK if report.ok else FAILED)
 
 
-async def _check_and_freezes(cluster):
+def offline_summary(cluster: Cluster) -> dict:
+    """What `check --offline` says of a valid file, as JSON-ready counts."""
+    return {
+        "file": str(cluster.source),
+        "cluster": cluster.name,
+        "nodes": len(cluster.nodes),
+        "services": len(cluster.services),
+        "endpoints": len(cluster.endpoints),
+        "drills": len(cluster.drills),
+        "valid": True,
+    }
+
+
+def offline_line(file: str, summary: dict) -> str:
+    from clustertui.tui.format import plural  # plain text, no Textual
+
+    counts = ", ".join(plural(summary[what], what[:-1]) for what in ("nodes", "services", "endpoints", "drills"))
+    return f"{file}: valid: cluster {summary['cluster']!r}, {counts}"
+
+
+def check_json(report: CheckReport, frozen: dict[str, FreezeMark]) -> dict:
+    """One cluster's `check --json` object: the check, and each node's freeze mark."""
+    from clustertui.cli.render import check_to_json
+
+    return {**check_to_json(report), "frozen": {node: mark.to_json() for node, mark in frozen.items()}}
+
+
+def print_check(report: CheckReport, frozen: dict[str, FreezeMark]) -> None:
+    """One cluster's `check` table, then a line per frozen node."""
+    from clustertui.cli.render import check_table
+
+    check_table(report)
+    for mark in frozen.values():
+        echo(f"{mark.node}: {mark.describe()}: no new faults (clustertui chaos FILE thaw)")
+
+
+async def check_and_freezes(cluster: Cluster) -> tuple[CheckReport, dict[str, FreezeMark]]:
     """The check, then each node's freeze mark over the same connections (a freeze is
     shown, and does not fail the check)."""
     from clustertui.chaos.freezer import read_marks
@@ -89,7 +121,7 @@ async def _check_and_freezes(cluster):
         pool.close()
 
 
-def _load_or_json_error(file: str, check_files: bool):
+def load_or_json_error(file: str, check_files: bool) -> Cluster:
     """With --json, a bad file is JSON on stdout too (and the one-line error on stderr), exit 2."""
     from clustertui.config import ConfigError, load_cluster
 
