@@ -54,9 +54,9 @@ def test_every_help_has_examples(run: Run, path: tuple[str, ...]) -> None:
 
 USAGE_ERRORS = [
     (["nosuch"], "No such command 'nosuch'"),
-    (["check"], "check: Missing argument 'FILE'"),
+    (["check"], "check: Missing argument 'FILE...'"),
     (["check", "--nope", LAB], "check: No such option '--nope'"),
-    (["check", LAB, "extra"], "check: Got unexpected extra argument (extra)"),
+    (["lab", "status", "extra"], "lab status: Got unexpected extra argument (extra)"),
     (["monitor", LAB, "--interval", "fast"], "monitor: Invalid value for '--interval': 'fast' is not a duration like 250ms, 5s, 2m, 1h or 1d"),
     (["monitor", LAB, "--interval"], "monitor: Option '--interval' requires an argument"),
     (["report", LAB, "-o", "r.json"], "report: Missing option '--duration'"),

@@ -43,4 +43,4 @@ def test_report_two_lab_files_at_once(lab, lab2: Path, tmp_path: Path) -> None:
     for name in ("lab", "lab2"):
         data = json.loads((tmp_path / f"{name}.json").read_text())
         assert data["cluster"] == name
-        assert all(node["points"] for node in data["nodes"]), name
+        assert all(node["samples"] for node in data["nodes"]), name
