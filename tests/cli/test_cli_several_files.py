@@ -99,3 +99,9 @@ def test_report_of_two_files_writes_one_report_per_cluster(run: Run, two: tuple[
     for name in ("c", "d"):
         data = json.loads((tmp_path / "out" / f"r-{name}.json").read_text())
         assert data["cluster"] == name and [n["name"] for n in data["nodes"]] == ["web1", "web2", "web3"]
+
+
+def test_one_file_takes_cluster_in_output_too(run: Run, two: tuple[Path, Path], tmp_path: Path) -> None:
+    done = run("report", str(two[1]), "--duration", "1s", "-o", str(tmp_path / "r-{cluster}.md"))
+    assert done.returncode == 3 and f"wrote {tmp_path / 'r-d.md'}: 3 nodes (0 sampled)" in done.stderr
+    assert (tmp_path / "r-d.md").exists() and not list(tmp_path.glob("r-{*"))
