@@ -4,7 +4,8 @@ For managers that answer over HTTP on the node (etcd's JSON gateway): a forwarde
 channel to 127.0.0.1:PORT on the node, so the request goes where the manager listens
 whatever the controller's own network path, costs the node no new process, and needs
 nothing installed there. h11 parses the answer (as transport.netcheck does for the
-controller's own checks); the head and the body are bounded, and anything that is not a
+controller's own checks, with the Prometheus client's reader: transport/http_answer.py);
+the head and the body are bounded, and anything that is not a
 whole HTTP response is `garbage` with the reason.
 """
 
@@ -18,6 +19,7 @@ import h11
 from clustertui.managers.limits import MAX_OUTPUT, clip
 from clustertui.managers.remote import send
 from clustertui.managers.state import Garbage
+from clustertui.transport.http_answer import AnswerTooLarge, ClosedEarly, read_answer
 
 #: Bound on the status line and headers together.
 MAX_HEAD = 16 * 1024
@@ -41,31 +43,12 @@ async def http_request(
                    ("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         send(writer, http.send(h11.Request(method=method, target=target, headers=headers))
              + (http.send(h11.Data(data=body)) or b"") + (http.send(h11.EndOfMessage()) or b""))
-        return await _answer(http, reader, limit)
+        return HttpAnswer(*await read_answer(http, reader.read, limit))
     except h11.ProtocolError as exc:
         raise Garbage(f"not an HTTP response ({clip(str(exc), 80)})") from None
+    except AnswerTooLarge:
+        raise Garbage(f"an answer of over {limit // 1024} KiB") from None
+    except ClosedEarly:
+        raise Garbage("the connection closed before a whole HTTP response") from None
     finally:
         writer.close()
-
-
-async def _answer(http: h11.Connection, reader: asyncssh.SSHReader[bytes], limit: int) -> HttpAnswer:
-    status: int | None = None
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        event = http.next_event()
-        if event is h11.NEED_DATA:
-            http.receive_data(await reader.read(65536))  # b"" at EOF: h11 judges it
-        elif isinstance(event, h11.Response):
-            status = event.status_code
-        elif isinstance(event, h11.Data):
-            size += len(event.data)
-            if size > limit:
-                raise Garbage(f"an answer of over {limit // 1024} KiB")
-            parts.append(bytes(event.data))
-        elif isinstance(event, h11.EndOfMessage):
-            assert status is not None  # h11 yields the Response first
-            return HttpAnswer(status, b"".join(parts))
-        elif isinstance(event, h11.ConnectionClosed):
-            raise Garbage("the connection closed before a whole HTTP response")
-        # an InformationalResponse (1xx) is followed by the real one

@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 import h11
 
+from clustertui.transport.http_answer import AnswerTooLarge, ClosedEarly, read_answer
 from clustertui.transport.netcheck import MAX_HEAD, _printable, _reason, _tls_context
 
 #: The most a query's answer may take: 1,000 nodes' per-core CPU is about 300 KB.
@@ -80,24 +81,11 @@ class PrometheusApi:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             writer.write(connection.send(h11.Request(method="GET", target=target, headers=headers)))
             writer.write(connection.send(h11.EndOfMessage()))
-            status = 0
-            body: list[bytes] = []
-            size = 0
-            while True:
-                event = connection.next_event()
-                if event is h11.NEED_DATA:
-                    connection.receive_data(await reader.read(_READ))
-                elif isinstance(event, h11.Response):
-                    status = event.status_code
-                elif isinstance(event, h11.Data):
-                    size += len(event.data)
-                    if size > MAX_BODY:
-                        raise PrometheusError(f"an answer over {MAX_BODY // (1024 * 1024)} MiB")
-                    body.append(bytes(event.data))
-                elif isinstance(event, h11.EndOfMessage):
-                    return status, b"".join(body)
-                elif isinstance(event, h11.ConnectionClosed):
-                    raise PrometheusError("connection closed before a complete answer")
+            return await read_answer(connection, reader.read, MAX_BODY, _READ)
+        except AnswerTooLarge:
+            raise PrometheusError(f"an answer over {MAX_BODY // (1024 * 1024)} MiB") from None
+        except ClosedEarly:
+            raise PrometheusError("connection closed before a complete answer") from None
         finally:
             writer.close()
 
