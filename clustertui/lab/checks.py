@@ -288,7 +288,8 @@ def check_prometheus(spec: LabSpec) -> CheckResult:
 
 
 def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
-    """Every check of the lab, node by node, then the VIP."""
+    """Every check of the lab, node by node, then the VIP (and the HA cluster's address)."""
+    from . import ha_checks  # it builds on this module's primitives
     out: list[Check] = []
     for node in spec.nodes:
         n = node  # bind for the lambdas
@@ -308,11 +309,17 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
                 probe = lambda n=n: check_sentinel(n, spec)  # noqa: E731
             elif svc.name == "etcd":
                 probe = lambda n=n: check_etcd(n, spec)  # noqa: E731
+            elif svc.name == "corosync":
+                probe = lambda n=n: ha_checks.check_corosync(n, spec)  # noqa: E731
+            elif svc.name == "pacemaker":
+                probe = lambda n=n: ha_checks.check_pacemaker(n, spec)  # noqa: E731
             else:  # pragma: no cover
                 continue
             out.append(Check(n.name, svc.name, _safe(probe)))
     out.append(Check(None, "vip", _safe(lambda: check_vip(spec))))
     out.append(Check(None, "prometheus", _safe(lambda: check_prometheus(spec))))
+    if spec.with_role("ha"):
+        out.append(Check(None, "ha-vip", _safe(lambda: ha_checks.check_ha_vip(spec))))
     return out
 
 

@@ -34,7 +34,7 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 #: etcd preallocates each 64 MiB WAL segment, and the next one ahead: /var/lib/etcd needs room.
 TMPFS_SIZES = {"/run": "32m", "/tmp": "64m", "/var/tmp": "32m", "/root": "32m", "/var/log": "32m",
                "/var/lib/etcd": "192m"}
-TMPFS_MODES = {"/tmp": "1777", "/var/tmp": "1777", "/root": "0700"}
+TMPFS_MODES = {"/tmp": "1777", "/var/tmp": "1777", "/root": "0700", "/dev/shm": "1777"}
 
 
 def template_text(name: str) -> str:
@@ -61,6 +61,7 @@ def hosts_file(spec: LabSpec) -> str:
     lines.append(f"{spec.bridge_address}\tcontroller")
     lines += [f"{n.address}\t{n.name}" for n in spec.nodes]
     lines.append(f"{spec.vip}\tvip")
+    lines.append(f"{spec.ha_vip}\tha-vip")
     return "\n".join(lines) + "\n"
 
 
@@ -91,13 +92,22 @@ def _service_commands(spec: LabSpec, node: NodeSpec, nd: Path, log_dir: Path) ->
         elif svc.name == "etcd":
             # etcd stays in the foreground and logs to its own file (ETCD_LOG_OUTPUTS).
             cmds.append(("&etcd", ["sh", "-c", ETCD_START]))
+        elif svc.name == "corosync":
+            cmds.append(("corosync", ["corosync"]))
+        elif svc.name == "pacemaker":
+            from .ha import pacemaker_argv
+
+            cmds.append(("&pacemaker", pacemaker_argv()))
         else:  # pragma: no cover - spec and this table are edited together
             raise LabError(f"no start command for service {svc.name}")
     return cmds
 
 
-def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths) -> None:
-    """Write everything ``init.sh`` and the node's daemons read (keys are written apart)."""
+def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths, ha_device: str | None = None) -> None:
+    """Write everything ``init.sh`` and the node's daemons read (keys are written apart).
+
+    ``ha_device`` is the shared disk's loop device, which the HA nodes' CIB names.
+    """
     nd = paths.node_dir(node.name)
     log_dir = paths.node_log_dir(node.name)
     etc = nd / "etc"
@@ -174,6 +184,13 @@ def write_node_files(spec: LabSpec, node: NodeSpec, paths: StatePaths) -> None:
         )
         # A file bind over Debian's own (etcd-server ships /etc/default/etcd).
         binds.append((etc / "etcd.env", "/etc/default/etcd"))
+
+    if node.has_role("ha"):
+        from . import ha
+
+        if ha_device is None:
+            raise LabError(f"{node.name}: the HA nodes need the shared disk's device")
+        binds += ha.write_node_files(spec, node, paths, ha_device)
 
     tmpfs_lines = [
         f"{d} {TMPFS_MODES.get(d, '0755')} {TMPFS_SIZES.get(d, '64m')}" for d in node.tmpfs_dirs

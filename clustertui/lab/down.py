@@ -6,7 +6,7 @@ when nothing is there.  So it discovers leftovers: ``ctui-`` namespaces and link
 lab-tagged firewall rule, the runtime directory, and state directories carrying the lab's
 marker.  Order: processes first (killing a node's init kills its whole PID namespace, and
 dead processes free their namespaces, mounts and cgroups), then cgroups, namespaces,
-links, firewall, LXCFS, files.
+links, firewall, LXCFS, the shared disk's loop device, files.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, firewall, lxcfs, netns, nodes, prometheus
+from . import cgroups, firewall, ha, lxcfs, netns, nodes, prometheus
 from .locking import operation_lock
 from .proc import run
 from .spec import DEFAULT_SPEC, RULE_COMMENT, STATE_MARKER, LabSpec, RuntimePaths, default_state_dir
@@ -151,7 +151,11 @@ def _lab_down(state_dir: Path | None, spec: LabSpec) -> DownReport:
         else:
             rep.failures.append(f"could not unmount {mnt}")
 
-    # 6. Files: runtime dir, and every state dir that carries the lab's marker.
+    # 6. The HA cluster's shared disk (its mounts died with the nodes' mount namespaces).
+    rep.removed += ha.detach_disks(rt)
+    rep.failures += [f"loop device {d} still attached" for d in ha.attached_disks(rt)]
+
+    # 7. Files: runtime dir, and every state dir that carries the lab's marker.
     if rt.root.exists():
         shutil.rmtree(rt.root, ignore_errors=True)
         rep.removed.append(f"runtime dir {rt.root}")
@@ -181,6 +185,7 @@ def find_leftovers(state_dir: Path | None = None) -> list[str]:
     out += [f"prometheus process {p}" for p in prometheus.pids(DEFAULT_SPEC)]
     states = _state_dirs(state_dir, rt)
     out += [f"mount {m}" for m in _mounts_under([rt.root, *states])]
+    out += [f"loop device {d}" for d in ha.attached_disks(rt)]
     res = run(["iptables", "-w", "-S"], check=False)
     out += [f"firewall rule {line}" for line in res.stdout.splitlines() if RULE_COMMENT in line]
     if rt.root.exists():

@@ -65,12 +65,16 @@ NGINX = ServiceSpec("nginx", "nginx", 80)
 REDIS = ServiceSpec("redis", "redis-server", 6379)
 SENTINEL = ServiceSpec("sentinel", "redis-sentinel", 26379)
 ETCD = ServiceSpec("etcd", "etcd", 2379)
+#: Corosync (knet over the bridge, UDP 5405) and Pacemaker's launcher on the HA nodes.
+COROSYNC = ServiceSpec("corosync", "corosync", None)
+PACEMAKER = ServiceSpec("pacemaker", "pacemakerd", None)
 
 #: Services per role, in start order (sshd runs on every node and comes first).
 ROLE_SERVICES: dict[str, tuple[ServiceSpec, ...]] = {
     "lb": (HAPROXY, KEEPALIVED),
     "web": (NGINX,),
     "db": (REDIS, SENTINEL, ETCD),
+    "ha": (COROSYNC, PACEMAKER),
 }
 
 #: Directories that get a fresh tmpfs inside a node, so that their content is per node.
@@ -81,6 +85,9 @@ ROLE_TMPFS: dict[str, tuple[str, ...]] = {
     "lb": ("/var/lib/haproxy",),
     "web": ("/var/lib/nginx",),
     "db": ("/var/lib/redis", "/var/lib/etcd"),
+    # /dev/shm: libqb's IPC between corosync and Pacemaker's daemons lives there, named by
+    # pid, and pids repeat across nodes' PID namespaces.  /srv: the shared disk's mountpoint.
+    "ha": ("/dev/shm", "/srv"),
 }
 
 
@@ -151,6 +158,12 @@ class LabSpec:
     etcd_cluster_token: str = "clustertui-lab"
     etcd_client_port: int = 2379
     etcd_peer_port: int = 2380
+    #: The HA cluster (role ``ha``, sample_clusters/lab-ha.yaml): its floating address,
+    #: where the owner mounts the shared disk, and the disk image's size.
+    ha_vip: str = "198.18.0.110"
+    ha_cluster_name: str = "ctui-ha"
+    ha_mountpoint: str = "/srv/shared"
+    ha_disk_mib: int = 16
     #: The lab's Prometheus server: on the host, on the bridge address, scraping every
     #: node's node_exporter each second.
     prometheus_port: int = 9090
@@ -187,10 +200,13 @@ def _default_spec() -> LabSpec:
     ]
     nodes += [NodeSpec(f"web{i}", f"198.18.0.{10 + i}", ("web",)) for i in (1, 2, 3)]
     nodes += [NodeSpec(f"db{i}", f"198.18.0.{20 + i}", ("db",)) for i in (1, 2, 3)]
+    # The HA cluster's three nodes: Corosync, Pacemaker and whatever Pacemaker starts.
+    nodes += [NodeSpec(f"ha{i}", f"198.18.0.{30 + i}", ("ha",), 320 * MiB) for i in (1, 2, 3)]
     return LabSpec(nodes=tuple(nodes))
 
 
-#: The lab built by ``clustertui lab up`` (matches ``sample_clusters/lab.yaml``).
+#: The lab built by ``clustertui lab up`` (matches ``sample_clusters/lab.yaml`` and, for
+#: the ``ha`` nodes, ``sample_clusters/lab-ha.yaml``).
 DEFAULT_SPEC = _default_spec()
 
 
@@ -262,6 +278,11 @@ class RuntimePaths:
     def state_pointer(self) -> Path:
         """Text file naming the state directory of the running lab."""
         return self.root / "state_dir"
+
+    @property
+    def ha_disk_image(self) -> Path:
+        """The HA cluster's shared disk: an ext4 image attached as a loop device."""
+        return self.root / "ha-shared.img"
 
     @property
     def firewall_record(self) -> Path:

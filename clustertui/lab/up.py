@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, checks, configs, down, firewall, lxcfs, netns, nodes, prometheus, sshd
+from . import cgroups, checks, configs, down, firewall, ha, lxcfs, netns, nodes, prometheus, sshd
 from .deps import missing_prerequisites
 from .locking import operation_lock
 from .proc import LabError, MissingPrerequisite, write_file
@@ -149,13 +149,15 @@ def _lab_up(state_dir: Path | None, progress: Progress | None, spec: LabSpec, ti
     for node in spec.nodes:
         paths.node_log_dir(node.name).mkdir(parents=True, exist_ok=True)
     sshd.write_keys(spec, paths)
-    for node in spec.nodes:
-        configs.write_node_files(spec, node, paths)
-    write_file(paths.hosts, configs.hosts_file(spec))
-    step("keys and configs")
-
     rt.root.mkdir(parents=True, exist_ok=True)
     write_file(rt.state_pointer, str(paths.root) + "\n")
+    # The HA nodes' CIB names the shared disk's loop device: attach it first.
+    ha_device = ha.create_disk(spec, rt) if spec.with_role("ha") else None
+    for node in spec.nodes:
+        configs.write_node_files(spec, node, paths, ha_device)
+    write_file(paths.hosts, configs.hosts_file(spec))
+    step("keys, configs" + (f", shared disk {ha_device}" if ha_device else ""))
+
     lxcfs.start(rt)
     step("lxcfs")
 

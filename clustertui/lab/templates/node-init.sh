@@ -53,8 +53,10 @@ mkdir -p "$NODE_DIR" || die "cannot recreate $NODE_DIR"
 mount --move /mnt "$NODE_DIR" || die "cannot move $NODE_DIR back"
 
 # Node-specific files over the host's (/etc/hosts, daemon configs): private to this node.
+# A directory bound below a per-node tmpfs (/var/log/pacemaker) gets its mountpoint made.
 while read -r src dst; do
     [ -n "$src" ] || continue
+    if [ -d "$src" ] && [ ! -e "$dst" ]; then mkdir -p "$dst" || die "cannot make $dst"; fi
     mount --bind "$src" "$dst" || die "cannot bind $src on $dst"
 done < "$NODE_DIR/binds.list"
 
