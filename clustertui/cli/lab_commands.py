@@ -126,6 +126,11 @@ def status_cmd(as_json: bool) -> None:
         f"prometheus {st.prometheus}: {st.prometheus_detail if st.prometheus_ok else 'DOWN: ' + st.prometheus_detail}   "
         f"lab: {st.overall}"
     )
+    if st.ha is not None:
+        ha, at = st.ha, st.ha.placement
+        where = f"owner {at.owner}" if at.owner else (
+            f"address on {', '.join(at.address_holders) or 'none'}, disk on {', '.join(at.disk_owners) or 'none'}")
+        click.echo(f"HA {ha.address}: {'up' if ha.up else 'DOWN'} ({where}: shared disk, address, nginx)")
     raise SystemExit(code)
 
 

@@ -42,6 +42,7 @@ class ManagerKind(StrEnum):
     REDIS_SENTINEL = "redis-sentinel"
     COMMAND = "command"
     ETCD = "etcd"
+    PACEMAKER = "pacemaker"
 
 
 #: The keys each kind takes beyond the common ones (nodes, roles, interval, timeout).
@@ -51,6 +52,7 @@ _KEYS: dict[ManagerKind, tuple[str, ...]] = {
     ManagerKind.REDIS_SENTINEL: ("masters", "sentinel_port", "redis_ports", "password_env", "password_file"),
     ManagerKind.COMMAND: ("command",),
     ManagerKind.ETCD: ("client_port",),
+    ManagerKind.PACEMAKER: (),
 }
 _REQUIRED: dict[ManagerKind, tuple[str, ...]] = {
     ManagerKind.KEEPALIVED: ("addresses",),

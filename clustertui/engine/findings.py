@@ -22,6 +22,7 @@ from clustertui.managers.etcd import EtcdView
 from clustertui.managers.haproxy import HaproxyView
 from clustertui.managers.keepalived import KeepalivedView
 from clustertui.managers.nodes import split_address
+from clustertui.managers.pacemaker import PacemakerView
 from clustertui.managers.sentinel import SentinelView
 from clustertui.managers.views import ManagerView
 
@@ -35,6 +36,9 @@ class FindingKind(StrEnum):
     STALE_PRIMARY = "stale-primary"  # a partitioned member still believes it is primary
     ETCD_NO_LEADER = "etcd-no-leader"
     ETCD_LEADERS_DISAGREE = "etcd-leaders-disagree"
+    NO_QUORUM = "no-quorum"
+    RESOURCE_MULTI_ACTIVE = "resource-multi-active"
+    RESOURCE_STOPPED = "resource-stopped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,8 @@ def find(cluster: Cluster, views: Mapping[str, ManagerView], down_for: DownFor) 
             found += _command(view)
         elif isinstance(view, EtcdView):
             found += _etcd(view)
+        elif isinstance(view, PacemakerView):
+            found += pacemaker_findings(view)
     return tuple(found)
 
 
@@ -206,3 +212,32 @@ def _etcd(view: EtcdView) -> list[Finding]:
     return [Finding(FindingKind.ETCD_LEADERS_DISAGREE, view.manager, "leader", tuple(dict.fromkeys((*seen, *named))),
                     "etcd members disagree on the leader: " + ", ".join(
                         f"{node} says {lead}" for node, lead in seen.items()))]
+def pacemaker_findings(view: PacemakerView) -> list[Finding]:
+    """A member in a partition without quorum; a resource active on two nodes (in any
+    member's view: Pacemaker saw it there); a resource stopped that nobody asked to stop (in
+    the cluster's view, from a quorate member when there is one)."""
+    out = []
+    for member in view.members:
+        if member.status is None or member.quorate:
+            continue
+        votes = member.votes
+        count = f" ({votes.total}/{votes.expected} votes, {votes.quorum} needed)" if votes and votes.total else ""
+        out.append(Finding(FindingKind.NO_QUORUM, view.manager, member.read.node, (member.read.node,),
+                           f"{member.read.node} is in a partition without quorum{count}"))
+    seen: set[str] = set()
+    for member in view.members:
+        for resource in member.status.resources if member.status else ():
+            if len(resource.nodes) > 1 and resource.id not in seen:
+                seen.add(resource.id)
+                out.append(Finding(FindingKind.RESOURCE_MULTI_ACTIVE, view.manager, resource.id, resource.nodes,
+                                   f"{resource.id} is active on {' and '.join(resource.nodes)} "
+                                   f"(as {member.read.node} sees it)"))
+    cluster = view.cluster()
+    if cluster is None or cluster.status is None:
+        return out
+    for resource in cluster.status.resources:
+        if not resource.nodes and not resource.wanted_stopped:
+            out.append(Finding(FindingKind.RESOURCE_STOPPED, view.manager, resource.id, (),
+                               f"{resource.id} runs nowhere (role {resource.role or '?'}"
+                               f"{', failed' if resource.failed else ''}) as {cluster.read.node} sees it"))
+    return out

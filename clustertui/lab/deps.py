@@ -70,6 +70,12 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("prometheus-node-exporter", ("prometheus-node-exporter",), "node_exporter on every node (:9100)"),
     Requirement("prometheus", ("prometheus",), "the lab's Prometheus server, scraping every node_exporter"),
     Requirement("nftables", ("nft",), "the nft backend of block-port, partition and loss"),
+    Requirement("corosync", ("corosync", "corosync-quorumtool", "corosync-cfgtool"), "the HA cluster ha1..ha3 (membership, quorum)"),
+    Requirement("pacemaker", ("pacemakerd",), "the HA cluster ha1..ha3 (resource manager)"),
+    Requirement("pacemaker-cli-utils", ("crm_mon",), "the HA cluster's status (lab checks, the pacemaker manager)"),
+    Requirement("resource-agents", ("/usr/lib/ocf/resource.d/heartbeat/Filesystem",),
+                "ocf:heartbeat:Filesystem, IPaddr2 and nginx for the HA cluster"),
+    Requirement("e2fsprogs", ("mkfs.ext4",), "the HA cluster's shared disk image"),
     Requirement(
         "iptables",
         ("iptables",),
@@ -82,7 +88,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 
 #: Processes a Debian install of the requirements may start in the host namespace.
 DAEMONS = ("nginx", "haproxy", "keepalived", "redis-server", "redis-sentinel", "etcd", "sshd", "lxcfs", "prometheus",
-           "prometheus-node")  # prometheus-node-exporter's comm, cut to 15 characters
+           "prometheus-node",  # prometheus-node-exporter's comm, cut to 15 characters
+           "corosync", "pacemakerd")
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 _POLICY_DENY = "#!/bin/sh\n# Temporary, from `clustertui lab deps --install`: start no daemon.\nexit 101\n"
 

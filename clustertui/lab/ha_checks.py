@@ -32,9 +32,8 @@ class HaPlacement:
     @property
     def owner(self) -> str | None:
         """The one node with both, or None (nobody, or a split)."""
-        if len(self.address_holders) == 1 and self.address_holders == self.disk_owners:
-            return self.address_holders[0]
-        return None
+        holders = self.address_holders
+        return holders[0] if len(holders) == 1 and holders == self.disk_owners else None
 
 
 def placement(spec: LabSpec) -> HaPlacement:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cgroups, checks, netns, nodes
+from . import cgroups, checks, ha_checks, netns, nodes
 from .proc import LabError
 from .spec import DEFAULT_SPEC, LabSpec, RuntimePaths, StatePaths, default_state_dir
 from .up import lab_present
@@ -34,6 +34,21 @@ class NodeStatus:
 
 
 @dataclass
+class HaStatus:
+    """The HA cluster: its floating address, whether it serves, and where the group runs."""
+
+    address: str
+    up: bool
+    detail: str
+    placement: ha_checks.HaPlacement
+
+    def to_dict(self) -> dict[str, object]:
+        where = self.placement
+        return {"address": self.address, "up": self.up, "detail": self.detail, "owner": where.owner,
+                "address_holders": list(where.address_holders), "disk_owners": list(where.disk_owners)}
+
+
+@dataclass
 class LabStatus:
     state_dir: Path
     present: bool
@@ -47,12 +62,15 @@ class LabStatus:
     prometheus: str = ""  # the lab's Prometheus URL
     prometheus_ok: bool = False
     prometheus_detail: str = ""
+    #: The HA cluster (role ``ha``): its floating address and where Pacemaker put the group.
+    ha: HaStatus | None = None
 
     @property
     def overall(self) -> str:
         if not self.present:
             return "absent"
-        if self.nodes and all(n.up for n in self.nodes) and self.vip_ok and self.lxcfs and self.prometheus_ok:
+        ha_ok = self.ha is None or self.ha.up
+        if self.nodes and all(n.up for n in self.nodes) and self.vip_ok and self.lxcfs and self.prometheus_ok and ha_ok:
             return "up"
         return "degraded"
 
@@ -64,6 +82,7 @@ class LabStatus:
             "prometheus": {"url": self.prometheus, "up": self.prometheus_ok, "detail": self.prometheus_detail},
             "vip": {"address": self.vip, "holder": self.vip_holder, "up": self.vip_ok, "detail": self.vip_detail},
             "etcd": {"leader": self.etcd_leader},
+            "ha": self.ha.to_dict() if self.ha else None,
             "nodes": [
                 {
                     "name": n.name,
@@ -118,4 +137,6 @@ def lab_status(state_dir: Path | None = None, spec: LabSpec = DEFAULT_SPEC) -> L
     st.lxcfs = lxcfs.healthy(RuntimePaths())
     prometheus = results["prometheus"]
     st.prometheus, st.prometheus_ok, st.prometheus_detail = spec.prometheus_url, prometheus.ok, prometheus.detail
+    if "ha-vip" in results:
+        st.ha = HaStatus(spec.ha_vip, results["ha-vip"].ok, results["ha-vip"].detail, ha_checks.placement(spec))
     return st

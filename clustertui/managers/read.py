@@ -15,6 +15,7 @@ from clustertui.managers.command import read_command
 from clustertui.managers.etcd import read_etcd
 from clustertui.managers.haproxy import read_haproxy
 from clustertui.managers.keepalived import read_keepalived
+from clustertui.managers.pacemaker import read_pacemaker
 from clustertui.managers.remote import Reach
 from clustertui.managers.sentinel import read_sentinel
 from clustertui.managers.views import ManagerView
@@ -28,6 +29,7 @@ ADAPTERS: dict[ManagerKind, Adapter] = {
     ManagerKind.REDIS_SENTINEL: read_sentinel,
     ManagerKind.COMMAND: read_command,
     ManagerKind.ETCD: read_etcd,
+    ManagerKind.PACEMAKER: read_pacemaker,
 }
 
 if set(ADAPTERS) != set(ManagerKind):  # every kind the cluster file accepts has an adapter

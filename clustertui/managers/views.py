@@ -11,6 +11,7 @@ from clustertui.managers.command import CommandView
 from clustertui.managers.etcd import EtcdView
 from clustertui.managers.haproxy import HaproxyView
 from clustertui.managers.keepalived import KeepalivedView
+from clustertui.managers.pacemaker import PacemakerView
 from clustertui.managers.sentinel import SentinelView
 
-ManagerView = HaproxyView | KeepalivedView | SentinelView | CommandView | EtcdView
+ManagerView = HaproxyView | KeepalivedView | SentinelView | CommandView | EtcdView | PacemakerView

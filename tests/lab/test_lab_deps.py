@@ -237,14 +237,14 @@ def programs_used() -> dict[str, set[str]]:
 
     helpers = frozenset(re.findall(r"^(\w+)\(\)", HELPERS, re.M))
     lab_scripts, lab_argvs = _lab_scripts_and_argvs()
-    lab_file = YAML(typ="safe").load((REPO / "sample_clusters" / "lab.yaml").read_text())
+    lab_files = [YAML(typ="safe").load((REPO / "sample_clusters" / name).read_text()) for name in ("lab.yaml", "lab-ha.yaml")]
     test_argvs = _python_argvs(sorted(p for p in (REPO / "tests").rglob("*.py") if p.name != "test_lab_deps.py"))
     return {
         "fault, ledger, timer and survey scripts": programs_in_scripts(_fault_scripts(), helpers),
         "the probe": programs_in_scripts(_probe_scripts()),
         "the lab": programs_in_scripts(lab_scripts)
         | {p for argv in lab_argvs for p in programs_in_argv(argv)},
-        "the lab's cluster file": programs_in_scripts(_cluster_file_commands(lab_file)),
+        "the lab's cluster files": programs_in_scripts(_cluster_file_commands(lab_files)),
         "the tests": {p for argv in test_argvs for p in programs_in_argv(argv)} - TEST_ENVIRONMENT,
     }
 
@@ -351,6 +351,6 @@ def test_the_programs_found_include_the_known_ones() -> None:
     assert {"iptables", "nft", "tc", "pgrep", "flock", "setsid", "dd"} <= used["fault, ledger, timer and survey scripts"]
     assert {"awk", "df", "ss"} <= used["the probe"]
     assert {"ip", "nsenter", "unshare", "haproxy", "redis-server", "/usr/sbin/sshd", "lxcfs", "prometheus-node-exporter",
-            "prometheus"} <= used["the lab"]
-    assert {"curl", "redis-cli", "killall"} <= used["the lab's cluster file"]
+            "prometheus", "corosync", "losetup", "mkfs.ext4"} <= used["the lab"]
+    assert {"curl", "redis-cli", "killall", "corosync", "corosync-cfgtool", "pacemakerd"} <= used["the lab's cluster files"]
     assert {"nginx", "ps", "hostname", "chromium", "ssh"} <= used["the tests"]

@@ -70,12 +70,15 @@ def _sections(text: str) -> dict[str, list[str]]:
 
 
 def lab_mount_points(lab: Any, node: str) -> Counter[str]:
-    """Mount points the lab itself makes in a node (node-init.sh and ``ip netns exec``)."""
+    """Mount points the lab itself makes in a node (node-init.sh, ``ip netns exec``, and
+    Pacemaker's shared disk on an HA node)."""
     from clustertui.lab.spec import StatePaths
 
     node_dir = StatePaths(lab.state_dir).node_dir(node)
     points: Counter[str] = Counter(["/proc", "/sys", str(node_dir)])
     points.update(f"/proc/{name}" for name in _LXCFS_FILES)
+    if lab.spec.node(node).has_role("ha"):  # Pacemaker mounts the shared disk on its owner
+        points[lab.spec.ha_mountpoint] += 1
     for name in ("tmpfs.list", "binds.list"):
         for line in (node_dir / name).read_text().splitlines():
             words = line.split()
