@@ -17,6 +17,7 @@ from typing import Any
 from clustertui.config import Cluster, Manager, ManagerKind
 from clustertui.managers.pacemaker_parse import CrmStatus, PcmkResource, Votes, parse_crm_mon, parse_quorumtool
 from clustertui.managers.remote import Reach, read_on, run_command
+from clustertui.managers.rows import DetailRow, Level
 from clustertui.managers.state import Garbage, ReadFailure, ReadState, SourceRead
 from clustertui.managers.view import reads_json, reads_summary
 
@@ -96,6 +97,32 @@ class PacemakerView:
                 if label not in roles.setdefault(node, []):
                     roles[node].append(label)
         return {node: tuple(values) for node, values in roles.items()}
+
+    def rows(self) -> list[DetailRow]:
+        """Each member's quorum (members that disagree are a split), each node's state and
+        each resource's placement, in the cluster's view."""
+        rows = []
+        for m in self.members:
+            if m.status is None:
+                continue
+            votes = f"{m.votes.total}/{m.votes.expected} votes" if m.votes and m.votes.total is not None else ""
+            rows.append(DetailRow(f"quorum/{m.read.node}", m.read.node, "quorum",
+                                  "quorate" if m.quorate else "NO QUORUM", f"{votes}, DC {m.status.dc or 'none'}".lstrip(", "),
+                                  Level.OK if m.quorate else Level.BAD, m.read.node))
+        view = self.cluster()
+        if view is None or view.status is None:
+            return rows
+        for node in view.status.nodes:
+            level = Level.OK if node.state == "online" else Level.WARN if node.state in ("standby", "maintenance") else Level.BAD
+            rows.append(DetailRow(f"node/{node.name}", view.read.node, f"node {node.name}", node.state,
+                                  "DC" if node.is_dc else "", level, node.name))
+        for r in view.status.resources:
+            level = Level.BAD if len(r.nodes) > 1 or (not r.nodes and not r.wanted_stopped) or r.failed else Level.OK
+            rows.append(DetailRow(f"resource/{r.id}", view.read.node, r.id,
+                                  f"{r.role} on {' and '.join(r.nodes)}" if r.nodes else r.role,
+                                  f"{r.agent}" + (f" in {r.parent}" if r.parent else ""), level,
+                                  r.nodes[0] if r.nodes else ""))
+        return rows
 
     def summary(self) -> str:
         view = self.cluster()

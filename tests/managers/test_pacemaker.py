@@ -58,6 +58,10 @@ def test_healthy_cluster() -> None:
     assert view.roles() == {"ha1": ("pacemaker DC", "runs shared-group")}
     assert view.placement() == {"shared-disk": ("ha1",), "shared-ip": ("ha1",), "shared-web": ("ha1",)}
     assert kinds(view) == []
+    assert [(r.subject, r.state, r.level) for r in view.rows()] == [
+        ("quorum", "quorate", "ok"), ("node ha1", "online", "ok"), ("node ha2", "online", "ok"),
+        ("node ha3", "online", "ok"), ("shared-disk", "Started on ha1", "ok"), ("shared-ip", "Started on ha1", "ok"),
+        ("shared-web", "Started on ha1", "ok")]
     data = view.to_json()
     assert data["quorum"] == {"quorate": True, "dc": "ha1", "votes": 3, "expected": 3, "needed": 2}
     assert data["nodes"][0] == {"name": "ha1", "state": "online", "dc": True}
@@ -84,6 +88,7 @@ def test_owner_lost_its_corosync_survivors_took_over() -> None:
 def test_rejoined_owner_finds_the_group_on_two_nodes() -> None:
     view = PacemakerView("pacemaker", (member("ha1", "multi_active"),))
     assert view.placement()["shared-disk"] == ("ha2", "ha1")
+    assert [r.state for r in view.rows() if r.subject == "shared-disk"] == ["Started on ha2 and ha1"]
     assert kinds(view) == [(FindingKind.RESOURCE_MULTI_ACTIVE, "shared-disk"),
                            (FindingKind.RESOURCE_MULTI_ACTIVE, "shared-ip")]
     assert "shared-group on ha1 and ha2" in view.summary()
