@@ -40,6 +40,9 @@ class Check:
     node: str | None
     service: str
     probe: Callable[[], CheckResult]
+    #: Seconds between polls while waiting, when the probe costs more than a connect (a
+    #: command run inside the node); None: the waiter's own interval.
+    every: float | None = None
 
     @property
     def label(self) -> str:
@@ -315,11 +318,13 @@ def lab_checks(spec: LabSpec, paths: StatePaths) -> list[Check]:
                 probe = lambda n=n: ha_checks.check_pacemaker(n, spec)  # noqa: E731
             else:  # pragma: no cover
                 continue
-            out.append(Check(n.name, svc.name, _safe(probe)))
+            # Corosync's and Pacemaker's checks run their tools inside the node: poll slower.
+            every = 0.5 if svc.name in ("corosync", "pacemaker") else None
+            out.append(Check(n.name, svc.name, _safe(probe), every))
     out.append(Check(None, "vip", _safe(lambda: check_vip(spec))))
     out.append(Check(None, "prometheus", _safe(lambda: check_prometheus(spec))))
     if spec.with_role("ha"):
-        out.append(Check(None, "ha-vip", _safe(lambda: ha_checks.check_ha_vip(spec))))
+        out.append(Check(None, "ha-vip", _safe(lambda: ha_checks.check_ha_vip(spec)), 0.25))
     return out
 
 
@@ -350,9 +355,10 @@ def wait_until_ok(
                 if on_pass:
                     on_pass(check, res, time.monotonic() - start)
                 return res
-            if time.monotonic() + interval > deadline:
+            pause = check.every or interval
+            if time.monotonic() + pause > deadline:
                 return res
-            time.sleep(interval)
+            time.sleep(pause)
 
     with ThreadPoolExecutor(max_workers=max(workers, len(checks))) as pool:
         results = list(pool.map(poll, checks))
