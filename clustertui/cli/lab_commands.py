@@ -69,6 +69,8 @@ def up_cmd(timeout: float) -> None:
             f"lab up in {report.total:.1f}s: {len(DEFAULT_SPEC.nodes)} nodes, {n_checks} checks pass, "
             f"VIP {DEFAULT_SPEC.vip} -> {report.checks.get('vip', '?')}"
         )
+        if "ha-vip" in report.checks:
+            click.echo(f"  HA {DEFAULT_SPEC.ha_vip} -> {report.checks['ha-vip']}   cluster file: {sample_cluster('lab-ha.yaml')}")
     first = DEFAULT_SPEC.nodes[0]
     click.echo(
         f"  ssh: ssh -i {paths.user_key} -o UserKnownHostsFile={paths.known_hosts} root@{first.address}"
