@@ -46,7 +46,7 @@ def test_every_kind_loads_with_its_defaults(write: Write) -> None:
     ("entry", "where", "message"),
     [
         ("{kind: zookeeper, roles: [lb]}", "managers.m.kind",
-         "expected one of 'haproxy', 'keepalived', 'redis-sentinel', 'command' or 'etcd', found 'zookeeper'"),
+         "expected one of 'haproxy', 'keepalived', 'redis-sentinel', 'command', 'etcd' or 'pacemaker', found 'zookeeper'"),
         ("{kind: haproxy, roles: [lb], client_port: 2379}", "managers.m",
          "expected client_port only with kind etcd, found it with kind haproxy"),
         ("{kind: haproxy}", "managers.m", "expected nodes or roles to read the manager on, found neither"),
