@@ -50,7 +50,7 @@ def test_owner_loss_moves_disk_address_and_service_together(lab, tmp_path: Path)
         watcher.join()
     assert "Traceback" not in result.stderr, result.stderr
     data = json.loads(report.read_text())
-    assert result.returncode == 0, f"{data.get('verdict')}: {result.stdout[-2000:]}"
+    assert result.returncode == 0, f"{data['verdict']}: {data['reason']}\n{result.stdout[-3000:]}"
     assert data["target"] == before
 
     # Never two owners: the partitioned node stopped the group before the others started it.
