@@ -15,6 +15,7 @@ from clustertui.engine.findings import FindingSpan
 from clustertui.managers.command import CommandView, NodeRole
 from clustertui.managers.etcd import EtcdView, MemberRead, parse_member_list, parse_status
 from clustertui.managers.nodes import NodeIndex
+from clustertui.managers.pacemaker import MemberView, PacemakerView, parse_member
 from clustertui.managers.state import ReadState, SourceRead
 from clustertui.managers.vrrp import Instance, VrrpState
 from clustertui.report.json_report import render
@@ -56,7 +57,9 @@ def every_kind() -> dict[str, Any]:
     listed = parse_member_list((DATA / "etcd_member_list.json").read_text(), NodeIndex(load_cluster(LAB_FILE, check_files=False)))
     etcd = EtcdView("etcd", (MemberRead(ok("db1"), parse_status((DATA / "etcd_status_db1_leader.json").read_text()),
                                         listed), MemberRead(SourceRead("db2", ReadState.DOWN, "connection refused"))))
-    return json.loads(json.dumps(managers_json([lb, vip, redis, command, etcd], [SPLIT])))
+    text = (Path(__file__).parent / "data" / "pacemaker" / "healthy_owner.txt").read_text()
+    pacemaker = PacemakerView("pacemaker", (MemberView(ok("ha1"), *parse_member(text)),))
+    return json.loads(json.dumps(managers_json([lb, vip, redis, command, etcd, pacemaker], [SPLIT])))
 
 
 def test_the_managers_object_is_documented_field_by_field() -> None:
