@@ -76,3 +76,17 @@ def test_owner_loss_moves_disk_address_and_service_together(lab, tmp_path: Path)
         listing = lab.node_exec(node, ["sh", "-c", "ls /run/clustertui/faults 2>/dev/null"]).stdout.split()
         assert not [f for f in listing if not f.startswith(".")], f"{node} still has {listing}"
         assert "ctui" not in lab.node_exec(node, ["iptables", "-S"]).stdout
+
+    # The drill ends when the traffic has recovered; the old owner is still rejoining. Leave
+    # the HA cluster as the next test expects it: every node quorate and online, one owner.
+    from clustertui.lab.ha_checks import check_corosync, check_ha_vip, check_pacemaker
+
+    def converged() -> bool:
+        nodes = [lab.spec.node(n) for n in HA_NODES]
+        return check_ha_vip(lab.spec).ok and all(
+            check_corosync(n, lab.spec).ok and check_pacemaker(n, lab.spec).ok for n in nodes)
+
+    deadline = time.monotonic() + 40
+    while not converged():
+        assert time.monotonic() < deadline, "the HA cluster did not converge within 40 s of the drill"
+        time.sleep(0.5)
