@@ -20,8 +20,8 @@ from clustertui.managers.state import ReadState, SourceRead
 from clustertui.managers.vrrp import Instance, VrrpState
 from clustertui.report.json_report import render
 from clustertui.report.managers_json import managers_json
-from tests.report.test_writers import T0, recording
 from tests.support.paths import LAB_FILE
+from tests.support.recordings import T0, recording
 from tests.tui.managers_state import SPLIT, ok, views
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "managers.md"

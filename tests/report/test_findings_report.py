@@ -8,7 +8,7 @@ import json
 
 from clustertui.engine.findings import Finding, FindingKind, FindingSpan
 from clustertui.report import html_report, json_report, md_report
-from tests.report.test_writers import T0, recording
+from tests.support.recordings import T0, recording
 from tests.tui.managers_state import views
 
 EVIL = "198.18.0.100 is held by lb1 and lb2 <script>x</script> | \x1b[31m"

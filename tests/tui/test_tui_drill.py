@@ -125,7 +125,7 @@ async def test_the_menu_lists_the_files_drills(make_app) -> None:
         assert isinstance(menu, ChaosMenu)
         ids = [option.id for option in menu.actions.options if option.id.startswith("drill:")]
         assert ids == ["drill:web-node-loss", "drill:lb-failover", "drill:redis-primary-loss",
-                       "drill:web1-direct-no-redundancy"]
+                       "drill:etcd-leader-loss", "drill:web1-direct-no-redundancy"]
 
 
 # -- the CLI branch ------------------------------------------------------------------------
