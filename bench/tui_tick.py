@@ -18,7 +18,8 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import ClassVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,6 +28,7 @@ from clustertui.engine.monitor import ClusterMonitor
 from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.probe.sample import CpuBreakdown, DiskUsage, NetRate, NodeSample, ServiceProbe
 from clustertui.transport.states import NodeState
+from clustertui.tui import app as app_module
 from clustertui.tui.app import ClusterApp
 from clustertui.tui.themes import ThemeCatalog
 
@@ -122,6 +124,9 @@ class FedSource:
 
 class BenchApp(ClusterApp):
     """The real app, timing each tick and measuring CPU after a warm-up."""
+
+    # Textual reads a subclass's relative CSS paths from the subclass's own directory.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [Path(app_module.__file__).parent / path for path in ClusterApp.CSS_PATH]
 
     def __init__(self, source: FedSource, seconds: float) -> None:
         super().__init__(source, ThemeCatalog.load())

@@ -1,9 +1,10 @@
 """The real controller against a simulated fleet of 50 SSH nodes (tests/support/fleet.py).
 
 bench/fleet.py measures thousands of nodes this way; here the same fleet, small, proves the
-path end to end: `clustertui report` connects to every node over SSH (verified host keys,
-the real probe command), every node delivers samples that parse into the report, and
-nothing is left for asyncio to complain about at exit.  No timing is asserted.
+path end to end: `clustertui check` and the monitor connect to every node over SSH
+(verified host keys, the real probe command), every node delivers samples that parse,
+and nothing is left for asyncio to complain about when the monitor stops.  No timing is
+asserted (the waits are generous bounds).
 """
 
 from __future__ import annotations
@@ -31,18 +32,37 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         yield served
 
 
-def test_every_node_of_the_fleet_delivers_samples_to_a_report(fleet: Fleet, tmp_path: Path) -> None:
-    out = tmp_path / "report.json"
-    result = run_cli("report", str(fleet.cluster_file(tmp_path / "fleet.yaml")), "--duration", "3s", "-o", str(out))
+def test_check_reaches_every_node_of_the_fleet(fleet: Fleet, tmp_path: Path) -> None:
+    result = run_cli("check", str(fleet.cluster_file(tmp_path / "fleet.yaml")), "--json")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "never retrieved" not in result.stderr, result.stderr
-    nodes = json.loads(out.read_text())["nodes"]
+    nodes = json.loads(result.stdout)["nodes"]
     assert len(nodes) == NODES
-    silent = [node["name"] for node in nodes if node["state"] != "up" or not node["samples"]]
-    assert not silent, f"{len(silent)} nodes delivered no sample: {silent[:5]}"
-    assert all(node["samples"][-1]["cpu_percent"] is not None for node in nodes)  # frames after the first carry rates
-    down = [(node["name"], name) for node in nodes for name, s in node["services"].items() if s["state"] != "up"]
-    assert not down
+    assert [node["name"] for node in nodes if node["state"] != "up"] == []
+
+
+async def test_every_node_of_the_fleet_streams_samples_to_the_monitor(
+    fleet: Fleet, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    monitor = ClusterMonitor(load_cluster(fleet.cluster_file(tmp_path / "fleet.yaml")))
+    await monitor.start()
+    try:
+        for _ in range(1200):  # two frames from every node (two minutes at most, on a loaded machine)
+            if all(status.samples >= 2 for status in monitor.nodes.values()):
+                break
+            await asyncio.sleep(0.1)
+        silent = [status.name for status in monitor.nodes.values() if status.samples < 2]
+        assert not silent, f"{len(silent)} nodes delivered fewer than two samples: {silent[:5]}"
+        snapshot = monitor.snapshot()
+        assert all(view.sample is not None and view.sample.cpu is not None for view in snapshot.nodes)
+        assert [(view.name, s.name) for view in snapshot.nodes for s in view.services if not s.up] == []
+        assert snapshot.health.quorum.holds
+    finally:
+        await asyncio.wait_for(monitor.stop(), timeout=60)
+    del monitor
+    gc.collect()
+    assert not [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
 
 
 async def test_a_monitor_stopped_while_the_fleet_connects_leaves_nothing_to_log(
