@@ -32,6 +32,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from clustertui.config import load_cluster
 from clustertui.drills.export import from_json, render_html
 from clustertui.engine.events import Event, EventKind
 from clustertui.engine.history import Point
@@ -202,7 +203,8 @@ def test_a_lab_monitoring_report_draws_every_chart(chromium, lab, tmp_path: Path
     )
     assert run.returncode == 0, run.stderr
     html = out.read_text()
-    assert html.count(">CPU and memory</text>") == len(lab.spec.nodes)
+    # One chart per node of the cluster file (lab.yaml: not the HA nodes of lab-ha.yaml).
+    assert html.count(">CPU and memory</text>") == len(load_cluster(lab.cluster_file).nodes)
     assert undrawn(chromium, {"lab monitoring report": html}, tmp_path) == []
 
 
