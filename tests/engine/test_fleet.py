@@ -13,7 +13,7 @@ import asyncio
 import gc
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -41,17 +41,24 @@ def test_check_reaches_every_node_of_the_fleet(fleet: Fleet, tmp_path: Path) -> 
     assert [node["name"] for node in nodes if node["state"] != "up"] == []
 
 
+async def started(fleet: Fleet, tmp_path: Path, until: Callable[[list[int]], bool], seconds: float) -> ClusterMonitor:
+    """A monitor on the fleet, once `until` holds for the nodes' sample counts (or after
+    `seconds`, a generous bound for a loaded machine: the caller asserts what it needs)."""
+    monitor = ClusterMonitor(load_cluster(fleet.cluster_file(tmp_path / "fleet.yaml")))
+    await monitor.start()
+    for _ in range(int(seconds * 10)):
+        if until([status.samples for status in monitor.nodes.values()]):
+            break
+        await asyncio.sleep(0.1)
+    return monitor
+
+
 async def test_every_node_of_the_fleet_streams_samples_to_the_monitor(
     fleet: Fleet, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.ERROR, logger="asyncio")
-    monitor = ClusterMonitor(load_cluster(fleet.cluster_file(tmp_path / "fleet.yaml")))
-    await monitor.start()
+    monitor = await started(fleet, tmp_path, lambda counts: min(counts) >= 2, 120)
     try:
-        for _ in range(1200):  # two frames from every node (two minutes at most, on a loaded machine)
-            if all(status.samples >= 2 for status in monitor.nodes.values()):
-                break
-            await asyncio.sleep(0.1)
         silent = [status.name for status in monitor.nodes.values() if status.samples < 2]
         assert not silent, f"{len(silent)} nodes delivered fewer than two samples: {silent[:5]}"
         snapshot = monitor.snapshot()
@@ -69,12 +76,7 @@ async def test_a_monitor_stopped_while_the_fleet_connects_leaves_nothing_to_log(
     fleet: Fleet, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.ERROR, logger="asyncio")
-    monitor = ClusterMonitor(load_cluster(fleet.cluster_file(tmp_path / "fleet.yaml")))
-    await monitor.start()
-    for _ in range(600):  # until the first node is up (a minute at most)
-        if any(status.samples for status in monitor.nodes.values()):
-            break
-        await asyncio.sleep(0.1)
+    monitor = await started(fleet, tmp_path, lambda counts: max(counts) >= 1, 60)  # the first node is up
     # Most nodes are mid-handshake or starting their probe; stopping must not hang on them.
     await asyncio.wait_for(monitor.stop(), timeout=60)
     await asyncio.sleep(0.2)
