@@ -3,7 +3,7 @@
     expect:
       managers:
         lb:    {down_within: 3s, up_within: 5s}   # haproxy: every balancer, target DOWN / UP again
-        vip:   {moves_within: 4s}                 # keepalived: the address moves to another node
+        vip:   {moves_within: 4s}                 # keepalived, pacemaker: the address (resource) moves
         redis: {promotes_within: 10s}             # redis-sentinel, command, etcd: a new primary/leader is named
 
 Each key belongs to the kinds whose view can show it (`KEYS`); the manager must exist
@@ -27,7 +27,7 @@ from .source import Loc
 KEYS: dict[str, tuple[ManagerKind, ...]] = {
     "down_within": (ManagerKind.HAPROXY,),
     "up_within": (ManagerKind.HAPROXY,),
-    "moves_within": (ManagerKind.KEEPALIVED,),
+    "moves_within": (ManagerKind.KEEPALIVED, ManagerKind.PACEMAKER),
     "promotes_within": (ManagerKind.REDIS_SENTINEL, ManagerKind.COMMAND, ManagerKind.ETCD),
 }
 

@@ -7,7 +7,7 @@ so every rule is unit-tested without a cluster:
   it DOWN within the limit of the fault acting; the slowest balancer is the measure.
 - `up_within` (haproxy): after the verified revert, each of them routes to it again (its
   last change is `marked-up`) within the limit; one that never marked it down counts 0 s.
-- `moves_within` (keepalived): an address of the manager moves to a single node other than
+- `moves_within` (keepalived, pacemaker): an address (a resource) moves to a single node other than
   the target within the limit.
 - `promotes_within` (redis-sentinel, command, etcd): a node other than the target is named
   primary (by a sentinel, an etcd member naming its leader, or by its own role) within the limit.

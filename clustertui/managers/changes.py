@@ -8,7 +8,7 @@ time (`key`) and a value; the same key with another value on the next read is a 
 | fact | key | value | change |
 |---|---|---|---|
 | route | balancer, backend/server | HAProxy's status word | `marked-down` (routed, now not), `marked-up` |
-| holder | virtual address | the nodes that hold it | `moved` |
+| holder | virtual address; a Pacemaker resource | the nodes that hold it / run it | `moved` |
 | master | master name, sentinel | the master that sentinel names | `promoted` |
 | leader | the manager's name, etcd member | the leader that member follows (none is no fact) | `promoted` |
 | role | node (and port) | the role the node says it has | `promoted` (now primary), `demoted` |
@@ -16,7 +16,7 @@ time (`key`) and a value; the same key with another value on the next read is a 
 
 A fact is made only from a read that worked: a member that cannot be read leaves its facts
 as they were (its `read` fact says why), never "changes" them to unknown. A kind added
-later (Pacemaker's resource placement) adds its facts here.
+later adds its facts here.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from clustertui.managers.command import PRIMARY_ROLES, CommandView
 from clustertui.managers.etcd import NO_LEADER, EtcdView
 from clustertui.managers.haproxy import HaproxyView, ServerStatus
 from clustertui.managers.keepalived import KeepalivedView
+from clustertui.managers.pacemaker import PacemakerView
 from clustertui.managers.sentinel import SentinelView
 from clustertui.managers.state import SourceRead
 from clustertui.managers.views import ManagerView
@@ -129,6 +130,13 @@ def facts(name: str, view: ManagerView) -> list[Fact]:
     elif isinstance(view, CommandView):
         out += [Fact(name, FactKind.ROLE, n.read.node, f"{name}@{n.read.node}", n.role, n.read.node, n.read.t)
                 for n in view.nodes if n.read.ok]
+    elif isinstance(view, PacemakerView):
+        # Where each resource runs, in the cluster's view (a quorate member's, the DC's first).
+        speaker = view.cluster()
+        if speaker is not None:
+            out += [Fact(name, FactKind.HOLDER, resource, "pacemaker", " and ".join(nodes),
+                         nodes[0] if len(nodes) == 1 else None, speaker.read.t)
+                    for resource, nodes in view.placement().items()]
     elif isinstance(view, EtcdView):
         # A member between leaders (an election) says nothing new: the next leader it follows is the change.
         out += [Fact(name, FactKind.LEADER, name, f"etcd@{m.read.node}", view.name_of(m.status.leader),

@@ -146,3 +146,22 @@ def test_the_fault_instants_stay_between_the_apply_and_its_answer() -> None:
     # A wrong offset cannot place the action outside what we saw; no stamp or no clock: unknown.
     assert fault_instants(NodeInstants(T0 + 50, None), clock, T0, T0 + 0.5) == (T0 + 0.5, T0 + 0.5)
     assert fault_instants(NodeInstants(T0, T0), None, T0, T0 + 0.5) == (None, T0 + 0.5)
+
+
+def test_a_pacemaker_resource_moving_is_a_move() -> None:
+    """Where Pacemaker runs a resource, in its quorate view: a move to another node is a
+    `moved` change, so `moves_within` fits the shared-disk cluster's owner-loss drill."""
+    from clustertui.managers.pacemaker import MemberView, PacemakerView
+    from clustertui.managers.pacemaker_parse import CrmStatus, PcmkResource
+
+    def view(t: float, owner: str) -> PacemakerView:
+        status = CrmStatus(True, "ha2", (), (PcmkResource("fs", "ocf:heartbeat:Filesystem", "Started", (owner,)),))
+        return PacemakerView("ha", (MemberView(ok("ha2", t), status),))
+
+    latest: dict = {}
+    fold(latest, facts("ha", view(T0, "ha1")))
+    moved, = fold(latest, facts("ha", view(T0 + 4, "ha3")))
+    assert (moved.change, moved.by, moved.node, moved.describe()) == (
+        Change.MOVED, "pacemaker", "ha3", "pacemaker: fs moved from ha1 to ha3")
+    check, = manager_checks({"ha": ManagerExpect(moves_within=5.0)}, [moved], {}, "ha1", T0, T0 + 10, T0 + 12)
+    assert (check.measured, check.passed) == ("4.0s (ha3, by pacemaker)", True)
