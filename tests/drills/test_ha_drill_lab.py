@@ -70,6 +70,13 @@ def test_owner_loss_moves_disk_address_and_service_together(lab, tmp_path: Path)
     assert moved_at - changed < 8.0 and overlap < 4.0
     assert all(len(holders) <= 1 and len(disks) <= 1 for t, holders, disks in samples if t > moved_at), \
         "two owners after the move"
+    # The drill's own timeline saw the same move: Pacemaker's placement and the address, each
+    # to the node the host saw, and judged them against the file's moves_within.
+    moved = {e["manager"]: e for e in reversed(data["managers"]["events"])
+             if e["change"] == "moved" and e["after_revert_s"] is None and e["node"] == after}
+    assert set(moved) == {"pacemaker", "address"}, data["managers"]["events"]
+    assert {c["name"] for c in data["checks"] if c["name"].startswith("managers.")} >= {
+        "managers.pacemaker.moves_within", "managers.address.moves_within"}, data["checks"]
 
     # Nothing of the fault left on the HA nodes.
     for node in HA_NODES:
