@@ -180,6 +180,7 @@ def lab() -> Iterator[LabHandle]:
         os.close(users_fd)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its hook would run first otherwise)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every lab test runs in one xdist worker, one after another: there is one lab per host,
     and a fault one test holds must not meet another test's (``make test`` runs ``-n`` workers
