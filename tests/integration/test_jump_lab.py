@@ -47,8 +47,9 @@ def jumped_cluster(tmp_path: Path) -> Path:
                         f'- {{name: lb1, host: 198.18.0.2, roles: [lb], ssh: {{proxy_jump: "{JUMP}"}}}}\n'
                         '  - {name: lb2, host: 198.18.0.3, roles: [lb]}')
     for group in ('roles: [web]}', 'roles: [db]}'):
-        assert group in text
-        text = text.replace(group, group[:-1] + f', ssh: {{proxy_jump: "{JUMP}"}}}}')
+        # Only the node groups (`- {name: ...}`), not a manager that names the same roles.
+        line = next(line for line in text.splitlines() if line.lstrip().startswith("- {name:") and line.endswith(group))
+        text = text.replace(line, line[:-1] + f', ssh: {{proxy_jump: "{JUMP}"}}}}')
     path = tmp_path / "lab-jump.yaml"
     # The drill goes first under `drills:` (the file has sections after it: lint, scenarios).
     assert "\ndrills:\n" in text

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from clustertui.cli.lab_commands import lab_group
+from clustertui.lab.spec import DEFAULT_SPEC
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_LAB = "from clustertui.cli.lab_commands import lab_group; lab_group()"
@@ -23,12 +24,14 @@ def test_status_json(lab) -> None:
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["overall"] == "up"
-    assert [n["name"] for n in data["nodes"]] == ["lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"]
+    names = list(DEFAULT_SPEC.names)  # lab.yaml's eight, then the HA cluster's ha1-3
+    assert names[:8] == ["lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3"]
+    assert [n["name"] for n in data["nodes"]] == names
     web1 = next(n for n in data["nodes"] if n["name"] == "web1")
     assert web1["services"] == {"sshd": "up", "node-exporter": "up", "nginx": "up"}
     assert web1["memory_limit"] == 256 * 1024 * 1024 and web1["init_pid"] > 1
     assert data["vip"]["up"] and data["vip"]["holder"] in ("lb1", "lb2")
-    assert data["prometheus"] == {"url": "http://198.18.0.1:9090", "up": True, "detail": "8/8 node_exporters scraped"}
+    assert data["prometheus"] == {"url": "http://198.18.0.1:9090", "up": True, "detail": f"{len(names)}/{len(names)} node_exporters scraped"}
 
 
 @pytest.mark.lab

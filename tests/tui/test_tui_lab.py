@@ -60,6 +60,8 @@ async def test_filter_narrows_and_enter_opens_the_detail(lab, lab_app) -> None:
         await pilot.pause()
         screen = lab_app.screen
         assert isinstance(screen, DetailScreen) and screen.node == table(lab_app).visible_names[1]
-        await until(pilot, lambda: screen.query_one("#services").row_count == 2, timeout=3 * INTERVAL)
+        cluster = load_cluster(lab.cluster_file)
+        expected = len(cluster.services_on(cluster.node(screen.node)))  # redis, sentinel, etcd
+        await until(pilot, lambda: screen.query_one("#services").row_count == expected, timeout=3 * INTERVAL)
         await pilot.press("escape")
         assert lab_app.screen is lab_app.screen_stack[0]
