@@ -20,6 +20,7 @@ from clustertui.cli.help import examples
 from clustertui.cli.loading import load_or_exit
 from clustertui.cli.metrics_opt import listen, metrics_option
 from clustertui.cli.output import echo
+from clustertui.cli.several import load_all_or_exit
 from clustertui.resources import sample_cluster
 
 if TYPE_CHECKING:
@@ -29,16 +30,17 @@ if TYPE_CHECKING:
 MIN_INTERVAL = 0.1
 
 
-def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float | None, local: bool = False,
-         metrics: ListenAddress | None = None) -> None:
+def _run(cluster: Cluster | list[Cluster], theme: str | None, read_only: bool, interval: float | None,
+         local: bool = False, metrics: ListenAddress | None = None) -> None:
+    """One cluster, or several in one view (a list: no `local`, no `--metrics`)."""
     from clustertui.tui.launch import NoTerminal, run_monitor
     from clustertui.tui.themes import UnknownTheme
 
     if interval is not None and interval < MIN_INTERVAL:
         fail("--interval must be at least 100ms", USAGE)
+    one = {} if isinstance(cluster, list) else {"local": local, "exporter": listen(metrics)}
     try:
-        code = run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, local=local,
-                           exporter=listen(metrics))
+        code = run_monitor(cluster, theme=theme, read_only=read_only, interval=interval, **one)
     except (UnknownTheme, NoTerminal) as exc:
         fail(str(exc), USAGE)
     if code:
@@ -53,18 +55,28 @@ def _run(cluster: Cluster, theme: str | None, read_only: bool, interval: float |
         "clustertui monitor prod.yaml --theme nord --interval 500ms",
         "clustertui monitor prod.yaml --read-only    # no chaos keys at all",
         "clustertui monitor prod.yaml --metrics 127.0.0.1:9108   # and serve Prometheus metrics",
+        "clustertui monitor lab.yaml lab-ha.yaml   # several clusters in one view",
     ),
 )
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--theme", "theme", metavar="NAME", default=None, shell_complete=complete_themes,
               help="Theme: a built-in theme or a file name in ~/.config/clustertui/themes/ (default: default).")
 @click.option("--read-only", is_flag=True, help="Hide and refuse every chaos action.")
 @click.option("--interval", "interval", type=DURATION, default=None, help="Sample interval (default: the file's).")
 @metrics_option
-def monitor_command(file: str, theme: str | None, read_only: bool, interval: float | None,
+def monitor_command(files: tuple[str, ...], theme: str | None, read_only: bool, interval: float | None,
                     metrics: ListenAddress | None) -> None:
-    """Watch FILE's cluster live: one row per node, Enter for a node's detail, ? for keys."""
-    _run(load_or_exit(file), theme, read_only, interval, metrics=metrics)
+    """Watch FILE's cluster live: one row per node, Enter for a node's detail, ? for keys.
+
+    Several files: every cluster in one view, its nodes named CLUSTER/NODE; chaos, drills
+    and game days act on the cluster of the node they name, with that cluster's guards.
+    """
+    if len(files) == 1:
+        _run(load_or_exit(files[0]), theme, read_only, interval, metrics=metrics)
+        return
+    if metrics is not None:
+        fail("--metrics takes one cluster file: run one `clustertui serve FILE --metrics` per cluster", USAGE)
+    _run(load_all_or_exit(files), theme, read_only, interval)
 
 
 @click.command(

@@ -49,6 +49,7 @@ class NodeView:
     cpu_spark: tuple[float, ...]  # last minute of CPU %, oldest first, NaN where unknown
     faults: tuple[str, ...] = ()
     manager_roles: tuple[str, ...] = ()  # what the cluster's managers make of it: VIP holder, primary, ...
+    cluster: str = ""  # its cluster's name when several are shown at once (name is then "cluster/node")
 
     @property
     def services_down(self) -> int:
@@ -84,6 +85,13 @@ class ClusterSnapshot:
     interval: float = 1.0  # seconds between samples when the snapshot was taken
     managers: tuple[ManagerView, ...] = ()  # the managers' latest views (`managers:` of the file)
     findings: tuple[Finding, ...] = ()  # where they and our probe disagree, now
+    #: Several clusters in one view (`monitor a.yaml b.yaml`): each cluster's own snapshot, in
+    #: command-line order; this one is then their merge (tui/multi_source.py). Empty: one cluster.
+    parts: tuple[ClusterSnapshot, ...] = ()
+
+    def part(self, cluster: str) -> ClusterSnapshot:
+        """One cluster's own snapshot; the snapshot itself when it shows one cluster."""
+        return next((part for part in self.parts if part.name == cluster), self)
 
     def node(self, name: str) -> NodeView:
         for view in self.nodes:

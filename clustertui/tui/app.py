@@ -16,6 +16,7 @@ flight and the revert on exit are the sessions' (chaos/session.py, drills/sessio
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import PurePath
 from typing import ClassVar, cast
 
@@ -26,6 +27,7 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from clustertui.chaos import ChaosSession
 from clustertui.chaos.outcomes import RevertOutcome
 from clustertui.chaos.session import StatusReading
 from clustertui.drills.session import DrillRun, DrillSession
@@ -34,10 +36,12 @@ from clustertui.gameday.session import GamedaySession, ScenarioRun
 from clustertui.report.escape import printable
 from clustertui.tui import format as fmt
 from clustertui.tui import keys, messages
+from clustertui.tui.cluster_links import ClusterLink, StatusMerge
 from clustertui.tui.commands import palette_commands
 from clustertui.tui.faults import FaultBook, FaultRow
 from clustertui.tui.finding_alerts import FindingAlerts
 from clustertui.tui.gameday_actions import GamedayActions
+from clustertui.tui.multi_source import split
 from clustertui.tui.palette import Palette
 from clustertui.tui.screens.coverage import CoverageScreen
 from clustertui.tui.screens.detail import DetailScreen
@@ -70,10 +74,17 @@ class ClusterApp(GamedayActions):
         start_drill: str | None = None,
         gamedays: GamedaySession | None = None,
         start_scenario: str | None = None,
+        links: Sequence[ClusterLink] = (),
     ) -> None:
         """`session`: chaos and drills on this cluster (None: no chaos at all, e.g. this
-        machine alone); `start_drill`: a drill to run at once (`clustertui drill FILE NAME`)."""
+        machine alone); `start_drill`: a drill to run at once (`clustertui drill FILE NAME`);
+        `links`: each cluster's sessions when the source shows several (cluster_links.py),
+        the first one's acting until an action names a node of another."""
         super().__init__()
+        self.links = {link.name: link for link in links}
+        self.statuses = StatusMerge()
+        if links:
+            session, gamedays = links[0].drills, links[0].gamedays
         self.source = source
         self.catalog = catalog
         self.read_only = read_only
@@ -102,6 +113,20 @@ class ClusterApp(GamedayActions):
             if name not in catalog.entries:
                 self.unregister_theme(name)
         self.set_reactive(ClusterApp.palette, catalog.entries[self.theme].palette)
+
+    def chaos_sessions(self) -> list[tuple[str | None, ChaosSession]]:
+        """Every cluster's chaos session (one cluster: (None, its session)), for what
+        concerns every fault: the status survey, halt, the revert on quit."""
+        if self.links:
+            return [(name, link.chaos) for name, link in self.links.items()]
+        return [] if self.chaos is None else [(None, self.chaos)]
+
+    def act_on(self, cluster: str | None) -> None:
+        """Chaos, drills and game days from now on act on `cluster` (several clusters shown;
+        None, or one cluster: nothing changes)."""
+        link = self.links.get(cluster or "")
+        if link is not None:
+            self.drills, self.chaos, self.gamedays = link.drills, link.chaos, link.gamedays
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -143,8 +168,8 @@ class ClusterApp(GamedayActions):
         """The last chance to revert this session's faults (quitting normally did already);
         before the monitor stops, since chaos borrows its connections."""
         try:
-            if self.chaos is not None:
-                self.exit_reverts += await self.chaos.close()
+            for _, chaos in self.chaos_sessions():
+                self.exit_reverts += await chaos.close()
         finally:
             await self.source.stop()
 
@@ -204,26 +229,40 @@ class ClusterApp(GamedayActions):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.chaos_off, local=self.chaos is None))
 
+    def _act_on_cursor(self) -> str | None:
+        """Several clusters: act on the cluster of the node under the cursor; its name."""
+        node = self.overview.table.cursor_node if self.links and self.overview is not None else None
+        cluster = split(node)[0] if node is not None else None
+        self.act_on(cluster)
+        return cluster
+
     def action_coverage(self) -> None:
         """The coverage grid of the cluster's services (docs/coverage.md)."""
+        self._act_on_cursor()
         if self.drills is not None and not isinstance(self.screen, CoverageScreen):
             self.push_screen(CoverageScreen(self.history_file, self.drills.cluster, self.palette))
 
     def action_managers(self) -> None:
         """The managers screen (docs/managers.md)."""
         if not isinstance(self.screen, ManagersScreen):
-            self.push_screen(ManagersScreen(self.palette))
+            self.push_screen(ManagersScreen(self.palette, self._act_on_cursor()))
 
     # -- active faults -----------------------------------------------------------------
 
     def fault_rows(self) -> list[FaultRow]:
-        return self.faults.rows(self.chaos.mine if self.chaos else ())
+        return self.faults.rows(fault_id for _, chaos in self.chaos_sessions() for fault_id in chaos.mine)
 
     def poll_status(self, now: bool = False) -> None:
         """Survey the fault ledgers in a worker: every few seconds while faults exist, or
-        `now` (a new fault id, an apply, a revert); the session keeps it to one at a time."""
-        if self.chaos is not None and self.chaos.want_status(now, bool(self.faults.ids() or self.faults.frozen)):
-            self.run_worker(self.chaos.refresh_status(self._see_status), group="status", exit_on_error=False)
+        `now` (a new fault id, an apply, a revert); each session keeps it to one at a time."""
+        known = bool(self.faults.ids() or self.faults.frozen)
+        for cluster, chaos in self.chaos_sessions():
+            if chaos.want_status(now, known):
+                deliver = self._see_status if cluster is None else partial(self._see_cluster_status, cluster)
+                self.run_worker(chaos.refresh_status(deliver), group="status", exit_on_error=False)
+
+    def _see_cluster_status(self, cluster: str, reading: StatusReading) -> None:
+        self._see_status(self.statuses.see(cluster, reading))
 
     def _see_status(self, reading: StatusReading) -> None:
         if reading.status is not None:
@@ -250,8 +289,7 @@ class ClusterApp(GamedayActions):
         """Quit, after stopping a running drill and reverting this session's faults; asked
         again while that runs, quit at once and leave the faults to their nodes' timers."""
         if self._quitting:
-            if self.chaos is not None:
-                self.abandoned = self.chaos.abandon()
+            self.abandoned = sorted(fault_id for _, chaos in self.chaos_sessions() for fault_id in chaos.abandon())
             self.exit()
             return
         self._quitting = True
@@ -266,11 +304,12 @@ class ClusterApp(GamedayActions):
                 except (WorkerCancelled, WorkerFailed):
                     pass
             await self.finish_scenario()
-            if self.chaos is not None and self.chaos.mine:
-                mine = sorted(self.chaos.mine)
+            mine = sorted(fault_id for _, chaos in self.chaos_sessions() for fault_id in chaos.mine)
+            if mine:
                 self.notify(f"reverting what this session applied: {', '.join(mine)}… (q again quits at once; "
                             "the nodes' timers revert them at their TTL)", title="quitting", timeout=60)
-                self.exit_reverts += await self.chaos.close()
+                for _, chaos in self.chaos_sessions():
+                    self.exit_reverts += await chaos.close()
         finally:
             self.exit()
 

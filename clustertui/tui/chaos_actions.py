@@ -26,7 +26,9 @@ from clustertui.engine.snapshot import ClusterSnapshot
 from clustertui.history import DrillRecorder, history_path
 from clustertui.transport.states import NodeState
 from clustertui.tui import messages
+from clustertui.tui.cluster_links import ClusterLink, cluster_of, group_by_cluster
 from clustertui.tui.faults import FaultBook, FaultRow
+from clustertui.tui.multi_source import qualified, split
 from clustertui.tui.palette import Palette
 from clustertui.tui.screens.chaos_menu import ChaosMenu, DrillChoice, FaultChoice, HistoryChoice, ScenarioChoice
 from clustertui.tui.screens.confirm import ConfirmScreen, drill_text, faults_text, plan_text
@@ -38,6 +40,7 @@ class ChaosActions(App[None]):
     """The chaos half of `ClusterApp`: what it needs of the app is declared here."""
 
     read_only: bool
+    links: dict[str, ClusterLink]  # each cluster's sessions, when several are shown (app.py)
     chaos: ChaosSession | None
     drills: DrillSession | None
     latest: ClusterSnapshot | None
@@ -58,6 +61,16 @@ class ChaosActions(App[None]):
 
     def _drill_changed(self) -> None:
         raise NotImplementedError
+
+    def chaos_sessions(self) -> list[tuple[str | None, ChaosSession]]:  # app.py
+        raise NotImplementedError
+
+    def act_on(self, cluster: str | None) -> None:  # app.py
+        raise NotImplementedError
+
+    def shown(self, node: str) -> str:
+        """A node of the acting cluster as the rows name it (`cluster/node` with several)."""
+        return qualified(self.chaos.cluster.name, node) if self.links and self.chaos else node
 
     @property
     def busy(self) -> bool:
@@ -89,17 +102,25 @@ class ChaosActions(App[None]):
 
     @on(messages.OpenChaosMenu)
     def open_chaos_menu(self, message: messages.OpenChaosMenu) -> None:
+        clusters = cluster_of(message.nodes)
+        if len(clusters) > 1:
+            self.notify("the marked nodes are in several clusters: chaos acts on one cluster at a time "
+                        "(mark nodes of one cluster)", severity="warning", timeout=6)
+            return
+        self.act_on(next(iter(clusters), None))
         if not self._may_act() or self.drills is None:
             return
-        by_name = {view.name: view for view in self.latest.nodes} if self.latest else {}
+        part = self.latest.part(self.drills.cluster.name) if self.latest else None
+        by_name = {view.name: view for view in part.nodes} if part else {}
         faulted = {row.node for row in self.fault_rows()}
         listed = []
         for node in self.drills.cluster.nodes:
             view = by_name.get(node.name)
             state = "" if view is None or view.state is NodeState.UP else f" {view.state}"
-            listed.append((node.name, f"{','.join(node.roles)}{state}{' ⚡' if node.name in faulted else ''}"))
-        self.push_screen(ChaosMenu(self.drills, listed, list(message.nodes), self.busy, self.history_file),
-                         self._menu_done)
+            mark = " ⚡" if self.shown(node.name) in faulted else ""
+            listed.append((node.name, f"{','.join(node.roles)}{state}{mark}"))
+        nodes = [split(node)[1] for node in message.nodes]
+        self.push_screen(ChaosMenu(self.drills, listed, nodes, self.busy, self.history_file), self._menu_done)
 
     def _menu_done(self, choice: FaultChoice | DrillChoice | ScenarioChoice | HistoryChoice | None) -> None:
         """A fault, a drill or a drill's history; a game day is gameday_actions.py's."""
@@ -113,7 +134,7 @@ class ChaosActions(App[None]):
     def _form_done(self, plans: list[FaultPlan] | None) -> None:
         if not plans:
             return
-        where = ", ".join(plan.node for plan in plans)
+        where = ", ".join(self.shown(plan.node) for plan in plans)
         confirm = ConfirmScreen(f"apply {plans[0].kind} on {where}?", plan_text(plans), "Apply")
         self.push_screen(confirm, lambda yes: self._apply(plans) if yes else None)
 
@@ -170,9 +191,14 @@ class ChaosActions(App[None]):
             self.run_worker(self._revert_all(ids), group="chaos", exit_on_error=False)
 
     async def _revert_all(self, ids: list[str]) -> None:
-        assert self.chaos is not None
-        for outcome in await self.chaos.revert_many(ids):
-            self._report_revert(outcome)
+        """Each id by the session of its node's cluster (several clusters shown)."""
+        sessions = dict(self.chaos_sessions())
+        groups = group_by_cluster(ids, {row.id: row.node for row in self.fault_rows()})
+        for cluster, group in groups.items():
+            chaos = sessions.get(cluster, self.chaos)
+            assert chaos is not None
+            for outcome in await chaos.revert_many(group):
+                self._report_revert(outcome)
         self._faults_changed()
         self.poll_status(now=True)
 
@@ -189,16 +215,18 @@ class ChaosActions(App[None]):
         if isinstance(self.screen, ModalScreen) or not self._may_act():
             return
         intro = "Revert every fault in every node's ledger, whoever applied it, and clear leftovers."
-        freeze = self._halt_freeze()
-        if freeze is not None:
-            intro += f" Then every node stays frozen {freeze}: no controller applies a new fault (thaw lifts it)."
+        for cluster, chaos in self.chaos_sessions():
+            freeze = self._halt_freeze(chaos)
+            if freeze is not None:
+                nodes = "every node" if cluster is None else f"every node of {cluster}"
+                intro += f" Then {nodes} stays frozen {freeze}: no controller applies a new fault (thaw lifts it)."
         self.push_screen(ConfirmScreen("halt: revert every fault?", faults_text(intro, self.fault_rows(), time.time()),
                                        "Halt all"), lambda yes: self._halt() if yes else None)
 
-    def _halt_freeze(self) -> str | None:
+    @staticmethod
+    def _halt_freeze(chaos: ChaosSession) -> str | None:
         """How long `H` freezes the nodes, in words; None when it does not (chaos.freeze_on_halt)."""
-        assert self.chaos is not None
-        policy = self.chaos.cluster.chaos
+        policy = chaos.cluster.chaos
         if not policy.freeze_on_halt:
             return None
         return "until thawed" if policy.freeze_on_halt_for is None else f"for {policy.freeze_on_halt_for:g}s"
@@ -214,24 +242,28 @@ class ChaosActions(App[None]):
         self.run_worker(self._halt_all(), group="chaos", exit_on_error=False)
 
     async def _halt_all(self) -> None:
-        assert self.chaos is not None
-        policy = self.chaos.cluster.chaos
+        """Every cluster's halt, each by its own policy (several clusters shown)."""
+        for cluster, chaos in self.chaos_sessions():
+            await self._halt_one("halt" if cluster is None else f"halt {cluster}", chaos)
+
+    async def _halt_one(self, title: str, chaos: ChaosSession) -> None:
+        policy = chaos.cluster.chaos
         try:
             if policy.freeze_on_halt:
-                report, frozen = await self.chaos.halt_and_freeze("halt from the TUI", policy.freeze_on_halt_for)
+                report, frozen = await chaos.halt_and_freeze("halt from the TUI", policy.freeze_on_halt_for)
                 self.notify(frozen.summary(), title="freeze", severity="information" if frozen.ok else "error",
                             timeout=10, markup=False)
             else:
-                report = await self.chaos.halt()
+                report = await chaos.halt()
         finally:
             self.poll_status(now=True)
         self.faults.forget([o.fault_id for o in report.outcomes if o.ok], time.time())
         self._faults_changed()
-        self.notify(report.summary(), title="halt", severity="information" if report.ok else "error", timeout=10,
+        self.notify(report.summary(), title=title, severity="information" if report.ok else "error", timeout=10,
                     markup=False)
         for node in report.nodes.values():
             if node.unread or node.corrupt:
-                self.notify(node.line(), title="halt", severity="error", timeout=20, markup=False)
+                self.notify(node.line(), title=title, severity="error", timeout=20, markup=False)
             for outcome in node.outcomes:
                 if not outcome.ok:
                     self._report_revert(outcome)
@@ -284,10 +316,11 @@ class ChaosActions(App[None]):
         self._drill_worker = self.run_worker(self._run_drill(run), group="drill", exit_on_error=False)
 
     async def _run_drill(self, run: DrillRun) -> None:
-        assert self.drills is not None
-        result = await self.drills.run(run)
+        drills = self.drills  # its cluster's, whichever cluster acts next (several shown)
+        assert drills is not None
+        result = await drills.run(run)
         self._drill_changed()
-        await self.drills.save(run)
+        await drills.save(run)
         self._drill_changed()
         severity: SeverityLevel = (
             "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"

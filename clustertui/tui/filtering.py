@@ -4,9 +4,12 @@ A query is words separated by spaces; a node is kept when every word matches.  A
 matches, case-insensitively, a substring of the node's name, host, a role, its state, or a
 label key or value.  A word can be pinned to one field:
 
-    name:web   role:db   state:stale   label:zone=a   zone=a   (a label)
+    name:web   role:db   state:stale   label:zone=a   zone=a   (a label)   cluster:lab-ha
 
 so `role:web state:up` keeps the web nodes that are up, and `web2` finds web2 anywhere.
+With several clusters in one view, `cluster:NAME` keeps one cluster's nodes (the exact
+name: `cluster:lab` is not lab-ha) and a bare word matches the cluster's name too, since it
+is part of the node's shown name `cluster/node`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 from clustertui.engine.snapshot import NodeView
 
-FIELDS = ("name", "role", "state", "label", "host")
+FIELDS = ("name", "role", "state", "label", "host", "cluster")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,8 @@ class Term:
             return value in view.name.lower()
         if self.field == "host":
             return value in view.host.lower()
+        if self.field == "cluster":
+            return view.cluster.lower() == value
         if self.field == "role":
             return any(value in role.lower() for role in view.roles)
         if self.field == "state":

@@ -94,10 +94,11 @@ class GamedayActions(ChaosActions):
             self.stop_scenario()
 
     async def _run_scenario(self, run: ScenarioRun) -> None:
-        assert self.gamedays is not None
-        result: ScenarioResult = await self.gamedays.run(run)
+        gamedays = self.gamedays  # its cluster's, whichever cluster acts next (several shown)
+        assert gamedays is not None
+        result: ScenarioResult = await gamedays.run(run)
         self._scenario_changed()
-        await self.gamedays.save(run)
+        await gamedays.save(run)
         self._scenario_changed()
         severity: SeverityLevel = (
             "information" if result.verdict == PASSED else "warning" if result.verdict == ABORTED else "error"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from clustertui.chaos import ChaosSession
@@ -23,6 +24,8 @@ from clustertui.gameday.session import GamedaySession, ScenarioRecorderFn
 from clustertui.history import DrillRecorder
 from clustertui.report.escape import printable
 from clustertui.tui.app import ClusterApp, exit_lines
+from clustertui.tui.cluster_links import ClusterLink
+from clustertui.tui.multi_source import MultiSource
 from clustertui.tui.source import MonitorSource
 from clustertui.tui.themes import ThemeCatalog
 
@@ -53,21 +56,50 @@ def build_app(
     if not `record`); `exporter` (`--metrics`) serves the monitor's state while the app runs.
     """
     catalog = catalog or ThemeCatalog.load()
+    chosen, notices = _theme(catalog, theme)
+    monitor = ClusterMonitor(cluster, interval=interval, local=local)
+    link = None if local else cluster_link(cluster, monitor, recorder, scenario_recorder, record)
+    return ClusterApp(MonitorSource(monitor, exporter), catalog, chosen, read_only, notices,
+                      session=link.drills if link else None, start_drill=drill,
+                      gamedays=link.gamedays if link else None, start_scenario=scenario)
+
+
+def build_several_app(clusters: Sequence[Cluster], *, theme: str | None = None, read_only: bool = False,
+                      interval: float | None = None, catalog: ThemeCatalog | None = None) -> ClusterApp:
+    """The app monitoring several clusters at once (`monitor a.yaml b.yaml`): each its own
+    monitor (its own SSH settings and interval, `interval` overriding them all) and its own
+    chaos, drill and game-day sessions (its own guards), merged by a MultiSource."""
+    catalog = catalog or ThemeCatalog.load()
+    chosen, notices = _theme(catalog, theme)
+    monitors = {cluster.name: ClusterMonitor(cluster, interval=interval) for cluster in clusters}
+    links = [cluster_link(cluster, monitors[cluster.name]) for cluster in clusters]
+    source = MultiSource({name: MonitorSource(monitor) for name, monitor in monitors.items()})
+    return ClusterApp(source, catalog, chosen, read_only, notices, links=links)
+
+
+def cluster_link(cluster: Cluster, monitor: ClusterMonitor, recorder: Recorder | None = None,
+                 scenario_recorder: ScenarioRecorderFn | None = None, record: bool = True) -> ClusterLink:
+    """Chaos, drills and game days on `cluster`, on its monitor's connections; each run
+    recorded in the cluster's history (by `recorder`, else clustertui/history; none if
+    not `record`)."""
+    if record and recorder is None:
+        recorder = DrillRecorder(cluster, "tui")
+    chaos = ChaosSession.for_monitor(cluster, monitor)
+    days = scenario_recorder or (ScenarioRecorder(cluster, "tui") if record else None)
+    return ClusterLink(DrillSession.for_monitor(chaos, monitor, recorder),
+                       GamedaySession.for_monitor(chaos, monitor, days))
+
+
+def _theme(catalog: ThemeCatalog, theme: str | None) -> tuple[str, list[str]]:
+    """The theme to start with and the notices about themes that did not load (also on
+    stderr, where they stay readable after exit)."""
     chosen = catalog.resolve(theme)
     notices = catalog.errors
     if theme is not None and chosen != theme:
         notices = [*notices, f"theme {theme!r} could not be loaded; using {chosen!r}"]
     for notice in notices:
         print(f"clustertui: warning: {printable(notice)}", file=sys.stderr)
-    monitor = ClusterMonitor(cluster, interval=interval, local=local)
-    if record and recorder is None and not local:
-        recorder = DrillRecorder(cluster, "tui")
-    chaos = None if local else ChaosSession.for_monitor(cluster, monitor)
-    session = None if chaos is None else DrillSession.for_monitor(chaos, monitor, recorder)
-    days = scenario_recorder or (ScenarioRecorder(cluster, "tui") if record and not local else None)
-    gamedays = None if chaos is None else GamedaySession.for_monitor(chaos, monitor, days)
-    return ClusterApp(MonitorSource(monitor, exporter), catalog, chosen, read_only, notices, session=session,
-                      start_drill=drill, gamedays=gamedays, start_scenario=scenario)
+    return chosen, notices
 
 
 def run_app(app: ClusterApp, headless: bool = False) -> int:
@@ -89,14 +121,17 @@ class NoTerminal(Exception):
                          "`clustertui check` or `clustertui report`")
 
 
-def run_monitor(cluster: Cluster, **options: object) -> int:
+def run_monitor(cluster: Cluster | Sequence[Cluster], **options: object) -> int:
     """Raises UnknownTheme, then NoTerminal, before anything starts: a misspelt --theme is
-    the user's mistake to hear about whether or not there is a terminal to draw on."""
+    the user's mistake to hear about whether or not there is a terminal to draw on.
+    Several clusters: one app over all of them (build_several_app)."""
     catalog = ThemeCatalog.load()
     catalog.resolve(options.get("theme"))  # type: ignore[arg-type]
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NoTerminal
-    return run_app(build_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
+    if isinstance(cluster, Cluster):
+        return run_app(build_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
+    return run_app(build_several_app(cluster, catalog=catalog, **options))  # type: ignore[arg-type]
 
 
 def run_drill_app(cluster: Cluster, drill: Drill, recorder: Recorder | None,

@@ -67,8 +67,9 @@ class DetailScreen(Screen):
             view = snapshot.node(self.node)
         except KeyError:
             return
-        self.query_one(NodeHeader).show(view, snapshot.thresholds)
-        self.query_one(CoreBars).show(view.sample.cores if view.sample else (), snapshot.thresholds.cpu)
+        thresholds = snapshot.part(view.cluster).thresholds  # its own cluster's, with several shown
+        self.query_one(NodeHeader).show(view, thresholds)
+        self.query_one(CoreBars).show(view.sample.cores if view.sample else (), thresholds.cpu)
         self.query_one(ServicesTable).show(view.services)
         self.show_faults()
         self._draw_charts(self.read_series(self.node, WINDOW), snapshot.t)

@@ -31,6 +31,7 @@ from clustertui.managers.view import all_ok
 from clustertui.managers.views import ManagerView
 from clustertui.report.escape import terminal
 from clustertui.tui import keys, messages
+from clustertui.tui.multi_source import qualified
 from clustertui.tui.palette import Palette
 
 if TYPE_CHECKING:
@@ -73,9 +74,11 @@ class ManagersScreen(Screen[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("managers")
 
-    def __init__(self, palette: Palette) -> None:
+    def __init__(self, palette: Palette, cluster: str | None = None) -> None:
+        """`cluster`: with several clusters shown, the one whose managers this shows."""
         super().__init__(id="managers-screen")
         self.palette = palette
+        self.cluster = cluster
         self._shown: dict[str, Cells] = {}
         self._row_nodes: dict[str, str] = {}  # row key -> the node Enter opens
 
@@ -103,9 +106,12 @@ class ManagersScreen(Screen[None]):
         """The snapshot's managers and findings. The same rows as before: each cell that
         changed is updated in place, by row and column key. Rows that came or went: the table
         is rebuilt in order (findings first, then manager order), the cursor kept on its row."""
+        if self.cluster is not None:  # its own cluster's managers, its nodes as the app names them
+            snapshot = snapshot.part(self.cluster)
         listed = list(table_rows(snapshot.managers, snapshot.findings))
         rows = {key: cells for key, cells, _ in listed}
-        self._row_nodes = {key: node for key, _, node in listed if node}
+        self._row_nodes = {key: node if self.cluster is None else qualified(self.cluster, node)
+                           for key, _, node in listed if node}
         self._head(snapshot)
         if rows == self._shown:
             return

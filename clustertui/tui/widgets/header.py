@@ -1,5 +1,9 @@
 """The cluster header: name and type, quorum, endpoints, active faults, mode and time.
 
+With several clusters (tui/multi_source.py) the first line gives each cluster's health in
+turn (`lab 8/8 up · lab-ha 3/3 up`, a lost quorum in red) and the endpoints are named
+`cluster/endpoint`.
+
 Two lines: the first says whether the cluster as a whole is fine, the second how each
 shared endpoint answers.  Both are cut with an ellipsis on narrow terminals, never wrapped.
 The time is the snapshot's, so a frozen display is visibly frozen.
@@ -44,10 +48,13 @@ class ClusterHeader(PalettedWidget):
         style = self.palette.style
         quorum = snap.health.quorum
         first = Text(no_wrap=True, overflow="ellipsis", end="")
-        first.append(f" {snap.name}", "bold")
-        first.append(f" {snap.cluster_type}", style("stale"))
-        first.append("  │ ", style("stale"))
-        first.append(quorum.describe(), style("ok" if quorum.holds else "bad-bold"))
+        if snap.parts:
+            _per_cluster(first, snap, self.palette)
+        else:
+            first.append(f" {snap.name}", "bold")
+            first.append(f" {snap.cluster_type}", style("stale"))
+            first.append("  │ ", style("stale"))
+            first.append(quorum.describe(), style("ok" if quorum.holds else "bad-bold"))
         first.append("  │ ", style("stale"))
         first.append(f"faults {snap.active_faults}", style("warn" if snap.active_faults else "plain"))
         if self.frozen:
@@ -89,3 +96,15 @@ def _right_aligned(line: Text, right: str, width: int) -> Text:
     line.append(" " * (room - line.cell_len))
     line.append(right + " ", "bold")
     return line
+
+
+def _per_cluster(line: Text, snap: ClusterSnapshot, palette: Palette) -> None:
+    """` lab 8/8 up · lab-ha 3/3 up`: each cluster's nodes up and, when lost, its quorum."""
+    style = palette.style
+    for index, part in enumerate(snap.parts):
+        quorum = part.health.quorum
+        line.append(" · " if index else " ", style("stale"))
+        line.append(part.name, "bold")
+        line.append(f" {quorum.up}/{quorum.total} up", style("ok" if quorum.holds else "bad-bold"))
+        if not quorum.holds:
+            line.append(" QUORUM LOST", style("bad-bold"))
