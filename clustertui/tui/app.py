@@ -227,7 +227,8 @@ class ClusterApp(GamedayActions):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.chaos_off, local=self.chaos is None))
+            several = self.latest is not None and bool(self.latest.parts)
+            self.push_screen(HelpScreen(self.chaos_off, local=self.chaos is None, several=several))
 
     def _act_on_cursor(self) -> str | None:
         """Several clusters: act on the cluster of the node under the cursor; its name."""

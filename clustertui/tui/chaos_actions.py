@@ -102,14 +102,15 @@ class ChaosActions(App[None]):
 
     @on(messages.OpenChaosMenu)
     def open_chaos_menu(self, message: messages.OpenChaosMenu) -> None:
+        if not self._may_act() or self.drills is None:
+            return
         clusters = cluster_of(message.nodes)
         if len(clusters) > 1:
             self.notify("the marked nodes are in several clusters: chaos acts on one cluster at a time "
                         "(mark nodes of one cluster)", severity="warning", timeout=6)
             return
         self.act_on(next(iter(clusters), None))
-        if not self._may_act() or self.drills is None:
-            return
+        assert self.drills is not None
         part = self.latest.part(self.drills.cluster.name) if self.latest else None
         by_name = {view.name: view for view in part.nodes} if part else {}
         faulted = {row.node for row in self.fault_rows()}

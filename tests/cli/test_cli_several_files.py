@@ -1,4 +1,4 @@
-"""`check` and `report` with several cluster files, offline: every file is validated before
+"""`check`, `report` and `monitor` with several cluster files, offline: every file is validated before
 anything connects, each cluster keeps its usual output, and `report -o` needs `{cluster}`."""
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_report_of_several_files_needs_cluster_in_output(run: Run, two: tuple[Pa
     assert done.returncode == 2
     assert done.stderr.strip() == (f"clustertui: error: -o {tmp_path / 'r.html'}: 2 files make one report per "
                                    "cluster: put {cluster} in -o, e.g. -o report-{cluster}.html")
-    metrics = run("report", *map(str, two), "--duration", "1s", "-o", "r-{cluster}.json", "--metrics", "127.0.0.1:0")
+    metrics = run("report", *map(str, two), "--duration", "1s", "-o", "r-{cluster}.json", "--metrics", "127.0.0.1:9108")
     assert metrics.returncode == 2 and "--metrics serves one cluster" in metrics.stderr
 
 
@@ -105,3 +105,29 @@ def test_one_file_takes_cluster_in_output_too(run: Run, two: tuple[Path, Path], 
     done = run("report", str(two[1]), "--duration", "1s", "-o", str(tmp_path / "r-{cluster}.md"))
     assert done.returncode == 3 and f"wrote {tmp_path / 'r-d.md'}: 3 nodes (0 sampled)" in done.stderr
     assert (tmp_path / "r-d.md").exists() and not list(tmp_path.glob("r-{*"))
+
+
+def test_monitor_of_several_files_refuses_a_repeated_name_and_a_bad_file(run: Run, two: tuple[Path, Path],
+                                                                        tmp_path: Path) -> None:
+    same = tmp_path / "same.yaml"
+    same.write_text(CLOSED_CLUSTER)
+    done = run("monitor", str(two[0]), str(same))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"clustertui: error: {same}: cluster name 'c' is also {two[0]}'s; each file on the command line needs its "
+        "own cluster name (the `name:` field)"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CLOSED_CLUSTER.replace("type: majority", "type: nope"))
+    done = run("monitor", str(two[0]), str(bad))
+    assert done.returncode == 2 and done.stderr.splitlines() == [
+        f"clustertui: error: {bad}:3: type: expected one of 'majority', 'shared-disk' or 'single-node', found 'nope'"]
+
+
+def test_monitor_of_several_files_loads_them_all_then_wants_a_terminal(run: Run, two: tuple[Path, Path]) -> None:
+    # both files valid: what stops it here is the missing terminal, as with one file
+    done = run("monitor", *map(str, two))
+    assert done.returncode == 2 and "the monitor needs a terminal" in done.stderr
+    metrics = run("monitor", *map(str, two), "--metrics", "127.0.0.1:9108")
+    assert metrics.returncode == 2
+    assert metrics.stderr.strip() == ("clustertui: error: --metrics takes one cluster file: run one "
+                                      "`clustertui serve FILE --metrics` per cluster")

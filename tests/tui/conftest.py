@@ -19,11 +19,13 @@ from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries
 from clustertui.gameday.runner import ScenarioRunner
 from clustertui.gameday.session import GamedaySession
 from clustertui.tui.app import ClusterApp
+from clustertui.tui.cluster_links import ClusterLink
+from clustertui.tui.multi_source import MultiSource
 from clustertui.tui.source import ReplaySource
 from clustertui.tui.themes import BUILTIN_DIR, ThemeCatalog
 from tests.support.gameday import FakeMonitor
 from tests.tui.fakes import FakeChaos, FakeRunner
-from tests.tui.tui_state import incident, load_state
+from tests.tui.tui_state import LAB_HA_STATE, incident, load_state
 
 NEVER = 3600.0  # a replay interval no test waits for: ticks happen only when a test asks
 LAB_FILE = Path(__file__).resolve().parents[2] / "sample_clusters" / "lab.yaml"
@@ -151,3 +153,49 @@ def lab_keys_at_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(state / "id_ed25519")], check=True)
     (state / "known_hosts").write_text("")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+# -- several clusters in one view (tests/tui/test_tui_several*.py) --------------------------
+
+LAB_HA_FILE = LAB_FILE.with_name("lab-ha.yaml")
+
+
+@pytest.fixture(scope="session")
+def lab_ha_cluster() -> Cluster:
+    return load_cluster(LAB_HA_FILE, check_files=False)
+
+
+@pytest.fixture(scope="session")
+def recorded_ha() -> tuple[ClusterSnapshot, dict[str, NodeSeries]]:
+    """lab-ha.yaml's cluster, recorded healthy from the real lab (record_lab_state.py --ha)."""
+    return load_state(LAB_HA_STATE)
+
+
+@pytest.fixture
+def several_chaos(lab_cluster, lab_ha_cluster, tmp_path) -> dict[str, FakeChaos]:
+    """A fake chaos engine per cluster, each with its own audit log."""
+    return {cluster.name: FakeChaos(cluster, audit=AuditLog(tmp_path / f"audit-{cluster.name}.jsonl"))
+            for cluster in (lab_cluster, lab_ha_cluster)}
+
+
+@pytest.fixture
+def make_several_app(recorded, recorded_ha, builtin_themes, lab_cluster, lab_ha_cluster, several_chaos,
+                     tmp_path) -> Callable[..., ClusterApp]:
+    """lab.yaml and lab-ha.yaml in one app: each cluster its replayed recording and its own
+    real chaos and drill sessions on its own fake engine (`several_chaos`)."""
+
+    def make(frames: Sequence[ClusterSnapshot] | None = None, ha_frames: Sequence[ClusterSnapshot] | None = None,
+             read_only: bool = False, chaos: dict[str, FakeChaos] | None = None) -> ClusterApp:
+        engines = chaos or several_chaos
+        links = []
+        for cluster in (lab_cluster, lab_ha_cluster):
+            session = ChaosSession(cluster, engines[cluster.name])  # type: ignore[arg-type]
+            runner = partial(FakeRunner, cluster, seconds=0.2)
+            links.append(ClusterLink(DrillSession(session, runner, reports_dir=tmp_path / "drills")))  # type: ignore[arg-type]
+        source = MultiSource({
+            lab_cluster.name: ReplaySource(frames or [recorded[0]], recorded[1], interval=NEVER),
+            lab_ha_cluster.name: ReplaySource(ha_frames or [recorded_ha[0]], recorded_ha[1], interval=NEVER),
+        })
+        return ClusterApp(source, builtin_themes, read_only=read_only, links=links)
+
+    return make

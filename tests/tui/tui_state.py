@@ -19,6 +19,7 @@ from clustertui.engine.snapshot import ClusterSnapshot, NodeSeries, NodeView, Se
 from clustertui.transport.states import NodeState
 
 LAB_STATE = Path(__file__).parent / "data" / "lab_state.json"
+LAB_HA_STATE = Path(__file__).parent / "data" / "lab_ha_state.json"  # lab-ha.yaml, healthy (`--ha`)
 _SNAPSHOT = TypeAdapter(ClusterSnapshot)
 _SERIES = TypeAdapter(dict[str, NodeSeries])
 

@@ -23,13 +23,24 @@ MOUSE = (
     ("footer", "click a key to run it"),
 )
 
+#: Shown when the app watches several clusters (`clustertui monitor a.yaml b.yaml`).
+SEVERAL = (
+    ("cluster/node", "rows name each node with its cluster; the header gives each cluster's nodes up"),
+    ("cluster:NAME", "in the filter (/): only that cluster's nodes (the exact name)"),
+    ("c x", "chaos, drills and game days act on the node's own cluster, with that cluster's guards"),
+    ("H q", "halt and the revert on quit act on every cluster, each by its own policy"),
+    ("M v h", "managers, coverage and history of the cluster of the node under the cursor"),
+)
 
-def help_table(chaos_off: bool, local: bool = False) -> Group:
+
+def help_table(chaos_off: bool, local: bool = False, several: bool = False) -> Group:
     """Every key that works here (no chaos key with `chaos_off`, no faults key for this
     machine alone), by scope, then the mouse: a title and a two-column grid per scope, the
     key columns all as wide as the widest key (a title must not widen them)."""
     sections = [(title, [(keys.key_text(key), key.help) for key in keys.keys(scope, chaos_off, local)])
                 for scope, title in keys.SCOPES.items()]
+    if several:
+        sections.append(("Several clusters", list(SEVERAL)))
     sections.append(("Mouse", list(MOUSE)))
     width = max(len(key) for _, rows in sections for key, _ in rows)
     parts: list[Text | Table] = []
@@ -50,11 +61,12 @@ class HelpScreen(Modal[None]):
     box_title = "clustertui keys"
     hint = "esc closes"
 
-    def __init__(self, chaos_off: bool, local: bool = False) -> None:
+    def __init__(self, chaos_off: bool, local: bool = False, several: bool = False) -> None:
         super().__init__(id="help")
         self.chaos_off = chaos_off
         self.local = local
+        self.several = several
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(help_table(self.chaos_off, self.local))
+            yield Static(help_table(self.chaos_off, self.local, self.several))
