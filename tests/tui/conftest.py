@@ -173,8 +173,10 @@ def recorded_ha() -> tuple[ClusterSnapshot, dict[str, NodeSeries]]:
 
 @pytest.fixture
 def several_chaos(lab_cluster, lab_ha_cluster, tmp_path) -> dict[str, FakeChaos]:
-    """A fake chaos engine per cluster, each with its own audit log."""
-    return {cluster.name: FakeChaos(cluster, audit=AuditLog(tmp_path / f"audit-{cluster.name}.jsonl"))
+    """A fake chaos engine per cluster, each with its own audit log, guarding by its own
+    cluster's policy and ledger."""
+    return {cluster.name: FakeChaos(cluster, audit=AuditLog(tmp_path / f"audit-{cluster.name}.jsonl"),
+                                    guard_ledger=True)
             for cluster in (lab_cluster, lab_ha_cluster)}
 
 

@@ -127,10 +127,14 @@ class NodeConnection:
 
 class FakeChaos:
     def __init__(
-        self, cluster: Cluster, refuse: str | None = None, by: str = "tester@host", audit: AuditLog | None = None
+        self, cluster: Cluster, refuse: str | None = None, by: str = "tester@host", audit: AuditLog | None = None,
+        guard_ledger: bool = False,
     ) -> None:
         self.cluster = cluster
         self.refuse = refuse  # a guard's refusal for every plan
+        # The real policy guards too (chaos enabled, allowed roles), and the real blast radius
+        # counting the faults in this fake's ledger, as Chaos.plan counts the nodes' ledgers.
+        self.guard_ledger = guard_ledger
         self.by = by
         self.revert_on_exit = True
         self.applied: dict[str, str] = {}
@@ -171,9 +175,15 @@ class FakeChaos:
         checked = check_request(self.cluster, request)  # the real validation: InvalidInput
         if self.refuse:
             raise Refused(self.refuse)
+        faulted = set(pending)
+        if self.guard_ledger:
+            refusal = guards.policy_refusal(self.cluster, checked.node)
+            if refusal is not None:
+                raise Refused(refusal)
+            faulted |= {fault.node for fault in self.ledger.values()}
         # the real guards, on the nodes of the same action (the ledgers are the tests' own)
         reachable = {node.name for node in self.cluster.nodes}
-        refusal = guards.network_refusal(self.cluster, checked.node.name, reachable, pending, force=force)
+        refusal = guards.network_refusal(self.cluster, checked.node.name, reachable, faulted, force=force)
         if refusal is not None:
             raise Refused(refusal)
         self._count += 1
