@@ -11,14 +11,17 @@ from textual.widgets import Input, Static
 
 from clustertui.engine.health import ClusterHealth, quorum_for
 from clustertui.transport.states import NodeState
+from clustertui.tui.multi_source import MultiSource, merge
 from clustertui.tui.screens.confirm import ConfirmScreen
 from clustertui.tui.screens.detail import DetailScreen
 from clustertui.tui.screens.fault_form import FaultForm
 from clustertui.tui.screens.managers import ManagersScreen
+from clustertui.tui.source import ReplaySource
 from clustertui.tui.widgets.header import ClusterHeader
 from clustertui.tui.widgets.node_table import NodeTable
 from tests.support.pilot import open_menu
 from tests.support.waiting import until
+from tests.tui.managers_state import with_managers
 from tests.tui.tui_state import with_node
 
 LAB = ["lab/lb1", "lab/lb2", "lab/web1", "lab/web2", "lab/web3", "lab/db1", "lab/db2", "lab/db3"]
@@ -177,3 +180,30 @@ async def test_detail_and_managers_show_the_nodes_own_cluster(make_several_app) 
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen) and app.screen.node == "lab-ha/ha2"
         assert app.source.series("lab-ha/ha2", 60).times  # its own cluster's recorded history
+
+
+def test_the_merge_names_every_node_event_finding_and_manager_by_its_cluster(recorded, recorded_ha) -> None:
+    lab = with_managers(recorded[0])  # keepalived's split brain: a finding naming lb1 and lb2
+    merged = merge([lab, recorded_ha[0]])
+    assert merged.parts == (lab, recorded_ha[0]) and merged.part("lab-ha") is recorded_ha[0]
+    assert [f.manager for f in merged.findings] == [f"lab/{f.manager}" for f in lab.findings]
+    assert {n for f in merged.findings for n in f.nodes} == {f"lab/{n}" for f in lab.findings for n in f.nodes}
+    assert {m.manager for m in merged.managers} == {f"lab/{m.manager}" for m in lab.managers} | {
+        "lab-ha/pacemaker", "lab-ha/address"}
+    assert all(e.node is None or e.node.split("/")[0] in ("lab", "lab-ha") for e in merged.events)
+    assert [e.t for e in merged.events] == sorted(e.t for e in merged.events)
+    assert len(merged.events) == len(lab.events) + len(recorded_ha[0].events)
+    assert merged.health.quorum.holds and merged.active_faults == 0
+    lost = merge([lab, ha_down(ha_down(dataclasses.replace(recorded_ha[0], cluster_type="majority"), "ha2"),
+                               "ha3", up=1)])
+    assert not lost.health.quorum.holds  # one cluster's lost quorum: the merge's does not hold
+
+
+def test_the_source_routes_history_and_reconnects_to_the_nodes_cluster(recorded, recorded_ha) -> None:
+    lab, ha = ReplaySource([recorded[0]], recorded[1]), ReplaySource([recorded_ha[0]], recorded_ha[1])
+    source = MultiSource({"lab": lab, "lab-ha": ha})
+    assert source.series("lab-ha/ha1", 60) == recorded_ha[1]["ha1"]
+    assert source.series("lab/web1", 60) == recorded[1]["web1"]
+    source.retry("lab-ha/ha2")
+    assert ha.retried == ["ha2"] and lab.retried == []
+    assert source.set_interval(2.0) == 2.0 and lab.interval == ha.interval == 2.0
