@@ -108,10 +108,18 @@ def assert_passed(lab, code: int, data: dict, stderr: str) -> None:
 
 
 def test_web_node_loss(lab, tmp_path: Path) -> None:
+    """... and its stop condition, armed all along (the shared address below 50 % over 1 s),
+    never trips on a healthy failover: the fault is held to the end, not stopped."""
+    from clustertui.config import load_cluster
+
+    [armed] = load_cluster(lab.cluster_file).drills["web-node-loss"].abort_when
+    assert armed.text() == "availability_below=0.5,over=1s"
     before = haproxy_downs()
     code, data, stderr = run_drill(lab, "web-node-loss", tmp_path)
     assert_passed(lab, code, data, stderr)
     assert data["availability"] >= 0.95
+    assert data["stop"] is None
+    assert next(p for p in data["phases"] if p["name"] == "fault")["duration_s"] >= 8  # held to the end
     # HAProxy took the killed node out (its health check marked it DOWN at least once).
     after = haproxy_downs()
     assert after[data["target"]] > before[data["target"]], (before, after)

@@ -11,6 +11,10 @@
 
 One test, because each drill costs the lab's only slot ~15 s and the three runs serve
 both commands (the figures of the flags are checked without the lab in tests/history).
+The first two runs hold the fault 4 s instead of the sample's 8 s (a copy of the lab's
+file): HAProxy takes the node out ~2 s after the kill, so the figures the history and the
+coverage are checked against are all measured well inside the hold; the slow run keeps
+the sample's 8 s, its failover waiting for HAProxy's check timeouts.
 """
 
 from __future__ import annotations
@@ -67,32 +71,44 @@ def assert_coverage_after_one_kill(file: Path, env: dict[str, str]) -> None:
     assert all(line.split()[1:] in ([], ["n/a"]) for line in text[1:-1] if not line.startswith("nginx"))
 
 
+KILL, HOLD = "fault: {kind: kill, service: nginx}", "hold: 8s"
+
+
+def lab_copy(lab, tmp_path: Path, old: str, new: str) -> Path:
+    """The lab's file with web-node-loss's first `old` (which comes before any other drill's)
+    replaced by `new`."""
+    text = Path(lab.cluster_file).read_text()
+    assert text.count(old) >= 1 and text.index(old) < text.index("  lb-failover:"), old
+    path = tmp_path / f"lab-{new.split(':')[0]}.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
 def test_runs_fill_coverage_and_history_and_a_slower_failover_is_flagged(lab, tmp_path: Path) -> None:
     db = tmp_path / "history.sqlite"
     env = {"CLUSTERTUI_HISTORY": str(db)}
+    assert Path(lab.cluster_file).read_text().count(KILL) == 2  # web-node-loss's comes first
+    file = lab_copy(lab, tmp_path, HOLD, "hold: 4s")
 
-    scheduled_run(lab.cluster_file, env)
+    scheduled_run(file, env)
     with HistoryStore(db) as store:
         [first] = store.runs("lab")
     assert (first.name, first.origin, first.verdict) == ("web-node-loss", "schedule", "passed")
-    assert_coverage_after_one_kill(lab.cluster_file, env)
+    assert_coverage_after_one_kill(file, env)
 
-    code, report, run_id = drill(lab.cluster_file, db, tmp_path / "run.json")
+    code, report, run_id = drill(file, db, tmp_path / "run.json")
     assert code == 0, report["reason"]
-    done = run_cli("history", str(lab.cluster_file), "web-node-loss", "--json", env=env)
+    done = run_cli("history", str(file), "web-node-loss", "--json", env=env)
     assert done.returncode == 0, done.stderr
     [shown] = json.loads(done.stdout)["drills"]
     assert [r["id"] for r in shown["runs"]] == [first.id, run_id]
     for field in FIGURES:
         assert shown["runs"][1][field] == report[field], (field, shown["runs"][1][field], report[field])
     assert all(row["flags"] == [] for row in shown["runs"])
-    table = run_cli("history", str(lab.cluster_file), env=env)
+    table = run_cli("history", str(file), env=env)
     assert table.returncode == 0 and "web-node-loss: 2 runs, 2 passed" in table.stdout
 
-    slow_file = tmp_path / "lab-slow-failover.yaml"
-    text = Path(lab.cluster_file).read_text()
-    assert text.count("fault: {kind: kill, service: nginx}") == 2  # web-node-loss's comes first
-    slow_file.write_text(text.replace("fault: {kind: kill, service: nginx}", "fault: {kind: block-port, service: nginx}", 1))
+    slow_file = lab_copy(lab, tmp_path, KILL, "fault: {kind: block-port, service: nginx}")
     _code, slow, slow_id = drill(slow_file, db, tmp_path / "slow.json")
     baseline = [shown["runs"][0]["time_to_failover_s"], report["time_to_failover_s"]]
     assert slow["time_to_failover_s"] is not None and slow["time_to_failover_s"] > 1.5 * max(baseline), (slow, baseline)
