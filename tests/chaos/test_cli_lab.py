@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from clustertui.chaos import AuditLog
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, run_cli_all, run_cli_here
 from tests.support.clusters import CANARY, PAYLOADS, write_cluster
 from tests.support.nodes import leftovers, sh
 from tests.support.paths import LAB_FILE
@@ -60,17 +60,20 @@ def test_dry_run_prints_the_exact_commands_and_changes_nothing(lab, audit_log: P
         ("kill", "web1", "--service", "nginx"),
     ]
     before = snapshot(lab, "web1")
-    for kind, node, *params in cases:
-        result = run_cli("chaos", str(LAB_FILE), "apply", kind, "--node", node, *params, "--dry-run")
+    # Seven independent dry runs, side by side (each a fresh process, as a user runs it).
+    *results, text_run, json_run = run_cli_all([
+        *(("chaos", str(LAB_FILE), "apply", kind, "--node", node, *params, "--dry-run") for kind, node, *params in cases),
+        ("chaos", str(LAB_FILE), "apply", "block-port", "--node", "web1", "--port", "80", "--dry-run"),
+        ("chaos", str(LAB_FILE), "apply", "partition", "--node", "web1", "--dry-run", "--json"),
+    ])
+    for result in results:
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         for section in ("precheck:", "ledger:", "timer:", "apply:", "verify:", "revert:"):
             assert section in result.stderr
-    text = run_cli("chaos", str(LAB_FILE), "apply", "block-port", "--node", "web1", "--port", "80", "--dry-run").stderr
+    text = text_run.stderr
     assert "iptables -w 5 -I INPUT 1 -j ctui-f-" in text and "setsid nohup sh -c" in text
-    as_json = json.loads(
-        run_cli("chaos", str(LAB_FILE), "apply", "partition", "--node", "web1", "--dry-run", "--json").stdout
-    )
+    as_json = json.loads(json_run.stdout)
     assert as_json["dry_run"] is True and "trap '' HUP PIPE" in as_json["apply_script"]
     assert as_json["commands"]["apply"][-1].startswith("iptables -w 5 -I OUTPUT 1 -j ctui-")
     assert snapshot(lab, "web1") == before
@@ -92,8 +95,9 @@ def test_apply_prints_the_id_status_sees_it_revert_reverts_it(lab, roomy_file, a
         assert leftovers(lab, "web2", fault_id) == []
         again = chaos(roomy_file, "revert", fault_id)
         assert again.returncode == 1 and f"no fault {fault_id} in any node's ledger" in again.stdout
-    finally:
-        chaos(roomy_file, "revert", fault_id)
+    except BaseException:
+        chaos(roomy_file, "revert", fault_id)  # only when the test's own revert did not happen
+        raise
     apply, revert = [r for r in AuditLog(audit_log).read() if r["action"] in ("apply", "revert")][:2]
     for record in (apply, revert):
         for key in ("time", "user", "host", "cluster", "node", "fault", "params", "commands", "result", "revert_result"):
@@ -107,25 +111,29 @@ def test_apply_prints_the_id_status_sees_it_revert_reverts_it(lab, roomy_file, a
 
 def test_guards_refuse_with_exit_3(lab, ghost_file, tmp_path: Path, audit_log: Path) -> None:
     disabled = write_cluster(tmp_path / "off.yaml", enabled=False)
-    result = chaos(disabled, "apply", "cpu-hog", "--node", "web1", "--yes")
-    assert result.returncode == 3 and "chaos is disabled in off.yaml" in error_line(result)
-
     db_only = write_cluster(tmp_path / "db.yaml", allow_roles=["db"])
-    result = chaos(db_only, "apply", "cpu-hog", "--node", "web1", "--yes")
-    assert result.returncode == 3 and "web1 (roles: web) may not be faulted" in error_line(result)
+    # Every call is refused (or only plans): none changes a node, so they run side by side.
+    off, wrong_role, quorum, forced, planned_without, unreachable, no_yes = run_cli_all([
+        ("chaos", str(disabled), "apply", "cpu-hog", "--node", "web1", "--yes"),
+        ("chaos", str(db_only), "apply", "cpu-hog", "--node", "web1", "--yes"),
+        ("chaos", str(ghost_file), "apply", "cpu-hog", "--node", "web1", "--dry-run"),
+        ("chaos", str(ghost_file), "apply", "cpu-hog", "--node", "web1", "--dry-run", "--force"),
+        ("chaos", str(ghost_file), "apply", "cpu-hog", "--node", "ghost1", "--dry-run", "--force"),
+        ("chaos", str(ghost_file), "apply", "cpu-hog", "--node", "ghost1", "--yes", "--force"),
+        ("chaos", str(LAB_FILE), "apply", "cpu-hog", "--node", "web1"),  # no --yes, and stdin is not a terminal
+    ])
+    assert off.returncode == 3 and "chaos is disabled in off.yaml" in error_line(off)
+    assert wrong_role.returncode == 3 and "web1 (roles: web) may not be faulted" in error_line(wrong_role)
 
-    result = chaos(ghost_file, "apply", "cpu-hog", "--node", "web1", "--dry-run")
-    assert result.returncode == 3
-    assert "quorum guard: with web1 faulted, 7 of 14 nodes would be healthy" in error_line(result)
-    assert chaos(ghost_file, "apply", "cpu-hog", "--node", "web1", "--dry-run", "--force").returncode == 0
+    assert quorum.returncode == 3
+    assert "quorum guard: with web1 faulted, 7 of 14 nodes would be healthy" in error_line(quorum)
+    assert forced.returncode == 0
 
-    result = chaos(ghost_file, "apply", "cpu-hog", "--node", "ghost1", "--dry-run", "--force")
-    assert result.returncode == 0 and "ghost1 is unreachable: connection refused; planned without it" in result.stderr
-    result = chaos(ghost_file, "apply", "cpu-hog", "--node", "ghost1", "--yes", "--force")
-    assert result.returncode == 3 and "ghost1 is unreachable: connection refused" in error_line(result)
+    assert planned_without.returncode == 0
+    assert "ghost1 is unreachable: connection refused; planned without it" in planned_without.stderr
+    assert unreachable.returncode == 3 and "ghost1 is unreachable: connection refused" in error_line(unreachable)
 
-    result = chaos(LAB_FILE, "apply", "cpu-hog", "--node", "web1")  # no --yes, and stdin is not a terminal
-    assert result.returncode == 3 and "pass --yes" in error_line(result)
+    assert no_yes.returncode == 3 and "pass --yes" in error_line(no_yes)
 
     refusals = [r for r in AuditLog(audit_log).read() if str(r["result"]).startswith("refused")]
     assert len(refusals) == 5 and all(r["user"] and r["cluster"] == "lab" for r in refusals)
@@ -136,13 +144,18 @@ def test_blast_radius_counts_the_nodes_ledgers(lab) -> None:
     assert first.returncode == 0, first.stderr
     fault_id = first.stdout.strip()
     try:
-        # A fresh process with no memory of the first fault: the count comes from db1's ledger.
-        second = chaos(LAB_FILE, "apply", "cpu-hog", "--node", "db2", "--dry-run",
-                       env={"CLUSTERTUI_FAULTS_DIR": "/nonexistent/clustertui-test"})
+        # Two dry runs side by side.  A fresh process with no memory of the first fault: the
+        # count comes from db1's ledger.  A second fault on the same node does not widen the
+        # blast radius.
+        with ThreadPoolExecutor(2) as pool:
+            other = pool.submit(chaos, LAB_FILE, "apply", "cpu-hog", "--node", "db2", "--dry-run",
+                                env={"CLUSTERTUI_FAULTS_DIR": "/nonexistent/clustertui-test"})
+            same = pool.submit(chaos, LAB_FILE, "apply", "disk-fill", "--node", "db1", "--path", "/tmp", "--mb", "1",
+                               "--dry-run")
+            second, same_node = other.result(), same.result()
         assert second.returncode == 3
         assert "blast radius: 1 node(s) already faulted (db1)" in error_line(second)
-        # A second fault on the same node does not widen the blast radius.
-        assert chaos(LAB_FILE, "apply", "disk-fill", "--node", "db1", "--path", "/tmp", "--mb", "1", "--dry-run").returncode == 0
+        assert same_node.returncode == 0, same_node.stderr
     finally:
         assert chaos(LAB_FILE, "revert", fault_id).returncode == 0
     assert leftovers(lab, "db1", fault_id) == []
@@ -156,24 +169,19 @@ KIND_FOR = {"--service": "kill", "--peers": "partition", "--mode": "partition", 
 
 
 def test_metacharacters_never_reach_a_shell(lab, roomy_file) -> None:
-    """Each option gets each payload (through the real CLI): exit 2, and no canary anywhere."""
+    """Each option gets each payload (through the real CLI's entry point, in this process: the
+    same parsing and checks, without 48 interpreter start-ups): exit 2, and no canary anywhere."""
     sh(lab, "web1", f"rm -f {CANARY}")
-
-    def attempt(option: str, payload: str) -> tuple[str, str, int, str]:
-        kind = KIND_FOR.get(option, "cpu-hog")
-        args = ["apply", kind, "--node", "web1", option, payload, "--dry-run"]
-        if option == "--node":
-            args = ["apply", kind, "--node", payload, "--dry-run"]
-        result = chaos(roomy_file, *args)
-        return option, payload, result.returncode, result.stderr
-
-    jobs = [(option, payload) for option in OPTIONS for payload in PAYLOADS[:3]]
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda job: attempt(*job), jobs))
-    for option, payload, code, stderr in results:
-        assert code == 2, f"{option} {payload!r}: exit {code}\n{stderr}"
+    for option in OPTIONS:
+        for payload in PAYLOADS[:3]:
+            kind = KIND_FOR.get(option, "cpu-hog")
+            args = ["apply", kind, "--node", "web1", option, payload, "--dry-run"]
+            if option == "--node":
+                args = ["apply", kind, "--node", payload, "--dry-run"]
+            result = run_cli_here("chaos", str(roomy_file), *args)
+            assert result.returncode == 2, f"{option} {payload!r}: exit {result.returncode}\n{result.stderr}"
     for payload in PAYLOADS[:3]:
-        assert chaos(roomy_file, "revert", payload).returncode == 2
+        assert run_cli_here("chaos", str(roomy_file), "revert", payload).returncode == 2
     assert sh(lab, "web1", f"ls {CANARY} 2>/dev/null") == ""
     assert not Path(CANARY).exists()
 
@@ -213,13 +221,16 @@ def test_list_shows_the_catalog_and_why_not(lab, tmp_path: Path) -> None:
 
 
 def test_usage_errors_exit_2(lab, tmp_path: Path) -> None:
-    assert chaos(LAB_FILE, "apply", "cpu-hog", "--node", "web9", "--dry-run").returncode == 2
-    assert chaos(LAB_FILE, "apply", "nuke", "--node", "web1").returncode == 2
-    assert chaos(LAB_FILE, "revert").returncode == 2
-    assert chaos(LAB_FILE, "revert", "f-00000000", "--all").returncode == 2
-    missing = chaos(tmp_path / "missing.yaml", "status")
+    *usage, missing, unknown = run_cli_all([  # side by side: none changes anything
+        ("chaos", str(LAB_FILE), "apply", "cpu-hog", "--node", "web9", "--dry-run"),
+        ("chaos", str(LAB_FILE), "apply", "nuke", "--node", "web1"),
+        ("chaos", str(LAB_FILE), "revert"),
+        ("chaos", str(LAB_FILE), "revert", "f-00000000", "--all"),
+        ("chaos", str(tmp_path / "missing.yaml"), "status"),
+        ("chaos", str(LAB_FILE), "revert", "f-00000000"),
+    ])
+    assert [result.returncode for result in usage] == [2, 2, 2, 2], [result.stderr for result in usage]
     assert missing.returncode == 2 and error_line(missing)
-    unknown = chaos(LAB_FILE, "revert", "f-00000000")
     assert unknown.returncode == 1 and "no fault f-00000000 in any node's ledger" in unknown.stdout
 
 
