@@ -138,7 +138,9 @@ async def test_block_port_out_with_nft(lab, chaos) -> None:
     assert tcp_connects(lab, "web3", DB["db1"], 6379, attempts=2, timeout=1) == 2
     async with applied(chaos, "block-port", "web3", port=6379, direction="out", backend="nft") as plan:
         assert "tcp dport 6379 drop" in sh(lab, "web3", "nft list ruleset")
-        assert tcp_connects(lab, "web3", DB["db1"], 6379, attempts=2, timeout=1) == 0
+        blocked = await asyncio.gather(*(asyncio.to_thread(tcp_connects, lab, "web3", DB["db1"], 6379, 1, 1)
+                                         for _ in range(2)))  # two connects that time out, at once
+        assert blocked == [0, 0]
         await revert(chaos, plan)
     assert tcp_connects(lab, "web3", DB["db1"], 6379, attempts=2, timeout=1) == 2
     assert leftovers(lab, "web3", plan.id) == []
@@ -146,10 +148,11 @@ async def test_block_port_out_with_nft(lab, chaos) -> None:
 
 async def test_partition(lab, chaos) -> None:
     async with applied(chaos, "partition", "web3") as plan:
-        # The node cannot reach its peers, nor they it ...
-        assert tcp_connects(lab, "web3", WEB["web1"], 80, attempts=1, timeout=1) == 0
-        assert tcp_connects(lab, "web3", DB["db1"], 6379, attempts=1, timeout=1) == 0
-        assert tcp_connects(lab, "web1", WEB["web3"], 80, attempts=1, timeout=1) == 0
+        # The node cannot reach its peers, nor they it (three connects that time out, at once) ...
+        blocked = await asyncio.gather(*(asyncio.to_thread(tcp_connects, lab, source, address, port, 1, 1) for
+                                         source, address, port in (("web3", WEB["web1"], 80), ("web3", DB["db1"], 6379),
+                                                                   ("web1", WEB["web3"], 80))))
+        assert blocked == [0, 0, 0]
         # ... while the controller still reaches it over SSH (and is not partitioned at all).
         ssh = subprocess.run(lab.ssh_argv("web3", ["hostname"]), capture_output=True, text=True, timeout=10)
         assert ssh.stdout.strip() == "web3"

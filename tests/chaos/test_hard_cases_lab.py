@@ -140,10 +140,11 @@ def test_ctrl_c_on_hold_reverts_at_once(lab, roomy_file) -> None:
         assert time.monotonic() - started < TTL - 1, "Ctrl-C waited for the TTL"
         assert "reverted and verified" in proc.stderr.read()
         assert leftovers(lab, "web3", fault_id) == []
-    finally:
+    except BaseException:
         if proc.poll() is None:
             proc.kill()
-        run_cli("chaos", str(roomy_file), "revert", fault_id)
+        run_cli("chaos", str(roomy_file), "revert", fault_id)  # Ctrl-C did not revert it: clean up
+        raise
 
 
 async def test_leaving_a_session_reverts_its_faults(lab, roomy_file) -> None:

@@ -54,8 +54,10 @@ def test_a_disk_fill_that_outlived_a_reboot_is_reverted_at_the_next_survey(
         reverts = [json.loads(line) for line in audit_log.read_text().splitlines()]
         [revert] = [e for e in reverts if e.get("action") == "revert" and e.get("fault") == fault]
         assert revert["reason"] == "reboot" and revert["result"] == "reverted and verified"
+    except BaseException:
+        run_cli("chaos", str(LAB_FILE), "revert", fault)  # the survey did not revert it: clean up
+        raise
     finally:
-        run_cli("chaos", str(LAB_FILE), "revert", fault)
         sh(lab, "web1", f"rm -f {fill} {kept}.*")
 
 
@@ -69,8 +71,9 @@ def test_a_fault_still_in_run_is_not_reverted_by_the_survey(lab, records_dir: Pa
         status = run_cli("chaos", str(LAB_FILE), "status")
         assert fault in status.stdout and "active" in status.stdout, status.stdout
         assert sh(lab, "web1", f"ls /tmp/.clustertui-fill-{fault}").strip()
-        reverted = run_cli("chaos", str(LAB_FILE), "revert", fault)
-        assert reverted.returncode == 0, reverted.stdout + reverted.stderr
-        assert not sh(lab, "web1", f"ls {KEEP_DIR}/web1/{fault}.* 2>/dev/null").strip()
-    finally:
-        run_cli("chaos", str(LAB_FILE), "revert", fault)
+    except BaseException:
+        run_cli("chaos", str(LAB_FILE), "revert", fault)  # the test failed before its own revert
+        raise
+    reverted = run_cli("chaos", str(LAB_FILE), "revert", fault)
+    assert reverted.returncode == 0, reverted.stdout + reverted.stderr
+    assert not sh(lab, "web1", f"ls {KEEP_DIR}/web1/{fault}.* 2>/dev/null").strip()
