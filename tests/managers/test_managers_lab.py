@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.support.nodes import leftovers, sh
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.lab
+T = TypeVar("T")
 
 
 def check(lab) -> tuple[int, dict]:
@@ -36,6 +38,13 @@ def managers(data: dict) -> dict[str, dict]:
 
 def findings(data: dict) -> set[str]:
     return {f["kind"] for f in data["managers"]["findings"]}
+
+
+def finding(lab, wanted: set[str]) -> tuple[int, dict] | None:
+    """`check`'s answer once it finds every kind in `wanted` (the answer the test then
+    inspects: polling and inspecting the same run spares a `check` of ~3 s)."""
+    code, data = check(lab)
+    return (code, data) if wanted <= findings(data) else None
 
 
 @pytest.fixture
@@ -147,8 +156,8 @@ async def test_partitioning_the_vip_holder_moves_the_address_unless_unicast_only
         # balancer hears no adverts and takes the address; the cut-off holder keeps it too.
         async with fault(chaos, "partition", holder, backend="nft") as fault_id:
             await eventually(lambda: holds_vip(lab, other), 10, step=0.2, what=f"{other} to take the address")
-            await eventually(lambda: "vip-two-holders" in findings(check(lab)[1]), 20, step=0.5, what="two VIP holders")
-            code, data = await asyncio.to_thread(check, lab)
+            code, data = await eventually(lambda: finding(lab, {"vip-two-holders"}), 20, step=0.5,
+                                          what="two VIP holders")
             assert code == 1
             assert sorted(managers(data)["vip"]["addresses"][0]["holders"]) == ["lb1", "lb2"]
             assert vrrp_states(data) == {"lb1": "MASTER", "lb2": "MASTER"}
@@ -171,8 +180,7 @@ async def test_partitioned_redis_primary_gives_two_masters_and_sentinels_that_di
         # The other sentinels promote a replica; the partitioned primary and its sentinel
         # still believe in it.
         wanted = {"two-primaries", "sentinels-disagree", "stale-primary"}
-        await eventually(lambda: wanted <= findings(check(lab)[1]), 30, step=1, what="two masters, sentinels disagreeing")
-        code, data = await asyncio.to_thread(check, lab)
+        code, data = await eventually(lambda: finding(lab, wanted), 30, step=1, what="two masters, sentinels disagreeing")
         assert code == 1
         seen = managers(data)["redis"]["masters"][0]["seen_by"]
         assert seen[primary]["node"] == primary
@@ -229,10 +237,11 @@ async def _until(predicate, timeout: float = 20.0) -> None:
         await asyncio.sleep(0.2)
 
 
-async def eventually(predicate, timeout: float, step: float = 1.0, what: str = "the condition") -> None:
+async def eventually(predicate: Callable[[], T | None], timeout: float, step: float = 1.0, what: str = "the condition") -> T:
     """wait_for for async tests: the predicate (a CLI run) runs in a thread, so the monitor
-    in this event loop keeps running meanwhile."""
+    in this event loop keeps running meanwhile.  Its first true answer."""
     deadline = time.monotonic() + timeout
-    while not await asyncio.to_thread(predicate):
+    while not (answer := await asyncio.to_thread(predicate)):
         assert time.monotonic() < deadline, f"timed out after {timeout:g}s waiting for {what}"
         await asyncio.sleep(step)
+    return answer

@@ -72,3 +72,15 @@ def write_cluster(
     yaml.dump(data, buffer)
     path.write_text(buffer.getvalue())
     return path
+
+
+def with_drill_hold(path: Path, drill: str, hold: str) -> Path:
+    """The cluster file at `path` with `drill` held `hold` instead of its own hold: for tests
+    that need a drill's run or verdict, not that drill's own figures."""
+    yaml = YAML()
+    data = yaml.load(path.read_text())
+    data["drills"][drill]["hold"] = hold
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    path.write_text(buffer.getvalue())
+    return path
