@@ -11,7 +11,7 @@ import pytest
 
 from clustertui.lab import DEFAULT_SPEC, etcd_leader, etcd_status
 from clustertui.lab.configs import ETCD_START
-from tests.support.cli import run_cli
+from tests.support.cli import at_once, run_cli
 from tests.support.nodes import pids
 from tests.support.waiting import wait_for
 
@@ -60,17 +60,18 @@ def start_etcd(lab, node: str) -> None:
 
 def test_check_names_the_leader_lab_status_names(lab) -> None:
     wait_for(lambda: settled(lab), 20, step=0.2, what="etcd to agree on a leader")
-    code, data = check(lab)
+    # Three reads of one settled state, at once.
+    (code, data), said, text = at_once(lambda: check(lab), status_leader,
+                                       lambda: run_cli("check", str(lab.cluster_file)).stdout)
     view, found = etcd_of(data)
     leader = view["leader"]
     assert code == 0 and not found and leader in DBS
-    assert leader == status_leader()
+    assert leader == said
     assert view["roles"] == {n: ["leader" if n == leader else "follower"] for n in DBS}
     members = {m["node"]: m for m in view["members"]}
     assert all(m["healthy"] and m["leader"] == leader and m["raft_term"] >= 2 for m in members.values())
     assert members[leader]["is_leader"] and members[leader]["id"] == members[leader]["leader_id"]
     assert {m["node"] for m in view["member_list"]} == set(DBS)
-    text = run_cli("check", str(lab.cluster_file)).stdout
     assert f"etcd leader {leader}, term " in text and f"{leader} leader (term " in text
 
 

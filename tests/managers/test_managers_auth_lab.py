@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.support.cli import run_cli
+from tests.support.cli import at_once, run_cli
 from tests.support.nodes import sh
 from tests.support.waiting import wait_for
 
@@ -78,9 +78,9 @@ def test_a_password_protected_redis_and_the_stats_page(lab, protected_redis, tmp
     watcher = threading.Thread(target=watch_ps)
     watcher.start()
     try:
-        views, output = check(path, {ENV: protected_redis})
-        wrong, wrong_output = check(path, {ENV: "not-" + protected_redis})
-        unset, _ = check(path, {ENV: ""})
+        (views, output), (wrong, wrong_output), (unset, _) = at_once(  # three independent reads
+            lambda: check(path, {ENV: protected_redis}), lambda: check(path, {ENV: "not-" + protected_redis}),
+            lambda: check(path, {ENV: ""}))
     finally:
         done.set()
         watcher.join()

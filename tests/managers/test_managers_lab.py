@@ -18,7 +18,7 @@ from clustertui.chaos import AuditLog, Chaos, FaultRequest, LocalRecords
 from clustertui.config import load_cluster
 from clustertui.engine.events import EventKind
 from clustertui.engine.monitor import ClusterMonitor
-from tests.support.cli import run_cli
+from tests.support.cli import at_once, run_cli
 from tests.support.nodes import leftovers, sh
 from tests.support.waiting import wait_for
 
@@ -91,8 +91,9 @@ def converged(lab) -> bool:
 
 def test_check_shows_the_managers_view_and_it_agrees_with_lab_status(lab) -> None:
     wait_for(lambda: converged(lab), 60, step=1, what="the lab to agree with itself")
-    code, data = check(lab)
-    holder, primaries = lab_truth(lab)
+    # Three reads of one converged state, at once.
+    (code, data), (holder, primaries), text = at_once(lambda: check(lab), lambda: lab_truth(lab),
+                                                      lambda: run_cli("check", str(lab.cluster_file)).stdout)
     assert code == 0 and data["managers"]["ok"] is True
     views = managers(data)
     assert views["vip"]["addresses"] == [{"address": "198.18.0.100", "holders": [holder]}]
@@ -111,7 +112,6 @@ def test_check_shows_the_managers_view_and_it_agrees_with_lab_status(lab) -> Non
     assert {m: views[m]["roles"] for m in ("vip",)} == {"vip": {holder: ["VIP 198.18.0.100"]}}
     other = "lb2" if holder == "lb1" else "lb1"
     assert vrrp_states(data) == {holder: "MASTER", other: "BACKUP"}  # the notify script's files
-    text = run_cli("check", str(lab.cluster_file)).stdout
     states = vrrp_states(data)
     assert f"VRRP VI_WEB: lb1 {states['lb1']} · lb2 {states['lb2']}" in text
     assert f"VIP 198.18.0.100 on {holder}" in text and f"redis mymaster: primary {primary}" in text

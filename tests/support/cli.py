@@ -7,9 +7,13 @@ import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from tests.support.paths import REPO
+
+T = TypeVar("T")
 
 
 def run_cli(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -52,3 +56,11 @@ def run_cli_all(calls: list[tuple[str, ...]], env: dict[str, str] | None = None)
     each other."""
     with ThreadPoolExecutor(max(1, len(calls))) as pool:
         return list(pool.map(lambda args: run_cli(*args, env=env), calls))
+
+
+def at_once(*calls: Callable[[], T]) -> list[T]:
+    """Several calls (reads of one state through the CLI, mostly) run at once in threads;
+    their answers in the order given (`run_cli_all` when all are plain CLI runs with one env).
+    The first exception raised is raised here."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
