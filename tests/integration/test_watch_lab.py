@@ -69,42 +69,39 @@ def start_nginx() -> None:
     node_exec(NODE, ["nginx"], check=True)
 
 
-async def test_the_watch_reports_a_short_outage_and_a_kill_before_the_next_frame(lab) -> None:
-    """One monitor for both cases (its start, the SSH connections and the first frames, is
-    paid once): first an outage shorter than the interval, then a kill that lasts."""
+async def test_the_watch_reports_a_kill_before_the_next_frame(lab) -> None:
     watching = await started(lab)
     try:
-        await an_outage_shorter_than_the_interval_is_reported_down_and_up(watching)
-        await a_kill_is_reported_before_the_next_frame(watching)
+        frame = await watching.after_a_frame()
+        killed = time.time()
+        await asyncio.to_thread(kill_nginx)
+        down = await watching.event(EventKind.SERVICE_DOWN, killed, INTERVAL)
+        assert down.source is EventSource.WATCH
+        assert down.t - killed < 0.5, f"reported {down.t - killed:.2f}s after the kill"
+        assert down.t < frame + INTERVAL - 1, "not before the next frame"
+        assert "no nginx process" in down.detail
+        # The next frame confirms it: no second event, and the verdict stays down.
+        await asyncio.sleep(frame + INTERVAL + 1 - time.time())
+        assert [e.kind for e in watching.events if e.t >= killed] == [EventKind.SERVICE_DOWN]
+        assert watching.monitor.nodes[NODE].services["nginx"].up is False
+        await asyncio.to_thread(start_nginx)
+        await watching.event(EventKind.SERVICE_UP, killed, 2 * INTERVAL + 2)
     finally:
         await watching.monitor.stop()
 
 
-async def an_outage_shorter_than_the_interval_is_reported_down_and_up(watching: Watching) -> None:
-    frame = await watching.after_a_frame()
-    killed = time.time()
-    await asyncio.to_thread(kill_nginx)
-    await asyncio.sleep(1.0)
-    await asyncio.to_thread(start_nginx)
-    assert time.time() < frame + INTERVAL - 1, "the outage outlived a frame: the case proves nothing"
-    down = await watching.event(EventKind.SERVICE_DOWN, killed, INTERVAL)
-    up = await watching.event(EventKind.SERVICE_UP, killed, 2 * INTERVAL + 2)
-    assert down.source is EventSource.WATCH and down.t - killed < 0.5
-    assert up.t > down.t
-
-
-async def a_kill_is_reported_before_the_next_frame(watching: Watching) -> None:
-    frame = await watching.after_a_frame()
-    killed = time.time()
-    await asyncio.to_thread(kill_nginx)
-    down = await watching.event(EventKind.SERVICE_DOWN, killed, INTERVAL)
-    assert down.source is EventSource.WATCH
-    assert down.t - killed < 0.5, f"reported {down.t - killed:.2f}s after the kill"
-    assert down.t < frame + INTERVAL - 1, "not before the next frame"
-    assert "no nginx process" in down.detail
-    # The next frame confirms it: no second event, and the verdict stays down.
-    await asyncio.sleep(frame + INTERVAL + 1 - time.time())
-    assert [e.kind for e in watching.events if e.t >= killed] == [EventKind.SERVICE_DOWN]
-    assert watching.monitor.nodes[NODE].services["nginx"].up is False
-    await asyncio.to_thread(start_nginx)
-    await watching.event(EventKind.SERVICE_UP, killed, 2 * INTERVAL + 2)
+async def test_an_outage_shorter_than_the_interval_is_reported_down_and_up(lab) -> None:
+    watching = await started(lab)
+    try:
+        frame = await watching.after_a_frame()
+        killed = time.time()
+        await asyncio.to_thread(kill_nginx)
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(start_nginx)
+        assert time.time() < frame + INTERVAL - 1, "the outage outlived a frame: the case proves nothing"
+        down = await watching.event(EventKind.SERVICE_DOWN, killed, INTERVAL)
+        up = await watching.event(EventKind.SERVICE_UP, killed, 2 * INTERVAL + 2)
+        assert down.source is EventSource.WATCH and down.t - killed < 0.5
+        assert up.t > down.t
+    finally:
+        await watching.monitor.stop()

@@ -7,6 +7,7 @@ always stopped, and the fault always reverted."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -54,10 +55,18 @@ def test_prometheus_scrapes_serve_on_the_lab(lab, tmp_path) -> None:
     assert served.code == 0, served.stderr[-20:]
 
 
-def test_serve_runs_a_scheduled_drill_and_exports_its_verdict(lab, tmp_path) -> None:
-    """`--schedule NAME=1m`: at the next minute serve runs the drill on its own monitor (the
-    lab's must-fail drill, here held 2 s instead of 4 s: the schedule and the export are what
-    is tested, not the drill's figures), records it with origin `schedule` and exports it."""
+def a_minute_in(seconds: float) -> str:
+    """A POSIX TZ whose local clock (schedules run on local time) reaches a whole minute
+    `seconds` from now, not at the host's next minute, up to 60 s away."""
+    return f"CTT-00:00:{int((60 - seconds - time.time() % 60) % 60):02d}"
+
+
+def test_serve_runs_a_scheduled_drill_and_exports_its_verdict(lab, tmp_path, monkeypatch) -> None:
+    """`--schedule NAME=1m`: at the next minute of its local time (set 8 s ahead by TZ) serve
+    runs the drill on its own monitor (the lab's must-fail drill, here held 2 s instead of
+    4 s: the schedule and the export are what is tested, not the drill's figures), records it
+    with origin `schedule` and exports it."""
+    monkeypatch.setenv("TZ", a_minute_in(8))
     history = tmp_path / "history.sqlite"
     cluster = with_drill_hold(write_cluster(tmp_path / "lab.yaml", keep_drills=True), "web1-direct-no-redundancy", "2s")
     drill = (("cluster", "lab"), ("drill", "web1-direct-no-redundancy"))
