@@ -214,7 +214,8 @@ def _lab_healthy(request: pytest.FixtureRequest, _lab_for_marked_tests: None) ->
     """Every node healthy before a lab test starts; heals (or rebuilds) a damaged node.
 
     Runs for the tests that use the lab, after ``lab`` is set up, when no other pytest
-    session uses the lab.  Costs one survey of every node (~0.15-0.2 s;
+    session uses the lab.  Costs one survey of every node (one /proc pass for all, one short
+    command per node in parallel;
     ``CLUSTERTUI_LAB_HEALTH_TIMES=1`` prints it per test).
     """
     if "lab" not in request.fixturenames and request.node.get_closest_marker("lab") is None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import run_cli
+from tests.support.cli import run_cli, run_cli_all
 from tests.support.nodes import sshd_killed
 from tests.support.paths import REPO
 
@@ -15,10 +15,10 @@ pytestmark = pytest.mark.lab
 
 
 def test_all_up_exits_0(lab) -> None:
-    result = run_cli("check", str(lab.cluster_file))
+    result, as_json = run_cli_all([("check", str(lab.cluster_file)), ("check", str(lab.cluster_file), "--json")])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all nodes up, all services up" in result.stdout
-    data = json.loads(run_cli("check", str(lab.cluster_file), "--json").stdout)
+    data = json.loads(as_json.stdout)
     assert data["ok"] is True
     assert {n["name"]: n["state"] for n in data["nodes"]} == {
         name: "up" for name in ("lb1", "lb2", "web1", "web2", "web3", "db1", "db2", "db3")
@@ -31,8 +31,8 @@ def test_all_up_exits_0(lab) -> None:
 
 def test_nginx_stopped_on_web2_names_service_and_node(lab, nginx_stopped) -> None:
     with nginx_stopped("web2"):
-        result = run_cli("check", str(lab.cluster_file))
-        data = json.loads(run_cli("check", str(lab.cluster_file), "--json").stdout)
+        result, as_json = run_cli_all([("check", str(lab.cluster_file)), ("check", str(lab.cluster_file), "--json")])
+    data = json.loads(as_json.stdout)
     assert result.returncode == 1
     line = next(line for line in result.stdout.splitlines() if line.startswith("web2"))
     assert "nginx:DOWN" in line and "no nginx process" in line
@@ -65,20 +65,19 @@ def test_wrong_known_hosts_entry_is_a_host_key_mismatch(lab, tmp_path: Path) -> 
     cluster = tmp_path / "lab.yaml"
     text = Path(lab.cluster_file).read_text().replace("~/.local/state/clustertui/lab/known_hosts", str(known_hosts))
     cluster.write_text(text.replace("~/.local/state/clustertui/lab/id_ed25519", str(lab.identity)))
-    data = json.loads(run_cli("check", str(cluster), "--json").stdout)
+    as_json, result = run_cli_all([("check", str(cluster), "--json"), ("check", str(cluster))])
+    data = json.loads(as_json.stdout)
     web3 = next(n for n in data["nodes"] if n["name"] == "web3")
     assert web3["state"] == "host-key-mismatch"
     assert "host key mismatch" in web3["detail"]
     assert web3["hostname"] is None and web3["cpus"] is None and web3["services"] == {}
-    result = run_cli("check", str(cluster))
     assert result.returncode == 1 and "host-key-mismatch" in result.stdout
 
 
 def test_offline_check_passes_on_every_sample() -> None:
     samples = sorted((REPO / "sample_clusters").glob("*.yaml"))
     assert len(samples) >= 2, "no sample cluster files found"  # was cwd-relative: empty elsewhere
-    for path in samples:
-        result = run_cli("check", "--offline", str(path))
+    for path, result in zip(samples, run_cli_all([("check", "--offline", str(path)) for path in samples]), strict=True):
         assert result.returncode == 0, f"{path}: {result.stderr}"
         assert "valid" in result.stdout
 

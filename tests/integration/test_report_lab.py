@@ -19,10 +19,7 @@ pytestmark = pytest.mark.lab
 
 def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path, nginx_stopped) -> None:
     out = tmp_path / "report.json"
-    report = subprocess.Popen(
-        [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "10s", "-o", str(out)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    report = _report(lab.cluster_file, "--duration", "10s", "-o", str(out))
     try:
         time.sleep(3)
         burner = lab.node_popen("web1", ["timeout", "5", "sh", "-c", "while :; do :; done"])
@@ -60,32 +57,56 @@ def test_ten_second_report_sees_cpu_burner_and_nginx_stop(lab, tmp_path: Path, n
     assert data["health"]["quorum"]["holds"] is True
 
 
-@pytest.mark.parametrize("suffix", [".md", ".html", ".csv"])
-def test_other_formats(lab, tmp_path: Path, suffix: str) -> None:
-    out = tmp_path / f"report{suffix}"
-    result = run_cli("report", str(lab.cluster_file), "--duration", "3s", "--interval", "500ms", "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    text = out.read_text()
-    if suffix == ".csv":
-        rows = text.strip().splitlines()
-        assert rows[0].startswith("time,t,node,host,cpu_percent") and len(rows) > 8 * 4
-        assert rows[0].endswith(",disk_percent,swap_percent,psi_cpu,psi_io,psi_memory")
-    elif suffix == ".html":
-        assert text.count(">CPU and memory</text>") == 8 and "web1" in text and "<script" not in text
-        assert text.count(">disk and swap in use</text>") == 8
-    else:
-        assert "| web1 | 198.18.0.11 | up |" in text
-
-
-def test_ctrl_c_writes_what_was_collected(lab, tmp_path: Path) -> None:
-    out = tmp_path / "partial.json"
-    report = subprocess.Popen(
-        [sys.executable, "-m", "clustertui", "report", str(lab.cluster_file), "--duration", "5m", "-o", str(out)],
+def _report(cluster_file: Path, *args: str) -> subprocess.Popen[str]:
+    """`clustertui report CLUSTER ARGS` started in a fresh interpreter, as a user runs it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "clustertui", "report", str(cluster_file), *args],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(4)
-    report.send_signal(signal.SIGINT)
-    _stdout, stderr = report.communicate(timeout=30)
+
+
+def _connected_nodes(pid: int) -> int:
+    """How many SSH connections process ``pid`` holds open (one per node it records)."""
+    out = subprocess.run(["ss", "-Htnp", "state", "established", "( dport = :22 )"],
+                         capture_output=True, text=True).stdout
+    return sum(1 for line in out.splitlines() if f"pid={pid}," in line)
+
+
+def test_other_formats(lab, tmp_path: Path) -> None:
+    # The three recordings run at once: each is its own process, as three users would run them.
+    suffixes = (".md", ".html", ".csv")
+    runs = {suffix: _report(lab.cluster_file, "--duration", "3s", "--interval", "500ms", "-o",
+                            str(tmp_path / f"report{suffix}")) for suffix in suffixes}
+    try:
+        results = {suffix: (run, *run.communicate(timeout=120)) for suffix, run in runs.items()}
+    finally:
+        for run in runs.values():
+            run.kill()
+    for suffix, (run, _stdout, stderr) in results.items():
+        assert run.returncode == 0, f"{suffix}: {stderr}"
+        text = (tmp_path / f"report{suffix}").read_text()
+        if suffix == ".csv":
+            rows = text.strip().splitlines()
+            assert rows[0].startswith("time,t,node,host,cpu_percent") and len(rows) > 8 * 4
+            assert rows[0].endswith(",disk_percent,swap_percent,psi_cpu,psi_io,psi_memory")
+        elif suffix == ".html":
+            assert text.count(">CPU and memory</text>") == 8 and "web1" in text and "<script" not in text
+            assert text.count(">disk and swap in use</text>") == 8
+        else:
+            assert "| web1 | 198.18.0.11 | up |" in text
+
+
+def test_ctrl_c_writes_what_was_collected(lab, tmp_path: Path, wait_for) -> None:
+    out = tmp_path / "partial.json"
+    report = _report(lab.cluster_file, "--duration", "5m", "--interval", "500ms", "-o", str(out))
+    try:
+        # Connected to all 8 nodes, then four intervals: at least two samples each.
+        wait_for(lambda: _connected_nodes(report.pid) == 8, timeout=30, what="the report to connect to 8 nodes")
+        time.sleep(2.0)
+        report.send_signal(signal.SIGINT)
+        _stdout, stderr = report.communicate(timeout=30)
+    finally:
+        report.kill()
     assert report.returncode == 3, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     data = json.loads(out.read_text())

@@ -1,7 +1,9 @@
 """`lab down` leaves nothing behind: after a full lab, a failed `up`, and hand-made debris.
 
-Named ``zz`` so it runs after the other lab tests; each test brings the lab back up when it
-ends so that tests collected after it (and a developer's reused lab) still have one.
+Named ``zz`` so it runs after the other lab tests; the test brings the lab back up when it
+ends so that tests collected after it (and a developer's reused lab) still have one.  One
+test walks the three cases in a row: each starts from a lab that is down, so they share the
+one ``lab up`` that restores the lab (the slow part: ~7 s).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from clustertui.lab.down import find_leftovers
 from clustertui.lab.spec import RUNTIME_DIR
 
 pytestmark = pytest.mark.lab
+
+#: The lock lab test runs queue on (docs/lab.md): a process that only waits on it (``flock
+#: /tmp/clustertui-labtests.lock pytest ...`` in another shell) names no part of the lab.
+LAB_TESTS_LOCK = "/tmp/clustertui-labtests.lock"
 
 
 def _independent_leftovers(state_dir: Path) -> list[str]:
@@ -42,7 +48,8 @@ def _independent_leftovers(state_dir: Path) -> list[str]:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if state != "Z" and ("clustertui-lab" in cmd or str(state_dir) in cmd) and int(pid) != os.getpid():
+        named = cmd.replace(LAB_TESTS_LOCK, "")
+        if state != "Z" and ("clustertui-lab" in named or str(state_dir) in named) and int(pid) != os.getpid():
             out.append(f"process {pid}: {cmd[:80]}")
     netns_dir = Path("/run/netns")
     if netns_dir.is_dir() and not os.listdir(netns_dir) and " /run/netns " in mounts:
@@ -74,7 +81,10 @@ def restore_lab(lab) -> Iterator[None]:
                 (RUNTIME_DIR / "built-by-tests").write_text("restored by test_lab_zz_teardown\n")
 
 
-def test_down_removes_everything(lab, restore_lab) -> None:
+def test_down_removes_everything_after_a_full_a_half_way_and_a_hand_made_lab(
+    lab, restore_lab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1. A full lab.
     rep = lab_down(lab.state_dir)
     assert rep.failures == []
     assert any(item.startswith("node web1") for item in rep.removed)
@@ -83,11 +93,7 @@ def test_down_removes_everything(lab, restore_lab) -> None:
     again = lab_down(lab.state_dir)
     assert not again.found_anything
 
-
-def test_down_after_half_way_up(lab, restore_lab, monkeypatch: pytest.MonkeyPatch) -> None:
-    lab_down(lab.state_dir)
-
-    # 1. An `up` that dies after starting three nodes.
+    # 2. An `up` that dies after starting three nodes.
     real_launch = lab_nodes.launch_init
     started: list[str] = []
 
@@ -105,7 +111,7 @@ def test_down_after_half_way_up(lab, restore_lab, monkeypatch: pytest.MonkeyPatc
     assert lab_down(lab.state_dir).failures == []
     _assert_clean(lab.state_dir)
 
-    # 2. Debris made by hand with the lab's names: no state dir, no runtime dir.
+    # 3. Debris made by hand with the lab's names: no state dir, no runtime dir.
     subprocess.run(["ip", "link", "add", "ctui-br0", "type", "bridge"], check=True)
     subprocess.run(["ip", "netns", "add", "ctui-web1"], check=True)
     subprocess.run(["ip", "link", "add", "ctui-web2", "type", "veth", "peer", "name", "eth0", "netns", "ctui-web1"], check=True)

@@ -12,8 +12,11 @@ gets the lab, ``check_and_heal`` looks at every node and repairs what it finds:
 - services that do not run (started again with the lab's own command line) or do not answer.
 
 What cannot be repaired in place (a node whose init is gone, a service that stays down) is
-rebuilt: ``lab_up`` notices the unhealthy lab and builds it again.  The cost is one pass over
-/proc plus one short command per node, in parallel (~0.15-0.2 s), paid per lab test.
+rebuilt: ``lab_up`` notices the unhealthy lab and builds it again.  The cost is paid per lab
+test, so it is kept small: ONE pass over the host's /proc finds every node's init, its
+processes and the stopped ones (``Snapshot``), and one short command per node (firewall and
+qdiscs, which only the node's network namespace shows) runs in parallel with the service
+checks.
 
 Nothing here fails a test: what is healed is reported through ``on_heal`` (the conftest
 turns it into a ``LabHealed`` warning naming the test that ran before).
@@ -21,7 +24,9 @@ turns it into a ``LabHealed`` warning naming the test that ran before).
 
 from __future__ import annotations
 
+import os
 import shlex
+import signal
 import socket
 import time
 from collections import Counter
@@ -35,15 +40,66 @@ from tests.support.nodes import mount_points, unmount
 #: Files LXCFS may cover under a node's /proc (node-init.sh mounts those that exist).
 _LXCFS_FILES = ("stat", "meminfo", "loadavg", "uptime", "cpuinfo", "diskstats", "swaps")
 
-#: One command per node: firewall rules, root qdiscs, process states, ledger revert scripts.
+#: One command per node: firewall rules and root qdiscs (processes and the ledger are read
+#: from the host, through the node's init: ``Snapshot`` and ``_ledger``).
 _SURVEY = (
     "echo '## iptables'; iptables -w 5 -S 2>&1; "
     "echo '## nft'; if command -v nft >/dev/null; then nft list tables 2>&1; fi; "
-    "echo '## tc'; tc qdisc show 2>&1; "
-    "echo '## ps'; ps -eo pid=,stat=,comm= 2>&1; "
-    "echo '## ledger'; ls /run/clustertui/faults/ 2>/dev/null | grep '\\.revert$'; "
-    "echo '## freeze'; [ -e /run/clustertui/faults/.freeze ] && echo .freeze; true"
+    "echo '## tc'; tc qdisc show 2>&1; true"
 )
+
+#: Where chaos keeps a node's ledger, inside the node (its own /run).
+_LEDGER = "run/clustertui/faults"
+
+
+@dataclass(frozen=True)
+class Proc:
+    """One process of a node, as the host's /proc shows it."""
+
+    pid: int
+    comm: str
+    state: str
+
+
+@dataclass
+class Snapshot:
+    """Every node's init and processes, from ONE pass over the host's /proc.
+
+    A node's processes are those in its network namespace (its init's PID namespace lives
+    there, and so does anything a test started with ``ip netns exec``).  Scanning /proc once
+    per node and once per process check cost more than the rest of the survey together.
+    """
+
+    inits: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, list[Proc]] = field(default_factory=dict)
+
+    @classmethod
+    def take(cls, lab: Any) -> Snapshot:
+        from clustertui.lab.netns import netns_inode
+
+        wanted = {ino: name for name in lab.spec.names
+                  if (ino := netns_inode(lab.spec.node(name).netns)) is not None}
+        snap = cls(procs={name: [] for name in wanted.values()})
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                node = wanted.get(os.stat(f"/proc/{entry.name}/ns/net").st_ino)
+                if node is None:
+                    continue
+                with open(f"/proc/{entry.name}/status", encoding="utf-8", errors="replace") as fh:
+                    status = dict(line.rstrip("\n").partition(":")[::2] for line in fh)
+            except OSError:  # the process ended meanwhile
+                continue
+            pid = int(entry.name)
+            snap.procs[node].append(Proc(pid, status.get("Name", "").strip(), status.get("State", "?").split()[0]))
+            chain = status.get("NSpid", "").split()
+            if len(chain) >= 2 and chain[-1] == "1" and pid < snap.inits.get(node, pid + 1):
+                snap.inits[node] = pid  # lowest host pid wins if (impossibly) two inits share a netns
+        return snap
+
+    def running(self, node: str, comm: str) -> bool:
+        return any(p.comm == comm for p in self.procs.get(node, ()))
 
 #: How long a service that runs may take to answer again (HAProxy's rise, a replica resync).
 SETTLE = 15.0
@@ -115,43 +171,61 @@ def _answers(address: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def _service_checks(lab: Any, node: str) -> list[Any]:
+def _service_checks(lab: Any, node: str, snap: Snapshot) -> list[Any]:
     """The lab's own checks of the node's services, with sshd's login swapped for a TCP
-    connect (a login costs ~0.1 s of CPU; the per-test check must stay cheap)."""
+    connect (a login costs ~0.1 s of CPU; the per-test check must stay cheap) and a process
+    check answered from the snapshot (not another pass over /proc)."""
     from clustertui.lab.checks import Check, CheckResult, lab_checks
     from clustertui.lab.spec import StatePaths
 
     spec = lab.spec.node(node)
-    checks = [c for c in lab_checks(lab.spec, StatePaths(lab.state_dir)) if c.node == node and c.service != "sshd"]
+    by_process = {s.name: s.process for s in spec.services if s.name == "keepalived"}  # checks.check_process
+    checks = [c for c in lab_checks(lab.spec, StatePaths(lab.state_dir))
+              if c.node == node and c.service != "sshd" and c.service not in by_process]
     checks.append(Check(node, "sshd", lambda: CheckResult(_answers(spec.address, 22), "port 22")))
+    checks += [Check(node, name, lambda comm=comm: CheckResult(snap.running(node, comm), "not running"))
+               for name, comm in by_process.items()]
     return checks
 
 
-def survey(lab: Any, node: str) -> NodeReport:
-    """What is wrong with ``node`` now (nothing is changed)."""
+def _ledger(init_pid: int) -> list[str]:
+    """The node's ledger (revert scripts, and the freeze mark), read through its init's root."""
+    try:
+        return sorted(os.listdir(f"/proc/{init_pid}/root/{_LEDGER}"))
+    except OSError:  # no ledger yet: nothing was ever applied on this node
+        return []
+
+
+def survey(lab: Any, node: str, snap: Snapshot | None = None) -> NodeReport:
+    """What is wrong with ``node`` now (nothing is changed).  ``snap``: the processes of
+    every node, when the caller surveys several (one pass over /proc for all of them)."""
+    snap = snap or Snapshot.take(lab)
     report = NodeReport(node)
-    init_pid = lab.node_init_pid(node)
+    init_pid = snap.inits.get(node)
     if init_pid is None:
         report.found.append("the node's init is gone")
         return report
     report.found += [f"mount on {point}" for point in extra_mounts(lab, node, init_pid)]
-    parts = _sections(lab.node_exec(node, ["sh", "-c", _SURVEY], timeout=15).stdout)
-    report.found += [f"ledger: {name}" for name in parts.get("ledger", [])]
-    report.found += [f"freeze: {name}" for name in parts.get("freeze", [])]
+    checks = _service_checks(lab, node, snap)
+    # The node's command and its checks at once: an HA node's two (corosync-quorumtool,
+    # crm_mon) each run a tool inside the node, the slowest part of the survey.
+    with ThreadPoolExecutor(max_workers=len(checks) + 1) as pool:
+        command = pool.submit(lab.node_exec, node, ["sh", "-c", _SURVEY], timeout=15)
+        results = list(pool.map(lambda check: check.probe(), checks))
+        parts = _sections(command.result().stdout)
+    failed = [f"service {check.service}: {result.detail}" for check, result in zip(checks, results, strict=True)
+              if not result.ok]
+    ledger = _ledger(init_pid)
+    report.found += [f"ledger: {name}" for name in ledger if name.endswith(".revert")]
+    report.found += [f"freeze: {name}" for name in ledger if name == ".freeze"]
     report.found += [f"iptables: {rule}" for rule in parts.get("iptables", []) if rule != "-P INPUT ACCEPT"
                      and rule != "-P FORWARD ACCEPT" and rule != "-P OUTPUT ACCEPT"]
     # iptables-nft keeps its own `table ip filter` once iptables ran: only chaos's own tables
     # (clustertui_*) are leftovers.
     report.found += [f"nft: {table}" for table in parts.get("nft", []) if "clustertui_" in table]
     report.found += [f"tc: {qdisc}" for qdisc in parts.get("tc", []) if " root " in qdisc and "noqueue" not in qdisc]
-    for line in parts.get("ps", []):
-        pid, stat, comm = [*line.split(None, 2), "", ""][:3]
-        if stat.startswith("T"):
-            report.found.append(f"stopped: {comm} (pid {pid})")
-    for check in _service_checks(lab, node):
-        result = check.probe()
-        if not result.ok:
-            report.found.append(f"service {check.service}: {result.detail}")
+    report.found += [f"stopped: {p.comm} (host pid {p.pid})" for p in snap.procs.get(node, ()) if p.state == "T"]
+    report.found += failed
     return report
 
 
@@ -174,8 +248,13 @@ def _heal_node(lab: Any, report: NodeReport) -> None:
             run(f"sh /run/clustertui/faults/{shlex.quote(what)} halt || rm -f /run/clustertui/faults/{shlex.quote(what)}")
         elif kind == "freeze":
             run("rm -f /run/clustertui/faults/.freeze")
-        elif kind == "stopped":
-            run(f"kill -CONT {shlex.quote(what.rsplit('pid ', 1)[-1].rstrip(')'))}")
+        elif kind == "stopped":  # the snapshot's pids are the host's: continue it from here
+            pid = int(what.rsplit("host pid ", 1)[-1].rstrip(")"))
+            try:
+                os.kill(pid, signal.SIGCONT)
+                report.healed.append(f"kill -CONT {pid}")
+            except ProcessLookupError:  # it ended meanwhile: nothing left to heal
+                pass
     # Rules and qdiscs after the ledger: a fault's own revert removes its own first.
     if any(item.startswith(("iptables:", "nft:")) for item in report.found):
         run("iptables -w 5 -F; iptables -w 5 -X; iptables -w 5 -P INPUT ACCEPT; iptables -w 5 -P OUTPUT ACCEPT;"
@@ -200,8 +279,9 @@ def check_and_heal(lab: Any, on_heal: Callable[[str], None] | None = None) -> li
     ``on_heal`` gets one line per damaged node, for the test report.
     """
     names = list(lab.spec.names)
+    snap = Snapshot.take(lab)
     with ThreadPoolExecutor(max_workers=len(names)) as pool:
-        damaged = [r for r in pool.map(lambda n: survey(lab, n), names) if r.found]
+        damaged = [r for r in pool.map(lambda n: survey(lab, n, snap), names) if r.found]
     if not damaged:
         return []
     for report in damaged:
@@ -212,7 +292,8 @@ def check_and_heal(lab: Any, on_heal: Callable[[str], None] | None = None) -> li
             on_heal(f"{report.node}: " + "; ".join(report.found))
     deadline = time.monotonic() + SETTLE
     while True:
-        still = [survey(lab, r.node) for r in damaged]
+        snap = Snapshot.take(lab)
+        still = [survey(lab, r.node, snap) for r in damaged]
         still = [r for r in still if r.found]
         if not still or time.monotonic() > deadline:
             break
