@@ -154,8 +154,11 @@ def test_a_ramp_widens_the_blast_radius_up_to_the_guard(lab, tmp_path) -> None:
     load balancers keep serving from the node left, so both levels pass."""
     path = write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2)
     text = path.read_text()
-    assert text.count("hold: 8s") == 1  # web-node-loss's: held 4 s here, the ramp is what is tested
-    path.write_text(text.replace("hold: 8s", "hold: 4s") + "  widen:\n    steps:\n"
+    # web-node-loss's: held 6 s here, the ramp is what is tested. Not shorter: the ~2 s until
+    # HAProxy marks two dead nodes down weigh more in a shorter window (0.965 measured at 4 s,
+    # against the drill's 0.95).
+    assert text.count("hold: 8s") == 1
+    path.write_text(text.replace("hold: 8s", "hold: 6s") + "  widen:\n    steps:\n"
                     "      - ramp: {drill: web-node-loss, role: web, from: 1, to: 2}\n")
     report = tmp_path / "widen.json"
     process = run_gameday(path, "widen", report)
