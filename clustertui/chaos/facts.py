@@ -38,9 +38,10 @@ TOOLS = (
     "dd", "fallocate", "df", "systemd-run", "systemctl",
 )
 
+#: The uptime is read after the ledger's `.lease` ends, so that a renewal while the survey
+#: runs can only make a lease look shorter than it is, never longer than the lease.
 _BODY = r"""printf 'uid %s\n' "$(id -u)"
 printf 'now %s\n' "$(date +%s)"
-read ctui_u ctui_x </proc/uptime && printf 'uptime %s\n' "$ctui_u"
 printf 'nproc %s\n' "$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null)"
 printf 'memavail %s\n' "$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo 2>/dev/null)"
 for ctui_t in TOOLS; do command -v "$ctui_t" >/dev/null 2>&1 && printf 'tool %s\n' "$ctui_t"; done
@@ -70,6 +71,7 @@ ctui_ledger() {
 ctui_ledger file LEDGER
 KEEPSH
 ctui_ledger kept "$ctui_keep"
+read ctui_u ctui_x </proc/uptime && printf 'uptime %s\n' "$ctui_u"
 FREEZE
 echo end"""
 

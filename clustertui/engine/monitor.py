@@ -171,9 +171,17 @@ class ClusterMonitor:
     async def stop(self) -> None:
         for session in self._sessions.values():
             await session.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Cancelled again while any is left: a cancellation that meets an inner timeout
+        # expiring at the same moment can be lost (asyncio before 3.12), and a loop that lost
+        # it would run on while stop() waited for it forever.
+        pending = set(self._tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            done, pending = await asyncio.wait(pending, timeout=1.0)
+            for task in done:  # retrieved, as gather(return_exceptions=True) did: never logged
+                if not task.cancelled():
+                    task.exception()
         self._tasks.clear()
         if self._owns_pool:
             self.pool.close()

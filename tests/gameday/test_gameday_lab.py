@@ -154,11 +154,13 @@ def test_a_ramp_widens_the_blast_radius_up_to_the_guard(lab, tmp_path) -> None:
     load balancers keep serving from the node left, so both levels pass."""
     path = write_cluster(tmp_path / "lab.yaml", keep_drills=True, max_faulted_nodes=2)
     text = path.read_text()
-    # web-node-loss's: held 6 s here, the ramp is what is tested. Not shorter: the ~2 s until
-    # HAProxy marks two dead nodes down weigh more in a shorter window (0.965 measured at 4 s,
-    # against the drill's 0.95).
-    assert text.count("hold: 8s") == 1
-    path.write_text(text.replace("hold: 8s", "hold: 6s") + "  widen:\n    steps:\n"
+    # web-node-loss, as the ramp's drill: held 4 s, and expecting 80 % availability rather
+    # than the sample's 95 %: with two of three web nodes killed at once, requests fail for
+    # the ~2 s HAProxy takes to mark both down (92.9-96.5 % measured at a 4 s hold). The
+    # ramp's levels and guard are what is tested; the drill as shipped runs in test_drills_lab.
+    shipped = "    hold: 8s\n    expect:\n      availability: 0.95\n"
+    assert text.count(shipped) == 1
+    path.write_text(text.replace(shipped, "    hold: 4s\n    expect:\n      availability: 0.8\n") + "  widen:\n    steps:\n"
                     "      - ramp: {drill: web-node-loss, role: web, from: 1, to: 2}\n")
     report = tmp_path / "widen.json"
     process = run_gameday(path, "widen", report)
