@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import ParseError, fromstring
 
 from clustertui.managers.limits import MAX_LINE, MAX_RECORDS, clip
 from clustertui.managers.state import Garbage, ReadFailure, ReadState
@@ -92,7 +92,9 @@ def parse_crm_mon(text: str) -> CrmStatus:
         root = fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
         raise Garbage(f"crm_mon XML refused: {type(exc).__name__}") from None
-    except (ET.ParseError, ValueError) as exc:
+    except (ParseError, ET.ParseError, ValueError) as exc:
+        # defusedxml's own ParseError: before 0.7.1 it parses with a private copy of the
+        # pure-Python ElementTree, whose ParseError is not xml.etree's.
         raise Garbage(f"crm_mon printed no readable XML ({exc})") from None
     if root.tag != "pacemaker-result":
         raise Garbage(f"crm_mon XML: expected <pacemaker-result>, found <{clip(root.tag, 40)}>")
