@@ -133,10 +133,13 @@ def measure(
     end: float,
     target_down_at_revert: bool,
     manager_signs: Iterable[tuple[float, str]] = (),
+    down_seen_at: float | None = None,
 ) -> Timings:
     """All timings of one run; `applying` is when the apply script started (the fault can
     take effect from then), `t_fault` where the fault window starts (the node-side action,
-    else the verification); `manager_signs`: the managers' reactions to the fault."""
+    else the verification); `manager_signs`: the managers' reactions to the fault;
+    `down_seen_at`: when the target was seen down at the hold's end (a revert that starts
+    the service is seen back before it returns verified: that is a recovery at 0 s)."""
     in_fault = [r for r in requests if t_fault <= r.t < t_revert]
     availability = sum(1 for r in in_fault if r.ok) / len(in_fault) if in_fault else None
 
@@ -159,7 +162,8 @@ def measure(
     traffic_ok = bad_end is None or bad_end < end - BUCKET / 2
     service_back: float | None = 0.0
     if target_down_at_revert:
-        back = first_back(events, target, t_revert)
-        service_back = None if back is None else back - t_revert
+        since = t_revert if down_seen_at is None else min(down_seen_at, t_revert)
+        back = first_back(events, target, since)
+        service_back = None if back is None else max(0.0, back - t_revert)
     recover = max(traffic_back, service_back) if traffic_ok and service_back is not None else None
     return Timings(availability, detect, failover, recover, longest_outage(requests, t_fault, t_revert), detected_by)

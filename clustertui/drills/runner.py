@@ -218,6 +218,7 @@ class DrillRunner:
             self._phase(Stage.FAULT, drill.hold)
             await self._sleep(drill.hold, guard.tripped)
             state.target_down_at_revert = self.monitor.view(target).degraded
+            state.down_seen_at = time.time()
         finally:
             await guard.disarm()
             state.breach = guard.breach

@@ -42,6 +42,7 @@ class RunState:
     clock: ClockOffset | None = None  # the target's clock offset, measured before the apply
     managers: ManagersRecord | None = None  # the cluster's side of the timeline
     target_down_at_revert: bool = False
+    down_seen_at: float | None = None  # when the hold ended and the target was seen degraded
     t_revert: float | None = None  # the revert returned (verified unless revert_failed)
     revert_failed: str | None = None
     ended: float | None = None
@@ -96,6 +97,7 @@ def verdict(cluster: Cluster, drill: Drill, run: RunState, probes: Sequence[Prob
         requests, list(events), run.target, drill.steady_state.min_success,
         run.applying, start, run.t_revert, ended, run.target_down_at_revert,
         manager_signs(changes, run.target, run.applying, run.t_revert),
+        down_seen_at=run.down_seen_at,
     )
     checks = expectation_checks(drill, timings) if run.breach is None else []
     if run.breach is None and drill.expect.managers:

@@ -125,6 +125,17 @@ def test_recover_waits_for_traffic_when_it_comes_back_after_the_service() -> Non
     assert result.recover == pytest.approx(3.0, abs=0.11)
 
 
+def test_a_service_the_revert_brought_back_before_it_returned_recovered_at_once() -> None:
+    # The revert (start the service) runs from the hold's end to its verified return: the
+    # monitor may see the service up in between, before the instant recovery counts from.
+    events = [down(T + 10.5), up(REVERT - 0.05)]
+    result = measure(list(traffic(20)), events, "web2", 0.99, APPLYING, FAULT, REVERT, END, True,
+                     down_seen_at=REVERT - 1.0)
+    assert result.recover == 0.0
+    # Without the hold's end known, the same run never recovered (the race CI once hit).
+    assert timings(traffic(20), events, target_down_at_revert=True).recover is None
+
+
 def test_no_recover_when_the_target_never_comes_back() -> None:
     result = timings(traffic(20), [down(T + 10.5)], target_down_at_revert=True)
     assert result.recover is None
