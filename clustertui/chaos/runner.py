@@ -196,7 +196,7 @@ class Chaos:
         faulted |= {r.node for r in self.records.for_cluster(self.cluster.name) if isinstance(surveys.get(r.node), NodeDown)}
         return faulted
 
-    def _guard(self, node: str, surveys: dict[str, SurveyResult], force: bool, pending: Collection[str] = ()) -> None:
+    def guard(self, node: str, surveys: dict[str, SurveyResult], force: bool, pending: Collection[str] = ()) -> None:
         """Raise Refused unless `node` may take a fault now.  `pending`: nodes that this
         same action faults too (one fault on several nodes is guarded as a whole)."""
         target = surveys[node]
@@ -228,7 +228,7 @@ class Chaos:
             if refusal is not None:
                 raise Refused(refusal)
             surveys = await self.survey()
-            self._guard(checked.node.name, surveys, force, pending)
+            self.guard(checked.node.name, surveys, force, pending)
             target = surveys[checked.node.name]
             assert isinstance(target, NodeSurvey)
             plan = plan_fault(self.cluster, checked, target, by=operator(), lease=self.lease)
@@ -244,21 +244,19 @@ class Chaos:
         plan: FaultPlan,
         *,
         force: bool = False,
-        surveys: dict[str, SurveyResult] | None = None,
-        pending: Collection[str] = (),
+        guarded: bool = False,
     ) -> ApplyOutcome:
         """Run the plan's apply script (ledger, timer, fault, verification) on its node.
 
-        `surveys`: every ledger, read under the node locks (`ChaosSession`): the plan is
-        guarded against it whatever its age, `pending` counting as faulted.  Without it, a
-        plan older than GUARD_FRESHNESS is guarded against a fresh survey.  Cancelled
-        mid-way (Ctrl-C, a cancelled task), it reverts the fault before it lets the
-        cancellation through.
+        `guarded`: the caller has just guarded the plan against every ledger, read under the
+        node locks (`ChaosSession`).  Otherwise a plan older than GUARD_FRESHNESS is guarded
+        against a fresh survey.  Cancelled mid-way (Ctrl-C, a cancelled task), it reverts the
+        fault before it lets the cancellation through.
         """
         node = self.cluster.node(plan.node)
-        if surveys is not None or time.monotonic() - plan.created > GUARD_FRESHNESS:
+        if not guarded and time.monotonic() - plan.created > GUARD_FRESHNESS:
             try:
-                self._guard(plan.node, surveys if surveys is not None else await self.survey(), force, pending)
+                self.guard(plan.node, await self.survey(), force)
             except Refused as exc:
                 return self.refused(plan, str(exc))
         self.records.save(plan.record)

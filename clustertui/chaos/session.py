@@ -44,6 +44,7 @@ from clustertui.chaos.outcomes import ApplyOutcome, ChaosStatus, NodeDown, Rever
 from clustertui.chaos.planner import FaultPlan, FaultRequest, check_request, plan_fault
 from clustertui.chaos.renewer import LeaseRenewer
 from clustertui.chaos.runner import Chaos, SurveyResult
+from clustertui.chaos.sharedlocks import SharedNodeLocks
 from clustertui.config import Cluster
 from clustertui.config.notify import NotifyEvent
 from clustertui.engine.monitor import ClusterMonitor
@@ -158,6 +159,12 @@ class ChaosSession:
     closed: bool = False
     renewer: LeaseRenewer | None = None  # renews the leases of the faults this session holds
     _status: _StatusFlight = field(default_factory=_StatusFlight)
+    _locks: SharedNodeLocks = field(init=False)
+    _admission: asyncio.Lock = field(default_factory=asyncio.Lock)  # one batch's guard at a time
+    _in_flight: list[str] = field(default_factory=list)  # nodes of this session's applies under way
+
+    def __post_init__(self) -> None:
+        self._locks = SharedNodeLocks(lambda: NodeLocks(self.chaos.pool, self.cluster.nodes))
 
     @classmethod
     def open(
@@ -245,29 +252,51 @@ class ChaosSession:
         """Apply in order; stop at the first that did not apply (the rest stay unapplied).
 
         Under every node's chaos lock: the ledgers are read again and each plan guarded
-        against them (the batch's earlier nodes counting as faulted) right before it applies.
-        A lock another controller holds past LOCK_WAIT refuses the first plan."""
+        against them, counting as faulted the batch's earlier nodes and those of this
+        session's other applies still in flight.  The session admits one batch at a time
+        to that guard, and its batches that overlap share one hold of the locks
+        (sharedlocks.py), so that faults meant to start together (a ramp level) do.  A lock
+        another controller holds past LOCK_WAIT refuses the first plan."""
         plans = list(plans)
         if not plans:
             return []
-        locks = NodeLocks(self.chaos.pool, self.cluster.nodes)
         try:
-            await locks.acquire()
+            await self._locks.join()
         except Refused as exc:
             return [self.chaos.refused(plans[0], str(exc))]
+        try:
+            return await self._apply_admitted(plans, force)
+        finally:
+            await asyncio.shield(self._locks.leave())
+
+    async def _apply_admitted(self, plans: list[FaultPlan], force: bool) -> list[ApplyOutcome]:
+        async with self._admission:
+            surveys = await self.chaos.survey()
+            admitted: list[FaultPlan] = []
+            refusal = ""
+            for plan in plans:
+                try:
+                    self.chaos.guard(plan.node, surveys, force, [*self._in_flight, *(p.node for p in admitted)])
+                except Refused as exc:
+                    refusal = str(exc)
+                    break
+                admitted.append(plan)
+            self._in_flight.extend(plan.node for plan in admitted)
         outcomes: list[ApplyOutcome] = []
         try:
-            surveys = await self.chaos.survey()
-            for index, plan in enumerate(plans):
-                pending = [p.node for p in plans[:index]]
-                outcome = await self.chaos.apply(plan, force=force, surveys=surveys, pending=pending)
+            for plan in admitted:
+                outcome = await self.chaos.apply(plan, force=force, guarded=True)
+                self._in_flight.remove(plan.node)
                 outcomes.append(outcome)
                 if outcome.ok and plan.timer.lease and self.renewer is not None:
                     self.renewer.hold(plan.id, plan.node)
                 if not outcome.ok:
-                    break
+                    return outcomes
         finally:
-            await locks.release()
+            for plan in admitted[len(outcomes):]:
+                self._in_flight.remove(plan.node)
+        if refusal:  # audited after the plans before it applied, as it would have come
+            outcomes.append(self.chaos.refused(plans[len(admitted)], refusal))
         return outcomes
 
     # -- reverts and halt ----------------------------------------------------------------

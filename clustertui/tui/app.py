@@ -185,7 +185,7 @@ class ClusterApp(GamedayActions):
         if self.faults.undetailed:
             self.poll_status(now=True)
         screen = self.snapshot_screen
-        if screen is not None:
+        if screen is not None and screen.is_mounted:  # a screen still mounting shows it on resume
             screen.show_snapshot(self.latest)
 
     @property

@@ -10,6 +10,7 @@ halt must revert every other node and say, per node, what happened.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,15 +62,20 @@ class Node:
     """One simulated node: what its survey prints, how its reverts end."""
 
     def __init__(self, survey: str = "", revert: Answer | Exception | None = None, down: bool = False,
-                 apply: Answer | None = None) -> None:
+                 apply: Answer | None = None, apply_seconds: float = 0.0) -> None:
         self.survey = survey
         self.revert = revert or Answer("reverted\n")
         self.apply = apply or Answer("applied\n")
+        self.apply_seconds = apply_seconds  # how long its apply script runs
         self.down = down
         self.reverted: list[str] = []
+        self.applied_at: list[float] = []
+        self.locks_taken = 0
 
     async def run(self, command: str, check: bool = False, timeout: float = 0) -> Answer:
         if "ctui_refuse()" in command:  # the apply script
+            self.applied_at.append(time.monotonic())
+            await asyncio.sleep(self.apply_seconds)
             return self.apply
         if "exec sh /run/clustertui/faults/" in command:
             fault_id = command.split("/run/clustertui/faults/")[1].split(".")[0]
@@ -81,6 +87,7 @@ class Node:
 
     async def create_process(self, command: str) -> LockHeld:
         assert "flock -n 9" in command  # the chaos lock is the only long-lived channel
+        self.locks_taken += 1
         return LockHeld()
 
     def is_closed(self) -> bool:
@@ -248,3 +255,22 @@ async def test_apply_batch_stops_at_the_first_fault_that_did_not_apply(tmp_path:
     outcomes = await session.apply_batch(plans)
     assert [o.plan.node for o in outcomes] == ["web1"] and outcomes[0].status is ApplyStatus.REFUSED
     assert outcomes[0].result == "refused: nginx is not running" and not session.mine
+
+
+async def test_overlapping_applies_share_the_locks_and_are_guarded_together(tmp_path: Path) -> None:
+    """A ramp level's drills apply at once through one session: their faults start together
+    (one hold of the node locks, not one lock round each), and each is guarded counting the
+    others still in flight, so max_faulted_nodes 2 refuses the third."""
+    two = write_cluster(tmp_path / "two.yaml", max_faulted_nodes=2)
+    nodes = {name: Node(survey_text(name), apply_seconds=0.3) for name in HOSTS}
+    session = session_on(nodes, tmp_path, two)
+    plans = [(await session.plan_batch("kill", [node], {"service": "nginx"}, 30.0))[0]
+             for node in ("web1", "web2", "web3")]
+    outcomes = await asyncio.gather(*(session.apply(plan) for plan in plans))
+    assert [o.status for o in outcomes] == [ApplyStatus.APPLIED, ApplyStatus.APPLIED, ApplyStatus.REFUSED]
+    assert outcomes[2].result.startswith("refused: blast radius: 2 node(s) already faulted")
+    started = nodes["web1"].applied_at + nodes["web2"].applied_at
+    assert len(started) == 2 and abs(started[0] - started[1]) < 0.1  # not one 0.3 s apply after the other
+    assert {name: node.locks_taken for name, node in nodes.items()} == dict.fromkeys(HOSTS, 1)
+    assert not session._locks.held  # the last to leave let go
+    assert session._in_flight == []

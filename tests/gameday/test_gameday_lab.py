@@ -172,5 +172,5 @@ def test_a_ramp_widens_the_blast_radius_up_to_the_guard(lab, tmp_path) -> None:
     drills = step["drills"]
     assert sorted(d["target"] for d in drills) == ["web1", "web1", "web2"]
     applied = [d["fault"]["applied_t"] for d in drills[1:]]
-    assert max(applied) - min(applied) < 2.0  # the two faults of a level start together
+    assert max(applied) - min(applied) < 1.0  # the level's faults start together (0.12-0.25 s measured)
     no_fault_left(lab, [d["fault"]["id"] for d in drills])

@@ -195,7 +195,10 @@ class FakeChaos:
     def refused(self, plan: FakePlan, reason: str) -> ApplyOutcome:
         return ApplyOutcome(plan, ApplyStatus.REFUSED, f"refused: {reason}")  # type: ignore[arg-type]
 
-    async def apply(self, plan: FakePlan, *, force: bool = False, surveys=None, pending=()) -> ApplyOutcome:
+    def guard(self, node: str, surveys: dict, force: bool, pending=()) -> None:
+        """The fake guards in `plan` (against the tests' own ledger)."""
+
+    async def apply(self, plan: FakePlan, *, force: bool = False, guarded: bool = False) -> ApplyOutcome:
         self.calls.append(("apply", plan.id))
         self.applied[plan.id] = plan.node
         self.add(plan.id, plan.node, plan.kind, plan.summary, plan.ttl, self.by)

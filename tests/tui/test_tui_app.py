@@ -270,3 +270,17 @@ async def test_read_only_hides_and_refuses_chaos_actions(make_app, monkeypatch) 
             assert (chaos_key in keys.keys("overview", read_only)) is not read_only
             assert app.check_action("kill_service", ()) is not read_only
             assert app.screen.check_action("kill_service", ()) is not read_only
+
+
+async def test_a_tick_while_the_detail_is_still_mounting_waits_for_it(make_app, recorded) -> None:
+    """The tick's timer can fire between the push of a DetailScreen and its widgets' mount (the
+    services table has no columns yet): that tick skips the screen, the next one fills it."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.open_node("web2")
+        app.tick()  # in the same callback as the push, before the screen has mounted
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        services = app.screen.query_one("#services", DataTable)
+        assert services.row_count == len(recorded[0].node("web2").services)
