@@ -39,7 +39,7 @@ class ManagersWatch:
         self.spans: list[FindingSpan] = []  # every finding since the start, with when it came and went
         self._open: dict[tuple[str, str, str], int] = {}  # a finding that holds -> its span's index
         self._down_since: dict[tuple[str, str], float] = {}
-        self._states: dict[tuple[str, str], ReadState] = {}  # (manager, node) -> last read state
+        self._states: dict[tuple[str, str, str], ReadState] = {}  # (manager, node, source) -> last read state
         monitor.on_event(self._on_event)
 
     def tasks(self) -> list[asyncio.Task[None]]:
@@ -65,11 +65,12 @@ class ManagersWatch:
         """Keep `view` as the latest of manager `name`, emit what changed, judge again."""
         self.views[name] = view
         for read in view.reads:
-            key = (name, read.node)
+            key = (name, read.node, read.source)  # redis-sentinel reads a node's sentinel and its redis
             before = self._states.get(key)
             self._states[key] = read.state
             if before is not None and before is not read.state:
-                self.monitor.emit(EventKind.MANAGER_READ, read.node, f"{name}: {read.describe()}")
+                source = f" {read.source}" if read.source else ""
+                self.monitor.emit(EventKind.MANAGER_READ, read.node, f"{name}{source}: {read.describe()}")
         self.judge()
 
     def roles(self) -> dict[str, tuple[str, ...]]:

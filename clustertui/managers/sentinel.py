@@ -10,6 +10,7 @@ human output. A sentinel and a redis are read separately: one down does not hide
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -267,9 +268,11 @@ async def read_sentinel(manager: Manager, cluster: Cluster, reach: Reach) -> Sen
         asyncio.gather(*(read_on(reach, node, role_reader(port)) for node, port in role_jobs)),
         asyncio.gather(*(read_on(reach, node, sentinel_replies) for node in members)),
     )
-    roles = [_role(node.name, port, read, reply) for (node, port), (read, reply) in zip(role_jobs, roles_raw, strict=True)]
+    roles = [_role(node.name, port, dataclasses.replace(read, source=f"redis :{port}"), reply)
+             for (node, port), (read, reply) in zip(role_jobs, roles_raw, strict=True)]
     primaries = {node.host: r for (node, _), r in zip(role_jobs, roles, strict=True) if r.is_primary}
-    sentinels = [_sentinel(manager, read, replies, index, primaries) for read, replies in sentinels_raw]
+    sentinels = [_sentinel(manager, dataclasses.replace(read, source=f"sentinel :{manager.sentinel}"), replies, index,
+                           primaries) for read, replies in sentinels_raw]
     return SentinelView(manager.name, tuple(manager.masters), tuple(sentinels), tuple(roles))
 
 
@@ -299,4 +302,4 @@ def _sentinel(manager: Manager, read: SourceRead, replies: list[Reply] | None, i
 
 
 def _failed(read: SourceRead, exc: Garbage) -> SourceRead:
-    return SourceRead(read.node, exc.state, exc.reason, read.t, read.ms)
+    return dataclasses.replace(read, state=exc.state, reason=exc.reason)

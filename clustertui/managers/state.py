@@ -32,6 +32,7 @@ class SourceRead:
     reason: str = ""
     t: float = 0.0  # wall clock of the read's end
     ms: float | None = None  # how long it took
+    source: str = ""  # what was read, where a node has several reads (`sentinel :26379`, `redis :6379`)
 
     @property
     def ok(self) -> bool:

@@ -15,12 +15,12 @@ from clustertui.managers.state import ReadState, SourceRead
 
 def reads_json(reads: tuple[SourceRead, ...]) -> list[dict[str, Any]]:
     return [{"node": r.node, "state": str(r.state), "reason": r.reason,
-             "ms": None if r.ms is None else round(r.ms, 1)} for r in reads]
+             "ms": None if r.ms is None else round(r.ms, 1), "source": r.source} for r in reads]
 
 
 def reads_summary(reads: tuple[SourceRead, ...]) -> str:
     """`` (lb2 slow: no whole answer within 2s)`` for the reads that failed, else ""."""
-    failed = [f"{r.node} {r.describe()}" for r in reads if r.state is not ReadState.OK]
+    failed = [f"{r.node}{f' {r.source}' if r.source else ''} {r.describe()}" for r in reads if r.state is not ReadState.OK]
     return f" [{'; '.join(failed)}]" if failed else ""
 
 

@@ -46,3 +46,22 @@ def test_a_finding_is_one_span_from_when_it_came_to_when_it_went() -> None:
     watch.store("vip", vip("lb1", "lb2"))  # split again: a new span
     assert [s.until is None for s in watch.spans] == [False, True]
     assert [kind for kind, _ in monitor.events] == [EventKind.FINDING, EventKind.FINDING_CLEARED, EventKind.FINDING]
+
+
+def test_a_node_read_twice_by_one_manager_changes_state_only_when_one_read_does() -> None:
+    """redis-sentinel reads each db node's sentinel and its redis: redis down beside a sentinel
+    that answers is one state change, not one per read (the key names what was read)."""
+    from clustertui.managers.sentinel import RedisRole, SentinelSeen, SentinelView
+
+    def view(redis_state: ReadState) -> SentinelView:
+        sentinel = SentinelSeen(SourceRead("db1", ReadState.OK, source="sentinel :26379"))
+        redis = RedisRole("db1", 6379, SourceRead("db1", redis_state, "" if redis_state is ReadState.OK
+                                                  else "connection refused", source="redis :6379"))
+        return SentinelView("redis", ("mymaster",), (sentinel,), (redis,))
+
+    monitor = Monitor()
+    watch = ManagersWatch(monitor)  # type: ignore[arg-type]
+    for state in (ReadState.OK, ReadState.DOWN, ReadState.DOWN, ReadState.DOWN, ReadState.OK):
+        watch.store("redis", view(state))
+    reads = [detail for kind, detail in monitor.events if kind is EventKind.MANAGER_READ]
+    assert reads == ["redis redis :6379: down (connection refused)", "redis redis :6379: ok"]
