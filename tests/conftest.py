@@ -180,6 +180,10 @@ def lab() -> Iterator[LabHandle]:
         os.close(users_fd)
 
 
+def _needs_lab(item: pytest.Item) -> bool:
+    return item.get_closest_marker("lab") is not None or "lab" in getattr(item, "fixturenames", ())
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (its hook would run first otherwise)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every lab test runs in one xdist worker, one after another: there is one lab per host,
@@ -188,10 +192,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     The other tests go by module, so that a module's fixtures (the packaging test's wheel)
     are built once, not once per worker."""
     for item in items:
-        if item.get_closest_marker("lab") is not None or "lab" in getattr(item, "fixturenames", ()):
+        if _needs_lab(item):
             item.add_marker(pytest.mark.xdist_group("lab"))
         else:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+#: Niceness of an xdist worker while it runs a test that needs no lab: the lab's stream (one
+#: worker, tests one after another) is the run's critical path, and on a 2-core runner the
+#: other workers' CPU-bound tests would otherwise slow its waits on real daemons.
+OTHER_TESTS_NICE = 5
+
+
+@pytest.hookimpl(tryfirst=True)  # before the fixtures: a lab built now runs its daemons un-niced
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A worker runs lab tests at the normal priority, the rest niced (as root, which the lab
+    needs anyway, a worker can go back; elsewhere it keeps what it has)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, 0 if _needs_lab(item) else OTHER_TESTS_NICE)
+    except OSError:
+        pass
 
 
 @pytest.fixture(autouse=True)
