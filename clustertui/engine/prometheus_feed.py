@@ -8,7 +8,9 @@ the engine, history, TUI and reports take one kind of sample whichever the sourc
 Prometheus has nothing recent for a node (unreachable, slow, no series, labels that do not
 match), the frame keeps the probe's own figures and carries `metrics_note` saying why: the
 node never goes blank, and the SSH side never waits on an HTTP query (the feed is its own
-task; `overlay` only reads a dict).
+task; `overlay` only reads a dict).  "Recent" is FRESH_INTERVALS: one answer without a node
+(a scrape of its exporter failed, and Prometheus marked its series stale) keeps its last
+figures, rather than switching its source, and telling so, for one tick.
 """
 
 from __future__ import annotations
@@ -67,8 +69,7 @@ class PrometheusFeed:
             self.metrics[name], self.fetched[name] = figures, now
             self.notes.pop(name, None)
         down = self._down(errors)
-        for name, why in fleet.missing.items():
-            self.metrics.pop(name, None)
+        for name, why in fleet.missing.items():  # its figures stay laid over while fresh (overlay)
             self.notes[name] = down or f"prometheus {self.source.prometheus}: {why}"
         return fleet
 

@@ -185,8 +185,14 @@ class ClusterApp(GamedayActions):
         if self.faults.undetailed:
             self.poll_status(now=True)
         screen = self.snapshot_screen
-        if screen is not None and screen.is_mounted:  # a screen still mounting shows it on resume
+        if screen is not None and self.live(screen):
             screen.show_snapshot(self.latest)
+
+    def live(self, screen: Screen) -> bool:
+        """The screen can take an update: it has mounted (a timer can fire between its push
+        and its widgets' mount; it shows the latest on resume) and the app is not shutting
+        down (its widgets are being removed while the timers still run)."""
+        return screen.is_mounted and self.is_running
 
     @property
     def snapshot_screen(self) -> OverviewScreen | DetailScreen | ManagersScreen | None:
@@ -273,15 +279,15 @@ class ClusterApp(GamedayActions):
 
     def _faults_changed(self) -> None:
         screen = self.snapshot_screen
-        if screen is not None and screen.is_mounted:
+        if screen is not None and self.live(screen):
             screen.show_faults()
 
     def _drill_changed(self) -> None:
-        if self.overview is not None and self.overview.is_mounted:
+        if self.overview is not None and self.live(self.overview):
             self.overview.show_drill(self.drill_run)
 
     def _scenario_changed(self) -> None:
-        if self.overview is not None and self.overview.is_mounted:
+        if self.overview is not None and self.live(self.overview):
             self.overview.show_scenario(self.scenario_run)
 
     # -- quitting ----------------------------------------------------------------------

@@ -167,7 +167,11 @@ async def test_a_switch_of_source_is_an_event_with_why(tmp_path: Path) -> None:
         monitor.node_sample("web1", frame())  # the first answer: no event either
         del sim.instances["198.18.0.11:9100"]
         await monitor.feed.poll()
+        monitor.node_sample("web1", frame())  # one answer without it: its last figures, still fresh
+        assert monitor.view("web1").sample.metrics is MetricsOrigin.PROMETHEUS
+        monitor.feed.fetched["web1"] -= 10.0  # ... until they are older than FRESH_INTERVALS (5 s at least)
         monitor.node_sample("web1", frame())
+        assert monitor.view("web1").sample.metrics is MetricsOrigin.PROBE
         monitor.node_sample("web1", frame())  # the same state: told once
         sim.instances["198.18.0.11:9100"] = Figures()
         await monitor.feed.poll()

@@ -284,3 +284,17 @@ async def test_a_tick_while_the_detail_is_still_mounting_waits_for_it(make_app, 
         assert isinstance(app.screen, DetailScreen)
         services = app.screen.query_one("#services", DataTable)
         assert services.row_count == len(recorded[0].node("web2").services)
+
+
+async def test_a_tick_while_the_app_shuts_down_touches_no_widget(make_app) -> None:
+    """The timers still fire while the app takes its screens apart: a tick then (the header
+    already removed) shows nothing rather than crash the app on its way out."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.screen.query_one(ClusterHeader).remove()
+        app._running = False  # as App._shutdown sets it before it closes the screens
+        try:
+            app.tick()
+        finally:
+            app._running = True
