@@ -159,10 +159,10 @@ class ChaosActions(App[None]):
                 self.notify(f"{plan.id}: {plan.summary}; the node reverts it by itself in {plan.ttl:g}s",
                             title="fault applied", timeout=8, markup=False)
             else:
-                self.notify(f"{plan.id} on {plan.node}: {outcome.result}", title=f"fault {outcome.status}",
+                self.notify(f"{plan.id} on {self.shown(plan.node)}: {outcome.result}", title=f"fault {outcome.status}",
                             severity="error", timeout=20, markup=False)
         for plan in plans[len(outcomes):]:
-            self.notify(f"{plan.node}: not applied, since an earlier node's fault did not apply",
+            self.notify(f"{self.shown(plan.node)}: not applied, since an earlier node's fault did not apply",
                         severity="warning", timeout=20, markup=False)
 
     # -- reverting and halting ---------------------------------------------------------
@@ -199,17 +199,18 @@ class ChaosActions(App[None]):
             chaos = sessions.get(cluster, self.chaos)
             assert chaos is not None
             for outcome in await chaos.revert_many(group):
-                self._report_revert(outcome)
+                self._report_revert(outcome, cluster)
         self._faults_changed()
         self.poll_status(now=True)
 
-    def _report_revert(self, outcome: RevertOutcome) -> None:
+    def _report_revert(self, outcome: RevertOutcome, cluster: str | None) -> None:
+        """One line per revert; its node as the rows name it (`cluster/node` with several)."""
+        node = qualified(cluster, outcome.node) if cluster is not None and outcome.node else (outcome.node or "?")
         if outcome.ok:
             self.faults.forget([outcome.fault_id], time.time())
-            self.notify(f"{outcome.fault_id} on {outcome.node}: {outcome.result}", title="reverted", timeout=6,
-                        markup=False)
+            self.notify(f"{outcome.fault_id} on {node}: {outcome.result}", title="reverted", timeout=6, markup=False)
         else:
-            self.notify(f"{outcome.fault_id} on {outcome.node or '?'}: {outcome.result}",
+            self.notify(f"{outcome.fault_id} on {node}: {outcome.result}",
                         title=f"revert {outcome.status}", severity="error", timeout=20, markup=False)
 
     def action_halt(self) -> None:
@@ -245,9 +246,10 @@ class ChaosActions(App[None]):
     async def _halt_all(self) -> None:
         """Every cluster's halt, each by its own policy (several clusters shown)."""
         for cluster, chaos in self.chaos_sessions():
-            await self._halt_one("halt" if cluster is None else f"halt {cluster}", chaos)
+            await self._halt_one(cluster, chaos)
 
-    async def _halt_one(self, title: str, chaos: ChaosSession) -> None:
+    async def _halt_one(self, cluster: str | None, chaos: ChaosSession) -> None:
+        title = "halt" if cluster is None else f"halt {cluster}"
         policy = chaos.cluster.chaos
         try:
             if policy.freeze_on_halt:
@@ -267,7 +269,7 @@ class ChaosActions(App[None]):
                 self.notify(node.line(), title=title, severity="error", timeout=20, markup=False)
             for outcome in node.outcomes:
                 if not outcome.ok:
-                    self._report_revert(outcome)
+                    self._report_revert(outcome, cluster)
 
     # -- drills ------------------------------------------------------------------------
 

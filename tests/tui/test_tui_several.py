@@ -157,6 +157,8 @@ async def test_revert_and_halt_reach_each_clusters_session(make_several_app, sev
         app.revert(["f-0000bbbb"])
         await until(pilot, lambda: ("revert", ("f-0000bbbb", "manual")) in lab_ha.calls)
         assert not any(call == "revert" for call, _ in lab.calls)  # lab's engine never asked
+        await until(pilot, lambda: any(n.message == "f-0000bbbb on lab-ha/ha1: reverted and verified"
+                                       for n in app._notifications))  # the node as the rows name it
         await pilot.press("H")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
