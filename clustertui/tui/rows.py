@@ -7,7 +7,7 @@ out at the column's exact width in the palette's styles, for the node table's Li
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.segment import Segment
 
@@ -65,10 +65,12 @@ def _gauge(value: float | None, width: int, limits: Limits, grey: bool) -> Parts
 class RowBuilder:
     """Builds a row's cells for one layout and palette: their parts, then their segments."""
 
-    def __init__(self, layout: Layout, palette: Palette, thresholds: Thresholds) -> None:
+    def __init__(self, layout: Layout, palette: Palette, thresholds: Thresholds,
+                 by_cluster: Mapping[str, Thresholds] | None = None) -> None:
         self.layout = layout
         self.palette = palette
         self.thresholds = thresholds
+        self.by_cluster = dict(by_cluster or {})  # several clusters shown: each node by its own file's
         self._cells: dict[str, Callable[[NodeView, bool], Parts]] = {
             "node": lambda v, g: ((v.name, "stale" if g else "plain"),),
             "host": lambda v, g: ((v.host, "stale" if g else "plain"),),
@@ -96,6 +98,9 @@ class RowBuilder:
             return (own,)
         down = any("@" in role for role in view.manager_roles)  # DOWN@lb1: out of a balancer
         return (own, (fmt.manager_roles(view.manager_roles, self.layout.compact_roles), "bad" if down else "ok"))
+
+    def limits(self, view: NodeView) -> Thresholds:
+        return self.by_cluster.get(view.cluster, self.thresholds)
 
     def parts(self, key: str, view: NodeView) -> Parts:
         return self._cells[key](view, greyed(view))
@@ -132,20 +137,20 @@ class RowBuilder:
 
     def _cpu(self, view: NodeView, grey: bool) -> Parts:
         cpu = view.sample.cpu_percent if view.sample else None
-        return _gauge(cpu, self.layout.bar, self.thresholds.cpu, grey)
+        return _gauge(cpu, self.layout.bar, self.limits(view).cpu, grey)
 
     def _spark(self, view: NodeView, grey: bool) -> Parts:
         return ((fmt.sparkline(view.cpu_spark, self.layout.spark), "stale" if grey else "spark"),)
 
     def _mem(self, view: NodeView, grey: bool) -> Parts:
         mem = view.sample.mem_percent if view.sample else None
-        return _gauge(mem, self.layout.mem_bar, self.thresholds.memory, grey)
+        return _gauge(mem, self.layout.mem_bar, self.limits(view).memory, grey)
 
     def _load(self, view: NodeView, grey: bool) -> Parts:
         if view.sample is None:
             return ((fmt.NOTHING, "stale"),)
         per_core = view.sample.load1 / max(1, view.sample.cpu_count)
-        return ((fmt.load(view.sample.load1), level_style(self.thresholds.load, per_core, grey)),)
+        return ((fmt.load(view.sample.load1), level_style(self.limits(view).load, per_core, grey)),)
 
     def _net(self, view: NodeView, grey: bool) -> Parts:
         if view.sample is None:
@@ -155,17 +160,17 @@ class RowBuilder:
 
     def _disk(self, view: NodeView, grey: bool) -> Parts:
         disk = view.sample.disk_percent if view.sample else None
-        return ((fmt.percent(disk), level_style(self.thresholds.disk, disk, grey)),)
+        return ((fmt.percent(disk), level_style(self.limits(view).disk, disk, grey)),)
 
     def _swap(self, view: NodeView, grey: bool) -> Parts:
         swap = view.sample.swap_percent if view.sample else None
-        return ((fmt.percent(swap), level_style(self.thresholds.swap, swap, grey)),)
+        return ((fmt.percent(swap), level_style(self.limits(view).swap, swap, grey)),)
 
     def _psi(self, view: NodeView, grey: bool) -> Parts:
         """The most stalled resource's PSI: 'io  12%' (only the number in the narrow profile)."""
         worst = view.sample.psi_worst if view.sample else None
         name, value = worst if worst is not None else ("", None)
-        style = level_style(self.thresholds.psi, value, grey)
+        style = level_style(self.limits(view).psi, value, grey)
         if self.layout.split_net:  # the wider profiles: the resource too
             return ((f"{name:<3}", "stale" if grey else "plain"), (fmt.percent(value), style))
         return ((fmt.percent(value), style),)

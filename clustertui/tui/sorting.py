@@ -8,7 +8,7 @@ not swap places every second as their load jitters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from clustertui.config.thresholds import Level, Thresholds
 from clustertui.engine.snapshot import NodeView
@@ -72,10 +72,13 @@ ARROW_COLUMNS = frozenset(column for _, column in SORTS.values()) | {"rx"}
 
 
 def ordered(views: list[NodeView], mode: str, reverse: bool = False,
-            thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[NodeView]:
-    """The views in `mode`'s order; health judges CPU and memory by the file's thresholds."""
+            thresholds: Thresholds = DEFAULT_THRESHOLDS,
+            by_cluster: Mapping[str, Thresholds] | None = None) -> list[NodeView]:
+    """The views in `mode`'s order; health judges CPU and memory by the file's thresholds
+    (each node by its own cluster's, `by_cluster`, with several shown)."""
     key = SORTS[mode][0]
-    return sorted(views, key=lambda view: key(view, thresholds), reverse=reverse)
+    limits = by_cluster or {}
+    return sorted(views, key=lambda view: key(view, limits.get(view.cluster, thresholds)), reverse=reverse)
 
 
 def arrow_column(mode: str, split_net: bool) -> str:

@@ -216,3 +216,18 @@ def test_health_order_judges_pressure_by_the_files_thresholds(bad_day) -> None:
     assert [v.name for v in ordered(up, "health")] == by_name
     assert ordered(up, "health", thresholds=only_busiest)[0].name == busiest.name != by_name[0]
     assert [v.name for v in ordered(up, "health", thresholds=everyone)] == by_name
+
+
+def test_several_clusters_judge_each_node_by_its_own_files_thresholds(bad_day) -> None:
+    """Two clusters shown at once, one strict and one lax: the same CPU is `bad` in one and
+    `ok` in the other, in the gauge's colour and in the health order."""
+    sample = bad_day.node("web1").sample
+    busy = dataclasses.replace(sample, cpu=dataclasses.replace(sample.cpu, percent=70.0))
+    strict = dataclasses.replace(bad_day.node("web1"), name="prod/web1", cluster="prod", sample=busy)
+    lax = dataclasses.replace(bad_day.node("web1"), name="batch/web1", cluster="batch", sample=busy)
+    by_cluster = {"prod": Thresholds(cpu={"warn": 40, "bad": 60}), "batch": Thresholds(cpu={"warn": 80, "bad": 95})}
+    builder = RowBuilder(layout_for(120, (strict, lax)), PALETTE, Thresholds(), by_cluster)
+    assert builder.parts("cpu", strict)[0][1] == "bad" and builder.parts("cpu", lax)[0][1] == "ok"
+    for first in (strict, lax):  # whichever comes first in the input
+        views = [first, lax if first is strict else strict]
+        assert [v.name for v in ordered(views, "health", by_cluster=by_cluster)][0] == "prod/web1"

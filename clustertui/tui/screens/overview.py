@@ -74,7 +74,8 @@ class OverviewScreen(Screen):
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         self.latest = snapshot
         self.query_one(ClusterHeader).show(snapshot)
-        self.table.show(snapshot.nodes, snapshot.thresholds, snapshot.interval)
+        self.table.show(snapshot.nodes, snapshot.thresholds, snapshot.interval,
+                        {part.name: part.thresholds for part in snapshot.parts})
         self.query_one(EventLog).show_events(snapshot.events)
         self.show_faults()
         self.query_one(ManagersPanel).show(snapshot.managers, snapshot.findings)

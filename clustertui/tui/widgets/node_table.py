@@ -14,6 +14,7 @@ a column header sorts by that column.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -65,6 +66,7 @@ class NodeTable(ScrollView, can_focus=True):
         self.node_filter: NodeFilter = NO_FILTER
         self.extra_columns = False  # disk, swap and PSI (`d`)
         self.thresholds = Thresholds()
+        self.by_cluster: dict[str, Thresholds] = {}
         self.interval = 1.0
         self.sort_mode = "health"
         self.sort_reverse = False
@@ -77,16 +79,18 @@ class NodeTable(ScrollView, can_focus=True):
     # -- what the screen calls ---------------------------------------------------------
 
     def show(self, views: tuple[NodeView, ...], thresholds: Thresholds | None = None,
-             interval: float | None = None) -> None:
-        """Apply one tick's node views, judged by the cluster file's thresholds, sampled
-        every `interval` (the sparkline's label says how long it spans)."""
+             interval: float | None = None, by_cluster: Mapping[str, Thresholds] | None = None) -> None:
+        """Apply one tick's node views, judged by the cluster file's thresholds (each node
+        by its own cluster's, `by_cluster`, with several shown), sampled every `interval`
+        (the sparkline's label says how long it spans)."""
         self.views = views
         thresholds = thresholds or self.thresholds
+        by_cluster = self.by_cluster if by_cluster is None else dict(by_cluster)
         self.interval = interval or self.interval
         layout = layout_for(self._width(), views, self.extra_columns, self.interval)
-        if layout != self.columns_layout or thresholds != self.thresholds:
-            self.columns_layout, self.thresholds = layout, thresholds
-            self.builder = RowBuilder(layout, self.palette, thresholds)
+        if layout != self.columns_layout or thresholds != self.thresholds or by_cluster != self.by_cluster:
+            self.columns_layout, self.thresholds, self.by_cluster = layout, thresholds, by_cluster
+            self.builder = RowBuilder(layout, self.palette, thresholds, by_cluster)
         self._apply()
 
     def toggle_extra_columns(self) -> None:
@@ -107,7 +111,7 @@ class NodeTable(ScrollView, can_focus=True):
     def set_palette(self, palette: Palette) -> None:
         self.palette = palette
         if self.columns_layout is not None:
-            self.builder = RowBuilder(self.columns_layout, palette, self.thresholds)
+            self.builder = RowBuilder(self.columns_layout, palette, self.thresholds, self.by_cluster)
         self._strips.clear()
         self.refresh()
 
@@ -211,7 +215,8 @@ class NodeTable(ScrollView, can_focus=True):
         cursor = self.cursor_node  # the node the user is on stays under the cursor
         visible = [view for view in self.views if self.node_filter.matches(view)]
         self._by_name = {view.name: view for view in visible}
-        self._order = [view.name for view in ordered(visible, self.sort_mode, self.sort_reverse, self.thresholds)]
+        self._order = [view.name for view in ordered(visible, self.sort_mode, self.sort_reverse, self.thresholds,
+                                                         self.by_cluster)]
         self._strips.clear()
         width = self.columns_layout.width if self.columns_layout else 0
         self.virtual_size = Size(width, len(self._order) + HEADER_LINES)
