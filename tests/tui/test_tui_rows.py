@@ -230,4 +230,4 @@ def test_several_clusters_judge_each_node_by_its_own_files_thresholds(bad_day) -
     assert builder.parts("cpu", strict)[0][1] == "bad" and builder.parts("cpu", lax)[0][1] == "ok"
     for first in (strict, lax):  # whichever comes first in the input
         views = [first, lax if first is strict else strict]
-        assert [v.name for v in ordered(views, "health", by_cluster=by_cluster)][0] == "prod/web1"
+        assert ordered(views, "health", by_cluster=by_cluster)[0].name == "prod/web1"
