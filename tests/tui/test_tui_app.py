@@ -147,6 +147,28 @@ async def test_event_log_toggles(make_app, recorded) -> None:
         assert not log.display
 
 
+async def test_the_filter_narrows_the_event_log_to_its_nodes(make_app, recorded) -> None:
+    """`/web2`: the log keeps web2's events and the cluster's own; clearing the filter
+    brings every kept event back."""
+    events = recorded[0].events
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        log = app.screen.query_one(EventLog)
+        await pilot.press("e")
+        assert len(log.lines) == len(events)
+        await pilot.press("slash", *"web2", "enter")
+        assert rows(app) == ["web2"]
+        mine = [e for e in events if e.node in (None, "web2")]
+        assert 0 < len(mine) < len(events) and len(log.lines) == len(mine)
+        assert log.border_title == "events · filtered"
+        app.tick()  # the next tick writes its new events through the same filter
+        await pilot.pause()
+        assert len(log.lines) == len(mine)
+        await pilot.press("escape")
+        assert len(log.lines) == len(events) and log.border_title == "events"
+
+
 #: How the help writes Textual's key names.
 KEY_GLYPHS = {"down": "↓", "up": "↑", "pagedown": "pgdn", "pageup": "pgup", "question_mark": "?", "slash": "/",
               "escape": "esc", "plus": "+", "minus": "-", "equals_sign": "="}

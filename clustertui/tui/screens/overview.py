@@ -76,6 +76,7 @@ class OverviewScreen(Screen):
         self.query_one(ClusterHeader).show(snapshot)
         self.table.show(snapshot.nodes, snapshot.thresholds, snapshot.interval,
                         {part.name: part.thresholds for part in snapshot.parts})
+        self._filter_events()
         self.query_one(EventLog).show_events(snapshot.events)
         self.show_faults()
         self.query_one(ManagersPanel).show(snapshot.managers, snapshot.findings)
@@ -143,7 +144,12 @@ class OverviewScreen(Screen):
     @on(Input.Changed, "#filter-input")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.table.set_filter(parse_filter(event.value))
+        self._filter_events()
         self._count()
+
+    def _filter_events(self) -> None:
+        active = self.table.node_filter.active
+        self.query_one(EventLog).filter_to(frozenset(self.table.visible_names) if active else None)
 
     @on(Input.Submitted, "#filter-input")
     def _filter_submitted(self) -> None:
