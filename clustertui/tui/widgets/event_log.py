@@ -41,7 +41,10 @@ class EventLog(RichLog):
         """Show only these nodes' events (and the cluster's own); None shows every one."""
         if nodes != self.only_nodes:
             self.only_nodes = nodes
-            self.border_title = "events" if nodes is None else "events · filtered"
+            if nodes is None:
+                self.border_title = "events"
+            else:
+                self.border_title = "events · filtered"
             self._write_kept()
 
     def shows(self, event: Event) -> bool:
