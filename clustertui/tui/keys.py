@@ -36,6 +36,9 @@ class Key:
     display: str | None = None  # how the help screen writes the key
     chaos: bool = False  # changes the cluster: hidden and refused with --read-only
     cluster: bool = False  # needs a cluster file: hidden and refused for this machine alone
+    #: Run by the app as the key arrives, before the keys queued after it are handed on: for
+    #: a key that moves the focus, whose following keys must reach the new focus.
+    priority: bool = False
 
 
 KEYS: tuple[Key, ...] = (
@@ -65,7 +68,8 @@ KEYS: tuple[Key, ...] = (
     Key("overview", "enter", "open_node", "Open", "Open the node under the cursor (or click a row twice).",
         show=False),
     Key("overview", "slash", "filter", "Filter",
-        "Filter rows by name, role, state or label (role:web state:up zone=a); Esc clears.", display="/"),
+        "Filter rows by name, role, state or label (role:web state:up zone=a); Esc clears.", display="/",
+        priority=True),
     Key("overview", "s", "next_sort", "Sort", "Next sort order: health, name, cpu, mem, load, net, age."),
     Key("overview", "S", "reverse_sort", "Reverse", "Reverse the sort order (or click a column header).",
         show=False, display="S"),
@@ -117,7 +121,7 @@ def keys(scope: str, read_only: bool = False, local: bool = False) -> list[Key]:
 def bindings(scope: str) -> list[BindingType]:
     """Textual bindings of a scope.  Chaos keys are bound even in read-only mode so that the
     app's `check_action` can refuse them visibly rather than let the key fall through."""
-    return [Binding(k.key, k.action, k.label, show=k.show) for k in KEYS if k.scope == scope]
+    return [Binding(k.key, k.action, k.label, show=k.show, priority=k.priority) for k in KEYS if k.scope == scope]
 
 
 def allowed(action: str, chaos_off: bool, local: bool) -> bool:

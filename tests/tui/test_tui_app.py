@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
+from textual import events
 from textual.widgets import DataTable
 
 from clustertui.tui.screens.detail import DetailScreen
@@ -72,6 +73,21 @@ async def test_filter_narrows_and_escape_restores(make_app) -> None:
         assert rows(app) == ["web2", "web1", "web3"]  # Enter keeps the filter
         await pilot.press("escape")
         assert len(rows(app)) == 8
+
+
+async def test_keys_typed_right_after_slash_all_reach_the_filter(make_app) -> None:
+    """A terminal hands over a burst (a paste, tmux send-keys, a fast typist) as key events
+    queued at once: every key after `/` goes to the filter, none to the table's bindings."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key, char in [("slash", "/"), *((c, c) for c in "role"), ("colon", ":"), *((c, c) for c in "web")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert app.screen.filter_bar.input.value == "role:web"
+        assert rows(app) == ["web2", "web1", "web3"]
+        await pilot.press("slash")  # in the filter, `/` is text
+        assert app.screen.filter_bar.input.value == "role:web/"
 
 
 async def test_filter_by_state_and_by_label(make_app, bad_day) -> None:

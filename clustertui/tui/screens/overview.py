@@ -125,8 +125,15 @@ class OverviewScreen(Screen):
     # -- filter ------------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        """`/` is a priority key (keys.py): the app runs this before it hands on the keys
+        queued after it (a paste, tmux send-keys, a fast typist), so the focus must move now,
+        not at the next idle as `Widget.focus` does.  Typed in the filter, `/` is text."""
+        field = self.filter_bar.input
+        if field.has_focus:
+            field.insert_text_at_cursor("/")
+            return
         self.filter_bar.add_class("-shown")
-        self.filter_bar.input.focus()
+        self.set_focus(field)
 
     def action_escape(self) -> None:
         """Esc backs out one step: from the faults panel to the table; clears the filter;
