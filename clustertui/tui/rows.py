@@ -18,6 +18,7 @@ from clustertui.transport.states import NodeState
 from clustertui.tui import format as fmt
 from clustertui.tui.columns import GAP, Column, Layout
 from clustertui.tui.palette import Palette
+from clustertui.tui.sorting import own_thresholds
 
 Parts = tuple[tuple[str, str], ...]
 
@@ -100,7 +101,7 @@ class RowBuilder:
         return (own, (fmt.manager_roles(view.manager_roles, self.layout.compact_roles), "bad" if down else "ok"))
 
     def limits(self, view: NodeView) -> Thresholds:
-        return self.by_cluster.get(view.cluster, self.thresholds)
+        return own_thresholds(view, self.thresholds, self.by_cluster)
 
     def parts(self, key: str, view: NodeView) -> Parts:
         return self._cells[key](view, greyed(view))

@@ -71,6 +71,12 @@ SORTS: dict[str, tuple[SortKey, str]] = {
 ARROW_COLUMNS = frozenset(column for _, column in SORTS.values()) | {"rx"}
 
 
+def own_thresholds(view: NodeView, thresholds: Thresholds, by_cluster: Mapping[str, Thresholds]) -> Thresholds:
+    """The thresholds a node is judged by: its own cluster file's when several are shown
+    (`by_cluster`), else `thresholds`; the table's gauges and its health order agree."""
+    return by_cluster.get(view.cluster, thresholds)
+
+
 def ordered(views: list[NodeView], mode: str, reverse: bool = False,
             thresholds: Thresholds = DEFAULT_THRESHOLDS,
             by_cluster: Mapping[str, Thresholds] | None = None) -> list[NodeView]:
@@ -78,7 +84,7 @@ def ordered(views: list[NodeView], mode: str, reverse: bool = False,
     (each node by its own cluster's, `by_cluster`, with several shown)."""
     key = SORTS[mode][0]
     limits = by_cluster or {}
-    return sorted(views, key=lambda view: key(view, limits.get(view.cluster, thresholds)), reverse=reverse)
+    return sorted(views, key=lambda view: key(view, own_thresholds(view, thresholds, limits)), reverse=reverse)
 
 
 def arrow_column(mode: str, split_net: bool) -> str:
